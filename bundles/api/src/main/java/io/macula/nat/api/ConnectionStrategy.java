@@ -1,0 +1,34 @@
+package io.macula.nat.api;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import org.osgi.annotation.versioning.ConsumerType;
+
+/**
+ * One way of finding a path to a peer (direct, hole punch, peer relay, hub relay, TURN). Each
+ * strategy bundle registers one as an OSGi service; the negotiator composes those present.
+ *
+ * <p>The priority and timeout given here are defaults: an operator can override both, and disable
+ * the strategy, through the configuration of the negotiator.
+ */
+@ConsumerType
+public interface ConnectionStrategy {
+  /** A short, stable, lowercase name an operator types: {@code direct}, {@code hubrelay}. */
+  String name();
+
+  /** Higher goes first. The roadmap's defaults: direct 100, holepunch 80, hub relay 40. */
+  int priority();
+
+  /** How long the negotiator waits for this strategy before it starts the next one. */
+  Duration timeout();
+
+  /** Whether this strategy can be tried for the pair at all. Cheap: no network traffic. */
+  Applicability appliesTo(NodePair pair);
+
+  /**
+   * Starts one attempt and returns at once. The future yields the path, or fails with a {@link
+   * StrategyFailure}. The negotiator cancels the future when another strategy wins or the connect
+   * is abandoned; the strategy must then stop its work and release what it holds.
+   */
+  CompletableFuture<PeerPath> attempt(NodePair pair);
+}

@@ -1,0 +1,151 @@
+package io.macula.nat.shell.internal;
+
+import io.macula.nat.api.AttemptRecord;
+import io.macula.nat.api.NegotiationFailedException;
+import io.macula.nat.api.Negotiator;
+import io.macula.nat.api.NodeId;
+import io.macula.nat.api.PeerConnection;
+import io.macula.nat.api.StrategySettings;
+import io.macula.nat.api.StrategyStatus;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.annotations.GogoCommand;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/** The operator's view of traversal: strategies, their settings, connects and attempts. */
+@Component(service = NatCommands.class)
+@GogoCommand(
+    scope = "nat",
+    function = {"strategies", "enable", "disable", "priority", "timeout", "connect", "attempts"})
+public final class NatCommands {
+  /** A connect ends by itself when its last strategy times out; this only bounds a stuck one. */
+  private static final Duration CONNECT_WAIT = Duration.ofMinutes(5);
+
+  private static final DateTimeFormatter TIME =
+      DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
+
+  private final Negotiator negotiator;
+  private final StrategySettings settings;
+
+  @Activate
+  public NatCommands(@Reference Negotiator negotiator, @Reference StrategySettings settings) {
+    this.negotiator = negotiator;
+    this.settings = settings;
+  }
+
+  @Descriptor("list the connection strategies installed, in the order a connect tries them")
+  public String strategies() {
+    List<StrategyStatus> all = negotiator.strategies();
+    if (all.isEmpty()) {
+      return "no connection strategy is installed\n";
+    }
+    Table t = new Table("NAME", "PRIORITY", "TIMEOUT_MS", "ENABLED", "ATTEMPTS", "SUCCESSES", "BUNDLE");
+    for (StrategyStatus s : all) {
+      t.row(s.name(), s.priority(), s.timeout().toMillis(), s.enabled(), s.attempts(), s.successes(), s.bundle());
+    }
+    return t.toString();
+  }
+
+  @Descriptor("let connects use a strategy")
+  public String enable(@Descriptor("the strategy's name") String name) {
+    settings.setEnabled(name, true);
+    return name + " enabled\n";
+  }
+
+  @Descriptor("keep connects from using a strategy")
+  public String disable(@Descriptor("the strategy's name") String name) {
+    settings.setEnabled(name, false);
+    return name + " disabled\n";
+  }
+
+  @Descriptor("set a strategy's priority: higher goes first")
+  public String priority(
+      @Descriptor("the strategy's name") String name,
+      @Descriptor("the new priority, an integer") String priority) {
+    int p = Arguments.integer("priority", priority);
+    settings.setPriority(name, p);
+    return name + " priority " + p + "\n";
+  }
+
+  @Descriptor("set how long a connect waits for a strategy before it starts the next")
+  public String timeout(
+      @Descriptor("the strategy's name") String name,
+      @Descriptor("milliseconds") String millis) {
+    long ms = Arguments.positiveMillis("timeout", millis);
+    settings.setTimeout(name, Duration.ofMillis(ms));
+    return name + " timeout " + ms + " ms\n";
+  }
+
+  @Descriptor("connect to a node, and print every strategy's attempt")
+  public String connect(@Descriptor("the node's id") String node) throws InterruptedException {
+    NodeId id = Arguments.node(node);
+    CompletableFuture<PeerConnection> connect = negotiator.connect(id);
+    try {
+      PeerConnection c = connect.get(CONNECT_WAIT.toSeconds(), TimeUnit.SECONDS);
+      return attemptTable(c.attempts())
+          + "connected to " + id + " by " + c.path().strategy() + " (" + c.path().kind().label()
+          + " path)\n";
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof NegotiationFailedException f) {
+        if (!f.attempts().isEmpty()) {
+          System.out.print(attemptTable(f.attempts()));
+        }
+        throw new IllegalStateException(f.getMessage());
+      }
+      throw new IllegalStateException("connect failed: " + e.getCause(), e.getCause());
+    } catch (TimeoutException e) {
+      connect.cancel(true);
+      throw new IllegalStateException("the connect did not end within " + CONNECT_WAIT.toMinutes() + " minutes");
+    } catch (InterruptedException e) {
+      connect.cancel(true);
+      throw e;
+    }
+  }
+
+  @Descriptor("list the recorded attempts of every connect, newest first")
+  public String attempts() {
+    return history(negotiator.attempts());
+  }
+
+  @Descriptor("list the recorded attempts of connects to one node, newest first")
+  public String attempts(@Descriptor("the node's id") String node) {
+    return history(negotiator.attempts(Arguments.node(node)));
+  }
+
+  private static String attemptTable(List<AttemptRecord> records) {
+    Table t = new Table("STRATEGY", "OUTCOME", "MS", "REASON");
+    for (AttemptRecord r : records) {
+      t.row(r.strategy(), r.outcome().label(), r.duration().toMillis(), r.reason());
+    }
+    return t.toString();
+  }
+
+  private static String history(List<AttemptRecord> records) {
+    if (records.isEmpty()) {
+      return "no attempts recorded\n";
+    }
+    Table t = new Table("CONNECT", "STARTED", "NODE", "STRATEGY", "PRIORITY", "OUTCOME", "MS", "PATH", "REASON");
+    for (AttemptRecord r : records) {
+      t.row(
+          "#" + r.connectId(),
+          TIME.format(r.started()),
+          r.node().shortForm(),
+          r.strategy(),
+          r.priority(),
+          r.outcome().label(),
+          r.duration().toMillis(),
+          r.path().map(k -> k.label()).orElse("-"),
+          r.reason());
+    }
+    return t.toString();
+  }
+}

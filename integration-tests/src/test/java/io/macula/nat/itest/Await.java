@@ -1,0 +1,46 @@
+package io.macula.nat.itest;
+
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/** Waits for a condition, with a deadline, instead of sleeping for a guessed time. */
+final class Await {
+  static final Duration DEFAULT = Duration.ofSeconds(10);
+
+  private Await() {}
+
+  static void until(String what, BooleanSupplier condition) {
+    until(what, condition, DEFAULT);
+  }
+
+  static void until(String what, BooleanSupplier condition, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("within " + timeout.toMillis() + " ms, expected: " + what);
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted while waiting for: " + what, e);
+      }
+    }
+  }
+
+  /** Waits until the supplier's value satisfies the condition, and returns that value. */
+  static <T> T value(String what, Supplier<T> supplier, java.util.function.Predicate<T> condition) {
+    Object[] last = new Object[1];
+    until(
+        what,
+        () -> {
+          T v = supplier.get();
+          last[0] = v;
+          return condition.test(v);
+        });
+    @SuppressWarnings("unchecked")
+    T v = (T) last[0];
+    return v;
+  }
+}

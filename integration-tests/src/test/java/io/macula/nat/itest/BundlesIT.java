@@ -1,0 +1,117 @@
+package io.macula.nat.itest;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertTrue;
+import static org.ops4j.pax.exam.CoreOptions.options;
+
+import java.io.File;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
+import javax.inject.Inject;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
+import org.osgi.service.log.LogEntry;
+import org.osgi.service.log.LogLevel;
+import org.osgi.service.log.LogReaderService;
+import org.osgi.service.metatype.MetaTypeService;
+
+/** Every project bundle resolves, starts and activates its components, and nothing logs an error. */
+@RunWith(PaxExam.class)
+public class BundlesIT {
+  @Inject BundleContext context;
+  @Inject ConfigurationAdmin cm;
+  @Inject ServiceComponentRuntime scr;
+  @Inject LogReaderService logReader;
+  @Inject MetaTypeService metatype;
+
+  @Configuration
+  public Option[] config() {
+    return options(TestRuntime.base());
+  }
+
+  @Test
+  public void everyProjectBundleStartsAndNothingLogsAnError() throws Exception {
+    // The admin socket's path is configured first: its default lies in the working directory.
+    configureAdminSocket();
+    context.installBundle(TestRuntime.url(TestRuntime.ADMIN)).start();
+
+    for (String bsn : TestRuntime.PROJECT_BUNDLES) {
+      assertEquals(bsn + " is active", Bundle.ACTIVE, installed(bsn).getState());
+    }
+    assertEquals(Bundle.ACTIVE, installed(TestRuntime.ADMIN).getState());
+    Await.until("every project component is active", () -> inactiveComponents().isEmpty());
+
+    List<String> errors = new ArrayList<>();
+    for (LogEntry e : Collections.list(logReader.getLog())) {
+      if (e.getLogLevel() == LogLevel.ERROR) {
+        errors.add(e.getBundle().getSymbolicName() + ": " + e.getMessage() + " " + e.getException());
+      }
+    }
+    assertTrue("errors were logged: " + errors, errors.isEmpty());
+  }
+
+  @Test
+  public void theStrategyOverridesAreDescribedByMetatype() {
+    var info = metatype.getMetaTypeInformation(installed("io.macula.nat.negotiator"));
+    assertTrue(List.of(info.getFactoryPids()).contains("io.macula.nat.strategy"));
+    var ocd = info.getObjectClassDefinition("io.macula.nat.strategy", null);
+    assertNotNull(ocd);
+    List<String> keys = new ArrayList<>();
+    for (var ad : ocd.getAttributeDefinitions(org.osgi.service.metatype.ObjectClassDefinition.ALL)) {
+      keys.add(ad.getID());
+    }
+    assertTrue(keys.toString(), keys.containsAll(List.of("name", "enabled", "priority", "timeout_ms")));
+  }
+
+  /** The project's components that are neither active nor waiting for a configuration. */
+  private List<String> inactiveComponents() {
+    List<String> inactive = new ArrayList<>();
+    for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs()) {
+      if (!d.bundle.symbolicName.startsWith("io.macula.nat")) {
+        continue;
+      }
+      if ("require".equals(d.configurationPolicy)) {
+        continue; // made per configuration, none of which exists here
+      }
+      var configs = scr.getComponentConfigurationDTOs(d);
+      if (configs.isEmpty()) {
+        inactive.add(d.name + " (no configuration)");
+      }
+      for (ComponentConfigurationDTO c : configs) {
+        if (c.state != ComponentConfigurationDTO.ACTIVE && c.state != ComponentConfigurationDTO.SATISFIED) {
+          inactive.add(d.name + " state " + c.state);
+        }
+      }
+    }
+    return inactive;
+  }
+
+  private void configureAdminSocket() throws Exception {
+    var c = cm.getConfiguration("io.macula.nat.admin", "?");
+    Dictionary<String, Object> p = new Hashtable<>();
+    p.put("socket", new File("target/bundles-it-admin.sock").getAbsolutePath());
+    c.update(p);
+  }
+
+  private Bundle installed(String bsn) {
+    for (Bundle b : context.getBundles()) {
+      if (bsn.equals(b.getSymbolicName())) {
+        return b;
+      }
+    }
+    throw new AssertionError(bsn + " is not installed");
+  }
+}

@@ -1,0 +1,55 @@
+package io.macula.nat.itest;
+
+import static org.ops4j.pax.exam.CoreOptions.bundle;
+import static org.ops4j.pax.exam.CoreOptions.composite;
+import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
+import static org.ops4j.pax.exam.CoreOptions.junitBundles;
+import static org.ops4j.pax.exam.CoreOptions.systemProperty;
+
+import java.io.File;
+import org.ops4j.pax.exam.Option;
+
+/** The framework every Pax Exam test boots: Felix with SCR, ConfigAdmin, Metatype, Log, Gogo. */
+final class TestRuntime {
+  static final String BUNDLES_DIR = System.getProperty("osgi.bundles.dir", "target/osgi-bundles");
+
+  /** The project's own bundles, each started by the base runtime. */
+  static final String[] PROJECT_BUNDLES = {
+    "io.macula.nat.api", "io.macula.nat.negotiator", "io.macula.nat.shell",
+  };
+
+  static final String FIXTURE_STRATEGY = "io.macula.nat.test.strategy";
+  static final String ADMIN = "io.macula.nat.admin";
+
+  private TestRuntime() {}
+
+  static Option base() {
+    return composite(
+        junitBundles(),
+        frameworkProperty("org.osgi.framework.storage.clean").value("onFirstInit"),
+        // Keep every log entry, so a test can tell whether anything was logged at error level.
+        frameworkProperty("org.apache.felix.log.maxSize").value("-1"),
+        systemProperty("pax.exam.osgi.unresolved.fail").value("true"),
+        bundle(url("org.osgi.util.function")),
+        bundle(url("org.osgi.util.promise")),
+        bundle(url("org.osgi.service.component")),
+        bundle(url("org.apache.felix.log")),
+        bundle(url("org.apache.felix.configadmin")),
+        bundle(url("org.apache.felix.metatype")),
+        bundle(url("org.apache.felix.scr")),
+        bundle(url("org.apache.felix.gogo.runtime")),
+        bundle(url("org.apache.felix.gogo.command")),
+        bundle(url("io.macula.nat.api")),
+        bundle(url("io.macula.nat.negotiator")),
+        bundle(url("io.macula.nat.shell")));
+  }
+
+  /** The URL of a bundle the build copied for the tests. */
+  static String url(String artifactId) {
+    File f = new File(BUNDLES_DIR, artifactId + ".jar");
+    if (!f.isFile()) {
+      throw new IllegalStateException(f + " is missing: run the tests through mvn verify");
+    }
+    return f.toURI().toString();
+  }
+}
