@@ -1,0 +1,98 @@
+package io.macula.nat.itest;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.Test;
+
+/** The runnable node: started with java -jar, driven by a script and interactively, restarted. */
+public class LauncherIT {
+  @Test
+  public void aScriptRunsCommandsAgainstARunningNodeAndGetsTheirStatus() throws Exception {
+    try (NodeProcess node = NodeProcess.freshHome("script").start()) {
+      NodeProcess.Result ok = node.nat("nat:strategies");
+      assertEquals(ok.err(), 0, ok.exit());
+      assertEquals("no connection strategy is installed\n", ok.out());
+
+      NodeProcess.Result bad = node.nat("nat:enable", "nosuch");
+      assertEquals(1, bad.exit());
+      assertEquals("ERROR: no strategy named 'nosuch'; installed: none\n", bad.err());
+
+      NodeProcess.Result usage = node.nat("nat:priority", "nosuch", "high");
+      assertEquals("ERROR: priority must be an integer, not 'high'\n", usage.err());
+
+      assertEquals("the node keeps running", 0, node.nat("nat:strategies").exit());
+      node.stop();
+      NodeProcess.Result none = node.nat("nat:strategies");
+      assertEquals(3, none.exit());
+      assertTrue(none.err(), none.err().startsWith("no node answered on "));
+      assertFalse(node.log(), node.log().contains(" ERROR "));
+    }
+  }
+
+  @Test
+  public void aChangeMadeFromTheShellSurvivesARestart() throws Exception {
+    try (NodeProcess node = NodeProcess.freshHome("restart").start()) {
+      // An operator adds a strategy bundle and its configuration file while the node runs.
+      Files.writeString(
+          node.home().resolve("conf/io.macula.nat.test.scripted-alpha.cfg"),
+          "name = alpha\npriority = 30\noutcome = succeed\n");
+      String url = Path.of(TestRuntime.url(TestRuntime.FIXTURE_STRATEGY).substring(5)).toUri().toString();
+      assertEquals(0, node.nat("start", url).exit());
+      Await.until("alpha is listed", () -> node.nat("nat:strategies").out().startsWith("NAME"));
+      assertTrue(node.nat("nat:strategies").out().split("\n")[1].matches("alpha\\s+30\\s.*"));
+
+      assertEquals(0, node.nat("nat:priority", "alpha", "7").exit());
+      node.stop();
+      node.start();
+
+      String row = Await.value("alpha is back", () -> node.nat("nat:strategies").out(), s -> s.startsWith("NAME"))
+          .split("\n")[1];
+      assertTrue(row, row.matches("alpha\\s+7\\s+1000\\s+true\\s.*"));
+      assertTrue(node.log(), node.log().contains("connection strategy alpha is available"));
+    }
+  }
+
+  @Test
+  public void theInteractiveShellRunsCommandsFromItsInput() throws Exception {
+    NodeProcess home = NodeProcess.freshHome("interactive");
+    Process p =
+        new ProcessBuilder("java", "-jar", "macula-node.jar")
+            .directory(home.home().toFile())
+            .redirectErrorStream(true)
+            .start();
+    try {
+      try (OutputStream in = p.getOutputStream()) {
+        in.write("nat:strategies\nhelp nat:strategies\n".getBytes(StandardCharsets.UTF_8));
+      }
+      // At the end of its input, the shell stops the node.
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertTrue("the node exits at the end of its input", p.waitFor(60, TimeUnit.SECONDS));
+      assertTrue(out, out.contains("no connection strategy is installed"));
+      assertTrue(out, out.contains("list the connection strategies installed"));
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+
+  @Test
+  public void theConsoleLogLevelComesFromTheConfFolder() throws Exception {
+    String started = "admin socket listening on";
+    try (NodeProcess node = NodeProcess.freshHome("loglevel").start()) {
+      Await.until("the INFO line is logged", () -> node.log().contains(started));
+    }
+    NodeProcess quiet = NodeProcess.freshHome("loglevel-warn");
+    Path logback = quiet.home().resolve("conf/logback.xml");
+    Files.writeString(logback, Files.readString(logback)
+        .replace("<logger name=\"io.macula.nat\" level=\"INFO\"/>", "<logger name=\"io.macula.nat\" level=\"WARN\"/>"));
+    try (NodeProcess node = quiet.start()) {
+      assertFalse(node.log(), node.log().contains(started));
+    }
+  }
+}

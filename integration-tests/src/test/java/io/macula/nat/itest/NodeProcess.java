@@ -1,0 +1,127 @@
+package io.macula.nat.itest;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/** A node started from the launcher's folder as a user starts it: java -jar, in a home of its own. */
+final class NodeProcess implements AutoCloseable {
+  static final Path NODE_DIR = Path.of(System.getProperty("node.dir", "../launcher/target/node"));
+
+  /** What one run of the nat script gave. */
+  record Result(int exit, String out, String err) {}
+
+  private final Path home;
+  private Process process;
+
+  private NodeProcess(Path home) {
+    this.home = home;
+  }
+
+  /** A fresh copy of the assembled node folder, with no state from an earlier run. */
+  static NodeProcess freshHome(String name) throws IOException {
+    Path home = Path.of("target", "nodes", name).toAbsolutePath();
+    if (Files.exists(home)) {
+      try (Stream<Path> s = Files.walk(home)) {
+        for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+          Files.delete(p);
+        }
+      }
+    }
+    try (Stream<Path> s = Files.walk(NODE_DIR)) {
+      for (Path from : s.toList()) {
+        Path rel = NODE_DIR.relativize(from);
+        if (rel.startsWith("data") || rel.toString().equals("admin.sock")) {
+          continue;
+        }
+        Path to = home.resolve(rel.toString());
+        if (Files.isDirectory(from)) {
+          Files.createDirectories(to);
+        } else {
+          Files.copy(from, to, StandardCopyOption.COPY_ATTRIBUTES);
+        }
+      }
+    }
+    return new NodeProcess(home);
+  }
+
+  Path home() {
+    return home;
+  }
+
+  /** Starts the node headless, as a service manager would, and waits until its admin socket answers. */
+  NodeProcess start() throws IOException {
+    process =
+        new ProcessBuilder("java", "-Dgosh.args=--noshutdown", "-jar", "macula-node.jar")
+            .directory(home.toFile())
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("node.log").toFile()))
+            .start();
+    Await.until(
+        "the node answers on its admin socket",
+        () -> {
+          if (!process.isAlive()) {
+            throw new AssertionError("the node exited with " + process.exitValue() + ":\n" + log());
+          }
+          return nat("lb").exit() == 0;
+        },
+        Duration.ofSeconds(60));
+    return this;
+  }
+
+  /** Runs the node folder's nat script, as an operator's script would. */
+  Result nat(String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(home.resolve("nat").toString());
+    command.addAll(List.of(args));
+    try {
+      Process p = new ProcessBuilder(command).directory(home.toFile()).start();
+      byte[] out = p.getInputStream().readAllBytes();
+      byte[] err = p.getErrorStream().readAllBytes();
+      if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new AssertionError("nat " + String.join(" ", args) + " did not end within 60 s");
+      }
+      return new Result(
+          p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  /** Stops the framework from the shell, as an operator would, and waits for the JVM to exit. */
+  void stop() throws InterruptedException {
+    nat("stop", "0");
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      throw new AssertionError("the node did not exit within 30 s of stop 0:\n" + log());
+    }
+  }
+
+  String log() {
+    try {
+      return Files.readString(home.resolve("node.log"));
+    } catch (IOException e) {
+      return "(no log: " + e.getMessage() + ")";
+    }
+  }
+
+  @Override
+  public void close() {
+    if (process != null && process.isAlive()) {
+      process.destroyForcibly();
+    }
+  }
+}

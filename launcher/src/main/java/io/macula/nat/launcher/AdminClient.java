@@ -1,0 +1,105 @@
+package io.macula.nat.launcher;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs one shell command on a running node through its admin socket, prints the output and exits
+ * with the command's status: 0 done, 1 the command failed, 2 the node refused the request, 3 no
+ * node answered.
+ *
+ * <pre>java -jar nat-admin.jar [--socket PATH] COMMAND [ARGUMENT...]</pre>
+ */
+public final class AdminClient {
+  static final String EXIT_PREFIX = "%%EXIT ";
+  static final int NO_NODE = 3;
+  static final int USAGE = 64;
+
+  private AdminClient() {}
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  static int run(String[] args) {
+    Path socket = Path.of(System.getenv().getOrDefault("MACULA_ADMIN_SOCKET", "admin.sock"));
+    List<String> words = new ArrayList<>();
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--socket") && i + 1 < args.length && words.isEmpty()) {
+        socket = Path.of(args[++i]);
+      } else {
+        words.add(args[i]);
+      }
+    }
+    if (words.isEmpty()) {
+      System.err.println("usage: nat [--socket PATH] COMMAND [ARGUMENT...]   e.g. nat nat:strategies");
+      return USAGE;
+    }
+    String answer;
+    try {
+      answer = exchange(socket, commandLine(words));
+    } catch (IOException e) {
+      System.err.println("no node answered on " + socket + ": " + e.getMessage());
+      return NO_NODE;
+    }
+    return print(answer);
+  }
+
+  /** Joins the words into one shell line, quoting those the shell would otherwise split. */
+  static String commandLine(List<String> words) {
+    StringBuilder sb = new StringBuilder();
+    for (String w : words) {
+      if (sb.length() > 0) {
+        sb.append(' ');
+      }
+      if (w.isEmpty() || w.chars().anyMatch(c -> Character.isWhitespace(c) || "\"';|&".indexOf(c) >= 0)) {
+        sb.append('"').append(w.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+      } else {
+        sb.append(w);
+      }
+    }
+    return sb.toString();
+  }
+
+  private static String exchange(Path socket, String command) throws IOException {
+    try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      ch.connect(UnixDomainSocketAddress.of(socket));
+      ByteBuffer request = ByteBuffer.wrap((command + "\n").getBytes(StandardCharsets.UTF_8));
+      while (request.hasRemaining()) {
+        ch.write(request);
+      }
+      ch.shutdownOutput();
+      InputStream in = Channels.newInputStream(ch);
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  /** Prints the output before the status line and returns the status. */
+  static int print(String answer) {
+    int at = answer.lastIndexOf(EXIT_PREFIX);
+    if (at < 0 || (at > 0 && answer.charAt(at - 1) != '\n')) {
+      System.out.print(answer);
+      System.err.println("the node closed the connection without an exit status");
+      return NO_NODE;
+    }
+    String output = answer.substring(0, at);
+    int status;
+    try {
+      status = Integer.parseInt(answer.substring(at + EXIT_PREFIX.length()).strip());
+    } catch (NumberFormatException e) {
+      System.err.println("the node sent a malformed exit status");
+      return NO_NODE;
+    }
+    (status == 0 ? System.out : System.err).print(output);
+    return status;
+  }
+}
