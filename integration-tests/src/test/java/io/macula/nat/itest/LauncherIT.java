@@ -68,6 +68,8 @@ public class LauncherIT {
             .redirectErrorStream(true)
             .start();
     try {
+      // Type only once the node is up, as a person at the terminal would.
+      Await.until("the node answers", () -> home.nat("nat:strategies").exit() == 0, java.time.Duration.ofSeconds(60));
       try (OutputStream in = p.getOutputStream()) {
         in.write("nat:strategies\nhelp nat:strategies\n".getBytes(StandardCharsets.UTF_8));
       }
