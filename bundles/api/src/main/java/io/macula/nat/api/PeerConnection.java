@@ -4,11 +4,12 @@ import java.time.Instant;
 import java.util.List;
 import org.osgi.annotation.versioning.ProviderType;
 
-/** A connection to a peer over the best path a connect found. */
+/**
+ * A connection to a peer over the best path a connect found. Its streams and datagrams are those
+ * of the path's {@link PeerChannel}; a path that carries none refuses them.
+ */
 @ProviderType
-public interface PeerConnection extends AutoCloseable {
-  NodeId peer();
-
+public interface PeerConnection extends PeerChannel, AutoCloseable {
   /** The path the connection uses now. */
   PeerPath path();
 
@@ -16,8 +17,6 @@ public interface PeerConnection extends AutoCloseable {
 
   /** Every attempt of the connect that made this connection, in the order they started. */
   List<AttemptRecord> attempts();
-
-  boolean isOpen();
 
   @Override
   void close();

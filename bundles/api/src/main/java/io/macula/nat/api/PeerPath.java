@@ -22,6 +22,11 @@ public interface PeerPath {
 
   long bytesReceived();
 
+  /** The channel this path carries, when it carries one (paths of the transport do). */
+  default Optional<PeerChannel> channel() {
+    return Optional.empty();
+  }
+
   /** Releases what the path holds (sockets, relay allocations). Idempotent. */
   default void close() {}
 }

@@ -1,0 +1,49 @@
+package io.macula.nat.transport.api;
+
+import io.macula.nat.api.NodeId;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * A node's one UDP socket and everything that crosses it: QUIC as client and server, relay
+ * frames, and (later) STUN and TURN, sorted by their first byte.
+ */
+@ProviderType
+public interface Endpoint {
+  /** The application protocol of connections between peers. */
+  String PEER_PROTOCOL = "macula-peer/1";
+
+  /** The application protocol of a node's session with its hub. */
+  String HUB_PROTOCOL = "macula-hub/1";
+
+  NodeId localId();
+
+  /** The address the socket is bound to. */
+  InetSocketAddress localAddress();
+
+  /**
+   * Connects to a peer over a path. The future fails if the peer does not prove {@code peer}'s
+   * key, and a connection to a node already connected with the same protocol is a new one.
+   */
+  CompletableFuture<QuicConnection> connect(NodeId peer, TransportPath path, String protocol);
+
+  /** The open connections, to and from peers. */
+  List<QuicConnection> connections();
+
+  /** The open connection of a protocol with a peer, if there is one. */
+  Optional<QuicConnection> connection(NodeId peer, String protocol);
+
+  /** Accepts relayed packets arriving from this address (the hub's). */
+  void trustRelay(InetSocketAddress relay);
+
+  /** For a relay: sends a packet from {@code source} to the node at {@code address}. */
+  void relayTo(InetSocketAddress address, NodeId source, ByteBuffer packet);
+
+  /** Datagrams dropped since start, by reason: malformed, unknown sender, unknown kind... */
+  Map<String, Long> drops();
+}

@@ -1,0 +1,49 @@
+package io.macula.nat.transport.api;
+
+import io.macula.nat.api.NodeId;
+import io.macula.nat.api.PathKind;
+import java.net.InetSocketAddress;
+import java.util.Objects;
+
+/** Where the endpoint sends a peer's packets: the real route beneath the peer's virtual address. */
+public sealed interface TransportPath {
+  PathKind kind();
+
+  /** The address the packets go to on the wire. */
+  InetSocketAddress nextHop();
+
+  /** Straight to the peer's address (its public one, or one a hole punch opened). */
+  record Direct(InetSocketAddress address, PathKind kind) implements TransportPath {
+    public Direct {
+      Objects.requireNonNull(address, "address");
+      if (kind.relayed()) {
+        throw new IllegalArgumentException("a direct path is not " + kind.label());
+      }
+    }
+
+    public Direct(InetSocketAddress address) {
+      this(address, PathKind.DIRECT);
+    }
+
+    @Override
+    public InetSocketAddress nextHop() {
+      return address;
+    }
+  }
+
+  /** Through a relay (the hub) that forwards the packets, still encrypted, to the peer. */
+  record Relayed(InetSocketAddress relay, NodeId peer, PathKind kind) implements TransportPath {
+    public Relayed {
+      Objects.requireNonNull(relay, "relay");
+      Objects.requireNonNull(peer, "peer");
+      if (!kind.relayed()) {
+        throw new IllegalArgumentException("a relayed path is not " + kind.label());
+      }
+    }
+
+    @Override
+    public InetSocketAddress nextHop() {
+      return relay;
+    }
+  }
+}

@@ -1,0 +1,165 @@
+package io.macula.nat.transport.internal;
+
+import io.macula.nat.api.NodeId;
+import io.macula.nat.transport.api.ConnectionAcceptor;
+import io.macula.nat.transport.api.Endpoint;
+import io.macula.nat.transport.api.QuicConnection;
+import io.macula.nat.transport.api.RelayHandler;
+import io.macula.nat.transport.api.TransportPath;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/** The node's endpoint as a service: its socket, identity and connections. */
+@Component(service = Endpoint.class, configurationPid = EndpointComponent.PID, immediate = true)
+@Designate(ocd = EndpointComponent.Config.class)
+public final class EndpointComponent implements Endpoint {
+  static final String PID = "io.macula.nat.endpoint";
+
+  // A double underscore in a method name gives an underscore in the key (a single one, a dot).
+  @ObjectClassDefinition(
+      name = "Macula NAT endpoint",
+      description = "The node's UDP socket, identity and QUIC settings.")
+  public @interface Config {
+    @AttributeDefinition(description = "Address and port to bind, host:port; port 0 picks one.")
+    String bind() default "0.0.0.0:4433";
+
+    @AttributeDefinition(
+        description = "The node's key pair, a PEM file made on first start (owner-only).")
+    String identity() default "identity.pem";
+
+    @AttributeDefinition(min = "1000", description = "Milliseconds of silence that end a connection.")
+    long idle__timeout__ms() default 30_000;
+  }
+
+  private final Logger log;
+  private final QuicEndpoint endpoint;
+  private final Map<String, ConnectionAcceptor> acceptors = new ConcurrentHashMap<>();
+
+  @Reference(
+      cardinality = ReferenceCardinality.OPTIONAL,
+      policy = ReferencePolicy.DYNAMIC,
+      policyOption = ReferencePolicyOption.GREEDY)
+  private volatile RelayHandler relay;
+
+  @Activate
+  public EndpointComponent(Config config, @Reference(service = LoggerFactory.class) Logger log)
+      throws IOException, InterruptedException {
+    this.log = log;
+    InetSocketAddress bind = parseBind(config.bind());
+    if (config.idle__timeout__ms() < 1000) {
+      throw new IllegalArgumentException(
+          PID + ": key 'idle_timeout_ms' must be at least 1000, not " + config.idle__timeout__ms());
+    }
+    NodeIdentity identity = NodeIdentity.loadOrCreate(Path.of(config.identity()));
+    QuicEndpoint.Settings defaults = QuicEndpoint.Settings.defaults(bind);
+    this.endpoint =
+        new QuicEndpoint(
+            identity,
+            new QuicEndpoint.Settings(
+                bind, Duration.ofMillis(config.idle__timeout__ms()), defaults.connectionWindow(),
+                defaults.streamWindow()),
+            p -> Optional.ofNullable(acceptors.get(p)),
+            () -> relay);
+    log.info("node {} listening on {}", identity.id(), endpoint.localAddress());
+  }
+
+  static InetSocketAddress parseBind(String text) {
+    int colon = text.lastIndexOf(':');
+    if (colon < 0) {
+      throw new IllegalArgumentException(PID + ": key 'bind' must be host:port, not '" + text + "'");
+    }
+    String host = text.substring(0, colon).replace("[", "").replace("]", "");
+    int port;
+    try {
+      port = Integer.parseInt(text.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(PID + ": key 'bind' has a bad port in '" + text + "'");
+    }
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException(PID + ": key 'bind' has port " + port + ", outside 0-65535");
+    }
+    return new InetSocketAddress(host, port);
+  }
+
+  @Deactivate
+  void deactivate() {
+    endpoint.close();
+  }
+
+  @Reference(
+      cardinality = ReferenceCardinality.MULTIPLE,
+      policy = ReferencePolicy.DYNAMIC,
+      policyOption = ReferencePolicyOption.GREEDY)
+  void addAcceptor(ConnectionAcceptor acceptor, Map<String, Object> props) {
+    Object protocol = props.get(ConnectionAcceptor.PROTOCOL);
+    if (protocol instanceof String p) {
+      acceptors.put(p, acceptor);
+    } else {
+      log.warn("a connection acceptor without the {} property is ignored", ConnectionAcceptor.PROTOCOL);
+    }
+  }
+
+  void removeAcceptor(ConnectionAcceptor acceptor) {
+    acceptors.values().remove(acceptor);
+  }
+
+  @Override
+  public NodeId localId() {
+    return endpoint.localId();
+  }
+
+  @Override
+  public InetSocketAddress localAddress() {
+    return endpoint.localAddress();
+  }
+
+  @Override
+  public CompletableFuture<QuicConnection> connect(NodeId peer, TransportPath path, String protocol) {
+    return endpoint.connect(peer, path, protocol);
+  }
+
+  @Override
+  public List<QuicConnection> connections() {
+    return endpoint.connections();
+  }
+
+  @Override
+  public Optional<QuicConnection> connection(NodeId peer, String protocol) {
+    return endpoint.connection(peer, protocol);
+  }
+
+  @Override
+  public void trustRelay(InetSocketAddress relayAddress) {
+    endpoint.trustRelay(relayAddress);
+  }
+
+  @Override
+  public void relayTo(InetSocketAddress address, NodeId source, ByteBuffer packet) {
+    endpoint.relayTo(address, source, packet);
+  }
+
+  @Override
+  public Map<String, Long> drops() {
+    return endpoint.drops();
+  }
+}

@@ -1,0 +1,156 @@
+package io.macula.nat.transport.internal;
+
+import io.macula.nat.api.NodeId;
+import io.macula.nat.transport.api.RelayHandler;
+import io.macula.nat.transport.api.TransportPath;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.socket.DatagramPacket;
+import java.net.InetSocketAddress;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * The bottom of the endpoint's pipeline. Inbound, it sorts each datagram by its first byte (RFC
+ * 9443): relay frames and QUIC go up, with their sender replaced by the peer's virtual address;
+ * anything else is dropped and counted. Outbound, it sends what QUIC addressed to a virtual
+ * address down the peer's current path.
+ */
+final class PathLayer extends ChannelDuplexHandler {
+  private final Routes routes;
+  private final DropCounters drops;
+  private final Supplier<RelayHandler> relay;
+  private final Set<InetSocketAddress> trustedRelays = ConcurrentHashMap.newKeySet();
+
+  PathLayer(Routes routes, DropCounters drops, Supplier<RelayHandler> relay) {
+    this.routes = routes;
+    this.drops = drops;
+    this.relay = relay;
+  }
+
+  void trustRelay(InetSocketAddress relayAddress) {
+    trustedRelays.add(relayAddress);
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!(msg instanceof DatagramPacket packet)) {
+      ctx.fireChannelRead(msg);
+      return;
+    }
+    try {
+      ByteBuf content = packet.content();
+      if (!content.isReadable()) {
+        drops.drop(DropCounters.EMPTY);
+        return;
+      }
+      int first = content.getUnsignedByte(content.readerIndex());
+      if (first <= 3) {
+        drops.drop(DropCounters.STUN); // STUN arrives with its own bundle
+      } else if (RelayFrame.isRelayFrame(first)) {
+        relayed(ctx, packet, first);
+      } else if ((first & 0x40) != 0) {
+        quic(ctx, packet);
+      } else {
+        drops.drop(DropCounters.UNKNOWN_KIND);
+      }
+    } finally {
+      packet.release();
+    }
+  }
+
+  private void quic(ChannelHandlerContext ctx, DatagramPacket packet) {
+    ByteBuf content = packet.content();
+    if (isLongHeader(content) && !isVersion1(content)) {
+      drops.drop(DropCounters.BAD_VERSION); // both ends speak QUIC v1: anything else is noise
+      return;
+    }
+    InetSocketAddress sender = packet.sender();
+    Route route = routes.byDirect(sender);
+    if (route == null) {
+      if (!isInitial(packet.content())) {
+        drops.drop(DropCounters.UNKNOWN_SENDER);
+        return;
+      }
+      route = routes.forNewSender(sender);
+    }
+    route.bytesReceived.add(packet.content().readableBytes());
+    ctx.fireChannelRead(
+        new DatagramPacket(packet.content().retainedSlice(), packet.recipient(), route.virtualAddress));
+  }
+
+  private void relayed(ChannelHandlerContext ctx, DatagramPacket packet, int type) {
+    ByteBuf content = packet.content();
+    if (content.readableBytes() <= RelayFrame.HEADER_LENGTH) {
+      drops.drop(DropCounters.TRUNCATED);
+      return;
+    }
+    NodeId node = RelayFrame.node(content);
+    int at = content.readerIndex() + RelayFrame.HEADER_LENGTH;
+    int length = content.readableBytes() - RelayFrame.HEADER_LENGTH;
+    if (type == RelayFrame.TO_RELAY) {
+      RelayHandler handler = relay.get();
+      if (handler == null) {
+        drops.drop(DropCounters.NO_RELAY);
+        return;
+      }
+      handler.relay(packet.sender(), node, content.nioBuffer(at, length));
+      return;
+    }
+    if (!trustedRelays.contains(packet.sender())) {
+      drops.drop(DropCounters.UNTRUSTED_RELAY);
+      return;
+    }
+    Route route = routes.forRelayed(node, packet.sender());
+    route.bytesReceived.add(length);
+    // A slice, not skipBytes: Netty's QUIC header parser reads from index 0 of the buffer.
+    ctx.fireChannelRead(
+        new DatagramPacket(content.retainedSlice(at, length), packet.recipient(), route.virtualAddress));
+  }
+
+  @Override
+  public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+    if (!(msg instanceof DatagramPacket packet)) {
+      ctx.write(msg, promise);
+      return;
+    }
+    Route route = routes.byVirtual(packet.recipient());
+    if (route == null) {
+      // Not a virtual address: a packet the endpoint sends on its own (relay frames, STUN).
+      ctx.write(msg, promise);
+      return;
+    }
+    ByteBuf content = packet.content();
+    route.bytesSent.add(content.readableBytes());
+    TransportPath path = route.path();
+    if (path instanceof TransportPath.Relayed r) {
+      ByteBuf header = ctx.alloc().ioBuffer(RelayFrame.HEADER_LENGTH);
+      RelayFrame.writeHeader(header, RelayFrame.TO_RELAY, r.peer());
+      ByteBuf frame = ctx.alloc().compositeDirectBuffer(2).addComponents(true, header, content);
+      ctx.write(new DatagramPacket(frame, r.relay()), promise);
+    } else {
+      ctx.write(new DatagramPacket(content, path.nextHop()), promise);
+    }
+  }
+
+  private static boolean isLongHeader(ByteBuf b) {
+    return (b.getUnsignedByte(b.readerIndex()) & 0x80) != 0;
+  }
+
+  /** RFC 9000 §17.2: the version follows the first byte of a long header. */
+  private static boolean isVersion1(ByteBuf b) {
+    return b.readableBytes() >= 5 && b.getInt(b.readerIndex() + 1) == 1;
+  }
+
+  /**
+   * A long-header Initial packet of a client, RFC 9000 §17.2.2 and §14.1 (padded to 1200 bytes):
+   * the only packet that may come from a sender not yet known.
+   */
+  private static boolean isInitial(ByteBuf b) {
+    int first = b.getUnsignedByte(b.readerIndex());
+    return (first & 0x80) != 0 && ((first & 0x30) >> 4) == 0 && b.readableBytes() >= 1200;
+  }
+}

@@ -1,0 +1,390 @@
+package io.macula.nat.transport.internal;
+
+import io.macula.nat.api.NodeId;
+import io.macula.nat.transport.api.ConnectionAcceptor;
+import io.macula.nat.transport.api.Endpoint;
+import io.macula.nat.transport.api.QuicConnection;
+import io.macula.nat.transport.api.RelayHandler;
+import io.macula.nat.transport.api.TransportPath;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.handler.codec.quic.InsecureQuicTokenHandler;
+import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicClientCodecBuilder;
+import io.netty.handler.codec.quic.QuicCodecBuilder;
+import io.netty.handler.codec.quic.QuicDatagramExtensionEvent;
+import io.netty.handler.codec.quic.QuicServerCodecBuilder;
+import io.netty.handler.codec.quic.QuicSslContext;
+import io.netty.handler.codec.quic.QuicSslContextBuilder;
+import io.netty.handler.codec.quic.QuicStreamChannel;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.util.AttributeKey;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLPeerUnverifiedException;
+
+/**
+ * The endpoint: one UDP socket whose pipeline carries QUIC in both roles beneath the path layer.
+ *
+ * <pre>
+ *   socket -> PathLayer -> RoleDemux -> server codec -> bridge -> client codec
+ * </pre>
+ *
+ * The client codec sits nearest the tail (the server codec refuses client connects); packets for
+ * client connections enter at the bridge, past the server codec.
+ */
+public final class QuicEndpoint implements Endpoint, AutoCloseable {
+  static final String BRIDGE = "bridge";
+  static final AttributeKey<Integer> MAX_DATAGRAM = AttributeKey.valueOf("macula.maxDatagram");
+  private static final AttributeKey<String> PROTOCOL = AttributeKey.valueOf("macula.protocol");
+  private static final AttributeKey<QuicPeerConnection> CONNECTION =
+      AttributeKey.valueOf("macula.connection");
+
+  /** The application error code of a connection refused after the handshake. */
+  static final int NOT_ADMITTED = 0x4d01;
+
+  private static final byte[] NOT_ADMITTED_REASON =
+      "not admitted".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+  /** Room for a relay header in a 1472-byte UDP payload (1500-byte MTU). */
+  static final int MAX_UDP_PAYLOAD = 1472 - RelayFrame.HEADER_LENGTH;
+
+  /** What an endpoint needs to run. */
+  public record Settings(
+      InetSocketAddress bind, Duration idleTimeout, long connectionWindow, long streamWindow) {
+    public static Settings defaults(InetSocketAddress bind) {
+      return new Settings(bind, Duration.ofSeconds(30), 16 << 20, 4 << 20);
+    }
+  }
+
+  private final NodeIdentity identity;
+  private final Routes routes = new Routes();
+  private final DropCounters drops = new DropCounters();
+  private final Function<String, Optional<ConnectionAcceptor>> acceptors;
+  private final Supplier<RelayHandler> relay;
+  private final ExecutorService callbacks;
+  private final Map<String, QuicSslContext> clientContexts = new ConcurrentHashMap<>();
+  private final Set<QuicPeerConnection> connections = ConcurrentHashMap.newKeySet();
+  private final EventLoopGroup group;
+  private final Channel channel;
+  private final PathLayer pathLayer;
+
+  /**
+   * Binds the socket.
+   *
+   * @param acceptors the acceptor of each application protocol, asked for every inbound connection
+   * @param relay the relay for packets between other nodes, or null
+   */
+  QuicEndpoint(
+      NodeIdentity identity,
+      Settings settings,
+      Function<String, Optional<ConnectionAcceptor>> acceptors,
+      Supplier<RelayHandler> relay)
+      throws InterruptedException {
+    this.identity = identity;
+    this.acceptors = acceptors;
+    this.relay = relay;
+    this.callbacks = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "nat-endpoint-callback");
+      t.setDaemon(true);
+      return t;
+    });
+    this.pathLayer = new PathLayer(routes, drops, relay);
+    QuicSslContext serverTls =
+        QuicSslContextBuilder.forServer(identity.keys().getPrivate(), null, identity.certificate())
+            .trustManager(SelfSignedTrustManager.INSTANCE)
+            .clientAuth(ClientAuth.REQUIRE)
+            .applicationProtocols(PEER_PROTOCOL, HUB_PROTOCOL)
+            .build();
+    ChannelHandler serverCodec =
+        configure(new QuicServerCodecBuilder(), settings)
+            .sslContext(serverTls)
+            .tokenHandler(InsecureQuicTokenHandler.INSTANCE)
+            .connectionIdAddressGenerator(ConnectionIds.serverGenerator())
+            .handler(new ConnectionInitializer(true))
+            .streamHandler(new StreamInitializer())
+            .streamOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+            .build();
+    ChannelHandler clientCodec =
+        configure(new QuicClientCodecBuilder(), settings)
+            .sslEngineProvider(ch -> clientContext(ch.attr(PROTOCOL).get()).newEngine(ch.alloc()))
+            .build();
+    boolean epoll = Epoll.isAvailable();
+    this.group =
+        new MultiThreadIoEventLoopGroup(1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+    this.channel =
+        new Bootstrap()
+            .group(group)
+            .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
+            .option(ChannelOption.SO_RCVBUF, 4 << 20)
+            .option(ChannelOption.SO_SNDBUF, 4 << 20)
+            .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(2048))
+            .handler(
+                new ChannelInitializer<Channel>() {
+                  @Override
+                  protected void initChannel(Channel ch) {
+                    ch.pipeline()
+                        .addLast("path", pathLayer)
+                        .addLast("demux", new RoleDemux(drops))
+                        .addLast("server", serverCodec)
+                        .addLast(BRIDGE, new ChannelDuplexHandler())
+                        .addLast("client", clientCodec);
+                  }
+                })
+            .bind(settings.bind())
+            .sync()
+            .channel();
+  }
+
+  private static <B extends QuicCodecBuilder<B>> B configure(B builder, Settings s) {
+    return builder
+        .maxIdleTimeout(s.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        .maxSendUdpPayloadSize(MAX_UDP_PAYLOAD)
+        .maxRecvUdpPayloadSize(MAX_UDP_PAYLOAD)
+        .initialMaxData(s.connectionWindow())
+        .initialMaxStreamDataBidirectionalLocal(s.streamWindow())
+        .initialMaxStreamDataBidirectionalRemote(s.streamWindow())
+        .initialMaxStreamsBidirectional(1000)
+        .initialMaxStreamsUnidirectional(100)
+        .localConnectionIdLength(ConnectionIds.LENGTH)
+        // Paths change beneath QUIC by the path layer's hand, never by QUIC's own migration.
+        .activeMigration(false)
+        .datagram(1024, 1024);
+  }
+
+  private QuicSslContext clientContext(String protocol) {
+    return clientContexts.computeIfAbsent(
+        protocol,
+        p ->
+            QuicSslContextBuilder.forClient()
+                .keyManager(identity.keys().getPrivate(), null, identity.certificate())
+                .trustManager(SelfSignedTrustManager.INSTANCE)
+                .applicationProtocols(p)
+                .build());
+  }
+
+  @Override
+  public NodeId localId() {
+    return identity.id();
+  }
+
+  @Override
+  public InetSocketAddress localAddress() {
+    return (InetSocketAddress) channel.localAddress();
+  }
+
+  @Override
+  public CompletableFuture<QuicConnection> connect(NodeId peer, TransportPath path, String protocol) {
+    Route route = routes.forPeer(peer, path);
+    routes.switchPath(route, path);
+    CompletableFuture<QuicConnection> result = new CompletableFuture<>();
+    QuicChannel.newBootstrap(channel)
+        .attr(PROTOCOL, protocol)
+        .handler(new ConnectionInitializer(false))
+        .streamHandler(new StreamInitializer())
+        .streamOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+        .remoteAddress(route.virtualAddress)
+        .localConnectionAddress(ConnectionIds.clientLocal())
+        .remoteConnectionAddress(ConnectionIds.clientRemote())
+        .connect()
+        .addListener(
+            f -> {
+              if (!f.isSuccess()) {
+                result.completeExceptionally(f.cause());
+                return;
+              }
+              QuicChannel ch = (QuicChannel) f.getNow();
+              if (result.isDone()) {
+                ch.close(); // the caller gave up meanwhile
+                return;
+              }
+              try {
+                NodeId proven = SelfSignedTrustManager.peerId(ch.sslEngine());
+                if (!proven.equals(peer)) {
+                  ch.close();
+                  result.completeExceptionally(
+                      new SSLPeerUnverifiedException(
+                          "the peer at " + path.nextHop() + " is " + proven + ", not " + peer));
+                  return;
+                }
+                result.complete(established(ch, peer, route, protocol));
+              } catch (SSLPeerUnverifiedException e) {
+                ch.close();
+                result.completeExceptionally(e);
+              }
+            });
+    return result;
+  }
+
+  private QuicPeerConnection established(QuicChannel ch, NodeId peer, Route route, String protocol) {
+    QuicPeerConnection c =
+        new QuicPeerConnection(ch, peer, route, routes, protocol, callbacks, connections::remove);
+    ch.attr(CONNECTION).set(c);
+    connections.add(c);
+    ch.pipeline().addLast(c);
+    if (!ch.isActive()) {
+      connections.remove(c);
+    }
+    return c;
+  }
+
+  @Override
+  public List<QuicConnection> connections() {
+    return List.copyOf(connections);
+  }
+
+  @Override
+  public Optional<QuicConnection> connection(NodeId peer, String protocol) {
+    return connections.stream()
+        .filter(c -> c.peer().equals(peer) && c.protocol().equals(protocol) && c.isOpen())
+        .map(c -> (QuicConnection) c)
+        .findFirst();
+  }
+
+  @Override
+  public void trustRelay(InetSocketAddress relayAddress) {
+    pathLayer.trustRelay(relayAddress);
+  }
+
+  @Override
+  public void relayTo(InetSocketAddress address, NodeId source, ByteBuffer packet) {
+    ByteBuf frame = channel.alloc().ioBuffer(RelayFrame.HEADER_LENGTH + packet.remaining());
+    RelayFrame.writeHeader(frame, RelayFrame.FROM_RELAY, source);
+    frame.writeBytes(packet);
+    channel.writeAndFlush(new DatagramPacket(frame, address), channel.voidPromise());
+  }
+
+  @Override
+  public Map<String, Long> drops() {
+    return drops.snapshot();
+  }
+
+  /** Sends raw bytes from the endpoint's socket (tests, probes). */
+  void sendRaw(InetSocketAddress to, byte[] data) {
+    channel.writeAndFlush(
+        new DatagramPacket(io.netty.buffer.Unpooled.wrappedBuffer(data), to), channel.voidPromise());
+  }
+
+  @Override
+  public void close() {
+    connections.forEach(QuicPeerConnection::close);
+    channel.close().syncUninterruptibly();
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    callbacks.shutdownNow();
+  }
+
+  /** Sets up each QUIC connection's pipeline, in either role. */
+  private final class ConnectionInitializer extends ChannelInitializer<QuicChannel> {
+    private final boolean server;
+
+    ConnectionInitializer(boolean server) {
+      this.server = server;
+    }
+
+    @Override
+    protected void initChannel(QuicChannel ch) {
+      ch.pipeline().addLast(new ConnectionEvents(server));
+    }
+
+    @Override
+    public boolean isSharable() {
+      return true;
+    }
+  }
+
+  /** Learns the datagram size, and admits a server-role connection once its peer is proven. */
+  private final class ConnectionEvents extends ChannelInboundHandlerAdapter {
+    private final boolean server;
+
+    ConnectionEvents(boolean server) {
+      this.server = server;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      if (evt instanceof QuicDatagramExtensionEvent d) {
+        ctx.channel().attr(MAX_DATAGRAM).set(d.maxLength());
+      }
+      ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+      ctx.fireChannelActive();
+      if (server) {
+        admit((QuicChannel) ctx.channel());
+      }
+    }
+  }
+
+  private void admit(QuicChannel ch) {
+    NodeId peer;
+    try {
+      peer = SelfSignedTrustManager.peerId(ch.sslEngine());
+    } catch (SSLPeerUnverifiedException e) {
+      ch.close();
+      return;
+    }
+    String protocol = ch.sslEngine().getApplicationProtocol();
+    Optional<ConnectionAcceptor> acceptor = acceptors.apply(protocol);
+    Route route = routes.byVirtual((InetSocketAddress) ch.remoteSocketAddress());
+    if (acceptor.isEmpty() || route == null || !acceptor.get().admits(peer)) {
+      ch.close(true, NOT_ADMITTED, ch.alloc().buffer().writeBytes(NOT_ADMITTED_REASON));
+      return;
+    }
+    if (route.peer() == null) {
+      routes.identify(route, peer);
+    } else if (!route.peer().equals(peer)) {
+      ch.close();
+      return;
+    }
+    QuicPeerConnection c = established(ch, peer, route, protocol);
+    callbacks.execute(() -> acceptor.get().accepted(c));
+  }
+
+  /** Hands each stream the peer opens to its connection. */
+  private final class StreamInitializer extends ChannelInitializer<QuicStreamChannel> {
+    @Override
+    protected void initChannel(QuicStreamChannel stream) {
+      QuicPeerConnection c = stream.parent().attr(CONNECTION).get();
+      if (c == null) {
+        stream.close(); // the peer is not admitted yet
+        return;
+      }
+      c.accepted(stream);
+    }
+
+    @Override
+    public boolean isSharable() {
+      return true;
+    }
+  }
+}

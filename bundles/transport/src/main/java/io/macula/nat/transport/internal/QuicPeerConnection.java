@@ -1,0 +1,214 @@
+package io.macula.nat.transport.internal;
+
+import io.macula.nat.api.NodeId;
+import io.macula.nat.api.PeerStream;
+import io.macula.nat.transport.api.QuicConnection;
+import io.macula.nat.transport.api.TransportPath;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicStreamChannel;
+import io.netty.handler.codec.quic.QuicStreamType;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+/**
+ * An authenticated QUIC connection to a peer, over the peer's route. It is also the handler of
+ * its channel's datagrams and closing.
+ */
+final class QuicPeerConnection extends ChannelInboundHandlerAdapter implements QuicConnection {
+  private static final Duration STREAM_OPEN_TIMEOUT = Duration.ofSeconds(10);
+
+  private final QuicChannel channel;
+  private final NodeId peer;
+  private final Route route;
+  private final Routes routes;
+  private final String protocol;
+  private final Executor callbacks;
+  private final Consumer<QuicPeerConnection> onClose;
+
+  private volatile Consumer<PeerStream> streamHandler;
+  private volatile Consumer<byte[]> datagramHandler;
+  private volatile Duration lastRtt;
+
+  QuicPeerConnection(
+      QuicChannel channel,
+      NodeId peer,
+      Route route,
+      Routes routes,
+      String protocol,
+      Executor callbacks,
+      Consumer<QuicPeerConnection> onClose) {
+    this.channel = channel;
+    this.peer = peer;
+    this.route = route;
+    this.routes = routes;
+    this.protocol = protocol;
+    this.callbacks = callbacks;
+    this.onClose = onClose;
+  }
+
+  QuicChannel channel() {
+    return channel;
+  }
+
+  @Override
+  public NodeId peer() {
+    return peer;
+  }
+
+  @Override
+  public String protocol() {
+    return protocol;
+  }
+
+  @Override
+  public TransportPath path() {
+    return route.path();
+  }
+
+  @Override
+  public void switchPath(TransportPath path) {
+    routes.switchPath(route, path);
+  }
+
+  @Override
+  public long bytesSent() {
+    return route.bytesSent.sum();
+  }
+
+  @Override
+  public long bytesReceived() {
+    return route.bytesReceived.sum();
+  }
+
+  @Override
+  public PeerStream openStream() throws IOException {
+    try {
+      QuicStreamChannel stream =
+          channel
+              .newStreamBootstrap()
+              .type(QuicStreamType.BIDIRECTIONAL)
+              .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+              .handler(new ChannelInboundHandlerAdapter())
+              .create()
+              .get(STREAM_OPEN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      return attach(stream);
+    } catch (ExecutionException e) {
+      throw new IOException("cannot open a stream to " + peer.shortForm() + ": " + e.getCause(), e.getCause());
+    } catch (TimeoutException e) {
+      throw new IOException("no stream to " + peer.shortForm() + " within " + STREAM_OPEN_TIMEOUT.toSeconds() + " s");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while opening a stream");
+    }
+  }
+
+  /** Puts the stream's handler in its pipeline; the caller is on any thread. */
+  private QuicPeerStream attach(QuicStreamChannel stream) throws IOException {
+    QuicPeerStream s = new QuicPeerStream(stream);
+    try {
+      stream.eventLoop().submit(() -> stream.pipeline().addLast(s)).get();
+    } catch (ExecutionException | InterruptedException e) {
+      stream.close();
+      throw new IOException("cannot set up the stream: " + e, e);
+    }
+    return s;
+  }
+
+  /** A stream the peer opened: handed to the application, or refused when none listens. */
+  void accepted(QuicStreamChannel stream) {
+    Consumer<PeerStream> handler = streamHandler;
+    if (handler == null) {
+      stream.close();
+      return;
+    }
+    QuicPeerStream s = new QuicPeerStream(stream);
+    stream.pipeline().addLast(s);
+    callbacks.execute(() -> handler.accept(s));
+  }
+
+  @Override
+  public void onStream(Consumer<PeerStream> handler) {
+    this.streamHandler = handler;
+  }
+
+  @Override
+  public boolean sendDatagram(byte[] data) {
+    if (!channel.isActive() || data.length > maxDatagramSize()) {
+      return false;
+    }
+    channel.writeAndFlush(Unpooled.wrappedBuffer(data), channel.voidPromise());
+    return true;
+  }
+
+  @Override
+  public void onDatagram(Consumer<byte[]> handler) {
+    this.datagramHandler = handler;
+  }
+
+  @Override
+  public int maxDatagramSize() {
+    Integer max = channel.attr(QuicEndpoint.MAX_DATAGRAM).get();
+    return max == null ? 0 : max;
+  }
+
+  @Override
+  public Optional<Duration> roundTripTime() {
+    channel.collectPathStats(0).addListener(f -> {
+      if (f.isSuccess()) {
+        var stats = (io.netty.handler.codec.quic.QuicConnectionPathStats) f.getNow();
+        lastRtt = Duration.ofNanos(stats.rtt());
+      }
+    });
+    return Optional.ofNullable(lastRtt);
+  }
+
+  @Override
+  public boolean isOpen() {
+    return channel.isActive();
+  }
+
+  @Override
+  public void close() {
+    channel.close();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (msg instanceof ByteBuf datagram) {
+      try {
+        Consumer<byte[]> handler = datagramHandler;
+        if (handler != null) {
+          byte[] data = ByteBufUtil.getBytes(datagram);
+          callbacks.execute(() -> handler.accept(data));
+        }
+      } finally {
+        datagram.release();
+      }
+    } else {
+      ctx.fireChannelRead(msg);
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    onClose.accept(this);
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public String toString() {
+    return protocol + " connection with " + peer.shortForm() + " over " + route.path();
+  }
+}

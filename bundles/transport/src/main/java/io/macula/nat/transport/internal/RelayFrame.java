@@ -1,0 +1,50 @@
+package io.macula.nat.transport.internal;
+
+import io.macula.nat.api.NodeId;
+import io.netty.buffer.ByteBuf;
+
+/**
+ * A QUIC packet on its way through a relay, behind a header that names the other end.
+ *
+ * <pre>
+ *  0                   1                   2                   3
+ *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ * +---------------+-----------------------------------------------+
+ * |     type      |                  reserved (0)                 |
+ * +---------------+-----------------------------------------------+
+ * |                                                               |
+ * |          node id (32 bytes): the destination in TO_RELAY,     |
+ * |          the source in FROM_RELAY                             |
+ * |                                                               |
+ * +---------------------------------------------------------------+
+ * |                  QUIC packet, still encrypted ...             |
+ * </pre>
+ *
+ * The type bytes lie in 4..15, which RFC 9443 leaves unassigned: no STUN (0-3), TURN ChannelData
+ * (64-79) or QUIC packet (fixed bit 0x40 set) starts with them.
+ */
+final class RelayFrame {
+  static final int TO_RELAY = 0x08;
+  static final int FROM_RELAY = 0x09;
+  static final int HEADER_LENGTH = 4 + NodeId.LENGTH;
+
+  private RelayFrame() {}
+
+  static boolean isRelayFrame(int firstByte) {
+    return firstByte == TO_RELAY || firstByte == FROM_RELAY;
+  }
+
+  /** Writes the header of a frame of {@code type} naming {@code node}. */
+  static void writeHeader(ByteBuf out, int type, NodeId node) {
+    out.writeByte(type);
+    out.writeMedium(0);
+    out.writeBytes(node.toBytes());
+  }
+
+  /** The node a frame names; the caller checked that the frame holds a whole header. */
+  static NodeId node(ByteBuf frame) {
+    byte[] id = new byte[NodeId.LENGTH];
+    frame.getBytes(frame.readerIndex() + 4, id);
+    return NodeId.of(id);
+  }
+}

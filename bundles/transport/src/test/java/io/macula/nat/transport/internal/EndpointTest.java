@@ -1,0 +1,269 @@
+package io.macula.nat.transport.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.macula.nat.api.NodeId;
+import io.macula.nat.api.PathKind;
+import io.macula.nat.api.PeerStream;
+import io.macula.nat.transport.api.ConnectionAcceptor;
+import io.macula.nat.transport.api.Endpoint;
+import io.macula.nat.transport.api.QuicConnection;
+import io.macula.nat.transport.api.RelayHandler;
+import io.macula.nat.transport.api.TransportPath;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Endpoints on loopback: QUIC both ways on one socket, identity checks, relay, path switching. */
+class EndpointTest {
+  private static final InetSocketAddress ANY = new InetSocketAddress("127.0.0.1", 0);
+
+  private final BlockingQueue<QuicConnection> acceptedByB = new ArrayBlockingQueue<>(10);
+  private final Map<NodeId, InetSocketAddress> relayDirectory = new ConcurrentHashMap<>();
+  private QuicEndpoint a;
+  private QuicEndpoint b;
+  private QuicEndpoint hub;
+
+  @AfterEach
+  void close() {
+    for (QuicEndpoint e : new QuicEndpoint[] {a, b, hub}) {
+      if (e != null) {
+        e.close();
+      }
+    }
+  }
+
+  private QuicEndpoint endpoint(BlockingQueue<QuicConnection> accepted) throws Exception {
+    ConnectionAcceptor acceptor = c -> {
+      c.onStream(EndpointTest::echoDigest);
+      c.onDatagram(d -> c.sendDatagram(d));
+      accepted.add(c);
+    };
+    return new QuicEndpoint(
+        NodeIdentity.ephemeral(),
+        QuicEndpoint.Settings.defaults(ANY),
+        p -> p.equals(Endpoint.PEER_PROTOCOL) ? Optional.of(acceptor) : Optional.empty(),
+        () -> null);
+  }
+
+  /** Reads a stream to its end and answers with the SHA-256 of what it read. */
+  private static void echoDigest(PeerStream s) {
+    try (s) {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      byte[] buf = new byte[65536];
+      InputStream in = s.input();
+      for (int n; (n = in.read(buf)) > 0; ) {
+        sha.update(buf, 0, n);
+      }
+      OutputStream out = s.output();
+      out.write(sha.digest());
+      out.close();
+    } catch (Exception e) {
+      e.printStackTrace();
+      throw new AssertionError(e);
+    }
+  }
+
+  private static InetSocketAddress loopback(Endpoint e) {
+    return new InetSocketAddress("127.0.0.1", e.localAddress().getPort());
+  }
+
+  @Test
+  void aConnectionCarriesStreamsAndDatagramsBothWays() throws Exception {
+    a = endpoint(new ArrayBlockingQueue<>(10));
+    b = endpoint(acceptedByB);
+
+    QuicConnection c = a.connect(b.localId(), new TransportPath.Direct(loopback(b)), Endpoint.PEER_PROTOCOL)
+        .get(10, TimeUnit.SECONDS);
+    QuicConnection atB = acceptedByB.poll(10, TimeUnit.SECONDS);
+
+    assertEquals(b.localId(), c.peer());
+    assertEquals(a.localId(), atB.peer(), "B learns who A is from the handshake");
+    assertArrayEquals(sha256(transfer(c, 4 << 20, 1)), roundTrip(c, 4 << 20, 1));
+
+    BlockingQueue<byte[]> echoes = new ArrayBlockingQueue<>(10);
+    c.onDatagram(echoes::add);
+    waitFor(() -> c.maxDatagramSize() > 1000);
+    assertTrue(c.sendDatagram("ping".getBytes()));
+    assertEquals("ping", new String(echoes.poll(10, TimeUnit.SECONDS)));
+  }
+
+  @Test
+  void aPeerWithAnotherIdIsRefused() throws Exception {
+    a = endpoint(new ArrayBlockingQueue<>(10));
+    b = endpoint(acceptedByB);
+    NodeId someoneElse = NodeIdentity.ephemeral().id();
+
+    ExecutionException e = assertThrows(ExecutionException.class,
+        () -> a.connect(someoneElse, new TransportPath.Direct(loopback(b)), Endpoint.PEER_PROTOCOL)
+            .get(10, TimeUnit.SECONDS));
+
+    assertInstanceOf(SSLPeerUnverifiedException.class, e.getCause());
+    assertTrue(e.getCause().getMessage().contains("not " + someoneElse), e.getCause().getMessage());
+  }
+
+  @Test
+  void anUnknownProtocolIsNotAdmitted() throws Exception {
+    a = endpoint(new ArrayBlockingQueue<>(10));
+    b = endpoint(acceptedByB);
+
+    CompletableFuture<QuicConnection> hubSession =
+        a.connect(b.localId(), new TransportPath.Direct(loopback(b)), Endpoint.HUB_PROTOCOL);
+    QuicConnection c = hubSession.get(10, TimeUnit.SECONDS);
+
+    waitFor(() -> !c.isOpen());
+    assertEquals(0, acceptedByB.size());
+  }
+
+  @Test
+  void aPathSwitchUnderALiveTransferLosesNothing() throws Exception {
+    a = endpoint(new ArrayBlockingQueue<>(10));
+    b = endpoint(acceptedByB);
+    hub = relay();
+    relayDirectory.put(a.localId(), loopback(a));
+    relayDirectory.put(b.localId(), loopback(b));
+    a.trustRelay(loopback(hub));
+    b.trustRelay(loopback(hub));
+    TransportPath relayToB = new TransportPath.Relayed(loopback(hub), b.localId(), PathKind.HUB_RELAY);
+
+    QuicConnection c = a.connect(b.localId(), relayToB, Endpoint.PEER_PROTOCOL).get(10, TimeUnit.SECONDS);
+    QuicConnection atB = acceptedByB.poll(10, TimeUnit.SECONDS);
+    assertEquals(PathKind.HUB_RELAY, atB.path().kind(), "B answers over the relay it was reached by");
+
+    int size = 24 << 20;
+    byte[] expected = sha256(transfer(c, size, 2));
+    PeerStream s = c.openStream();
+    CompletableFuture<byte[]> answer = CompletableFuture.supplyAsync(() -> readAll(s.input()));
+    Random data = new Random(2);
+    byte[] chunk = new byte[65536];
+    for (int sent = 0; sent < size; sent += chunk.length) {
+      if (sent == size / 3) {
+        c.switchPath(new TransportPath.Direct(loopback(b)));
+        atB.switchPath(new TransportPath.Direct(loopback(a)));
+      } else if (sent == 2 * size / 3) {
+        c.switchPath(relayToB);
+        atB.switchPath(new TransportPath.Relayed(loopback(hub), a.localId(), PathKind.HUB_RELAY));
+      }
+      data.nextBytes(chunk);
+      s.output().write(chunk);
+    }
+    s.output().close();
+
+    assertArrayEquals(expected, answer.get(60, TimeUnit.SECONDS));
+    assertTrue(c.isOpen());
+    assertSame(c, a.connection(b.localId(), Endpoint.PEER_PROTOCOL).orElseThrow(), "the same connection");
+    assertTrue(hub.drops().isEmpty(), hub.drops().toString());
+  }
+
+  @Test
+  void garbageIsDroppedAndCountedWhileTheConnectionServes() throws Exception {
+    a = endpoint(new ArrayBlockingQueue<>(10));
+    b = endpoint(acceptedByB);
+    QuicConnection c = a.connect(b.localId(), new TransportPath.Direct(loopback(b)), Endpoint.PEER_PROTOCOL)
+        .get(10, TimeUnit.SECONDS);
+
+    Random random = new Random(7);
+    int sent = 100_000;
+    CompletableFuture<byte[]> transfer = CompletableFuture.supplyAsync(() -> roundTrip(c, 2 << 20, 3));
+    try (QuicEndpoint noise = endpoint(new ArrayBlockingQueue<>(1))) {
+      for (int i = 0; i < sent; i++) {
+        byte[] d = new byte[random.nextInt(1300)];
+        random.nextBytes(d);
+        if (d.length > 0 && random.nextInt(4) == 0) {
+          d[0] = (byte) (0x40 | d[0]); // looks like QUIC
+        }
+        noise.sendRaw(loopback(b), d);
+        if (i % 1000 == 0) {
+          Thread.sleep(1); // the loopback's buffers are finite
+        }
+      }
+    }
+    assertArrayEquals(sha256(transfer(c, 2 << 20, 3)), transfer.get(60, TimeUnit.SECONDS));
+    waitFor(() -> b.drops().values().stream().mapToLong(Long::longValue).sum() > sent * 0.9);
+    assertTrue(c.isOpen());
+  }
+
+  // --- helpers
+
+  private QuicEndpoint relay() throws Exception {
+    QuicEndpoint[] self = new QuicEndpoint[1];
+    RelayHandler forward = (sender, destination, packet) -> {
+      NodeId source = relayDirectory.entrySet().stream()
+          .filter(e -> e.getValue().equals(sender)).map(Map.Entry::getKey).findFirst().orElse(null);
+      InetSocketAddress to = relayDirectory.get(destination);
+      if (source != null && to != null) {
+        self[0].relayTo(to, source, packet);
+      }
+    };
+    self[0] = new QuicEndpoint(
+        NodeIdentity.ephemeral(), QuicEndpoint.Settings.defaults(ANY), p -> Optional.empty(), () -> forward);
+    return self[0];
+  }
+
+  /** The bytes a seeded transfer sends. */
+  private static byte[] transfer(QuicConnection unused, int size, long seed) {
+    byte[] all = new byte[size];
+    Random r = new Random(seed);
+    byte[] chunk = new byte[65536];
+    for (int at = 0; at < size; at += chunk.length) {
+      r.nextBytes(chunk);
+      System.arraycopy(chunk, 0, all, at, Math.min(chunk.length, size - at));
+    }
+    return all;
+  }
+
+  /** Sends a seeded transfer on a new stream and returns the digest the peer answers with. */
+  private static byte[] roundTrip(QuicConnection c, int size, long seed) {
+    try {
+      PeerStream s = c.openStream();
+      CompletableFuture<byte[]> answer = CompletableFuture.supplyAsync(() -> readAll(s.input()));
+      s.output().write(transfer(c, size, seed));
+      s.output().close();
+      return answer.get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static byte[] readAll(InputStream in) {
+    try {
+      return in.readAllBytes();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static byte[] sha256(byte[] data) throws Exception {
+    return MessageDigest.getInstance("SHA-256").digest(data);
+  }
+
+  private static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("condition not met within 20 s");
+      }
+      Thread.sleep(5);
+    }
+  }
+
+}
