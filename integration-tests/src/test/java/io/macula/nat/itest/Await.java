@@ -32,13 +32,17 @@ final class Await {
   /** Waits until the supplier's value satisfies the condition, and returns that value. */
   static <T> T value(String what, Supplier<T> supplier, java.util.function.Predicate<T> condition) {
     Object[] last = new Object[1];
-    until(
-        what,
-        () -> {
-          T v = supplier.get();
-          last[0] = v;
-          return condition.test(v);
-        });
+    try {
+      until(
+          what,
+          () -> {
+            T v = supplier.get();
+            last[0] = v;
+            return condition.test(v);
+          });
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "; last seen: " + last[0], e);
+    }
     @SuppressWarnings("unchecked")
     T v = (T) last[0];
     return v;

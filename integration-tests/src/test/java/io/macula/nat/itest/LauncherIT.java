@@ -18,11 +18,11 @@ public class LauncherIT {
     try (NodeProcess node = NodeProcess.freshHome("script").start()) {
       NodeProcess.Result ok = node.nat("nat:strategies");
       assertEquals(ok.err(), 0, ok.exit());
-      assertEquals("no connection strategy is installed\n", ok.out());
+      assertTrue(ok.out(), ok.out().split("\n")[1].matches("direct\\s+100\\s+2000\\s+true\\s+0\\s+0\\s+io.macula.nat.strategy.direct"));
 
       NodeProcess.Result bad = node.nat("nat:enable", "nosuch");
       assertEquals(1, bad.exit());
-      assertEquals("ERROR: no strategy named 'nosuch'; installed: none\n", bad.err());
+      assertEquals("ERROR: no strategy named 'nosuch'; installed: direct\n", bad.err());
 
       NodeProcess.Result usage = node.nat("nat:priority", "nosuch", "high");
       assertEquals("ERROR: priority must be an integer, not 'high'\n", usage.err());
@@ -45,15 +45,15 @@ public class LauncherIT {
           "name = alpha\npriority = 30\noutcome = succeed\n");
       String url = Path.of(TestRuntime.url(TestRuntime.FIXTURE_STRATEGY).substring(5)).toUri().toString();
       assertEquals(0, node.nat("start", url).exit());
-      Await.until("alpha is listed", () -> node.nat("nat:strategies").out().startsWith("NAME"));
-      assertTrue(node.nat("nat:strategies").out().split("\n")[1].matches("alpha\\s+30\\s.*"));
+      Await.until("alpha is listed", () -> node.nat("nat:strategies").out().contains("\nalpha "));
+      assertTrue(row(node, "alpha").matches("alpha\\s+30\\s.*"));
 
       assertEquals(0, node.nat("nat:priority", "alpha", "7").exit());
       node.stop();
       node.start();
 
-      String row = Await.value("alpha is back", () -> node.nat("nat:strategies").out(), s -> s.startsWith("NAME"))
-          .split("\n")[1];
+      Await.until("alpha is back", () -> node.nat("nat:strategies").out().contains("\nalpha "));
+      String row = row(node, "alpha");
       assertTrue(row, row.matches("alpha\\s+7\\s+1000\\s+true\\s.*"));
       assertTrue(node.log(), node.log().contains("connection strategy alpha is available"));
     }
@@ -76,11 +76,16 @@ public class LauncherIT {
       // At the end of its input, the shell stops the node.
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertTrue("the node exits at the end of its input", p.waitFor(60, TimeUnit.SECONDS));
-      assertTrue(out, out.contains("no connection strategy is installed"));
+      assertTrue(out, out.contains("io.macula.nat.strategy.direct"));
       assertTrue(out, out.contains("list the connection strategies installed"));
     } finally {
       p.destroyForcibly();
     }
+  }
+
+  private static String row(NodeProcess node, String strategy) {
+    return java.util.Arrays.stream(node.nat("nat:strategies").out().split("\n"))
+        .filter(l -> l.startsWith(strategy + " ")).findFirst().orElse("(no row for " + strategy + ")");
   }
 
   @Test

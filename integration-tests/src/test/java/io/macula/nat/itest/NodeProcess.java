@@ -40,8 +40,8 @@ final class NodeProcess implements AutoCloseable {
     try (Stream<Path> s = Files.walk(NODE_DIR)) {
       for (Path from : s.toList()) {
         Path rel = NODE_DIR.relativize(from);
-        if (rel.startsWith("data") || rel.toString().equals("admin.sock")) {
-          continue;
+        if (rel.startsWith("data") || rel.startsWith("nodes") || rel.toString().equals("admin.sock")) {
+          continue; // state of a node that ran there, or of the demo's nodes
         }
         Path to = home.resolve(rel.toString());
         if (Files.isDirectory(from)) {

@@ -16,6 +16,12 @@ final class TestRuntime {
   /** The project's own bundles, each started by the base runtime. */
   static final String[] PROJECT_BUNDLES = {
     "io.macula.nat.api", "io.macula.nat.negotiator", "io.macula.nat.shell",
+    "io.macula.nat.transport", "io.macula.nat.hub", "io.macula.nat.peer",
+  };
+
+  /** Strategy bundles: left out of the base runtime, whose tests choose their strategies. */
+  static final String[] STRATEGY_BUNDLES = {
+    "io.macula.nat.strategy.direct", "io.macula.nat.strategy.hubrelay",
   };
 
   static final String FIXTURE_STRATEGY = "io.macula.nat.test.strategy";
@@ -39,8 +45,25 @@ final class TestRuntime {
         bundle(url("org.apache.felix.scr")),
         bundle(url("org.apache.felix.gogo.runtime")),
         bundle(url("org.apache.felix.gogo.command")),
+        bundle(url("netty-common")),
+        bundle(url("netty-buffer")),
+        bundle(url("netty-resolver")),
+        bundle(url("netty-transport")),
+        bundle(url("netty-codec-base")),
+        bundle(url("netty-handler")),
+        bundle(url("netty-transport-native-unix-common")),
+        bundle(url("netty-transport-classes-epoll")),
+        bundle(url("netty-transport-native-epoll-linux-x86_64")).noStart(),
+        bundle(url("netty-codec-classes-quic")),
+        bundle(url("netty-codec-native-quic-linux-x86_64")).noStart(),
+        bundle(url("bcprov-jdk18on")),
+        bundle(url("bcutil-jdk18on")),
+        bundle(url("bcpkix-jdk18on")),
         bundle(url("io.macula.nat.api")),
         bundle(url("io.macula.nat.negotiator")),
+        bundle(url("io.macula.nat.transport")),
+        bundle(url("io.macula.nat.hub")),
+        bundle(url("io.macula.nat.peer")),
         bundle(url("io.macula.nat.shell")));
   }
 

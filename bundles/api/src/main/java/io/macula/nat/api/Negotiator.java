@@ -1,6 +1,7 @@
 package io.macula.nat.api;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -16,6 +17,9 @@ public interface Negotiator {
    * NegotiationFailedException} listing every attempt. Cancelling the future cancels the attempts.
    */
   CompletableFuture<PeerConnection> connect(NodeId node);
+
+  /** The connection the latest successful connect to the node made, while it is open. */
+  Optional<PeerConnection> connection(NodeId node);
 
   /** The strategies present now, highest effective priority first. */
   List<StrategyStatus> strategies();

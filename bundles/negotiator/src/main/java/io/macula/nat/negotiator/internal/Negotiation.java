@@ -58,6 +58,8 @@ final class Negotiation {
   private Attempt latest;
   private boolean finished;
   private final List<Attempt> attempts = new ArrayList<>();
+  private final java.util.Set<ConnectionStrategy> removed =
+      java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
   Negotiation(
       long id,
@@ -90,10 +92,11 @@ final class Negotiation {
     return result;
   }
 
-  /** The strategy's service went away: its running attempt is cancelled. */
+  /** The strategy's service went away: its running attempt is cancelled, and it is not started. */
   void strategyRemoved(ConnectionStrategy strategy) {
     runOnScheduler(
         () -> {
+          removed.add(strategy);
           for (Attempt a : running()) {
             if (a.strategy.strategy() == strategy) {
               a.end(AttemptOutcome.CANCELLED, "the strategy was removed", null);
@@ -126,6 +129,9 @@ final class Negotiation {
     }
     while (next < plan.size()) {
       EffectiveStrategy s = plan.get(next++);
+      if (removed.contains(s.strategy())) {
+        continue; // gone since the plan was made
+      }
       Attempt a = new Attempt(s);
       attempts.add(a);
       Applicability applicability;

@@ -19,6 +19,8 @@ import java.time.Duration;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -78,6 +80,7 @@ public final class NegotiatorComponent implements Negotiator, StrategySettings {
   private final Clock clock = Clock.systemUTC();
   private final AtomicLong connectIds = new AtomicLong();
   private final Set<Negotiation> active = ConcurrentHashMap.newKeySet();
+  private final Map<NodeId, PeerConnection> latest = new ConcurrentHashMap<>();
 
   /** Stands for this node while no directory (the hub session) says who it is. */
   private final NodeDescriptor anonymousSelf = NodeDescriptor.unknown(randomNodeId());
@@ -181,7 +184,16 @@ public final class NegotiatorComponent implements Negotiator, StrategySettings {
             clock,
             new Sink());
     active.add(negotiation);
-    return negotiation.start();
+    return negotiation.start().whenComplete((c, e) -> {
+      if (c != null) {
+        latest.put(node, c);
+      }
+    });
+  }
+
+  @Override
+  public Optional<PeerConnection> connection(NodeId node) {
+    return Optional.ofNullable(latest.get(node)).filter(PeerConnection::isOpen);
   }
 
   @Override

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -40,12 +41,15 @@ public final class EndpointComponent implements Endpoint {
       name = "Macula NAT endpoint",
       description = "The node's UDP socket, identity and QUIC settings.")
   public @interface Config {
-    @AttributeDefinition(description = "Address and port to bind, host:port; port 0 picks one.")
-    String bind() default "0.0.0.0:4433";
+    @AttributeDefinition(
+        description = "Address and port to bind, host:port; port 0 picks a free one at each start.")
+    String bind() default "0.0.0.0:0";
 
     @AttributeDefinition(
-        description = "The node's key pair, a PEM file made on first start (owner-only).")
-    String identity() default "identity.pem";
+        required = false,
+        description = "The node's key pair, a PEM file made on first start (owner-only); by"
+            + " default in the framework's storage of this bundle.")
+    String identity() default "";
 
     @AttributeDefinition(min = "1000", description = "Milliseconds of silence that end a connection.")
     long idle__timeout__ms() default 30_000;
@@ -62,7 +66,8 @@ public final class EndpointComponent implements Endpoint {
   private volatile RelayHandler relay;
 
   @Activate
-  public EndpointComponent(Config config, @Reference(service = LoggerFactory.class) Logger log)
+  public EndpointComponent(
+      Config config, BundleContext context, @Reference(service = LoggerFactory.class) Logger log)
       throws IOException, InterruptedException {
     this.log = log;
     InetSocketAddress bind = parseBind(config.bind());
@@ -70,7 +75,10 @@ public final class EndpointComponent implements Endpoint {
       throw new IllegalArgumentException(
           PID + ": key 'idle_timeout_ms' must be at least 1000, not " + config.idle__timeout__ms());
     }
-    NodeIdentity identity = NodeIdentity.loadOrCreate(Path.of(config.identity()));
+    Path identityFile = config.identity().isBlank()
+        ? context.getDataFile("identity.pem").toPath()
+        : Path.of(config.identity());
+    NodeIdentity identity = NodeIdentity.loadOrCreate(identityFile);
     QuicEndpoint.Settings defaults = QuicEndpoint.Settings.defaults(bind);
     this.endpoint =
         new QuicEndpoint(

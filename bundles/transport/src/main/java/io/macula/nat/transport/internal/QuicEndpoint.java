@@ -235,7 +235,9 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
                           "the peer at " + path.nextHop() + " is " + proven + ", not " + peer));
                   return;
                 }
-                result.complete(established(ch, peer, route, protocol));
+                QuicPeerConnection c = established(ch, peer, route, protocol);
+                acceptors.apply(protocol).ifPresent(a -> callbacks.execute(() -> a.accepted(c)));
+                result.complete(c);
               } catch (SSLPeerUnverifiedException e) {
                 ch.close();
                 result.completeExceptionally(e);

@@ -15,6 +15,8 @@ import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.codec.quic.QuicStreamType;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -37,7 +39,14 @@ final class QuicPeerConnection extends ChannelInboundHandlerAdapter implements Q
   private final Executor callbacks;
   private final Consumer<QuicPeerConnection> onClose;
 
-  private volatile Consumer<PeerStream> streamHandler;
+  private static final int MAX_WAITING_STREAMS = 16;
+
+  /** Guarded by this. */
+  private Consumer<PeerStream> streamHandler;
+
+  /** Guarded by this: streams that arrived before a handler was set. */
+  private final List<QuicPeerStream> waiting = new ArrayList<>();
+
   private volatile Consumer<byte[]> datagramHandler;
   private volatile Duration lastRtt;
 
@@ -126,21 +135,39 @@ final class QuicPeerConnection extends ChannelInboundHandlerAdapter implements Q
     return s;
   }
 
-  /** A stream the peer opened: handed to the application, or refused when none listens. */
+  /**
+   * A stream the peer opened: handed to the application. Until it sets a handler, a few streams
+   * wait (a peer may open one the moment the connection is up); beyond those, they are refused.
+   */
   void accepted(QuicStreamChannel stream) {
-    Consumer<PeerStream> handler = streamHandler;
-    if (handler == null) {
-      stream.close();
-      return;
-    }
     QuicPeerStream s = new QuicPeerStream(stream);
     stream.pipeline().addLast(s);
+    Consumer<PeerStream> handler;
+    synchronized (this) {
+      handler = streamHandler;
+      if (handler == null) {
+        if (waiting.size() < MAX_WAITING_STREAMS) {
+          waiting.add(s);
+        } else {
+          s.close();
+        }
+        return;
+      }
+    }
     callbacks.execute(() -> handler.accept(s));
   }
 
   @Override
   public void onStream(Consumer<PeerStream> handler) {
-    this.streamHandler = handler;
+    List<QuicPeerStream> ready;
+    synchronized (this) {
+      this.streamHandler = handler;
+      ready = List.copyOf(waiting);
+      waiting.clear();
+    }
+    for (QuicPeerStream s : ready) {
+      callbacks.execute(() -> handler.accept(s));
+    }
   }
 
   @Override

@@ -1,0 +1,172 @@
+package io.macula.nat.hub.internal;
+
+import io.macula.nat.api.NodeId;
+import io.macula.nat.hub.api.Hub;
+import io.macula.nat.transport.api.ConnectionAcceptor;
+import io.macula.nat.transport.api.Endpoint;
+import io.macula.nat.transport.api.QuicConnection;
+import io.macula.nat.transport.api.RelayHandler;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * The hub: admits nodes on the hub protocol, keeps their registry, forwards signalling, and
+ * relays the encrypted QUIC packets of peer-to-peer connections between registered nodes. Only a
+ * node configured as a hub (PID {@value #PID}) runs one.
+ */
+@Component(
+    service = {Hub.class, ConnectionAcceptor.class, RelayHandler.class},
+    configurationPid = HubComponent.PID,
+    configurationPolicy = ConfigurationPolicy.REQUIRE,
+    property = ConnectionAcceptor.PROTOCOL + "=" + Endpoint.HUB_PROTOCOL)
+@Designate(ocd = HubComponent.Config.class)
+public final class HubComponent implements Hub, ConnectionAcceptor, RelayHandler, NodeSession.Hub {
+  static final String PID = "io.macula.nat.hub";
+
+  // A double underscore in a method name gives an underscore in the key (a single one, a dot).
+  @ObjectClassDefinition(
+      name = "Macula NAT hub",
+      description = "Admission, signalling and relay of the hub this node runs.")
+  public @interface Config {
+    @AttributeDefinition(description = "'allowlist' admits the node ids in 'allow' only; 'open' admits any.")
+    String admission() default "allowlist";
+
+    @AttributeDefinition(required = false, description = "Node ids admitted under 'allowlist'.")
+    String[] allow() default {};
+
+    @AttributeDefinition(min = "1", description = "Relayed packets per second allowed each node.")
+    long relay__packets__per__second() default 100_000;
+
+    @AttributeDefinition(min = "1", description = "Relayed bytes per second allowed each node.")
+    long relay__bytes__per__second() default 200_000_000;
+  }
+
+  private final Logger log;
+  private final Endpoint endpoint;
+  private final boolean open;
+  private final Set<NodeId> allowed;
+  private final Registry registry = new Registry();
+  private final RelayAccounting relay;
+  private final Clock clock = Clock.systemUTC();
+  private final ExecutorService sessions = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "nat-hub-session");
+    t.setDaemon(true);
+    return t;
+  });
+
+  @Activate
+  public HubComponent(
+      Config config,
+      @Reference Endpoint endpoint,
+      @Reference(service = LoggerFactory.class) Logger log) {
+    this.log = log;
+    this.endpoint = endpoint;
+    this.open = switch (config.admission()) {
+      case "open" -> true;
+      case "allowlist" -> false;
+      default -> throw new IllegalArgumentException(
+          PID + ": key 'admission' must be 'allowlist' or 'open', not '" + config.admission() + "'");
+    };
+    this.allowed = Stream.of(config.allow())
+        .flatMap(s -> Stream.of(s.split("[,\\s]+")))
+        .filter(s -> !s.isBlank())
+        .map(s -> {
+          try {
+            return NodeId.parse(s);
+          } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(PID + ": key 'allow' has a bad node id: " + e.getMessage());
+          }
+        })
+        .collect(Collectors.toUnmodifiableSet());
+    this.relay = new RelayAccounting(config.relay__packets__per__second(), config.relay__bytes__per__second());
+    log.info("hub {} on {}, admission {}", endpoint.localId(), endpoint.localAddress(),
+        open ? "open" : allowed.size() + " node(s) allowed");
+  }
+
+  @Deactivate
+  void deactivate() {
+    sessions.shutdownNow();
+  }
+
+  @Override
+  public boolean admits(NodeId peer) {
+    boolean yes = open || allowed.contains(peer);
+    if (!yes) {
+      log.warn("refused node {}: not in the hub's allowlist", peer);
+    }
+    return yes;
+  }
+
+  @Override
+  public void accepted(QuicConnection connection) {
+    connection.onStream(stream -> sessions.execute(new NodeSession(connection, stream, this)));
+  }
+
+  @Override
+  public void relay(InetSocketAddress sender, NodeId destination, ByteBuffer packet) {
+    Optional<Registry.Registration> from = registry.byObserved(sender);
+    if (from.isEmpty()) {
+      relay.drop(RelayAccounting.UNREGISTERED_SENDER);
+      return;
+    }
+    Optional<InetSocketAddress> to =
+        registry.get(destination).flatMap(r -> r.node().observedAddress());
+    if (to.isEmpty()) {
+      relay.drop(RelayAccounting.UNKNOWN_DESTINATION);
+      return;
+    }
+    NodeId source = from.get().node().id();
+    if (relay.admit(source, destination, packet.remaining(), System.nanoTime()) == null) {
+      endpoint.relayTo(to.get(), source, packet);
+    }
+  }
+
+  @Override
+  public List<RegisteredNode> nodes() {
+    return registry.nodes();
+  }
+
+  @Override
+  public List<RelayFlow> relayFlows() {
+    return relay.flows();
+  }
+
+  @Override
+  public Map<String, Long> relayDrops() {
+    return relay.drops();
+  }
+
+  @Override
+  public Registry registry() {
+    return registry;
+  }
+
+  @Override
+  public Clock clock() {
+    return clock;
+  }
+
+  @Override
+  public void log(String message, Object... args) {
+    log.info(message, args);
+  }
+}

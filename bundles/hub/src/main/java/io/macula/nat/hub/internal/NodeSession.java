@@ -1,0 +1,110 @@
+package io.macula.nat.hub.internal;
+
+import io.macula.nat.api.NodeDescriptor;
+import io.macula.nat.api.NodeId;
+import io.macula.nat.api.PeerStream;
+import io.macula.nat.hub.protocol.HubCodec;
+import io.macula.nat.hub.protocol.HubMessage;
+import io.macula.nat.hub.protocol.HubProtocolException;
+import io.macula.nat.transport.api.QuicConnection;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.Optional;
+
+/**
+ * One node's session with the hub: the control stream of its hub connection. The first message
+ * must register the node; then it asks for the node list, signals other nodes and keeps alive.
+ */
+final class NodeSession implements Runnable {
+  /** What a session needs of the hub. */
+  interface Hub {
+    Registry registry();
+
+    Clock clock();
+
+    void log(String message, Object... args);
+  }
+
+  private final QuicConnection connection;
+  private final PeerStream stream;
+  private final Hub hub;
+  private final OutputStream out;
+
+  NodeSession(QuicConnection connection, PeerStream stream, Hub hub) {
+    this.connection = connection;
+    this.stream = stream;
+    this.hub = hub;
+    this.out = stream.output();
+  }
+
+  NodeId node() {
+    return connection.peer();
+  }
+
+  @Override
+  public void run() {
+    NodeId id = connection.peer();
+    try (stream) {
+      Optional<HubMessage> first = HubCodec.read(stream.input());
+      if (first.isEmpty() || !(first.get() instanceof HubMessage.Register register)) {
+        send(new HubMessage.Refused("the first message must be Register"));
+        return;
+      }
+      InetSocketAddress observed = connection.path().nextHop();
+      NodeDescriptor node =
+          new NodeDescriptor(id, register.reported(), Optional.of(observed), register.nat(), register.offersRelay());
+      hub.registry().register(node, this, hub.clock().instant()).ifPresent(NodeSession::close);
+      send(new HubMessage.Registered(observed));
+      hub.log("node {} registered from {}", id, observed);
+      for (Optional<HubMessage> m; (m = HubCodec.read(stream.input())).isPresent(); ) {
+        hub.registry().seen(id, hub.clock().instant());
+        handle(m.get());
+      }
+    } catch (HubProtocolException e) {
+      hub.log("node {} sent a malformed message, its session ends: {}", id, e.getMessage());
+    } catch (IOException e) {
+      // the session ended: the node went away or the connection closed
+    } finally {
+      hub.registry().unregister(id, this);
+      connection.close();
+      hub.log("node {} left", id);
+    }
+  }
+
+  private void handle(HubMessage m) throws IOException {
+    if (m instanceof HubMessage.ListNodes) {
+      send(new HubMessage.Nodes(hub.registry().nodes().stream()
+          .map(n -> new HubMessage.Entry(n.node(), n.lastSeen().toEpochMilli()))
+          .toList()));
+    } else if (m instanceof HubMessage.Signal s) {
+      Optional<Registry.Registration> to = hub.registry().get(s.peer());
+      if (to.isEmpty()) {
+        send(new HubMessage.Refused("node " + s.peer() + " is not registered"));
+      } else {
+        try {
+          // The hub names the sender itself: a node cannot speak for another.
+          to.get().session().send(new HubMessage.Signal(connection.peer(), s.payload()));
+        } catch (IOException e) {
+          send(new HubMessage.Refused("node " + s.peer() + " is unreachable"));
+        }
+      }
+    } else if (m instanceof HubMessage.Ping p) {
+      send(new HubMessage.Pong(p.nonce()));
+    } else if (m instanceof HubMessage.Pong) {
+      // liveness only
+    } else {
+      send(new HubMessage.Refused(m.getClass().getSimpleName() + " is not for the hub"));
+    }
+  }
+
+  /** Sends one message; any session's thread may call it. */
+  synchronized void send(HubMessage m) throws IOException {
+    HubCodec.write(out, m);
+  }
+
+  void close() {
+    connection.close();
+  }
+}

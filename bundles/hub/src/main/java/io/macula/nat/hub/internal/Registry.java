@@ -1,0 +1,64 @@
+package io.macula.nat.hub.internal;
+
+import io.macula.nat.api.NodeDescriptor;
+import io.macula.nat.api.NodeId;
+import io.macula.nat.hub.api.Hub;
+import java.net.InetSocketAddress;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** The nodes registered with the hub, by id and by the address the hub observes them from. */
+final class Registry {
+  /** A registered node and the session that registered it. */
+  record Registration(NodeDescriptor node, NodeSession session, Instant since, Instant lastSeen) {
+    Registration seen(Instant at) {
+      return new Registration(node, session, since, at);
+    }
+  }
+
+  private final Map<NodeId, Registration> byId = new ConcurrentHashMap<>();
+  private final Map<InetSocketAddress, NodeId> byObserved = new ConcurrentHashMap<>();
+
+  /** Registers a node; a session it had before is returned, to be closed. */
+  synchronized Optional<NodeSession> register(NodeDescriptor node, NodeSession session, Instant now) {
+    Registration old = byId.put(node.id(), new Registration(node, session, now, now));
+    if (old != null) {
+      old.node().observedAddress().ifPresent(byObserved::remove);
+    }
+    node.observedAddress().ifPresent(a -> byObserved.put(a, node.id()));
+    return Optional.ofNullable(old).map(Registration::session).filter(s -> s != session);
+  }
+
+  /** Removes the node if {@code session} is still the one that registered it. */
+  synchronized void unregister(NodeId id, NodeSession session) {
+    Registration r = byId.get(id);
+    if (r != null && r.session() == session) {
+      byId.remove(id);
+      r.node().observedAddress().ifPresent(byObserved::remove);
+    }
+  }
+
+  void seen(NodeId id, Instant now) {
+    byId.computeIfPresent(id, (k, r) -> r.seen(now));
+  }
+
+  Optional<Registration> get(NodeId id) {
+    return Optional.ofNullable(byId.get(id));
+  }
+
+  Optional<Registration> byObserved(InetSocketAddress address) {
+    NodeId id = byObserved.get(address);
+    return id == null ? Optional.empty() : get(id);
+  }
+
+  List<Hub.RegisteredNode> nodes() {
+    return byId.values().stream()
+        .map(r -> new Hub.RegisteredNode(r.node(), r.since(), r.lastSeen()))
+        .sorted(Comparator.comparing(n -> n.node().id()))
+        .toList();
+  }
+}

@@ -1,0 +1,101 @@
+package io.macula.nat.hub.internal;
+
+import io.macula.nat.api.NodeId;
+import io.macula.nat.hub.api.Hub;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Per-node limits on relayed packets and bytes (token buckets refilled every second's worth of
+ * time), and per-flow counters that operators read.
+ */
+final class RelayAccounting {
+  static final String UNREGISTERED_SENDER = "unregistered-sender";
+  static final String UNKNOWN_DESTINATION = "unknown-destination";
+  static final String OVER_PACKET_LIMIT = "over-packet-limit";
+  static final String OVER_BYTE_LIMIT = "over-byte-limit";
+
+  private record Flow(NodeId from, NodeId to) {}
+
+  private static final class Counters {
+    final LongAdder packets = new LongAdder();
+    final LongAdder bytes = new LongAdder();
+    final LongAdder dropped = new LongAdder();
+  }
+
+  /** A token bucket; used on the endpoint's event loop only. */
+  private static final class Bucket {
+    double packets;
+    double bytes;
+    long refilledAt;
+  }
+
+  private final long packetsPerSecond;
+  private final long bytesPerSecond;
+  private final Map<Flow, Counters> flows = new ConcurrentHashMap<>();
+  private final Map<NodeId, Bucket> buckets = new ConcurrentHashMap<>();
+  private final Map<String, LongAdder> drops = new ConcurrentHashMap<>();
+
+  RelayAccounting(long packetsPerSecond, long bytesPerSecond) {
+    this.packetsPerSecond = packetsPerSecond;
+    this.bytesPerSecond = bytesPerSecond;
+  }
+
+  /**
+   * Whether a packet may pass, counting it either way.
+   *
+   * @return null when it may pass, else why not
+   */
+  String admit(NodeId from, NodeId to, int length, long nowNanos) {
+    Bucket b = buckets.computeIfAbsent(from, f -> {
+      Bucket n = new Bucket();
+      n.packets = packetsPerSecond;
+      n.bytes = bytesPerSecond;
+      n.refilledAt = nowNanos;
+      return n;
+    });
+    double seconds = (nowNanos - b.refilledAt) / 1e9;
+    b.refilledAt = nowNanos;
+    b.packets = Math.min(packetsPerSecond, b.packets + seconds * packetsPerSecond);
+    b.bytes = Math.min(bytesPerSecond, b.bytes + seconds * bytesPerSecond);
+    Counters c = flows.computeIfAbsent(new Flow(from, to), f -> new Counters());
+    String refusal = null;
+    if (b.packets < 1) {
+      refusal = OVER_PACKET_LIMIT;
+    } else if (b.bytes < length) {
+      refusal = OVER_BYTE_LIMIT;
+    }
+    if (refusal != null) {
+      c.dropped.increment();
+      drop(refusal);
+      return refusal;
+    }
+    b.packets -= 1;
+    b.bytes -= length;
+    c.packets.increment();
+    c.bytes.add(length);
+    return null;
+  }
+
+  void drop(String reason) {
+    drops.computeIfAbsent(reason, r -> new LongAdder()).increment();
+  }
+
+  List<Hub.RelayFlow> flows() {
+    return flows.entrySet().stream()
+        .map(e -> new Hub.RelayFlow(e.getKey().from(), e.getKey().to(),
+            e.getValue().packets.sum(), e.getValue().bytes.sum(), e.getValue().dropped.sum()))
+        .sorted(Comparator.comparing(Hub.RelayFlow::from).thenComparing(Hub.RelayFlow::to))
+        .toList();
+  }
+
+  Map<String, Long> drops() {
+    Map<String, Long> out = new TreeMap<>();
+    drops.forEach((k, v) -> out.put(k, v.sum()));
+    return out;
+  }
+}

@@ -1,0 +1,268 @@
+package io.macula.nat.hub.protocol;
+
+import io.macula.nat.api.NatBehavior;
+import io.macula.nat.api.NodeDescriptor;
+import io.macula.nat.api.NodeId;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Frames hub messages on a stream: a 4-byte length, then a type byte and the message's fields.
+ *
+ * <pre>
+ * frame    = length:u32 type:u8 body            length counts type and body, at most 64 KiB
+ * address  = family:u8 (4|6) addr:4|16 port:u16
+ * node id  = 32 bytes
+ * bytes    = length:u16 data
+ * list     = count:u16 item*
+ * </pre>
+ *
+ * Everything read is bounds-checked; a malformed frame is a {@link HubProtocolException}.
+ */
+public final class HubCodec {
+  public static final int MAX_FRAME = 64 * 1024;
+  public static final int MAX_SIGNAL = 16 * 1024;
+
+  private static final int REGISTER = 1;
+  private static final int REGISTERED = 2;
+  private static final int REFUSED = 3;
+  private static final int LIST_NODES = 4;
+  private static final int NODES = 5;
+  private static final int SIGNAL = 6;
+  private static final int PING = 7;
+  private static final int PONG = 8;
+
+  private HubCodec() {}
+
+  public static void write(OutputStream out, HubMessage m) throws IOException {
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    DataOutputStream d = new DataOutputStream(body);
+    if (m instanceof HubMessage.Register r) {
+      d.writeByte(REGISTER);
+      writeAddresses(d, r.reported());
+      d.writeBoolean(r.offersRelay());
+      d.writeByte(r.nat().ordinal());
+    } else if (m instanceof HubMessage.Registered r) {
+      d.writeByte(REGISTERED);
+      writeAddress(d, r.observed());
+    } else if (m instanceof HubMessage.Refused r) {
+      d.writeByte(REFUSED);
+      writeBytes(d, r.reason().getBytes(StandardCharsets.UTF_8));
+    } else if (m instanceof HubMessage.ListNodes) {
+      d.writeByte(LIST_NODES);
+    } else if (m instanceof HubMessage.Nodes n) {
+      d.writeByte(NODES);
+      d.writeShort(n.nodes().size());
+      for (HubMessage.Entry e : n.nodes()) {
+        NodeDescriptor node = e.node();
+        d.write(node.id().toBytes());
+        writeAddresses(d, node.reportedAddresses());
+        d.writeBoolean(node.observedAddress().isPresent());
+        if (node.observedAddress().isPresent()) {
+          writeAddress(d, node.observedAddress().get());
+        }
+        d.writeByte(node.nat().ordinal());
+        d.writeBoolean(node.offersRelay());
+        d.writeLong(e.lastSeenMillis());
+      }
+    } else if (m instanceof HubMessage.Signal s) {
+      if (s.payload().length > MAX_SIGNAL) {
+        throw new IllegalArgumentException("a signal carries at most " + MAX_SIGNAL + " bytes");
+      }
+      d.writeByte(SIGNAL);
+      d.write(s.peer().toBytes());
+      writeBytes(d, s.payload());
+    } else if (m instanceof HubMessage.Ping p) {
+      d.writeByte(PING);
+      d.writeLong(p.nonce());
+    } else if (m instanceof HubMessage.Pong p) {
+      d.writeByte(PONG);
+      d.writeLong(p.nonce());
+    }
+    if (body.size() > MAX_FRAME) {
+      throw new IllegalArgumentException("a hub message is at most " + MAX_FRAME + " bytes");
+    }
+    DataOutputStream o = new DataOutputStream(out);
+    o.writeInt(body.size());
+    body.writeTo(o);
+    o.flush();
+  }
+
+  /**
+   * Reads one message.
+   *
+   * @return empty at the end of the stream, between messages
+   */
+  public static Optional<HubMessage> read(InputStream in) throws IOException {
+    DataInputStream s = new DataInputStream(in);
+    int first = s.read();
+    if (first < 0) {
+      return Optional.empty();
+    }
+    int length = (first << 24) | (s.readUnsignedByte() << 16) | s.readUnsignedShort();
+    if (length < 1 || length > MAX_FRAME) {
+      throw new HubProtocolException("frame length " + length + " outside 1.." + MAX_FRAME);
+    }
+    byte[] frame = new byte[length];
+    s.readFully(frame);
+    Reader r = new Reader(frame);
+    HubMessage m = switch (r.u8()) {
+      case REGISTER -> new HubMessage.Register(r.addresses(), r.bool(), r.nat());
+      case REGISTERED -> new HubMessage.Registered(r.address());
+      case REFUSED -> new HubMessage.Refused(new String(r.bytes(), StandardCharsets.UTF_8));
+      case LIST_NODES -> new HubMessage.ListNodes();
+      case NODES -> {
+        int n = r.u16();
+        List<HubMessage.Entry> nodes = new ArrayList<>(Math.min(n, 1024));
+        for (int i = 0; i < n; i++) {
+          NodeId id = r.nodeId();
+          List<InetSocketAddress> reported = r.addresses();
+          Optional<InetSocketAddress> observed = r.bool() ? Optional.of(r.address()) : Optional.empty();
+          NatBehavior nat = r.nat();
+          boolean relay = r.bool();
+          nodes.add(new HubMessage.Entry(new NodeDescriptor(id, reported, observed, nat, relay), r.u64()));
+        }
+        yield new HubMessage.Nodes(nodes);
+      }
+      case SIGNAL -> new HubMessage.Signal(r.nodeId(), r.bytes());
+      case PING -> new HubMessage.Ping(r.u64());
+      case PONG -> new HubMessage.Pong(r.u64());
+      default -> throw new HubProtocolException("unknown message type " + (frame[0] & 0xff));
+    };
+    if (r.at != frame.length) {
+      throw new HubProtocolException(
+          m.getClass().getSimpleName() + ": " + (frame.length - r.at) + " bytes after its end");
+    }
+    return Optional.of(m);
+  }
+
+  private static void writeAddresses(DataOutputStream d, List<InetSocketAddress> list) throws IOException {
+    d.writeShort(list.size());
+    for (InetSocketAddress a : list) {
+      writeAddress(d, a);
+    }
+  }
+
+  private static void writeAddress(DataOutputStream d, InetSocketAddress a) throws IOException {
+    byte[] raw = a.getAddress().getAddress();
+    d.writeByte(raw.length == 4 ? 4 : 6);
+    d.write(raw);
+    d.writeShort(a.getPort());
+  }
+
+  private static void writeBytes(DataOutputStream d, byte[] data) throws IOException {
+    d.writeShort(data.length);
+    d.write(data);
+  }
+
+  /** Bounds-checked reads over one frame. */
+  private static final class Reader {
+    private final byte[] b;
+    private int at;
+
+    Reader(byte[] b) {
+      this.b = b;
+    }
+
+    private void need(int n, String what) throws HubProtocolException {
+      if (at + n > b.length) {
+        throw new HubProtocolException(what + ": needs " + n + " bytes at offset " + at + ", frame has " + b.length);
+      }
+    }
+
+    int u8() throws HubProtocolException {
+      need(1, "byte");
+      return b[at++] & 0xff;
+    }
+
+    int u16() throws HubProtocolException {
+      need(2, "u16");
+      int v = ((b[at] & 0xff) << 8) | (b[at + 1] & 0xff);
+      at += 2;
+      return v;
+    }
+
+    long u64() throws HubProtocolException {
+      need(8, "u64");
+      long v = 0;
+      for (int i = 0; i < 8; i++) {
+        v = (v << 8) | (b[at + i] & 0xff);
+      }
+      at += 8;
+      return v;
+    }
+
+    boolean bool() throws HubProtocolException {
+      int v = u8();
+      if (v > 1) {
+        throw new HubProtocolException("boolean " + v + " at offset " + (at - 1));
+      }
+      return v == 1;
+    }
+
+    NatBehavior nat() throws HubProtocolException {
+      int v = u8();
+      NatBehavior[] all = NatBehavior.values();
+      if (v >= all.length) {
+        throw new HubProtocolException("NAT behaviour " + v + " unknown");
+      }
+      return all[v];
+    }
+
+    NodeId nodeId() throws HubProtocolException {
+      need(NodeId.LENGTH, "node id");
+      byte[] id = java.util.Arrays.copyOfRange(b, at, at + NodeId.LENGTH);
+      at += NodeId.LENGTH;
+      return NodeId.of(id);
+    }
+
+    byte[] bytes() throws HubProtocolException {
+      int n = u16();
+      need(n, "bytes");
+      byte[] v = java.util.Arrays.copyOfRange(b, at, at + n);
+      at += n;
+      return v;
+    }
+
+    InetSocketAddress address() throws HubProtocolException {
+      int family = u8();
+      int len = switch (family) {
+        case 4 -> 4;
+        case 6 -> 16;
+        default -> throw new HubProtocolException("address family " + family);
+      };
+      need(len + 2, "address");
+      byte[] raw = java.util.Arrays.copyOfRange(b, at, at + len);
+      at += len;
+      int port = u16();
+      try {
+        return new InetSocketAddress(InetAddress.getByAddress(raw), port);
+      } catch (java.net.UnknownHostException e) {
+        throw new HubProtocolException("address of " + len + " bytes");
+      }
+    }
+
+    List<InetSocketAddress> addresses() throws HubProtocolException {
+      int n = u16();
+      if (n > 64) {
+        throw new HubProtocolException(n + " addresses; at most 64");
+      }
+      List<InetSocketAddress> out = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        out.add(address());
+      }
+      return out;
+    }
+  }
+
+}

@@ -1,0 +1,50 @@
+package io.macula.nat.hub.protocol;
+
+import io.macula.nat.api.NatBehavior;
+import io.macula.nat.api.NodeDescriptor;
+import io.macula.nat.api.NodeId;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Objects;
+
+/** One message of the hub protocol. */
+public sealed interface HubMessage {
+  /** Node to hub, first on the session: who it says it is reachable at, and what it offers. */
+  record Register(List<InetSocketAddress> reported, boolean offersRelay, NatBehavior nat)
+      implements HubMessage {
+    public Register {
+      reported = List.copyOf(reported);
+      Objects.requireNonNull(nat, "nat");
+    }
+  }
+
+  /** Hub to node: admitted; this is the address the hub sees the node's packets come from. */
+  record Registered(InetSocketAddress observed) implements HubMessage {}
+
+  /** Hub to node: the last message could not be served, and why. */
+  record Refused(String reason) implements HubMessage {}
+
+  /** Node to hub: asks for the nodes the hub knows. */
+  record ListNodes() implements HubMessage {}
+
+  /** Hub to node: the nodes the hub knows, each with its last-seen time (epoch milliseconds). */
+  record Nodes(List<Entry> nodes) implements HubMessage {
+    public Nodes {
+      nodes = List.copyOf(nodes);
+    }
+  }
+
+  /** One node of a {@link Nodes} answer. */
+  record Entry(NodeDescriptor node, long lastSeenMillis) {}
+
+  /**
+   * An opaque message between two nodes. Sent to the hub, {@code peer} is the recipient; from the
+   * hub, the sender, which the hub sets itself, so that no node can speak for another.
+   */
+  record Signal(NodeId peer, byte[] payload) implements HubMessage {}
+
+  /** Either way: proves the session alive; answered by a {@link Pong} with the same nonce. */
+  record Ping(long nonce) implements HubMessage {}
+
+  record Pong(long nonce) implements HubMessage {}
+}

@@ -1,0 +1,374 @@
+package io.macula.nat.peer.internal;
+
+import io.macula.nat.api.NatBehavior;
+import io.macula.nat.api.NodeDescriptor;
+import io.macula.nat.api.NodeDirectory;
+import io.macula.nat.api.NodeId;
+import io.macula.nat.api.PeerStream;
+import io.macula.nat.hub.protocol.HubCodec;
+import io.macula.nat.hub.protocol.HubMessage;
+import io.macula.nat.peer.api.HubSession;
+import io.macula.nat.peer.api.SignalListener;
+import io.macula.nat.transport.api.Endpoint;
+import io.macula.nat.transport.api.QuicConnection;
+import io.macula.nat.transport.api.TransportPath;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * The node's session with its hub: connects out, registers, keeps the session alive through NAT
+ * idle timeouts, and when the hub goes away reconnects with backoff and registers again. It is
+ * also the node directory the negotiator asks, and the way strategies signal other nodes.
+ */
+@Component(
+    service = {HubSession.class, NodeDirectory.class},
+    configurationPid = HubSessionComponent.PID,
+    configurationPolicy = ConfigurationPolicy.REQUIRE)
+@Designate(ocd = HubSessionComponent.Config.class)
+public final class HubSessionComponent implements HubSession, NodeDirectory {
+  static final String PID = "io.macula.nat.peer";
+
+  private static final Duration FIRST_BACKOFF = Duration.ofMillis(250);
+  private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+  private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(3);
+
+  // A double underscore in a method name gives an underscore in the key (a single one, a dot).
+  @ObjectClassDefinition(name = "Macula NAT hub session", description = "This node's hub.")
+  public @interface Config {
+    @AttributeDefinition(description = "The hub: NODEID@host:port.")
+    String hub();
+
+    @AttributeDefinition(
+        required = false,
+        description = "Addresses (host:port) to report; by default the endpoint's, or every"
+            + " interface's with the endpoint's port when it is bound to all.")
+    String[] reported() default {};
+
+    @AttributeDefinition(description = "Whether this node offers to relay for others.")
+    boolean offers__relay() default false;
+
+    @AttributeDefinition(min = "100", description = "Milliseconds between keep-alives to the hub.")
+    long keepalive__ms() default 1000;
+
+    @AttributeDefinition(description = "Keep-alives missed before the session is taken as lost.")
+    int keepalive__misses() default 3;
+  }
+
+  private final Logger log;
+  private final Endpoint endpoint;
+  private final HubAddress hub;
+  private final List<InetSocketAddress> reported;
+  private final boolean offersRelay;
+  private final Duration keepalive;
+  private final int misses;
+  private final List<SignalListener> listeners = new CopyOnWriteArrayList<>();
+  private final ScheduledExecutorService timer;
+  private final ExecutorService deliveries;
+  private final Thread sessionThread;
+  private final AtomicLong nonces = new AtomicLong();
+  private final Map<NodeId, NodeDescriptor> known = new ConcurrentHashMap<>();
+
+  private volatile boolean running = true;
+  private volatile Live live;
+  private volatile InetSocketAddress observed;
+  private volatile CompletableFuture<List<NodeDescriptor>> pendingList = new CompletableFuture<>();
+
+  /** The session while it is up. */
+  private record Live(QuicConnection connection, PeerStream stream) {}
+
+  @Activate
+  public HubSessionComponent(
+      Config config,
+      @Reference Endpoint endpoint,
+      @Reference(service = LoggerFactory.class) Logger log) {
+    this.log = log;
+    this.endpoint = endpoint;
+    this.hub = HubAddress.parse(PID + ": key 'hub'", config.hub());
+    this.reported = config.reported().length > 0
+        ? parseReported(config.reported())
+        : defaultReported(endpoint.localAddress());
+    this.offersRelay = config.offers__relay();
+    if (config.keepalive__ms() < 100) {
+      throw new IllegalArgumentException(PID + ": key 'keepalive_ms' must be at least 100");
+    }
+    this.keepalive = Duration.ofMillis(config.keepalive__ms());
+    this.misses = Math.max(1, config.keepalive__misses());
+    this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "nat-hub-keepalive"));
+    this.deliveries = Executors.newSingleThreadExecutor(r -> daemon(r, "nat-hub-signals"));
+    endpoint.trustRelay(hub.address());
+    this.sessionThread = daemon(this::run, "nat-hub-session");
+    sessionThread.start();
+  }
+
+  @Deactivate
+  void deactivate() {
+    running = false;
+    sessionThread.interrupt();
+    Live l = live;
+    if (l != null) {
+      l.connection().close();
+    }
+    timer.shutdownNow();
+    deliveries.shutdownNow();
+  }
+
+  @Reference(
+      cardinality = ReferenceCardinality.MULTIPLE,
+      policy = ReferencePolicy.DYNAMIC,
+      policyOption = ReferencePolicyOption.GREEDY)
+  void addListener(SignalListener l) {
+    listeners.add(l);
+  }
+
+  void removeListener(SignalListener l) {
+    listeners.remove(l);
+  }
+
+  private void run() {
+    Duration backoff = FIRST_BACKOFF;
+    while (running) {
+      try {
+        session();
+        backoff = FIRST_BACKOFF; // the session was up: the next try starts soon
+      } catch (InterruptedException e) {
+        return;
+      } catch (Exception e) {
+        log.debug("hub {} unreachable: {}", hub.address(), e.toString());
+      } finally {
+        Live l = live;
+        live = null;
+        if (l != null) {
+          l.connection().close();
+          log.info("hub session with {} lost; reconnecting", hub.address());
+        }
+      }
+      try {
+        Thread.sleep(backoff.toMillis());
+      } catch (InterruptedException e) {
+        return;
+      }
+      backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+    }
+  }
+
+  /** One session, from connect to its end. */
+  private void session() throws Exception {
+    QuicConnection c = endpoint
+        .connect(hub.id(), new TransportPath.Direct(hub.address()), Endpoint.HUB_PROTOCOL)
+        .get(10, TimeUnit.SECONDS);
+    PeerStream stream = c.openStream();
+    HubCodec.write(stream.output(), new HubMessage.Register(reported, offersRelay, NatBehavior.UNKNOWN));
+    Optional<HubMessage> answer = HubCodec.read(stream.input());
+    if (answer.isEmpty() || !(answer.get() instanceof HubMessage.Registered registered)) {
+      c.close();
+      throw new IOException("the hub answered registration with " + answer.orElse(null));
+    }
+    observed = registered.observed();
+    Live l = new Live(c, stream);
+    live = l;
+    log.info("registered with hub {} at {}; it sees this node at {}", hub.id().shortForm(), hub.address(), observed);
+    AtomicLong lastHeard = new AtomicLong(System.nanoTime());
+    var pinger = timer.scheduleAtFixedRate(() -> keepAlive(l, lastHeard),
+        keepalive.toMillis(), keepalive.toMillis(), TimeUnit.MILLISECONDS);
+    try {
+      for (Optional<HubMessage> m; (m = HubCodec.read(stream.input())).isPresent(); ) {
+        lastHeard.set(System.nanoTime());
+        handle(m.get());
+      }
+    } finally {
+      pinger.cancel(false);
+    }
+  }
+
+  private void keepAlive(Live l, AtomicLong lastHeard) {
+    long silentFor = System.nanoTime() - lastHeard.get();
+    if (silentFor > keepalive.toNanos() * misses) {
+      log.info("hub {} silent for {} ms", hub.address(), silentFor / 1_000_000);
+      l.connection().close(); // ends the read loop: the session reconnects
+      l.stream().close();
+      return;
+    }
+    send(l, new HubMessage.Ping(nonces.incrementAndGet()));
+  }
+
+  private void handle(HubMessage m) {
+    if (m instanceof HubMessage.Nodes n) {
+      List<NodeDescriptor> nodes = n.nodes().stream().map(HubMessage.Entry::node).toList();
+      known.clear();
+      nodes.forEach(d -> known.put(d.id(), d));
+      pendingList.complete(nodes);
+    } else if (m instanceof HubMessage.Signal s) {
+      deliveries.execute(() -> listeners.forEach(l -> {
+        try {
+          l.signal(s.peer(), s.payload());
+        } catch (RuntimeException e) {
+          log.warn("signal listener {} failed", l, e);
+        }
+      }));
+    } else if (m instanceof HubMessage.Ping p) {
+      Live l = live;
+      if (l != null) {
+        send(l, new HubMessage.Pong(p.nonce()));
+      }
+    } else if (m instanceof HubMessage.Refused r) {
+      log.warn("the hub refused: {}", r.reason());
+    }
+  }
+
+  private void send(Live l, HubMessage m) {
+    synchronized (l) {
+      try {
+        HubCodec.write(l.stream().output(), m);
+      } catch (IOException e) {
+        l.connection().close();
+      }
+    }
+  }
+
+  @Override
+  public NodeId hubId() {
+    return hub.id();
+  }
+
+  @Override
+  public InetSocketAddress hubAddress() {
+    return hub.address();
+  }
+
+  @Override
+  public boolean isConnected() {
+    Live l = live;
+    return l != null && l.connection().isOpen();
+  }
+
+  @Override
+  public Optional<InetSocketAddress> observedAddress() {
+    return Optional.ofNullable(observed);
+  }
+
+  @Override
+  public List<NodeDescriptor> nodes() {
+    Live l = live;
+    if (l == null) {
+      return List.copyOf(known.values());
+    }
+    CompletableFuture<List<NodeDescriptor>> answer = new CompletableFuture<>();
+    synchronized (this) {
+      if (pendingList.isDone()) {
+        pendingList = answer;
+      } else {
+        answer = pendingList;
+      }
+    }
+    send(l, new HubMessage.ListNodes());
+    try {
+      return answer.get(ANSWER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      return List.copyOf(known.values());
+    }
+  }
+
+  @Override
+  public void signal(NodeId to, byte[] payload) {
+    Live l = live;
+    if (l == null) {
+      throw new IllegalStateException("no hub session");
+    }
+    send(l, new HubMessage.Signal(to, payload));
+  }
+
+  @Override
+  public NodeDescriptor self() {
+    return new NodeDescriptor(
+        endpoint.localId(), reported, Optional.ofNullable(observed), NatBehavior.UNKNOWN, offersRelay);
+  }
+
+  @Override
+  public Optional<NodeDescriptor> find(NodeId node) {
+    return nodes().stream().filter(d -> d.id().equals(node)).findFirst()
+        .or(() -> Optional.ofNullable(known.get(node)));
+  }
+
+  private static List<InetSocketAddress> parseReported(String[] values) {
+    List<InetSocketAddress> out = new ArrayList<>();
+    for (String v : values) {
+      for (String one : v.split("[,\\s]+")) {
+        if (!one.isBlank()) {
+          int colon = one.lastIndexOf(':');
+          if (colon < 0) {
+            throw new IllegalArgumentException(PID + ": key 'reported' must list host:port, not '" + one + "'");
+          }
+          out.add(new InetSocketAddress(one.substring(0, colon), Integer.parseInt(one.substring(colon + 1))));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The endpoint's address; bound to all, every interface's IPv4 address with its port. */
+  static List<InetSocketAddress> defaultReported(InetSocketAddress bound) {
+    if (!bound.getAddress().isAnyLocalAddress()) {
+      return List.of(bound);
+    }
+    List<InetSocketAddress> out = new ArrayList<>();
+    try {
+      for (NetworkInterface nif : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+        if (!nif.isUp() || nif.isLoopback()) {
+          continue;
+        }
+        for (InetAddress a : Collections.list(nif.getInetAddresses())) {
+          if (a instanceof Inet4Address) {
+            out.add(new InetSocketAddress(a, bound.getPort()));
+          }
+        }
+      }
+    } catch (SocketException e) {
+      // no interfaces to report
+    }
+    return out;
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+
+  @Override
+  public String toString() {
+    return "hub session with " + hub.address() + (isConnected() ? " (up)" : " (down)") + " "
+        + String.valueOf(observed).toLowerCase(Locale.ROOT);
+  }
+}

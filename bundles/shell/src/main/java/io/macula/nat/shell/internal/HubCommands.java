@@ -1,0 +1,60 @@
+package io.macula.nat.shell.internal;
+
+import io.macula.nat.hub.api.Hub;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.annotations.GogoCommand;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/** On a hub: the nodes registered, and what the relay carries. */
+@Component(service = HubCommands.class)
+@GogoCommand(scope = "hub", function = {"nodes", "relay"})
+public final class HubCommands {
+  private static final DateTimeFormatter TIME =
+      DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
+
+  private final Hub hub;
+
+  @Activate
+  public HubCommands(@Reference Hub hub) {
+    this.hub = hub;
+  }
+
+  @Descriptor("list the nodes registered with this hub")
+  public String nodes() {
+    var all = hub.nodes();
+    if (all.isEmpty()) {
+      return "no nodes registered\n";
+    }
+    Table t = new Table("NODE", "OBSERVED", "REPORTED", "RELAY", "SINCE", "LAST_SEEN");
+    for (Hub.RegisteredNode n : all) {
+      t.row(n.node().id(), n.node().observedAddress().map(String::valueOf).orElse("-"),
+          n.node().reportedAddresses().toString().replace(" ", ""), n.node().offersRelay() ? "yes" : "no",
+          TIME.format(n.since()), TIME.format(n.lastSeen()));
+    }
+    return t.toString();
+  }
+
+  @Descriptor("list the relay's flows (packets, bytes, drops) and its drops by reason")
+  public String relay() {
+    StringBuilder out = new StringBuilder();
+    var flows = hub.relayFlows();
+    if (flows.isEmpty()) {
+      out.append("no relayed flows\n");
+    } else {
+      Table t = new Table("FROM", "TO", "PACKETS", "BYTES", "DROPPED");
+      flows.forEach(f -> t.row(f.from().shortForm(), f.to().shortForm(), f.packets(), f.bytes(), f.dropped()));
+      out.append(t);
+    }
+    var drops = hub.relayDrops();
+    if (!drops.isEmpty()) {
+      Table t = new Table("DROP_REASON", "PACKETS");
+      drops.forEach(t::row);
+      out.append(t);
+    }
+    return out.toString();
+  }
+}
