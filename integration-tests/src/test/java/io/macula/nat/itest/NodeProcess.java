@@ -58,6 +58,44 @@ final class NodeProcess implements AutoCloseable {
     return home;
   }
 
+  /** Writes conf/PID.cfg: the node reads it at start, and while it runs. */
+  NodeProcess config(String pid, String content) throws IOException {
+    Files.writeString(home.resolve("conf").resolve(pid + ".cfg"), content);
+    return this;
+  }
+
+  /** This node's id, as nat:id prints it. */
+  String id() {
+    Result r = nat("nat:id");
+    if (r.exit() != 0) {
+      throw new AssertionError("nat:id failed: " + r.err());
+    }
+    return r.out().split(" ")[0];
+  }
+
+  /** Runs a nat command that must succeed, and returns its output. */
+  String ok(String... args) {
+    Result r = nat(args);
+    if (r.exit() != 0) {
+      throw new AssertionError("nat " + String.join(" ", args) + " failed (" + r.exit() + "): " + r.err() + r.out());
+    }
+    return r.out();
+  }
+
+  /** Starts a nat command without waiting for it. */
+  Process natAsync(String... args) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(home.resolve("nat").toString());
+    command.addAll(List.of(args));
+    return new ProcessBuilder(command).directory(home.toFile()).redirectErrorStream(true).start();
+  }
+
+  /** Kills the node's JVM at once, as a crash would. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(30, TimeUnit.SECONDS);
+  }
+
   /** Starts the node headless, as a service manager would, and waits until its admin socket answers. */
   NodeProcess start() throws IOException {
     process =

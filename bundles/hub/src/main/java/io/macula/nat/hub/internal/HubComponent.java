@@ -21,6 +21,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.log.Logger;
 import org.osgi.service.log.LoggerFactory;
@@ -61,11 +62,12 @@ public final class HubComponent implements Hub, ConnectionAcceptor, RelayHandler
   }
 
   private final Logger log;
-  private final Endpoint endpoint;
-  private final boolean open;
-  private final Set<NodeId> allowed;
   private final Registry registry = new Registry();
-  private final RelayAccounting relay;
+
+  /** The configuration now: an admission change applies to the next node, sessions stay up. */
+  private volatile boolean open;
+  private volatile Set<NodeId> allowed;
+  private volatile RelayAccounting relay;
   private final Clock clock = Clock.systemUTC();
   private final ExecutorService sessions = Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "nat-hub-session");
@@ -74,19 +76,20 @@ public final class HubComponent implements Hub, ConnectionAcceptor, RelayHandler
   });
 
   @Activate
-  public HubComponent(
-      Config config,
-      @Reference Endpoint endpoint,
-      @Reference(service = LoggerFactory.class) Logger log) {
+  public HubComponent(Config config, @Reference(service = LoggerFactory.class) Logger log) {
     this.log = log;
-    this.endpoint = endpoint;
-    this.open = switch (config.admission()) {
+    modified(config);
+  }
+
+  @Modified
+  void modified(Config config) {
+    boolean open = switch (config.admission()) {
       case "open" -> true;
       case "allowlist" -> false;
       default -> throw new IllegalArgumentException(
           PID + ": key 'admission' must be 'allowlist' or 'open', not '" + config.admission() + "'");
     };
-    this.allowed = Stream.of(config.allow())
+    Set<NodeId> allowed = Stream.of(config.allow())
         .flatMap(s -> Stream.of(s.split("[,\\s]+")))
         .filter(s -> !s.isBlank())
         .map(s -> {
@@ -97,9 +100,14 @@ public final class HubComponent implements Hub, ConnectionAcceptor, RelayHandler
           }
         })
         .collect(Collectors.toUnmodifiableSet());
-    this.relay = new RelayAccounting(config.relay__packets__per__second(), config.relay__bytes__per__second());
-    log.info("hub {} on {}, admission {}", endpoint.localId(), endpoint.localAddress(),
-        open ? "open" : allowed.size() + " node(s) allowed");
+    RelayAccounting old = relay;
+    if (old == null || old.limits() != config.relay__packets__per__second()
+        || old.byteLimit() != config.relay__bytes__per__second()) {
+      relay = new RelayAccounting(config.relay__packets__per__second(), config.relay__bytes__per__second());
+    }
+    this.open = open;
+    this.allowed = allowed;
+    log.info("hub running, admission {}", open ? "open" : allowed.size() + " node(s) allowed");
   }
 
   @Deactivate
@@ -122,7 +130,7 @@ public final class HubComponent implements Hub, ConnectionAcceptor, RelayHandler
   }
 
   @Override
-  public void relay(InetSocketAddress sender, NodeId destination, ByteBuffer packet) {
+  public void relay(InetSocketAddress sender, NodeId destination, ByteBuffer packet, Forwarder out) {
     Optional<Registry.Registration> from = registry.byObserved(sender);
     if (from.isEmpty()) {
       relay.drop(RelayAccounting.UNREGISTERED_SENDER);
@@ -136,7 +144,7 @@ public final class HubComponent implements Hub, ConnectionAcceptor, RelayHandler
     }
     NodeId source = from.get().node().id();
     if (relay.admit(source, destination, packet.remaining(), System.nanoTime()) == null) {
-      endpoint.relayTo(to.get(), source, packet);
+      out.forward(to.get(), source, packet);
     }
   }
 

@@ -45,6 +45,14 @@ final class RelayAccounting {
     this.bytesPerSecond = bytesPerSecond;
   }
 
+  long limits() {
+    return packetsPerSecond;
+  }
+
+  long byteLimit() {
+    return bytesPerSecond;
+  }
+
   /**
    * Whether a packet may pass, counting it either way.
    *

@@ -82,7 +82,9 @@ public final class HubSessionComponent implements HubSession, NodeDirectory {
     @AttributeDefinition(min = "100", description = "Milliseconds between keep-alives to the hub.")
     long keepalive__ms() default 1000;
 
-    @AttributeDefinition(description = "Keep-alives missed before the session is taken as lost.")
+    @AttributeDefinition(
+        description = "Keep-alive intervals with nothing heard from the hub before the session is"
+            + " taken as lost.")
     int keepalive__misses() default 3;
   }
 
@@ -199,12 +201,11 @@ public final class HubSessionComponent implements HubSession, NodeDirectory {
     Live l = new Live(c, stream);
     live = l;
     log.info("registered with hub {} at {}; it sees this node at {}", hub.id().shortForm(), hub.address(), observed);
-    AtomicLong lastHeard = new AtomicLong(System.nanoTime());
+    Heard lastHeard = new Heard(c);
     var pinger = timer.scheduleAtFixedRate(() -> keepAlive(l, lastHeard),
         keepalive.toMillis(), keepalive.toMillis(), TimeUnit.MILLISECONDS);
     try {
       for (Optional<HubMessage> m; (m = HubCodec.read(stream.input())).isPresent(); ) {
-        lastHeard.set(System.nanoTime());
         handle(m.get());
       }
     } finally {
@@ -212,8 +213,34 @@ public final class HubSessionComponent implements HubSession, NodeDirectory {
     }
   }
 
-  private void keepAlive(Live l, AtomicLong lastHeard) {
-    long silentFor = System.nanoTime() - lastHeard.get();
+  /**
+   * When the hub was last heard: any packet of the hub connection counts (acknowledgements too),
+   * so a hub busy relaying is not taken for a lost one.
+   */
+  private static final class Heard {
+    private final QuicConnection connection;
+    private long bytes;
+    private long at = System.nanoTime();
+
+    Heard(QuicConnection connection) {
+      this.connection = connection;
+      this.bytes = connection.bytesReceived();
+    }
+
+    /** Nanoseconds since the hub was last heard; called by one thread only. */
+    long silence() {
+      long now = System.nanoTime();
+      long b = connection.bytesReceived();
+      if (b != bytes) {
+        bytes = b;
+        at = now;
+      }
+      return now - at;
+    }
+  }
+
+  private void keepAlive(Live l, Heard lastHeard) {
+    long silentFor = lastHeard.silence();
     if (silentFor > keepalive.toNanos() * misses) {
       log.info("hub {} silent for {} ms", hub.address(), silentFor / 1_000_000);
       l.connection().close(); // ends the read loop: the session reconnects

@@ -27,6 +27,18 @@ final class Arguments {
     return ms;
   }
 
+  static java.net.InetSocketAddress address(String what, String text) {
+    int colon = text.lastIndexOf(':');
+    if (colon < 1) {
+      throw new IllegalArgumentException(what + " must be host:port, not '" + text + "'");
+    }
+    int port = integer("the port of " + what, text.substring(colon + 1));
+    if (port < 1 || port > 65535) {
+      throw new IllegalArgumentException("the port of " + what + " must be 1-65535, not " + port);
+    }
+    return new java.net.InetSocketAddress(text.substring(0, colon).replace("[", "").replace("]", ""), port);
+  }
+
   static NodeId node(String text) {
     try {
       return NodeId.parse(text);

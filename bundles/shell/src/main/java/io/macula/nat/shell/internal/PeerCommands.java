@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.ExecutionException;
@@ -39,7 +40,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /** Commands about this node's peers: who is there, the paths to them, and data across them. */
 @Component(service = PeerCommands.class)
-@GogoCommand(scope = "nat", function = {"id", "peers", "paths", "ping", "send", "received", "drops"})
+@GogoCommand(scope = "nat", function = {"id", "peers", "paths", "ping", "send", "received", "drops", "path", "dial"})
 public final class PeerCommands {
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
@@ -92,12 +93,18 @@ public final class PeerCommands {
     if (all.isEmpty()) {
       return "no connections to peers\n";
     }
-    Table t = new Table("PEER", "STRATEGY", "PATH", "VIA", "RTT_MS", "SENT", "RECEIVED");
-    for (QuicConnection c : all) {
-      t.row(c.peer().shortForm(), strategyOf(c.peer()), c.path().kind().label(), via(c.path()),
+    // Connections to one peer share its path: one row a peer.
+    Map<NodeId, List<QuicConnection>> byPeer = new java.util.LinkedHashMap<>();
+    all.forEach(c -> byPeer.computeIfAbsent(c.peer(), p -> new ArrayList<>()).add(c));
+    Table t = new Table("PEER", "CONNECTIONS", "STRATEGY", "PATH", "VIA", "RTT_MS", "SENT", "RECEIVED");
+    byPeer.forEach((peer, cs) -> {
+      QuicConnection c = cs.get(0);
+      t.row(peer.shortForm(),
+          cs.stream().map(x -> "#" + x.id()).collect(java.util.stream.Collectors.joining(",")),
+          strategyOf(peer), c.path().kind().label(), via(c.path()),
           c.roundTripTime().map(d -> String.format("%.2f", d.toNanos() / 1e6)).orElse("-"),
           c.bytesSent(), c.bytesReceived());
-    }
+    });
     return t.toString();
   }
 
@@ -203,6 +210,51 @@ public final class PeerCommands {
     return t.toString();
   }
 
+  @Descriptor("move the live connection to a node onto another path: direct or relay")
+  public String path(@Descriptor("the node's id") String node, @Descriptor("direct or relay") String kind)
+      throws Exception {
+    NodeId id = Arguments.node(node);
+    QuicConnection c = endpoint.connection(id, Endpoint.PEER_PROTOCOL)
+        .orElseThrow(() -> new IllegalStateException("no connection to " + id.shortForm() + "; nat:connect first"));
+    HubSession h = hub;
+    TransportPath to = switch (kind) {
+      case "relay" -> {
+        if (h == null || !h.isConnected()) {
+          throw new IllegalStateException("no session with a hub to relay through");
+        }
+        yield new TransportPath.Relayed(h.hubAddress(), id, io.macula.nat.api.PathKind.HUB_RELAY);
+      }
+      case "direct" -> {
+        if (h == null) {
+          throw new IllegalStateException("no hub to learn the node's address from");
+        }
+        NodeDescriptor d = h.nodes().stream().filter(n -> n.id().equals(id)).findFirst()
+            .orElseThrow(() -> new IllegalStateException(id.shortForm() + " is not registered with the hub"));
+        yield new TransportPath.Direct(d.observedAddress()
+            .orElseThrow(() -> new IllegalStateException("the hub knows no address of " + id.shortForm())));
+      }
+      default -> throw new IllegalArgumentException("the path is 'direct' or 'relay', not '" + kind + "'");
+    };
+    c.switchPath(to);
+    return "connection to " + id.shortForm() + " now on the " + to.kind().label() + " path via " + via(to) + "\n";
+  }
+
+  @Descriptor("connect to a node at an address, without negotiating: the node must prove its id")
+  public String dial(@Descriptor("the node's id") String node, @Descriptor("host:port") String address)
+      throws Exception {
+    NodeId id = Arguments.node(node);
+    java.net.InetSocketAddress to = Arguments.address("address", address);
+    try {
+      QuicConnection c = endpoint.connect(id, new TransportPath.Direct(to), Endpoint.PEER_PROTOCOL)
+          .get(10, TimeUnit.SECONDS);
+      return "connected to " + c.peer() + " at " + to + "\n";
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("refused: " + e.getCause().getMessage());
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("no answer from " + to + " within 10 s");
+    }
+  }
+
   /**
    * The connection the latest connect to the node made, or one the node opened to this one, or a
    * new one that a connect negotiates now.
@@ -229,7 +281,7 @@ public final class PeerCommands {
       c = cp.connection();
     }
     return c instanceof QuicConnection q
-        ? q.path().kind().label() + " path via " + via(q.path())
+        ? "connection #" + q.id() + ", " + q.path().kind().label() + " path via " + via(q.path())
         : "the connection";
   }
 

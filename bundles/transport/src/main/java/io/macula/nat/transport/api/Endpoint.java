@@ -2,7 +2,6 @@ package io.macula.nat.transport.api;
 
 import io.macula.nat.api.NodeId;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -40,9 +39,6 @@ public interface Endpoint {
 
   /** Accepts relayed packets arriving from this address (the hub's). */
   void trustRelay(InetSocketAddress relay);
-
-  /** For a relay: sends a packet from {@code source} to the node at {@code address}. */
-  void relayTo(InetSocketAddress address, NodeId source, ByteBuffer packet);
 
   /** Datagrams dropped since start, by reason: malformed, unknown sender, unknown kind... */
   Map<String, Long> drops();

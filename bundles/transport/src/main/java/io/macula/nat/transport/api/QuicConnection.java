@@ -9,6 +9,9 @@ import org.osgi.annotation.versioning.ProviderType;
  */
 @ProviderType
 public interface QuicConnection extends PeerChannel, AutoCloseable {
+  /** A number the endpoint gives each connection, in the order they were made. */
+  long id();
+
   /** The application protocol agreed in the handshake (ALPN). */
   String protocol();
 

@@ -11,9 +11,16 @@ import org.osgi.annotation.versioning.ConsumerType;
  */
 @ConsumerType
 public interface RelayHandler {
+  /** Sends a relayed packet on from the endpoint's socket. */
+  @FunctionalInterface
+  interface Forwarder {
+    /** Sends {@code packet}, from node {@code source}, to the node at {@code address}. */
+    void forward(InetSocketAddress address, NodeId source, ByteBuffer packet);
+  }
+
   /**
    * A packet from {@code sender} for node {@code destination}. The packet is only valid during the
-   * call; forward it with {@link Endpoint#relayTo}.
+   * call; {@code out} forwards it.
    */
-  void relay(InetSocketAddress sender, NodeId destination, ByteBuffer packet);
+  void relay(InetSocketAddress sender, NodeId destination, ByteBuffer packet, Forwarder out);
 }

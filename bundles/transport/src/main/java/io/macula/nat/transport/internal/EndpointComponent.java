@@ -8,7 +8,6 @@ import io.macula.nat.transport.api.RelayHandler;
 import io.macula.nat.transport.api.TransportPath;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -159,11 +158,6 @@ public final class EndpointComponent implements Endpoint {
   @Override
   public void trustRelay(InetSocketAddress relayAddress) {
     endpoint.trustRelay(relayAddress);
-  }
-
-  @Override
-  public void relayTo(InetSocketAddress address, NodeId source, ByteBuffer packet) {
-    endpoint.relayTo(address, source, packet);
   }
 
   @Override

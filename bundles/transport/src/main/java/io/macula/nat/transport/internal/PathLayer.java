@@ -23,12 +23,14 @@ final class PathLayer extends ChannelDuplexHandler {
   private final Routes routes;
   private final DropCounters drops;
   private final Supplier<RelayHandler> relay;
+  private final RelayHandler.Forwarder forwarder;
   private final Set<InetSocketAddress> trustedRelays = ConcurrentHashMap.newKeySet();
 
-  PathLayer(Routes routes, DropCounters drops, Supplier<RelayHandler> relay) {
+  PathLayer(Routes routes, DropCounters drops, Supplier<RelayHandler> relay, RelayHandler.Forwarder forwarder) {
     this.routes = routes;
     this.drops = drops;
     this.relay = relay;
+    this.forwarder = forwarder;
   }
 
   void trustRelay(InetSocketAddress relayAddress) {
@@ -97,7 +99,7 @@ final class PathLayer extends ChannelDuplexHandler {
         drops.drop(DropCounters.NO_RELAY);
         return;
       }
-      handler.relay(packet.sender(), node, content.nioBuffer(at, length));
+      handler.relay(packet.sender(), node, content.nioBuffer(at, length), forwarder);
       return;
     }
     if (!trustedRelays.contains(packet.sender())) {

@@ -117,7 +117,7 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    this.pathLayer = new PathLayer(routes, drops, relay);
+    this.pathLayer = new PathLayer(routes, drops, relay, this::relayTo);
     QuicSslContext serverTls =
         QuicSslContextBuilder.forServer(identity.keys().getPrivate(), null, identity.certificate())
             .trustManager(SelfSignedTrustManager.INSTANCE)
@@ -203,9 +203,19 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
 
   @Override
   public CompletableFuture<QuicConnection> connect(NodeId peer, TransportPath path, String protocol) {
-    Route route = routes.forPeer(peer, path);
-    routes.switchPath(route, path);
     CompletableFuture<QuicConnection> result = new CompletableFuture<>();
+    if (path instanceof TransportPath.Direct d) {
+      Route owner = routes.byDirect(d.address());
+      if (owner != null && owner.peer() != null && !owner.peer().equals(peer)) {
+        // That address proved to be another node: one address, one node.
+        result.completeExceptionally(new SSLPeerUnverifiedException(
+            "the peer at " + d.address() + " is " + owner.peer() + ", not " + peer));
+        return result;
+      }
+    }
+    Route route = routes.forPeer(peer, path);
+    boolean newAddress = path instanceof TransportPath.Direct d && routes.byDirect(d.address()) == null;
+    routes.switchPath(route, path);
     QuicChannel.newBootstrap(channel)
         .attr(PROTOCOL, protocol)
         .handler(new ConnectionInitializer(false))
@@ -229,6 +239,9 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
               try {
                 NodeId proven = SelfSignedTrustManager.peerId(ch.sslEngine());
                 if (!proven.equals(peer)) {
+                  if (newAddress) {
+                    routes.forget(path.nextHop(), route);
+                  }
                   ch.close();
                   result.completeExceptionally(
                       new SSLPeerUnverifiedException(
@@ -276,8 +289,8 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
     pathLayer.trustRelay(relayAddress);
   }
 
-  @Override
-  public void relayTo(InetSocketAddress address, NodeId source, ByteBuffer packet) {
+  /** Sends a relayed packet on: the relay handler's forwarder. */
+  void relayTo(InetSocketAddress address, NodeId source, ByteBuffer packet) {
     ByteBuf frame = channel.alloc().ioBuffer(RelayFrame.HEADER_LENGTH + packet.remaining());
     RelayFrame.writeHeader(frame, RelayFrame.FROM_RELAY, source);
     frame.writeBytes(packet);

@@ -31,6 +31,9 @@ import java.util.function.Consumer;
 final class QuicPeerConnection extends ChannelInboundHandlerAdapter implements QuicConnection {
   private static final Duration STREAM_OPEN_TIMEOUT = Duration.ofSeconds(10);
 
+  private static final java.util.concurrent.atomic.AtomicLong IDS = new java.util.concurrent.atomic.AtomicLong();
+
+  private final long id = IDS.incrementAndGet();
   private final QuicChannel channel;
   private final NodeId peer;
   private final Route route;
@@ -74,6 +77,11 @@ final class QuicPeerConnection extends ChannelInboundHandlerAdapter implements Q
   @Override
   public NodeId peer() {
     return peer;
+  }
+
+  @Override
+  public long id() {
+    return id;
   }
 
   @Override

@@ -74,6 +74,11 @@ final class Routes {
     }
   }
 
+  /** Forgets that packets from {@code address} belong to {@code route}: it was not the peer. */
+  void forget(InetSocketAddress address, Route route) {
+    byDirect.remove(address, route);
+  }
+
   /** The route a relay's packet from {@code peer} belongs to. */
   Route forRelayed(NodeId peer, InetSocketAddress relay) {
     return forPeer(peer, new TransportPath.Relayed(relay, peer, PathKind.HUB_RELAY));

@@ -205,18 +205,16 @@ class EndpointTest {
   // --- helpers
 
   private QuicEndpoint relay() throws Exception {
-    QuicEndpoint[] self = new QuicEndpoint[1];
-    RelayHandler forward = (sender, destination, packet) -> {
+    RelayHandler forward = (sender, destination, packet, out) -> {
       NodeId source = relayDirectory.entrySet().stream()
           .filter(e -> e.getValue().equals(sender)).map(Map.Entry::getKey).findFirst().orElse(null);
       InetSocketAddress to = relayDirectory.get(destination);
       if (source != null && to != null) {
-        self[0].relayTo(to, source, packet);
+        out.forward(to, source, packet);
       }
     };
-    self[0] = new QuicEndpoint(
+    return new QuicEndpoint(
         NodeIdentity.ephemeral(), QuicEndpoint.Settings.defaults(ANY), p -> Optional.empty(), () -> forward);
-    return self[0];
   }
 
   /** The bytes a seeded transfer sends. */

@@ -1,0 +1,69 @@
+package io.macula.nat.itest;
+
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A hub and nodes on loopback, each a node process in a home of its own. */
+final class Mesh implements AutoCloseable {
+  final NodeProcess hub;
+  final String hubId;
+  final int hubPort;
+  private final List<NodeProcess> nodes = new ArrayList<>();
+
+  private Mesh(NodeProcess hub, String hubId, int hubPort) {
+    this.hub = hub;
+    this.hubId = hubId;
+    this.hubPort = hubPort;
+  }
+
+  /** Starts a hub that admits nobody yet. */
+  static Mesh start(String name) throws IOException {
+    int port = freeUdpPort();
+    NodeProcess hub = NodeProcess.freshHome(name + "-hub")
+        .config("io.macula.nat.endpoint", "bind = 127.0.0.1:" + port + "\n")
+        .config("io.macula.nat.hub", "admission = allowlist\n")
+        .start();
+    return new Mesh(hub, hub.id(), port);
+  }
+
+  /** Starts a node, admits it (or not) and gives it the hub; waits until it registered. */
+  NodeProcess node(String name, boolean admitted) throws IOException {
+    NodeProcess n = NodeProcess.freshHome(name)
+        .config("io.macula.nat.endpoint", "bind = 127.0.0.1:0\n")
+        .start();
+    nodes.add(n);
+    String id = n.id();
+    if (admitted) {
+      admitted(id);
+    }
+    n.config("io.macula.nat.peer", "hub = " + hubId + "@127.0.0.1:" + hubPort + "\n");
+    if (admitted) {
+      Await.until(name + " registered with the hub", () -> hub.nat("hub:nodes").out().contains(id),
+          Duration.ofSeconds(30));
+    }
+    return n;
+  }
+
+  private final List<String> allowed = new ArrayList<>();
+
+  private void admitted(String id) throws IOException {
+    allowed.add(id);
+    hub.config("io.macula.nat.hub", "admission = allowlist\nallow = " + String.join(",", allowed) + "\n");
+  }
+
+  static int freeUdpPort() throws IOException {
+    try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  @Override
+  public void close() {
+    nodes.forEach(NodeProcess::close);
+    hub.close();
+  }
+}
