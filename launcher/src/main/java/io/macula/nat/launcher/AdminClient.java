@@ -18,11 +18,13 @@ import java.util.List;
  * node answered.
  *
  * <pre>java -jar nat-admin.jar [--socket PATH] COMMAND [ARGUMENT...]</pre>
+ *
+ * With no command it reads commands from its input, one a line, and runs each in turn: a shell on
+ * the running node.
  */
 public final class AdminClient {
   static final String EXIT_PREFIX = "%%EXIT ";
   static final int NO_NODE = 3;
-  static final int USAGE = 64;
 
   private AdminClient() {}
 
@@ -41,8 +43,8 @@ public final class AdminClient {
       }
     }
     if (words.isEmpty()) {
-      System.err.println("usage: nat [--socket PATH] COMMAND [ARGUMENT...]   e.g. nat nat:strategies");
-      return USAGE;
+      return shell(socket, new java.io.BufferedReader(
+          new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8)), System.console() != null);
     }
     String answer;
     try {
@@ -52,6 +54,38 @@ public final class AdminClient {
       return NO_NODE;
     }
     return print(answer);
+  }
+
+  /**
+   * Runs each line of {@code in} as one command, until its end or {@code exit}.
+   *
+   * @return the status of the last command
+   */
+  static int shell(Path socket, java.io.BufferedReader in, boolean prompt) {
+    int status = 0;
+    try {
+      while (true) {
+        if (prompt) {
+          System.out.print("nat> ");
+          System.out.flush();
+        }
+        String line = in.readLine();
+        if (line == null || line.strip().equals("exit")) {
+          return status;
+        }
+        if (line.isBlank()) {
+          continue;
+        }
+        try {
+          status = print(exchange(socket, line.strip()));
+        } catch (IOException e) {
+          System.err.println("no node answered on " + socket + ": " + e.getMessage());
+          return NO_NODE;
+        }
+      }
+    } catch (IOException e) {
+      return status;
+    }
   }
 
   /** Joins the words into one shell line, quoting those the shell would otherwise split. */

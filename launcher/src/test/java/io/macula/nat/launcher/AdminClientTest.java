@@ -41,7 +41,14 @@ class AdminClientTest {
   }
 
   @Test
-  void noCommandIsAUsageError() {
-    assertEquals(AdminClient.USAGE, AdminClient.run(new String[0]));
+  void aShellWithNoInputRunsNothing() {
+    assertEquals(0, AdminClient.shell(java.nio.file.Path.of("no-such.sock"),
+        new java.io.BufferedReader(new java.io.StringReader("\n  \nexit\nnat:strategies\n")), false));
+  }
+
+  @Test
+  void aShellWithNoNodeSaysSo() {
+    assertEquals(AdminClient.NO_NODE, AdminClient.shell(java.nio.file.Path.of("no-such.sock"),
+        new java.io.BufferedReader(new java.io.StringReader("nat:strategies\n")), false));
   }
 }

@@ -16,7 +16,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollDatagramChannel;
@@ -146,7 +145,6 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
             .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
             .option(ChannelOption.SO_RCVBUF, 4 << 20)
             .option(ChannelOption.SO_SNDBUF, 4 << 20)
-            .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(2048))
             .handler(
                 new ChannelInitializer<Channel>() {
                   @Override
@@ -164,7 +162,7 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
             .channel();
   }
 
-  private static <B extends QuicCodecBuilder<B>> B configure(B builder, Settings s) {
+  static <B extends QuicCodecBuilder<B>> B configure(B builder, Settings s) {
     return builder
         .maxIdleTimeout(s.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
         .maxSendUdpPayloadSize(MAX_UDP_PAYLOAD)
