@@ -95,6 +95,15 @@ public class MeshIT {
   }
 
   @Test
+  public void theHubForwardsSignalsNamingTheirSender() {
+    a.ok("nat:signal", bId, "candidates 10.0.0.1:4433");
+    Await.until("b received it", () -> b.ok("nat:signals").contains("candidates 10.0.0.1:4433"));
+    String row = java.util.Arrays.stream(b.ok("nat:signals").split("\n"))
+        .filter(l -> l.contains("candidates")).findFirst().orElseThrow();
+    assertTrue("the hub names a as the sender: " + row, row.contains(aId));
+  }
+
+  @Test
   public void aNodeTheHubDoesNotKnowIsRefused() throws Exception {
     NodeProcess stranger = mesh.node("mesh-stranger", false);
     Await.until("the hub refuses it", () -> mesh.hub.log().contains("refused node " + stranger.id()));

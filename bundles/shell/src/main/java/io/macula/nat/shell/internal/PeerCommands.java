@@ -40,7 +40,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /** Commands about this node's peers: who is there, the paths to them, and data across them. */
 @Component(service = PeerCommands.class)
-@GogoCommand(scope = "nat", function = {"id", "peers", "paths", "ping", "send", "received", "drops", "path", "dial"})
+@GogoCommand(scope = "nat", function = {"id", "peers", "paths", "ping", "send", "received", "drops", "path", "dial", "signal", "signals"})
 public final class PeerCommands {
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
@@ -48,16 +48,48 @@ public final class PeerCommands {
   private final Endpoint endpoint;
   private final Negotiator negotiator;
   private final TransferSink sink;
+  private final SignalLog signalLog;
 
   @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
       policyOption = ReferencePolicyOption.GREEDY)
   private volatile HubSession hub;
 
   @Activate
-  public PeerCommands(@Reference Endpoint endpoint, @Reference Negotiator negotiator, @Reference TransferSink sink) {
+  public PeerCommands(
+      @Reference Endpoint endpoint,
+      @Reference Negotiator negotiator,
+      @Reference TransferSink sink,
+      @Reference SignalLog signalLog) {
     this.endpoint = endpoint;
     this.negotiator = negotiator;
     this.sink = sink;
+    this.signalLog = signalLog;
+  }
+
+  @Descriptor("send a text message to a node through the hub's signalling")
+  public String signal(@Descriptor("the node's id") String node, @Descriptor("the message") String text) {
+    HubSession h = hub;
+    if (h == null || !h.isConnected()) {
+      throw new IllegalStateException("no session with a hub");
+    }
+    byte[] payload = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    if (payload.length > io.macula.nat.hub.protocol.HubCodec.MAX_SIGNAL) {
+      throw new IllegalArgumentException("a signal carries at most "
+          + io.macula.nat.hub.protocol.HubCodec.MAX_SIGNAL + " bytes, not " + payload.length);
+    }
+    h.signal(Arguments.node(node), payload);
+    return "signalled " + node + "\n";
+  }
+
+  @Descriptor("list the signals other nodes sent this one, newest first, with the sender the hub named")
+  public String signals() {
+    var all = signalLog.signals();
+    if (all.isEmpty()) {
+      return "no signals received\n";
+    }
+    Table t = new Table("AT", "FROM", "MESSAGE");
+    all.forEach(s -> t.row(TIME.format(s.at()), s.from(), s.text()));
+    return t.toString();
   }
 
   @Descriptor("print this node's id and the address of its socket")

@@ -1,0 +1,98 @@
+package io.macula.nat.hub.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.macula.nat.api.NatBehavior;
+import io.macula.nat.api.NodeDescriptor;
+import io.macula.nat.api.NodeId;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class HubCodecTest {
+  private static final NodeId A = NodeId.of(new byte[32]);
+
+  static Stream<HubMessage> messages() {
+    InetSocketAddress v4 = new InetSocketAddress("198.51.100.7", 4433);
+    InetSocketAddress v6 = new InetSocketAddress("2001:db8::1", 9);
+    return Stream.of(
+        new HubMessage.Register(List.of(v4, v6), true, NatBehavior.PORT_RESTRICTED_CONE),
+        new HubMessage.Registered(v4),
+        new HubMessage.Refused("no, and here is why"),
+        new HubMessage.ListNodes(),
+        new HubMessage.Nodes(List.of(new HubMessage.Entry(
+            new NodeDescriptor(A, List.of(v4), Optional.of(v6), NatBehavior.SYMMETRIC, false), 123L))),
+        new HubMessage.Signal(A, new byte[] {1, 2, 3}),
+        new HubMessage.Ping(-1),
+        new HubMessage.Pong(42));
+  }
+
+  @ParameterizedTest
+  @MethodSource("messages")
+  void everyMessageRoundTrips(HubMessage m) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    HubCodec.write(out, m);
+    HubMessage back = HubCodec.read(new ByteArrayInputStream(out.toByteArray())).orElseThrow();
+    if (m instanceof HubMessage.Signal s) {
+      assertEquals(s.peer(), ((HubMessage.Signal) back).peer());
+      assertArrayEquals(s.payload(), ((HubMessage.Signal) back).payload());
+    } else {
+      assertEquals(m, back);
+    }
+  }
+
+  static Stream<Arguments> malformed() {
+    return Stream.of(
+        Arguments.of("00000000", "frame length 0"),
+        Arguments.of("00100001", "frame length 1048577"),
+        Arguments.of("0000000163", "unknown message type 99"),
+        Arguments.of("000000020200", "address family 0"),
+        Arguments.of("0000000302040a", "address: needs 6 bytes"),
+        Arguments.of("00000002070000", "u64: needs 8 bytes"),
+        Arguments.of("0000000a07000000000000000100", "Ping: 1 bytes after its end"),
+        Arguments.of("000000050100000200", "boolean 2"),
+        Arguments.of("00000005010000000b", "NAT behaviour 11 unknown"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("malformed")
+  void aMalformedFrameIsATypedErrorThatSaysWhere(String hex, String message) {
+    HubProtocolException e = assertThrows(HubProtocolException.class,
+        () -> HubCodec.read(new ByteArrayInputStream(HexFormat.of().parseHex(hex))));
+    assertTrue(e.getMessage().contains(message), e.getMessage());
+  }
+
+  @Test
+  void randomBytesGiveOnlyTypedErrorsOrEndOfStream() {
+    Random random = new Random(5);
+    for (int i = 0; i < 100_000; i++) {
+      byte[] b = new byte[random.nextInt(64)];
+      random.nextBytes(b);
+      if (b.length >= 4) {
+        b[0] = 0;
+        b[1] = 0;
+        b[2] = 0; // a plausible length, so that the body is parsed
+      }
+      try {
+        HubCodec.read(new ByteArrayInputStream(b));
+      } catch (HubProtocolException | java.io.EOFException expected) {
+        // typed
+      } catch (IOException | RuntimeException other) {
+        throw new AssertionError("input " + HexFormat.of().formatHex(b) + " threw " + other, other);
+      }
+    }
+  }
+}
