@@ -1,0 +1,187 @@
+package io.macula.nat.itest.lab;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * A network on one machine, of network namespaces joined by veth pairs: an "internet" bridge, a hub
+ * and observers on 203.0.113.0/24, NAT routers whose public side sits in 198.51.100.0/24, and LANs
+ * behind them in 10.0.0.0/8, with nftables on each router. Every namespace carries this lab's
+ * prefix; closing the lab (or a later lab finding the leftovers of one killed) deletes them all,
+ * and with them every link and rule.
+ */
+final class Lab implements AutoCloseable {
+  static final String PREFIX = "mnl";
+  static final String HUB_IP = "203.0.113.10";
+  static final String[] OBSERVER_IPS = {"203.0.113.20", "203.0.113.21", "203.0.113.22"};
+
+  /** A host of the lab: its namespace and address. */
+  record Host(String ns, String ip) {}
+
+  /** A NAT router and the hosts behind it. */
+  record Router(String ns, NatType type, String publicIp, List<Host> lan) {}
+
+  private final String id = Integer.toString(ThreadLocalRandom.current().nextInt(0x1000, 0xffff), 16);
+  private final String inet = name("inet");
+  private final List<String> namespaces = new ArrayList<>();
+  private final Map<String, Router> routers = new LinkedHashMap<>();
+  private int nextRouter = 1;
+  private int bridgePorts;
+  private final Thread cleanup = new Thread(this::close, "nat-lab-cleanup");
+
+  /** Why the lab cannot run here, or null when it can. */
+  static String unavailable() {
+    if (!"root".equals(System.getProperty("user.name"))) {
+      return "the NAT lab needs root (network namespaces, nftables)";
+    }
+    for (String tool : new String[] {"ip", "nft", "tc"}) {
+      if (!Sh.has(tool)) {
+        return "the NAT lab needs '" + tool + "' (Debian packages iproute2, nftables)";
+      }
+    }
+    return null;
+  }
+
+  Lab() {
+    removeLeftovers();
+    Runtime.getRuntime().addShutdownHook(cleanup);
+    namespace(inet);
+    Sh.in(inet, "ip", "link", "add", "br0", "type", "bridge");
+    Sh.in(inet, "ip", "link", "set", "br0", "up");
+  }
+
+  private String name(String role) {
+    return PREFIX + id + "-" + role;
+  }
+
+  private void namespace(String ns) {
+    Sh.run("ip", "netns", "add", ns);
+    namespaces.add(ns);
+    Sh.in(ns, "ip", "link", "set", "lo", "up");
+  }
+
+  /** A host on the internet bridge, with routes to both public ranges. */
+  Host publicHost(String role, String... ips) {
+    String ns = name(role);
+    namespace(ns);
+    plugIntoBridge(ns, "eth0");
+    for (String ip : ips) {
+      Sh.in(ns, "ip", "addr", "add", ip + "/24", "dev", "eth0");
+    }
+    onLink(ns, "eth0");
+    return new Host(ns, ips[0]);
+  }
+
+  /** A NAT router of the given type with {@code hosts} hosts behind it. */
+  Router router(String role, NatType type, int hosts, boolean hairpin, int... hostPorts) {
+    int n = nextRouter++;
+    String ns = name(role);
+    String publicIp = "198.51.100." + n;
+    String lanNet = "10." + n + ".0.";
+    namespace(ns);
+    plugIntoBridge(ns, "eth0");
+    Sh.in(ns, "ip", "addr", "add", publicIp + "/24", "dev", "eth0");
+    onLink(ns, "eth0");
+    Sh.in(ns, "sysctl", "-qw", "net.ipv4.ip_forward=1");
+    List<Host> lan = new ArrayList<>();
+    Sh.in(ns, "ip", "link", "add", "br1", "type", "bridge");
+    Sh.in(ns, "ip", "addr", "add", lanNet + "1/24", "dev", "br1");
+    Sh.in(ns, "ip", "link", "set", "br1", "up");
+    for (int h = 0; h < hosts; h++) {
+      String hostNs = name(role + "-h" + (h + 1));
+      namespace(hostNs);
+      String port = "l" + h;
+      Sh.run("ip", "link", "add", "eth0", "netns", hostNs, "type", "veth", "peer", "name", port, "netns", ns);
+      Sh.in(ns, "ip", "link", "set", port, "master", "br1", "up");
+      String ip = lanNet + (h + 2);
+      Sh.in(hostNs, "ip", "addr", "add", ip + "/24", "dev", "eth0");
+      Sh.in(hostNs, "ip", "link", "set", "eth0", "up");
+      Sh.in(hostNs, "ip", "route", "add", "default", "via", lanNet + "1");
+      lan.add(new Host(hostNs, ip));
+    }
+    StringBuilder reflect = new StringBuilder();
+    if (hairpin) {
+      for (int h = 0; h < lan.size(); h++) {
+        reflect.append("iifname \"br1\" ip daddr ").append(publicIp).append(" udp dport ")
+            .append(hostPorts[h]).append(" dnat to ").append(lan.get(h).ip()).append("\n");
+      }
+    }
+    if (type != NatType.NONE) {
+      String rules = type.ruleset(publicIp, lan.isEmpty() ? "" : lan.get(0).ip(), reflect.toString())
+          .replace("\"eth1\"", "\"br1\"");
+      Sh.run("sh", "-c", "ip netns exec " + ns + " nft -f - <<'EOF'\n" + rules + "EOF\n");
+    }
+    Router r = new Router(ns, type, publicIp, lan);
+    routers.put(role, r);
+    return r;
+  }
+
+  /** Adds delay and loss to a host's link, with tc netem. */
+  void netem(Host host, int delayMs, double lossPercent) {
+    Sh.in(host.ns(), "tc", "qdisc", "add", "dev", "eth0", "root", "netem",
+        "delay", delayMs + "ms", "loss", lossPercent + "%");
+  }
+
+  private void plugIntoBridge(String ns, String ifname) {
+    String port = "p" + (bridgePorts++);
+    Sh.run("ip", "link", "add", ifname, "netns", ns, "type", "veth", "peer", "name", port, "netns", inet);
+    Sh.in(inet, "ip", "link", "set", port, "master", "br0", "up");
+    Sh.in(ns, "ip", "link", "set", ifname, "up");
+  }
+
+  /** Both public ranges are on the one bridge: reach either without a gateway. */
+  private static void onLink(String ns, String ifname) {
+    for (String net : new String[] {"203.0.113.0/24", "198.51.100.0/24"}) {
+      Sh.tryRun(List.of("ip", "netns", "exec", ns, "ip", "route", "add", net, "dev", ifname));
+    }
+  }
+
+  /** The namespaces this lab made and still has. */
+  List<String> namespaces() {
+    return List.copyOf(namespaces);
+  }
+
+  /** Every lab namespace on the machine, this lab's or a killed one's. */
+  static List<String> allLabNamespaces() {
+    String out = Sh.tryRun(List.of("ip", "netns", "list"));
+    List<String> all = new ArrayList<>();
+    if (out != null) {
+      for (String line : out.split("\n")) {
+        String ns = line.split(" ")[0];
+        if (ns.startsWith(PREFIX)) {
+          all.add(ns);
+        }
+      }
+    }
+    return all;
+  }
+
+  private static void removeLeftovers() {
+    for (String ns : allLabNamespaces()) {
+      delete(ns);
+    }
+  }
+
+  /** Kills what runs in the namespace, then deletes it, and its links and rules with it. */
+  private static void delete(String ns) {
+    String pids = Sh.tryRun(List.of("ip", "netns", "pids", ns));
+    if (pids != null) {
+      pids.lines().filter(l -> !l.isBlank()).forEach(pid -> Sh.tryRun(List.of("kill", "-9", pid.strip())));
+    }
+    Sh.tryRun(List.of("ip", "netns", "del", ns));
+  }
+
+  @Override
+  public synchronized void close() {
+    namespaces.forEach(Lab::delete);
+    namespaces.clear();
+    try {
+      Runtime.getRuntime().removeShutdownHook(cleanup);
+    } catch (IllegalStateException e) {
+      // already shutting down: this is the hook
+    }
+  }
+}

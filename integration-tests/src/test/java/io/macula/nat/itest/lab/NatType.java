@@ -1,0 +1,63 @@
+package io.macula.nat.itest.lab;
+
+/** The NAT behaviours the lab builds, named as RFC 4787 names them. */
+enum NatType {
+  NONE("none", "public host"),
+  FULL_CONE("full-cone", "EIM, EIF"),
+  RESTRICTED_CONE("restricted-cone", "EIM, ADF"),
+  PORT_RESTRICTED_CONE("port-restricted-cone", "EIM, APDF"),
+  SYMMETRIC("symmetric", "APDM (random ports), APDF"),
+  UDP_BLOCKED("udp-blocked", "all UDP dropped, TCP out allowed");
+
+  final String label;
+  final String rfc4787;
+
+  NatType(String label, String rfc4787) {
+    this.label = label;
+    this.rfc4787 = rfc4787;
+  }
+
+  /**
+   * The router's nftables ruleset. Masquerade keeps a flow's source port when it is free, which
+   * makes the mapping endpoint-independent; with {@code random} it picks a new port per flow
+   * (address-and-port-dependent). Conntrack lets in only replies (address-and-port-dependent
+   * filtering) unless a DNAT rule opens the mapping to any sender (full cone) or to addresses the
+   * host has sent to (restricted cone).
+   *
+   * @param lanHost the LAN address inbound traffic goes to, for the cone types
+   * @param hairpin LAN ports to reflect back into the LAN, host by host (two hosts behind one NAT)
+   */
+  String ruleset(String publicIp, String lanHost, String hairpin) {
+    String prerouting = switch (this) {
+      case FULL_CONE -> "iifname \"eth0\" meta l4proto udp dnat to " + lanHost;
+      case RESTRICTED_CONE -> "iifname \"eth0\" ip saddr @contacted meta l4proto udp dnat to " + lanHost;
+      default -> "";
+    };
+    String forward = switch (this) {
+      case RESTRICTED_CONE -> "iifname \"eth1\" oifname \"eth0\" update @contacted { ip daddr }";
+      case UDP_BLOCKED -> "meta l4proto udp drop";
+      default -> "";
+    };
+    String masquerade = this == SYMMETRIC ? "masquerade random" : "masquerade";
+    return """
+        table ip lab {
+          set contacted { type ipv4_addr; flags dynamic,timeout; timeout 10m; }
+          chain prerouting {
+            type nat hook prerouting priority dstnat; policy accept;
+            %s
+            %s
+          }
+          chain postrouting {
+            type nat hook postrouting priority srcnat; policy accept;
+            oifname "eth0" %s
+            %s
+          }
+          chain forward {
+            type filter hook forward priority filter; policy accept;
+            %s
+          }
+        }
+        """.formatted(prerouting, hairpin, masquerade,
+            hairpin.isEmpty() ? "" : "iifname \"eth1\" oifname \"eth1\" masquerade", forward);
+  }
+}
