@@ -5,7 +5,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /** Waits for a condition, with a deadline, instead of sleeping for a guessed time. */
-final class Await {
+public final class Await {
   static final Duration DEFAULT = Duration.ofSeconds(10);
 
   private Await() {}
@@ -14,7 +14,7 @@ final class Await {
     until(what, condition, DEFAULT);
   }
 
-  static void until(String what, BooleanSupplier condition, Duration timeout) {
+  public static void until(String what, BooleanSupplier condition, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {

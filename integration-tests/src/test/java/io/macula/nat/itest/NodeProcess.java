@@ -14,21 +14,23 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /** A node started from the launcher's folder as a user starts it: java -jar, in a home of its own. */
-final class NodeProcess implements AutoCloseable {
+public final class NodeProcess implements AutoCloseable {
   static final Path NODE_DIR = Path.of(System.getProperty("node.dir", "../launcher/target/node"));
 
   /** What one run of the nat script gave. */
-  record Result(int exit, String out, String err) {}
+  public record Result(int exit, String out, String err) {}
 
   private final Path home;
   private Process process;
+  private String namespace;
+  private List<String> jvmOptions = List.of();
 
   private NodeProcess(Path home) {
     this.home = home;
   }
 
   /** A fresh copy of the assembled node folder, with no state from an earlier run. */
-  static NodeProcess freshHome(String name) throws IOException {
+  public static NodeProcess freshHome(String name) throws IOException {
     Path home = Path.of("target", "nodes", name).toAbsolutePath();
     if (Files.exists(home)) {
       try (Stream<Path> s = Files.walk(home)) {
@@ -58,14 +60,25 @@ final class NodeProcess implements AutoCloseable {
     return home;
   }
 
+  /** Runs the node in a network namespace of the NAT lab. */
+  public NodeProcess inNamespace(String ns) {
+    this.namespace = ns;
+    return this;
+  }
+
+  public NodeProcess jvmOptions(String... options) {
+    this.jvmOptions = List.of(options);
+    return this;
+  }
+
   /** Writes conf/PID.cfg: the node reads it at start, and while it runs. */
-  NodeProcess config(String pid, String content) throws IOException {
+  public NodeProcess config(String pid, String content) throws IOException {
     Files.writeString(home.resolve("conf").resolve(pid + ".cfg"), content);
     return this;
   }
 
   /** This node's id, as nat:id prints it. */
-  String id() {
+  public String id() {
     Result r = nat("nat:id");
     if (r.exit() != 0) {
       throw new AssertionError("nat:id failed: " + r.err());
@@ -74,7 +87,7 @@ final class NodeProcess implements AutoCloseable {
   }
 
   /** Runs a nat command that must succeed, and returns its output. */
-  String ok(String... args) {
+  public String ok(String... args) {
     Result r = nat(args);
     if (r.exit() != 0) {
       throw new AssertionError("nat " + String.join(" ", args) + " failed (" + r.exit() + "): " + r.err() + r.out());
@@ -97,9 +110,16 @@ final class NodeProcess implements AutoCloseable {
   }
 
   /** Starts the node headless, as a service manager would, and waits until its admin socket answers. */
-  NodeProcess start() throws IOException {
+  public NodeProcess start() throws IOException {
+    List<String> command = new ArrayList<>();
+    if (namespace != null) {
+      command.addAll(List.of("ip", "netns", "exec", namespace));
+    }
+    command.add("java");
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-Dgosh.args=--noshutdown", "-jar", "macula-node.jar"));
     process =
-        new ProcessBuilder("java", "-Dgosh.args=--noshutdown", "-jar", "macula-node.jar")
+        new ProcessBuilder(command)
             .directory(home.toFile())
             .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
             .redirectErrorStream(true)
@@ -118,7 +138,7 @@ final class NodeProcess implements AutoCloseable {
   }
 
   /** Runs the node folder's nat script, as an operator's script would. */
-  Result nat(String... args) {
+  public Result nat(String... args) {
     List<String> command = new ArrayList<>();
     command.add(home.resolve("nat").toString());
     command.addAll(List.of(args));
@@ -148,7 +168,7 @@ final class NodeProcess implements AutoCloseable {
     }
   }
 
-  String log() {
+  public String log() {
     try {
       return Files.readString(home.resolve("node.log"));
     } catch (IOException e) {

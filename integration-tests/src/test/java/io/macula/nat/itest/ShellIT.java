@@ -71,7 +71,7 @@ public class ShellIT {
     assertTrue(out, out.matches("(?s)STRATEGY\\s+OUTCOME\\s+MS\\s+REASON\n"
         + "alpha\\s+network-error\\s+\\d+\\s+configured to fail\n"
         + "beta\\s+succeeded\\s+\\d+\\s*\n"
-        + "connected to " + Fixtures.PEER + " by beta \\(hub-relay path\\)\n"));
+        + "connected to " + Fixtures.PEER + " by beta \\(hub-relay path\\) in \\d+ ms\n"));
   }
 
   @Test

@@ -119,10 +119,14 @@ final class Lab implements AutoCloseable {
     return r;
   }
 
-  /** Adds delay and loss to a host's link, with tc netem. */
-  void netem(Host host, int delayMs, double lossPercent) {
-    Sh.in(host.ns(), "tc", "qdisc", "add", "dev", "eth0", "root", "netem",
-        "delay", delayMs + "ms", "loss", lossPercent + "%");
+  /**
+   * Adds delay and loss to a host's link, with tc netem.
+   *
+   * @return false when the kernel has no netem (sch_netem), as in some virtual machines
+   */
+  boolean netem(Host host, int delayMs, double lossPercent) {
+    return Sh.tryRun(List.of("ip", "netns", "exec", host.ns(), "tc", "qdisc", "add", "dev", "eth0", "root",
+        "netem", "delay", delayMs + "ms", "loss", lossPercent + "%")) != null;
   }
 
   private void plugIntoBridge(String ns, String ifname) {

@@ -88,12 +88,14 @@ public final class NatCommands {
   @Descriptor("connect to a node, and print every strategy's attempt")
   public String connect(@Descriptor("the node's id") String node) throws InterruptedException {
     NodeId id = Arguments.node(node);
+    long start = System.nanoTime();
     CompletableFuture<PeerConnection> connect = negotiator.connect(id);
     try {
       PeerConnection c = connect.get(CONNECT_WAIT.toSeconds(), TimeUnit.SECONDS);
+      long ms = (System.nanoTime() - start) / 1_000_000;
       return attemptTable(c.attempts())
           + "connected to " + id + " by " + c.path().strategy() + " (" + c.path().kind().label()
-          + " path)\n";
+          + " path) in " + ms + " ms\n";
     } catch (ExecutionException e) {
       if (e.getCause() instanceof NegotiationFailedException f) {
         if (!f.attempts().isEmpty()) {

@@ -1,0 +1,208 @@
+package io.macula.nat.itest.lab;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import io.macula.nat.itest.Await;
+import io.macula.nat.itest.NodeProcess;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.Test;
+
+/**
+ * The roadmap's scenarios against real NATs: a hub on the lab's internet, and two nodes behind
+ * each kind of NAT (and two behind one NAT, with and without hairpinning), each a node process in
+ * its own namespace. Every pair of NAT kinds connects, pings and sends data checked by SHA-256;
+ * each row says which strategy won and how long it took, in target/natlab/report.md.
+ */
+public class NatMatrixIT {
+  private static final String[] JVM = {"-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto"};
+  private static final NatType[] ORDER = NatType.values();
+  private static final String HUB = Lab.HUB_IP + ":7400";
+
+  private record Node(String name, NatType nat, NodeProcess process, String id) {}
+
+  @Test
+  public void everyPairOfNatsConnectsAsExpected() throws Exception {
+    NatBehaviourIT.requireLab();
+    long started = System.nanoTime();
+    List<Scenario.Outcome> outcomes = new ArrayList<>();
+    List<NodeProcess> processes = new ArrayList<>();
+    try (Lab lab = new Lab()) {
+      Lab.Host hubHost = lab.publicHost("hub", Lab.HUB_IP);
+      NodeProcess hub = NodeProcess.freshHome("lab-hub").inNamespace(hubHost.ns()).jvmOptions(JVM)
+          .config("io.macula.nat.endpoint", "bind = " + HUB + "\n")
+          .config("io.macula.nat.hub", "admission = open\n");
+      processes.add(hub);
+      hub.start();
+      String peerConfig = "hub = " + hub.id() + "@" + HUB + "\n";
+
+      // Where each node lives, and the port it binds (fixed where a hairpin rule names it).
+      Map<String, Object[]> plan = new LinkedHashMap<>();
+      for (NatType type : ORDER) {
+        for (int i = 1; i <= 2; i++) {
+          Lab.Host host = type == NatType.NONE
+              ? lab.publicHost("none" + i, "198.51.100." + (200 + i))
+              : lab.router(type.label + i, type, 1, false).lan().get(0);
+          plan.put(type.label + "-" + i, new Object[] {type, host, 0});
+        }
+      }
+      Lab.Router same = lab.router("same", NatType.PORT_RESTRICTED_CONE, 2, false);
+      plan.put("same-1", new Object[] {NatType.PORT_RESTRICTED_CONE, same.lan().get(0), 0});
+      plan.put("same-2", new Object[] {NatType.PORT_RESTRICTED_CONE, same.lan().get(1), 0});
+      Lab.Router hairpin = lab.router("hairpin", NatType.PORT_RESTRICTED_CONE, 2, true, 40001, 40002);
+      plan.put("hairpin-1", new Object[] {NatType.PORT_RESTRICTED_CONE, hairpin.lan().get(0), 40001});
+      plan.put("hairpin-2", new Object[] {NatType.PORT_RESTRICTED_CONE, hairpin.lan().get(1), 40002});
+
+      Lab.Host lossy = lab.router("lossy", NatType.PORT_RESTRICTED_CONE, 1, false).lan().get(0);
+      boolean netem = lab.netem(lossy, 20, 1);
+      if (netem) {
+        plan.put("lossy-1", new Object[] {NatType.PORT_RESTRICTED_CONE, lossy, 0});
+      }
+
+      Map<String, Node> nodes = startAll(plan, peerConfig, processes);
+      for (Node n : nodes.values()) {
+        if (n.nat() != NatType.UDP_BLOCKED) {
+          Await.until(n.name() + " registered", () -> hub.ok("hub:nodes").contains(n.id()), Duration.ofSeconds(90));
+        }
+      }
+
+      List<Scenario> scenarios = new ArrayList<>();
+      for (int i = 0; i < ORDER.length; i++) {
+        for (int j = i; j < ORDER.length; j++) {
+          // The more restricted side connects: "one node behind a NAT" connects to the public one.
+          Node from = nodes.get(ORDER[j].label + "-1");
+          Node to = nodes.get(ORDER[i].label + (i == j ? "-2" : "-1"));
+          scenarios.add(new Scenario(number(from.nat(), to.nat()), from.name(), from.nat(), to.name(), to.nat(),
+              Scenario.expectedToday(from.nat(), to.nat()), Scenario.roadmap(from.nat(), to.nat(), false)));
+        }
+      }
+      for (String pair : new String[] {"same", "hairpin"}) {
+        scenarios.add(new Scenario("3 same NAT" + (pair.equals("hairpin") ? ", hairpinning" : ""),
+            pair + "-1", NatType.PORT_RESTRICTED_CONE, pair + "-2", NatType.PORT_RESTRICTED_CONE,
+            "hubrelay", Scenario.roadmap(NatType.PORT_RESTRICTED_CONE, NatType.PORT_RESTRICTED_CONE, true)));
+      }
+      Scenario lossyRow = new Scenario("2 one behind a NAT, 20 ms and 1% loss", "lossy-1",
+          NatType.PORT_RESTRICTED_CONE, "none-1", NatType.NONE, "direct", "direct");
+      if (netem) {
+        scenarios.add(lossyRow);
+      }
+      for (Scenario s : scenarios) {
+        outcomes.add(run(s, nodes.get(s.from()), nodes.get(s.to())));
+      }
+      if (!netem) {
+        outcomes.add(new Scenario.Outcome(lossyRow, null, -1, -1, -1,
+            "not run: this kernel has no netem (sch_netem)", "tc qdisc netem failed"));
+      }
+    } finally {
+      processes.forEach(NodeProcess::close);
+    }
+    long seconds = Duration.ofNanos(System.nanoTime() - started).toSeconds();
+    Path dir = Path.of("target", "natlab");
+    Report.write(dir, outcomes, seconds);
+    System.out.println(Files.readString(dir.resolve("report.md")));
+    List<String> failed = outcomes.stream().filter(o -> o.verdict().equals("FAIL"))
+        .map(o -> o.scenario().name() + " " + o.scenario().from() + "->" + o.scenario().to() + ": " + o.detail())
+        .toList();
+    assertTrue("scenarios that did worse than expected: " + failed, failed.isEmpty());
+    assertEquals("namespaces left behind", List.of(), Lab.allLabNamespaces());
+  }
+
+  private static String number(NatType from, NatType to) {
+    if (from == NatType.UDP_BLOCKED || to == NatType.UDP_BLOCKED) {
+      return "6 UDP blocked";
+    }
+    if (from == NatType.NONE && to == NatType.NONE) {
+      return "1 both public";
+    }
+    if (to == NatType.NONE) {
+      return "2 one behind a NAT";
+    }
+    if (from == NatType.SYMMETRIC || to == NatType.SYMMETRIC) {
+      return "5 symmetric";
+    }
+    return "4 different NATs";
+  }
+
+  private static Map<String, Node> startAll(Map<String, Object[]> plan, String peerConfig, List<NodeProcess> all)
+      throws Exception {
+    ExecutorService starter = Executors.newFixedThreadPool(4);
+    Map<String, Future<Node>> starting = new LinkedHashMap<>();
+    for (var e : plan.entrySet()) {
+      NatType nat = (NatType) e.getValue()[0];
+      Lab.Host host = (Lab.Host) e.getValue()[1];
+      int port = (Integer) e.getValue()[2];
+      NodeProcess p = NodeProcess.freshHome("lab-" + e.getKey()).inNamespace(host.ns()).jvmOptions(JVM)
+          .config("io.macula.nat.endpoint", "bind = 0.0.0.0:" + port + "\n")
+          .config("io.macula.nat.peer", peerConfig);
+      synchronized (all) {
+        all.add(p);
+      }
+      starting.put(e.getKey(), starter.submit(() -> new Node(e.getKey(), nat, p.start(), p.id())));
+    }
+    Map<String, Node> nodes = new LinkedHashMap<>();
+    for (var e : starting.entrySet()) {
+      nodes.put(e.getKey(), e.getValue().get());
+    }
+    starter.shutdown();
+    return nodes;
+  }
+
+  private static Scenario.Outcome run(Scenario s, Node from, Node to) {
+    NodeProcess.Result connect = from.process().nat("nat:connect", to.id());
+    Matcher won = Pattern.compile("by (\\S+) \\((\\S+) path\\) in (\\d+) ms").matcher(connect.out());
+    if (connect.exit() != 0 || !won.find()) {
+      String why = (connect.err() + connect.out()).strip();
+      String verdict = s.expected() == null ? "xfail" : "FAIL";
+      return new Scenario.Outcome(s, null, -1, -1, -1, verdict, why);
+    }
+    String winner = won.group(1);
+    long connectMs = Long.parseLong(won.group(3));
+    String ping = from.process().nat("nat:ping", to.id(), "5").out();
+    Matcher median = Pattern.compile("median ([0-9.]+) ms").matcher(ping);
+    double rtt = median.find() ? Double.parseDouble(median.group(1)) : -1;
+    NodeProcess.Result send = from.process().nat("nat:send", to.id(), "2");
+    Matcher rate = Pattern.compile("([0-9.]+) MB/s; sha256 [0-9a-f]{64} matches").matcher(send.out());
+    double mbs = rate.find() ? Double.parseDouble(rate.group(1)) : -1;
+    // And back, over the connection the first node opened.
+    NodeProcess.Result back = to.process().nat("nat:send", from.id(), "1");
+    String verdict;
+    String detail = "";
+    if (mbs < 0 || rtt < 0) {
+      verdict = "FAIL";
+      detail = "data did not cross intact: " + (send.err() + send.out()).strip();
+    } else if (back.exit() != 0 || !back.out().contains("matches")) {
+      verdict = "FAIL";
+      detail = "data did not come back intact: " + (back.err() + back.out()).strip();
+    } else if (s.expected() == null) {
+      verdict = "pass (better than expected)";
+    } else if (rank(winner) >= rank(s.expected())) {
+      verdict = "pass";
+    } else {
+      verdict = "FAIL";
+      detail = winner + " won where " + s.expected() + " was expected";
+    }
+    return new Scenario.Outcome(s, winner, connectMs, rtt, mbs, verdict, detail);
+  }
+
+  /** Better paths rank higher: a direct path beats a relayed one. */
+  private static int rank(String strategy) {
+    return switch (strategy) {
+      case "direct" -> 4;
+      case "holepunch" -> 3;
+      case "peerrelay", "turn" -> 2;
+      case "hubrelay" -> 1;
+      default -> 0;
+    };
+  }
+}

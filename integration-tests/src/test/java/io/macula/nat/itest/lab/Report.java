@@ -1,0 +1,46 @@
+package io.macula.nat.itest.lab;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/** The lab's report: target/natlab/report.md, and the same as report.json. */
+final class Report {
+  private Report() {}
+
+  static void write(Path dir, List<Scenario.Outcome> outcomes, long seconds) throws IOException {
+    Files.createDirectories(dir);
+    StringBuilder md = new StringBuilder("# NAT lab report\n\n")
+        .append(outcomes.size()).append(" scenarios in ").append(seconds).append(" s. ")
+        .append("Expected: the strategy that must win with the strategies installed today; ")
+        .append("a row that does worse fails the run. xfail: expected to fail today (the roadmap's target says what will fix it).\n\n")
+        .append("| scenario | NAT of A (connects) | NAT of B | expected | winner | connect ms | RTT ms | MB/s | roadmap target | result |\n")
+        .append("|---|---|---|---|---|---|---|---|---|---|\n");
+    StringBuilder json = new StringBuilder("[\n");
+    for (int i = 0; i < outcomes.size(); i++) {
+      Scenario.Outcome o = outcomes.get(i);
+      Scenario s = o.scenario();
+      md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
+          s.name(), s.fromNat().label, s.toNat().label, s.expected() == null ? "none (xfail)" : s.expected(),
+          o.winner() == null ? "-" : o.winner(), o.connectMs() < 0 ? "-" : o.connectMs(),
+          o.rttMs() < 0 ? "-" : String.format(Locale.ROOT, "%.2f", o.rttMs()),
+          o.mbPerSecond() < 0 ? "-" : String.format(Locale.ROOT, "%.1f", o.mbPerSecond()),
+          s.target(), o.verdict()));
+      json.append(String.format(Locale.ROOT,
+          "  {\"scenario\": \"%s\", \"natA\": \"%s\", \"natB\": \"%s\", \"expected\": %s, \"winner\": %s, "
+              + "\"connectMs\": %d, \"rttMs\": %.3f, \"mbPerSecond\": %.2f, \"target\": \"%s\", \"result\": \"%s\", \"detail\": \"%s\"}%s%n",
+          s.name(), s.fromNat().label, s.toNat().label, quote(s.expected()), quote(o.winner()), o.connectMs(),
+          o.rttMs(), o.mbPerSecond(), s.target(), o.verdict(), o.detail().replace("\\", "\\\\").replace("\"", "'").replace("\n", " "),
+          i + 1 < outcomes.size() ? "," : ""));
+    }
+    json.append("]\n");
+    Files.writeString(dir.resolve("report.md"), md);
+    Files.writeString(dir.resolve("report.json"), json);
+  }
+
+  private static String quote(String s) {
+    return s == null ? "null" : "\"" + s + "\"";
+  }
+}
