@@ -109,7 +109,10 @@ public final class NodeProcess implements AutoCloseable {
     process.waitFor(30, TimeUnit.SECONDS);
   }
 
-  /** Starts the node headless, as a service manager would, and waits until its admin socket answers. */
+  /**
+   * Starts the node headless, as a service manager would, and waits until its admin socket answers
+   * and its endpoint is up (nat:id answers: the admin socket opens before the other bundles start).
+   */
   public NodeProcess start() throws IOException {
     List<String> command = new ArrayList<>();
     if (namespace != null) {
@@ -131,7 +134,7 @@ public final class NodeProcess implements AutoCloseable {
           if (!process.isAlive()) {
             throw new AssertionError("the node exited with " + process.exitValue() + ":\n" + log());
           }
-          return nat("lb").exit() == 0;
+          return nat("nat:id").exit() == 0;
         },
         Duration.ofSeconds(60));
     return this;

@@ -16,7 +16,7 @@ final class TestRuntime {
   /** The project's own bundles, each started by the base runtime. */
   static final String[] PROJECT_BUNDLES = {
     "io.macula.nat.api", "io.macula.nat.negotiator", "io.macula.nat.shell",
-    "io.macula.nat.transport", "io.macula.nat.hub", "io.macula.nat.peer",
+    "io.macula.nat.transport", "io.macula.nat.hub", "io.macula.nat.peer", "io.macula.nat.stun",
   };
 
   /** Strategy bundles: left out of the base runtime, whose tests choose their strategies. */
@@ -64,6 +64,7 @@ final class TestRuntime {
         bundle(url("io.macula.nat.transport")),
         bundle(url("io.macula.nat.hub")),
         bundle(url("io.macula.nat.peer")),
+        bundle(url("io.macula.nat.stun")),
         bundle(url("io.macula.nat.shell")));
   }
 

@@ -24,7 +24,10 @@ final class Lab implements AutoCloseable {
   /** A NAT router and the hosts behind it. */
   record Router(String ns, NatType type, String publicIp, List<Host> lan) {}
 
-  private final String id = Integer.toString(ThreadLocalRandom.current().nextInt(0x1000, 0xffff), 16);
+  /** The owning process's id, so that a lab never takes another running lab's namespaces. */
+  private static final long PID = ProcessHandle.current().pid();
+
+  private final String id = PID + "-" + Integer.toString(ThreadLocalRandom.current().nextInt(0x100, 0xfff), 16);
   private final String inet = name("inet");
   private final List<String> namespaces = new ArrayList<>();
   private final Map<String, Router> routers = new LinkedHashMap<>();
@@ -148,7 +151,12 @@ final class Lab implements AutoCloseable {
     return List.copyOf(namespaces);
   }
 
-  /** Every lab namespace on the machine, this lab's or a killed one's. */
+  /** The lab namespaces this process made and still has. */
+  static List<String> ownNamespaces() {
+    return allLabNamespaces().stream().filter(ns -> ns.startsWith(PREFIX + PID + "-")).toList();
+  }
+
+  /** Every lab namespace on the machine, of any process. */
   static List<String> allLabNamespaces() {
     String out = Sh.tryRun(List.of("ip", "netns", "list"));
     List<String> all = new ArrayList<>();
@@ -163,9 +171,19 @@ final class Lab implements AutoCloseable {
     return all;
   }
 
+  /** Deletes the namespaces of labs whose process is gone (killed before it could clean up). */
   private static void removeLeftovers() {
     for (String ns : allLabNamespaces()) {
-      delete(ns);
+      String owner = ns.substring(PREFIX.length()).split("-")[0];
+      boolean alive;
+      try {
+        alive = ProcessHandle.of(Long.parseLong(owner)).map(ProcessHandle::isAlive).orElse(false);
+      } catch (NumberFormatException e) {
+        alive = false;
+      }
+      if (!alive) {
+        delete(ns);
+      }
     }
   }
 

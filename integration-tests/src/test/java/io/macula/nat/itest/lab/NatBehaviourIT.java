@@ -39,6 +39,6 @@ public class NatBehaviourIT {
       }
       assertTrue("lab NATs that do not behave as labelled: " + mislabelled, mislabelled.isEmpty());
     }
-    assertEquals("namespaces left behind", List.of(), Lab.allLabNamespaces());
+    assertEquals("namespaces left behind", List.of(), Lab.ownNamespaces());
   }
 }

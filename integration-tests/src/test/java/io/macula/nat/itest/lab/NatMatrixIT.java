@@ -115,7 +115,7 @@ public class NatMatrixIT {
         .map(o -> o.scenario().name() + " " + o.scenario().from() + "->" + o.scenario().to() + ": " + o.detail())
         .toList();
     assertTrue("scenarios that did worse than expected: " + failed, failed.isEmpty());
-    assertEquals("namespaces left behind", List.of(), Lab.allLabNamespaces());
+    assertEquals("namespaces left behind", List.of(), Lab.ownNamespaces());
   }
 
   private static String number(NatType from, NatType to) {

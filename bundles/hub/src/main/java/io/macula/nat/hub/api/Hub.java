@@ -1,5 +1,6 @@
 package io.macula.nat.hub.api;
 
+import io.macula.nat.api.NatBehavior;
 import io.macula.nat.api.NodeDescriptor;
 import io.macula.nat.api.NodeId;
 import java.time.Instant;
@@ -19,6 +20,9 @@ public interface Hub {
   List<RegisteredNode> nodes();
 
   List<RelayFlow> relayFlows();
+
+  /** How many nodes reported each NAT behaviour since the hub started. */
+  Map<NatBehavior, Long> natTypesSeen();
 
   /** Relay packets dropped, by reason: unregistered sender, unknown destination, over a limit. */
   Map<String, Long> relayDrops();

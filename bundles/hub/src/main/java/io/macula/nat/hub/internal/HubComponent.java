@@ -1,5 +1,6 @@
 package io.macula.nat.hub.internal;
 
+import io.macula.nat.api.NatBehavior;
 import io.macula.nat.api.NodeId;
 import io.macula.nat.hub.api.Hub;
 import io.macula.nat.transport.api.ConnectionAcceptor;
@@ -161,6 +162,11 @@ public final class HubComponent implements Hub, ConnectionAcceptor, RelayHandler
   @Override
   public Map<String, Long> relayDrops() {
     return relay.drops();
+  }
+
+  @Override
+  public Map<NatBehavior, Long> natTypesSeen() {
+    return registry.natTypesSeen();
   }
 
   @Override

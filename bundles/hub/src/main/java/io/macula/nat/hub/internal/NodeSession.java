@@ -56,6 +56,7 @@ final class NodeSession implements Runnable {
       NodeDescriptor node =
           new NodeDescriptor(id, register.reported(), Optional.of(observed), register.nat(), register.offersRelay());
       hub.registry().register(node, this, hub.clock().instant()).ifPresent(NodeSession::close);
+      hub.registry().natDiscovered(id, register.nat());
       send(new HubMessage.Registered(observed));
       hub.log("node {} registered from {}", id, observed);
       for (Optional<HubMessage> m; (m = HubCodec.read(stream.input())).isPresent(); ) {
@@ -94,6 +95,9 @@ final class NodeSession implements Runnable {
       send(new HubMessage.Pong(p.nonce()));
     } else if (m instanceof HubMessage.Pong) {
       // liveness only
+    } else if (m instanceof HubMessage.NatReport n) {
+      hub.registry().natDiscovered(connection.peer(), n.nat());
+      hub.log("node {} reports NAT behaviour {}", connection.peer(), n.nat());
     } else {
       send(new HubMessage.Refused(m.getClass().getSimpleName() + " is not for the hub"));
     }

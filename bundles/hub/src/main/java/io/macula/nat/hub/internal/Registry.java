@@ -1,5 +1,6 @@
 package io.macula.nat.hub.internal;
 
+import io.macula.nat.api.NatBehavior;
 import io.macula.nat.api.NodeDescriptor;
 import io.macula.nat.api.NodeId;
 import io.macula.nat.hub.api.Hub;
@@ -22,6 +23,8 @@ final class Registry {
 
   private final Map<NodeId, Registration> byId = new ConcurrentHashMap<>();
   private final Map<InetSocketAddress, NodeId> byObserved = new ConcurrentHashMap<>();
+  private final Map<NodeId, NatBehavior> natSeen = new ConcurrentHashMap<>();
+  private final Map<NatBehavior, java.util.concurrent.atomic.LongAdder> natTypesSeen = new ConcurrentHashMap<>();
 
   /** Registers a node; a session it had before is returned, to be closed. */
   synchronized Optional<NodeSession> register(NodeDescriptor node, NodeSession session, Instant now) {
@@ -40,6 +43,28 @@ final class Registry {
       byId.remove(id);
       r.node().observedAddress().ifPresent(byObserved::remove);
     }
+  }
+
+  /** A node's NAT behaviour, as it discovered it: kept with the node, and counted once per node. */
+  synchronized void natDiscovered(NodeId id, NatBehavior nat) {
+    Registration r = byId.get(id);
+    if (r == null) {
+      return;
+    }
+    NodeDescriptor d = r.node();
+    byId.put(id, new Registration(
+        new NodeDescriptor(d.id(), d.reportedAddresses(), d.observedAddress(), nat, d.offersRelay()),
+        r.session(), r.since(), r.lastSeen()));
+    if (nat != NatBehavior.UNKNOWN && !nat.equals(natSeen.put(id, nat))) {
+      natTypesSeen.computeIfAbsent(nat, k -> new java.util.concurrent.atomic.LongAdder()).increment();
+    }
+  }
+
+  /** How many nodes reported each NAT behaviour since the hub started (a node counts again if its NAT changes). */
+  Map<NatBehavior, Long> natTypesSeen() {
+    Map<NatBehavior, Long> out = new java.util.EnumMap<>(NatBehavior.class);
+    natTypesSeen.forEach((k, v) -> out.put(k, v.sum()));
+    return out;
   }
 
   void seen(NodeId id, Instant now) {

@@ -41,6 +41,7 @@ public final class HubCodec {
   private static final int SIGNAL = 6;
   private static final int PING = 7;
   private static final int PONG = 8;
+  private static final int NAT_REPORT = 9;
 
   private HubCodec() {}
 
@@ -88,6 +89,9 @@ public final class HubCodec {
     } else if (m instanceof HubMessage.Pong p) {
       d.writeByte(PONG);
       d.writeLong(p.nonce());
+    } else if (m instanceof HubMessage.NatReport n) {
+      d.writeByte(NAT_REPORT);
+      d.writeByte(n.nat().ordinal());
     }
     if (body.size() > MAX_FRAME) {
       throw new IllegalArgumentException("a hub message is at most " + MAX_FRAME + " bytes");
@@ -137,6 +141,7 @@ public final class HubCodec {
       case SIGNAL -> new HubMessage.Signal(r.nodeId(), r.bytes());
       case PING -> new HubMessage.Ping(r.u64());
       case PONG -> new HubMessage.Pong(r.u64());
+      case NAT_REPORT -> new HubMessage.NatReport(r.nat());
       default -> throw new HubProtocolException("unknown message type " + (frame[0] & 0xff));
     };
     if (r.at != frame.length) {

@@ -43,6 +43,13 @@ public sealed interface HubMessage {
    */
   record Signal(NodeId peer, byte[] payload) implements HubMessage {}
 
+  /** Node to hub: the NAT behaviour the node discovered (RFC 5780), whenever it learns it anew. */
+  record NatReport(NatBehavior nat) implements HubMessage {
+    public NatReport {
+      Objects.requireNonNull(nat, "nat");
+    }
+  }
+
   /** Either way: proves the session alive; answered by a {@link Pong} with the same nonce. */
   record Ping(long nonce) implements HubMessage {}
 

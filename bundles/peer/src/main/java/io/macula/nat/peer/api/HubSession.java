@@ -1,5 +1,6 @@
 package io.macula.nat.peer.api;
 
+import io.macula.nat.api.NatBehavior;
 import io.macula.nat.api.NodeDescriptor;
 import io.macula.nat.api.NodeId;
 import java.net.InetSocketAddress;
@@ -23,6 +24,12 @@ public interface HubSession {
 
   /** The nodes the hub knows, asked of the hub now. */
   List<NodeDescriptor> nodes();
+
+  /**
+   * The NAT behaviour this node discovered: sent to the hub now if the session is up, and with
+   * every registration after.
+   */
+  void reportNat(NatBehavior nat);
 
   /**
    * Sends an opaque message to another node through the hub, which attaches this node's id.

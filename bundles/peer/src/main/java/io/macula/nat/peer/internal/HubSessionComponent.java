@@ -105,6 +105,7 @@ public final class HubSessionComponent implements HubSession, NodeDirectory {
   private volatile boolean running = true;
   private volatile Live live;
   private volatile InetSocketAddress observed;
+  private volatile NatBehavior nat = NatBehavior.UNKNOWN;
   private volatile CompletableFuture<List<NodeDescriptor>> pendingList = new CompletableFuture<>();
 
   /** The session while it is up. */
@@ -191,7 +192,7 @@ public final class HubSessionComponent implements HubSession, NodeDirectory {
         .connect(hub.id(), new TransportPath.Direct(hub.address()), Endpoint.HUB_PROTOCOL)
         .get(10, TimeUnit.SECONDS);
     PeerStream stream = c.openStream();
-    HubCodec.write(stream.output(), new HubMessage.Register(reported, offersRelay, NatBehavior.UNKNOWN));
+    HubCodec.write(stream.output(), new HubMessage.Register(reported, offersRelay, nat));
     Optional<HubMessage> answer = HubCodec.read(stream.input());
     if (answer.isEmpty() || !(answer.get() instanceof HubMessage.Registered registered)) {
       c.close();
@@ -328,6 +329,15 @@ public final class HubSessionComponent implements HubSession, NodeDirectory {
   }
 
   @Override
+  public void reportNat(NatBehavior discovered) {
+    nat = java.util.Objects.requireNonNull(discovered, "discovered");
+    Live l = live;
+    if (l != null) {
+      send(l, new HubMessage.NatReport(discovered));
+    }
+  }
+
+  @Override
   public void signal(NodeId to, byte[] payload) {
     Live l = live;
     if (l == null) {
@@ -339,7 +349,7 @@ public final class HubSessionComponent implements HubSession, NodeDirectory {
   @Override
   public NodeDescriptor self() {
     return new NodeDescriptor(
-        endpoint.localId(), reported, Optional.ofNullable(observed), NatBehavior.UNKNOWN, offersRelay);
+        endpoint.localId(), reported, Optional.ofNullable(observed), nat, offersRelay);
   }
 
   @Override

@@ -11,7 +11,7 @@ import org.osgi.service.component.annotations.Reference;
 
 /** On a hub: the nodes registered, and what the relay carries. */
 @Component(service = HubCommands.class)
-@GogoCommand(scope = "hub", function = {"nodes", "relay"})
+@GogoCommand(scope = "hub", function = {"nodes", "relay", "nat"})
 public final class HubCommands {
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
@@ -29,12 +29,24 @@ public final class HubCommands {
     if (all.isEmpty()) {
       return "no nodes registered\n";
     }
-    Table t = new Table("NODE", "OBSERVED", "REPORTED", "RELAY", "SINCE", "LAST_SEEN");
+    Table t = new Table("NODE", "OBSERVED", "REPORTED", "NAT", "RELAY", "SINCE", "LAST_SEEN");
     for (Hub.RegisteredNode n : all) {
       t.row(n.node().id(), n.node().observedAddress().map(String::valueOf).orElse("-"),
-          n.node().reportedAddresses().toString().replace(" ", ""), n.node().offersRelay() ? "yes" : "no",
+          n.node().reportedAddresses().toString().replace(" ", ""),
+          StunCommands.label(n.node().nat().name()), n.node().offersRelay() ? "yes" : "no",
           TIME.format(n.since()), TIME.format(n.lastSeen()));
     }
+    return t.toString();
+  }
+
+  @Descriptor("count the NAT behaviours the nodes reported since the hub started")
+  public String nat() {
+    var seen = hub.natTypesSeen();
+    if (seen.isEmpty()) {
+      return "no NAT behaviour reported yet\n";
+    }
+    Table t = new Table("NAT", "NODES");
+    seen.forEach((k, v) -> t.row(StunCommands.label(k.name()), v));
     return t.toString();
   }
 

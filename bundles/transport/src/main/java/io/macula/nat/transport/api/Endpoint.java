@@ -2,6 +2,7 @@ package io.macula.nat.transport.api;
 
 import io.macula.nat.api.NodeId;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -10,7 +11,7 @@ import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * A node's one UDP socket and everything that crosses it: QUIC as client and server, relay
- * frames, and (later) STUN and TURN, sorted by their first byte.
+ * frames, and STUN (to a {@link StunHandler}), sorted by their first byte.
  */
 @ProviderType
 public interface Endpoint {
@@ -39,6 +40,12 @@ public interface Endpoint {
 
   /** Accepts relayed packets arriving from this address (the hub's). */
   void trustRelay(InetSocketAddress relay);
+
+  /**
+   * Sends one datagram from the endpoint's socket, outside any QUIC connection: STUN and TURN
+   * messages, whose NAT mapping must be QUIC's. The buffer's remaining bytes are copied.
+   */
+  void send(InetSocketAddress to, ByteBuffer datagram);
 
   /** Datagrams dropped since start, by reason: malformed, unknown sender, unknown kind... */
   Map<String, Long> drops();

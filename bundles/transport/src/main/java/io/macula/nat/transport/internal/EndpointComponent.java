@@ -5,9 +5,11 @@ import io.macula.nat.transport.api.ConnectionAcceptor;
 import io.macula.nat.transport.api.Endpoint;
 import io.macula.nat.transport.api.QuicConnection;
 import io.macula.nat.transport.api.RelayHandler;
+import io.macula.nat.transport.api.StunHandler;
 import io.macula.nat.transport.api.TransportPath;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -64,6 +66,12 @@ public final class EndpointComponent implements Endpoint {
       policyOption = ReferencePolicyOption.GREEDY)
   private volatile RelayHandler relay;
 
+  @Reference(
+      cardinality = ReferenceCardinality.OPTIONAL,
+      policy = ReferencePolicy.DYNAMIC,
+      policyOption = ReferencePolicyOption.GREEDY)
+  private volatile StunHandler stun;
+
   @Activate
   public EndpointComponent(
       Config config, BundleContext context, @Reference(service = LoggerFactory.class) Logger log)
@@ -86,7 +94,8 @@ public final class EndpointComponent implements Endpoint {
                 bind, Duration.ofMillis(config.idle__timeout__ms()), defaults.connectionWindow(),
                 defaults.streamWindow()),
             p -> Optional.ofNullable(acceptors.get(p)),
-            () -> relay);
+            () -> relay,
+            () -> stun);
     log.info("node {} listening on {}", identity.id(), endpoint.localAddress());
   }
 
@@ -158,6 +167,11 @@ public final class EndpointComponent implements Endpoint {
   @Override
   public void trustRelay(InetSocketAddress relayAddress) {
     endpoint.trustRelay(relayAddress);
+  }
+
+  @Override
+  public void send(InetSocketAddress to, ByteBuffer datagram) {
+    endpoint.send(to, datagram);
   }
 
   @Override

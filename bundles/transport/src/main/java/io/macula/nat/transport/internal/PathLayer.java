@@ -2,6 +2,7 @@ package io.macula.nat.transport.internal;
 
 import io.macula.nat.api.NodeId;
 import io.macula.nat.transport.api.RelayHandler;
+import io.macula.nat.transport.api.StunHandler;
 import io.macula.nat.transport.api.TransportPath;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
@@ -15,7 +16,7 @@ import java.util.function.Supplier;
 
 /**
  * The bottom of the endpoint's pipeline. Inbound, it sorts each datagram by its first byte (RFC
- * 9443): relay frames and QUIC go up, with their sender replaced by the peer's virtual address;
+ * 9443): STUN goes to the STUN handler, relay frames and QUIC go up, with their sender replaced by the peer's virtual address;
  * anything else is dropped and counted. Outbound, it sends what QUIC addressed to a virtual
  * address down the peer's current path.
  */
@@ -24,10 +25,17 @@ final class PathLayer extends ChannelDuplexHandler {
   private final DropCounters drops;
   private final Supplier<RelayHandler> relay;
   private final RelayHandler.Forwarder forwarder;
+  private final Supplier<StunHandler> stun;
   private final Set<InetSocketAddress> trustedRelays = ConcurrentHashMap.newKeySet();
 
-  PathLayer(Routes routes, DropCounters drops, Supplier<RelayHandler> relay, RelayHandler.Forwarder forwarder) {
+  PathLayer(
+      Routes routes,
+      DropCounters drops,
+      Supplier<RelayHandler> relay,
+      RelayHandler.Forwarder forwarder,
+      Supplier<StunHandler> stun) {
     this.routes = routes;
+    this.stun = stun;
     this.drops = drops;
     this.relay = relay;
     this.forwarder = forwarder;
@@ -51,7 +59,7 @@ final class PathLayer extends ChannelDuplexHandler {
       }
       int first = content.getUnsignedByte(content.readerIndex());
       if (first <= 3) {
-        drops.drop(DropCounters.STUN); // STUN arrives with its own bundle
+        stun(packet);
       } else if (RelayFrame.isRelayFrame(first)) {
         relayed(ctx, packet, first);
       } else if ((first & 0x40) != 0) {
@@ -62,6 +70,16 @@ final class PathLayer extends ChannelDuplexHandler {
     } finally {
       packet.release();
     }
+  }
+
+  private void stun(DatagramPacket packet) {
+    StunHandler handler = stun.get();
+    if (handler == null) {
+      drops.drop(DropCounters.STUN);
+      return;
+    }
+    ByteBuf content = packet.content();
+    handler.received(packet.sender(), content.nioBuffer(content.readerIndex(), content.readableBytes()));
   }
 
   private void quic(ChannelHandlerContext ctx, DatagramPacket packet) {

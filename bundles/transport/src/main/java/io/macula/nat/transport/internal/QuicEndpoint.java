@@ -5,6 +5,7 @@ import io.macula.nat.transport.api.ConnectionAcceptor;
 import io.macula.nat.transport.api.Endpoint;
 import io.macula.nat.transport.api.QuicConnection;
 import io.macula.nat.transport.api.RelayHandler;
+import io.macula.nat.transport.api.StunHandler;
 import io.macula.nat.transport.api.TransportPath;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -108,6 +109,21 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
       Function<String, Optional<ConnectionAcceptor>> acceptors,
       Supplier<RelayHandler> relay)
       throws InterruptedException {
+    this(identity, settings, acceptors, relay, () -> null);
+  }
+
+  /**
+   * Binds the socket.
+   *
+   * @param stun the handler of STUN datagrams, or null
+   */
+  QuicEndpoint(
+      NodeIdentity identity,
+      Settings settings,
+      Function<String, Optional<ConnectionAcceptor>> acceptors,
+      Supplier<RelayHandler> relay,
+      Supplier<StunHandler> stun)
+      throws InterruptedException {
     this.identity = identity;
     this.acceptors = acceptors;
     this.relay = relay;
@@ -116,7 +132,7 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    this.pathLayer = new PathLayer(routes, drops, relay, this::relayTo);
+    this.pathLayer = new PathLayer(routes, drops, relay, this::relayTo, stun);
     QuicSslContext serverTls =
         QuicSslContextBuilder.forServer(identity.keys().getPrivate(), null, identity.certificate())
             .trustManager(SelfSignedTrustManager.INSTANCE)
@@ -298,6 +314,12 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
   @Override
   public Map<String, Long> drops() {
     return drops.snapshot();
+  }
+
+  @Override
+  public void send(InetSocketAddress to, ByteBuffer datagram) {
+    ByteBuf copy = channel.alloc().ioBuffer(datagram.remaining()).writeBytes(datagram.duplicate());
+    channel.writeAndFlush(new DatagramPacket(copy, to), channel.voidPromise());
   }
 
   /** Sends raw bytes from the endpoint's socket (tests, probes). */

@@ -1,0 +1,119 @@
+package io.macula.nat.shell.internal;
+
+import io.macula.nat.stun.api.BindingResult;
+import io.macula.nat.stun.api.NatDiscovery;
+import io.macula.nat.stun.api.NatInfo;
+import io.macula.nat.stun.api.StunClient;
+import io.macula.nat.stun.api.StunServerAddress;
+import io.macula.nat.stun.api.StunStatistics;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.annotations.GogoCommand;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/** STUN from the shell: the mapped address a server sees, and the NAT's behaviour. */
+@Component(service = StunCommands.class)
+@GogoCommand(scope = "nat", function = {"stun", "natinfo", "stunstats"})
+public final class StunCommands {
+  private static final long WAIT_SECONDS = 60;
+
+  private final StunClient client;
+  private final NatDiscovery discovery;
+
+  @Activate
+  public StunCommands(@Reference StunClient client, @Reference NatDiscovery discovery) {
+    this.client = client;
+    this.discovery = discovery;
+  }
+
+  @Descriptor("print the mapped (server-reflexive) address the configured STUN servers see, first that answers")
+  public String stun() {
+    return binding(client.binding());
+  }
+
+  @Descriptor("print the mapped (server-reflexive) address a STUN server sees")
+  public String stun(@Descriptor("[user:password@]host:port") String server) {
+    StunServerAddress address;
+    try {
+      address = StunServerAddress.parse(server);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("server " + e.getMessage());
+    }
+    return binding(client.binding(address));
+  }
+
+  private static String binding(CompletableFuture<BindingResult> f) {
+    BindingResult r = await(f);
+    StringBuilder out = new StringBuilder();
+    out.append("server    ").append(r.server()).append('\n');
+    out.append("mapped    ").append(r.mapped()).append('\n');
+    r.otherAddress().ifPresent(a -> out.append("other     ").append(a).append('\n'));
+    r.responseOrigin().ifPresent(a -> out.append("origin    ").append(a).append('\n'));
+    r.software().ifPresent(s -> out.append("software  ").append(s).append('\n'));
+    out.append(String.format("rtt       %.2f ms%n", r.roundTrip().toNanos() / 1e6));
+    return out.toString();
+  }
+
+  @Descriptor("print this node's NAT behaviour (RFC 5780 discovery), discovering it first if it never ran")
+  public String natinfo() {
+    return format(discovery.current().orElseGet(() -> await(discovery.discover())));
+  }
+
+  @Descriptor("run NAT behaviour discovery now and print the result")
+  public String natinfo(@Descriptor("--refresh") String flag) {
+    if (!flag.equals("--refresh")) {
+      throw new IllegalArgumentException("natinfo takes --refresh or nothing, not '" + flag + "'");
+    }
+    return format(await(discovery.discover()));
+  }
+
+  private static String format(NatInfo n) {
+    StringBuilder out = new StringBuilder();
+    out.append("behavior     ").append(label(n.behavior().name())).append('\n');
+    out.append("mapping      ").append(label(n.mapping().name())).append('\n');
+    out.append("filtering    ").append(label(n.filtering().name())).append('\n');
+    out.append("hairpinning  ").append(n.hairpinning().map(h -> h ? "yes" : "no").orElse("-")).append('\n');
+    out.append("local        ").append(n.local()).append('\n');
+    out.append("mapped       ").append(n.mapped().map(String::valueOf).orElse("-")).append('\n');
+    out.append("server       ").append(n.server().map(String::valueOf).orElse("-")).append('\n');
+    out.append("discovered   ").append(n.discoveredAt()).append('\n');
+    out.append("detail       ").append(n.detail()).append('\n');
+    return out.toString();
+  }
+
+  @Descriptor("print this node's STUN counters: transactions, retransmissions, timeouts, answers, drops")
+  public String stunstats() {
+    StunStatistics s = client.statistics();
+    Table t = new Table("COUNTER", "VALUE");
+    t.row("transactions", s.transactions());
+    t.row("retransmissions", s.retransmissions());
+    t.row("responses", s.responses());
+    t.row("timeouts", s.timeouts());
+    t.row("requests-answered", s.requestsAnswered());
+    s.drops().forEach((k, v) -> t.row("dropped:" + k, v));
+    return t.toString();
+  }
+
+  /** RFC names in lower case with dashes: PORT_RESTRICTED_CONE reads port-restricted-cone. */
+  static String label(String enumName) {
+    return enumName.toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+  }
+
+  private static <T> T await(CompletableFuture<T> f) {
+    try {
+      return f.get(WAIT_SECONDS, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("no result within " + WAIT_SECONDS + " s");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted");
+    }
+  }
+}

@@ -1,0 +1,15 @@
+package io.macula.nat.stun.api;
+
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.osgi.annotation.versioning.ProviderType;
+
+/** NAT behaviour discovery, RFC 5780 §4, from the node's shared socket. */
+@ProviderType
+public interface NatDiscovery {
+  /** The last result, if discovery has run. */
+  Optional<NatInfo> current();
+
+  /** Runs the tests now against the configured servers (the first that answers). */
+  CompletableFuture<NatInfo> discover();
+}

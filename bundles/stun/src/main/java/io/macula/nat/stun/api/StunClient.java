@@ -1,0 +1,39 @@
+package io.macula.nat.stun.api;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * STUN client transactions on the node's shared socket, RFC 8489 §6.2: what a server sees is the
+ * mapping the node's QUIC uses too.
+ */
+@ProviderType
+public interface StunClient {
+  /** The STUN servers of the node's configuration, in the order they are tried. */
+  List<StunServerAddress> servers();
+
+  /**
+   * A Binding transaction with one server, with the long-term credentials of {@code server} if the
+   * server asks for them (401). Fails with a {@link StunTransactionException}.
+   */
+  CompletableFuture<BindingResult> binding(StunServerAddress server);
+
+  /** A Binding transaction with each configured server in turn, until one answers. */
+  CompletableFuture<BindingResult> binding();
+
+  /**
+   * One request and its response, retransmitted on the given schedule. An error response
+   * completes the future too: the caller reads its ERROR-CODE. Fails with a {@link
+   * StunTransactionException} when no response came.
+   *
+   * @param integrityKey adds MESSAGE-INTEGRITY with this key, and requires it of the response; or
+   *     null
+   */
+  CompletableFuture<StunMessage> transact(
+      InetSocketAddress server, StunMessage request, byte[] integrityKey, RetransmissionSchedule schedule);
+
+  /** What the client and this node's STUN traffic have counted since start. */
+  StunStatistics statistics();
+}

@@ -1,0 +1,147 @@
+package io.macula.nat.stun.internal;
+
+import io.macula.nat.stun.api.ChangeRequest;
+import io.macula.nat.stun.api.ErrorCode;
+import io.macula.nat.stun.api.Fingerprint;
+import io.macula.nat.stun.api.MappedAddress;
+import io.macula.nat.stun.api.OtherAddress;
+import io.macula.nat.stun.api.ResponseOrigin;
+import io.macula.nat.stun.api.ResponsePort;
+import io.macula.nat.stun.api.Software;
+import io.macula.nat.stun.api.StunAttribute;
+import io.macula.nat.stun.api.StunClass;
+import io.macula.nat.stun.api.StunCodec;
+import io.macula.nat.stun.api.StunMessage;
+import io.macula.nat.stun.api.UnknownAttributes;
+import io.macula.nat.stun.api.XorMappedAddress;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Answers Binding requests, RFC 8489 §6.3, with the RFC 5780 §6 behaviour when it has an alternate
+ * address: a CHANGE-REQUEST is answered from the socket that differs in IP, port or both, and every
+ * answer names its origin and the other address.
+ *
+ * <p>Its sockets are the four combinations of two IP addresses and two ports; the primary (first
+ * IP, first port) may be the node's shared endpoint. Without an alternate there is only the
+ * primary, and a CHANGE-REQUEST is refused with 420, as RFC 5780 §6.1 asks.
+ */
+final class BindingServer {
+  /** One of the server's sockets: the address it is bound to, and how to send from it. */
+  record Socket(InetSocketAddress local, DatagramSender sender) {}
+
+  private final Map<InetSocketAddress, Socket> sockets;
+  private final Socket primary;
+  private final boolean rfc5780;
+  private final Software software;
+  private final StunCounters counters;
+
+  /**
+   * @param sockets the primary first; then, for RFC 5780, the other three combinations of the two
+   *     IP addresses and two ports
+   */
+  BindingServer(List<Socket> sockets, String software, StunCounters counters) {
+    if (sockets.size() != 1 && sockets.size() != 4) {
+      throw new IllegalArgumentException("a STUN server has 1 socket, or 4 for RFC 5780, not " + sockets.size());
+    }
+    this.primary = sockets.get(0);
+    this.sockets = new java.util.HashMap<>();
+    sockets.forEach(s -> this.sockets.put(s.local(), s));
+    this.rfc5780 = sockets.size() == 4;
+    this.software = new Software(software);
+    this.counters = counters;
+  }
+
+  /** The primary socket's address and the alternate one (other IP, other port), if any. */
+  InetSocketAddress primaryAddress() {
+    return primary.local();
+  }
+
+  /**
+   * A request arrived at {@code at} (one of this server's sockets) from {@code from}. {@code raw}
+   * is the datagram, owned by the caller.
+   */
+  void onRequest(InetSocketAddress at, InetSocketAddress from, ByteBuf raw, StunMessage request) {
+    Socket received = sockets.getOrDefault(at, primary);
+    boolean fingerprint = request.attribute(Fingerprint.class).isPresent();
+    if (fingerprint && !StunCodec.verifyFingerprint(raw)) {
+      counters.drop(StunCounters.BAD_FINGERPRINT);
+      return; // §7.3: a bad FINGERPRINT means it was not STUN after all
+    }
+    List<Integer> unknown = new ArrayList<>(StunCodec.unknownRequired(request));
+    ChangeRequest change = request.attribute(ChangeRequest.class).orElse(null);
+    if (change != null && !rfc5780) {
+      unknown.add(ChangeRequest.TYPE);
+    }
+    if (!unknown.isEmpty()) {
+      reply(received, from, error(request, ErrorCode.UNKNOWN_ATTRIBUTE, "Unknown Attribute",
+          new UnknownAttributes(unknown)), fingerprint);
+      return;
+    }
+    if (request.method() != StunMessage.BINDING) {
+      reply(received, from, error(request, ErrorCode.BAD_REQUEST, "Unsupported method " + request.method()), fingerprint);
+      return;
+    }
+    Socket out = received;
+    if (change != null && (change.changeIp() || change.changePort())) {
+      out = sockets.get(new InetSocketAddress(
+          change.changeIp() ? other(received.local().getAddress()) : received.local().getAddress(),
+          change.changePort() ? otherPort(received.local().getPort()) : received.local().getPort()));
+    }
+    InetSocketAddress to = request.attribute(ResponsePort.class)
+        .map(p -> new InetSocketAddress(from.getAddress(), p.port()))
+        .orElse(from);
+    List<StunAttribute> attributes = new ArrayList<>();
+    attributes.add(new XorMappedAddress(from));
+    // RFC 3489 clients read only MAPPED-ADDRESS.
+    attributes.add(new MappedAddress(from));
+    if (rfc5780) {
+      attributes.add(new ResponseOrigin(out.local()));
+      attributes.add(new OtherAddress(new InetSocketAddress(
+          other(received.local().getAddress()), otherPort(received.local().getPort()))));
+    }
+    attributes.add(software);
+    reply(out, to, new StunMessage(StunClass.SUCCESS_RESPONSE, request.method(), request.transactionId(), attributes),
+        fingerprint);
+  }
+
+  private static StunMessage error(StunMessage request, int code, String reason, StunAttribute... more) {
+    List<StunAttribute> attributes = new ArrayList<>();
+    attributes.add(new ErrorCode(code, reason));
+    attributes.addAll(List.of(more));
+    return new StunMessage(StunClass.ERROR_RESPONSE, request.method(), request.transactionId(), attributes);
+  }
+
+  private void reply(Socket from, InetSocketAddress to, StunMessage response, boolean fingerprint) {
+    ByteBuf out = StunCodec.encode(ByteBufAllocator.DEFAULT, response, null, false, fingerprint);
+    try {
+      from.sender().send(to, out.nioBuffer());
+      counters.answered.increment();
+    } finally {
+      out.release();
+    }
+  }
+
+  private InetAddress other(InetAddress ip) {
+    for (InetSocketAddress a : sockets.keySet()) {
+      if (!a.getAddress().equals(ip)) {
+        return a.getAddress();
+      }
+    }
+    return ip;
+  }
+
+  private int otherPort(int port) {
+    for (InetSocketAddress a : sockets.keySet()) {
+      if (a.getPort() != port) {
+        return a.getPort();
+      }
+    }
+    return port;
+  }
+}

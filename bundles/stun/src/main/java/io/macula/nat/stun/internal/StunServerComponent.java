@@ -1,0 +1,179 @@
+package io.macula.nat.stun.internal;
+
+import io.macula.nat.stun.api.StunClass;
+import io.macula.nat.stun.api.StunCodec;
+import io.macula.nat.stun.api.StunMessage;
+import io.macula.nat.stun.api.StunParseException;
+import io.macula.nat.transport.api.Endpoint;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoopGroup;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * A STUN server on the node's own port (a hub's, typically), sharing the socket with QUIC; with an
+ * alternate address it binds the three other sockets RFC 5780 needs and answers NAT behaviour
+ * discovery.
+ */
+@Component(
+    service = StunServerComponent.class,
+    configurationPid = StunServerComponent.PID,
+    configurationPolicy = ConfigurationPolicy.REQUIRE)
+@Designate(ocd = StunServerComponent.Config.class)
+public final class StunServerComponent {
+  static final String PID = "io.macula.nat.stun.server";
+
+  @ObjectClassDefinition(
+      name = "Macula NAT STUN server",
+      description = "Answers STUN Binding requests on the node's port; RFC 5780 with an alternate address.")
+  public @interface Config {
+    @AttributeDefinition(required = false, description = "The IP address clients reach the node's socket at;"
+        + " by default the one the socket is bound to. Needed with an alternate address when the socket is"
+        + " bound to a wildcard address.")
+    String address() default "";
+
+    @AttributeDefinition(required = false, description = "A second IP address of this host, for RFC 5780"
+        + " (CHANGE-REQUEST, OTHER-ADDRESS); empty: plain RFC 8489, and CHANGE-REQUEST is refused with 420.")
+    String alternate__address() default "";
+
+    @AttributeDefinition(min = "0", max = "65535", description = "The alternate port; 0: the node's port + 1.")
+    int alternate__port() default 0;
+
+    @AttributeDefinition(description = "The SOFTWARE attribute of answers.")
+    String software() default "Macula NAT";
+  }
+
+  private final Logger log;
+  private final Config config;
+  private final StunCounters counters = new StunCounters();
+  private final EventLoopGroup group = UdpSocket.newGroup(1);
+  private final List<UdpSocket> ownSockets = new ArrayList<>();
+  private volatile BindingServer server; // guarded by this for writes
+
+  @Activate
+  public StunServerComponent(Config config, @Reference(service = LoggerFactory.class) Logger log) {
+    this.log = log;
+    this.config = config;
+    address(config.address(), "address");
+    address(config.alternate__address(), "alternate_address");
+    if (config.alternate__port() < 0 || config.alternate__port() > 65535) {
+      throw new IllegalArgumentException(PID + ": key 'alternate_port' must be 0-65535, not " + config.alternate__port());
+    }
+  }
+
+  private static InetAddress address(String text, String key) {
+    if (text.isBlank()) {
+      return null;
+    }
+    try {
+      return InetAddress.getByName(text.strip());
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException(PID + ": key '" + key + "' is not an address: '" + text + "'");
+    }
+  }
+
+  @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+      policyOption = ReferencePolicyOption.GREEDY)
+  synchronized void bindEndpoint(Endpoint endpoint) {
+    closeSockets();
+    try {
+      server = start(endpoint);
+    } catch (RuntimeException e) {
+      log.error("{}: the STUN server cannot start: {}", PID, e.getMessage());
+      closeSockets();
+      server = null;
+    }
+  }
+
+  synchronized void unbindEndpoint(Endpoint endpoint) {
+    server = null;
+    closeSockets();
+  }
+
+  private BindingServer start(Endpoint endpoint) {
+    InetSocketAddress bound = endpoint.localAddress();
+    InetAddress ip = address(config.address(), "address");
+    if (ip == null) {
+      ip = bound.getAddress();
+    }
+    InetSocketAddress primary = new InetSocketAddress(ip, bound.getPort());
+    List<BindingServer.Socket> sockets = new ArrayList<>();
+    sockets.add(new BindingServer.Socket(primary, endpoint::send));
+    InetAddress alternate = address(config.alternate__address(), "alternate_address");
+    if (alternate != null) {
+      if (ip.isAnyLocalAddress()) {
+        throw new IllegalArgumentException(PID + ": with 'alternate_address', key 'address' must name the"
+            + " socket's own IP address, since it is bound to " + bound);
+      }
+      int altPort = config.alternate__port() == 0 ? bound.getPort() + 1 : config.alternate__port();
+      for (InetSocketAddress a : List.of(
+          new InetSocketAddress(ip, altPort),
+          new InetSocketAddress(alternate, bound.getPort()),
+          new InetSocketAddress(alternate, altPort))) {
+        UdpSocket s = UdpSocket.bind(group, a, this::receivedOnOwnSocket);
+        ownSockets.add(s);
+        sockets.add(new BindingServer.Socket(a, s));
+      }
+    }
+    BindingServer s = new BindingServer(sockets, config.software(), counters);
+    log.info("STUN server on {}{}", primary,
+        sockets.size() == 4 ? ", RFC 5780 with " + sockets.get(3).local() : "");
+    return s;
+  }
+
+  private void receivedOnOwnSocket(InetSocketAddress at, InetSocketAddress sender, ByteBuf raw) {
+    BindingServer s = server;
+    if (s == null || !StunCodec.looksLikeStun(raw)) {
+      counters.drop(StunCounters.NOT_STUN);
+      return;
+    }
+    try {
+      StunMessage m = StunCodec.decode(raw);
+      if (m.messageClass() == StunClass.REQUEST) {
+        s.onRequest(at, sender, raw, m);
+      } else {
+        counters.drop(StunCounters.REQUEST_NOT_SERVED);
+      }
+    } catch (StunParseException e) {
+      counters.drop(StunCounters.MALFORMED);
+    }
+  }
+
+  /** The server that answers on the node's socket, or null while the node has no endpoint. */
+  BindingServer bindingServer() {
+    return server;
+  }
+
+  /** Requests answered on the alternate sockets, and what they dropped. */
+  StunCounters counters() {
+    return counters;
+  }
+
+  private void closeSockets() {
+    ownSockets.forEach(UdpSocket::close);
+    ownSockets.clear();
+  }
+
+  @Deactivate
+  synchronized void deactivate() {
+    server = null;
+    closeSockets();
+    UdpSocket.shutdown(group);
+  }
+}

@@ -1,0 +1,158 @@
+package io.macula.nat.stun.internal;
+
+import io.macula.nat.stun.api.BindingResult;
+import io.macula.nat.stun.api.NatDiscovery;
+import io.macula.nat.stun.api.NatInfo;
+import io.macula.nat.stun.api.RetransmissionSchedule;
+import io.macula.nat.stun.api.StunClient;
+import io.macula.nat.stun.api.StunMessage;
+import io.macula.nat.stun.api.StunServerAddress;
+import io.macula.nat.stun.api.StunStatistics;
+import io.macula.nat.stun.api.StunTransactionException;
+import io.netty.buffer.ByteBuf;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * The STUN client side of one socket: transactions, Binding with credentials, and NAT behaviour
+ * discovery; and the sorting of what arrives, with requests handed to a server when there is one.
+ */
+final class StunStack implements StunClient, NatDiscovery, AutoCloseable {
+  /** What a stack needs from the node around it. */
+  record Settings(RetransmissionSchedule binding, RetransmissionSchedule probe) {}
+
+  private final StunCounters counters = new StunCounters();
+  private final ClientTransactions transactions;
+  private final StunReceiver receiver;
+  private final BindingClient bindings;
+  private final BehaviorDiscovery discovery;
+  private final Supplier<InetSocketAddress> local;
+  private final Supplier<List<StunServerAddress>> servers;
+  private final Consumer<NatInfo> discovered;
+  private final ExecutorService discoveryThread;
+  private volatile NatInfo current;
+  private CompletableFuture<NatInfo> running; // guarded by this
+
+  StunStack(
+      DatagramSender sender,
+      ScheduledExecutorService timer,
+      Supplier<InetSocketAddress> local,
+      Supplier<List<StunServerAddress>> servers,
+      Supplier<BindingServer> server,
+      Settings settings,
+      Consumer<NatInfo> discovered,
+      Clock clock) {
+    this.transactions = new ClientTransactions(sender, timer, counters);
+    this.receiver = new StunReceiver(transactions, server, counters);
+    this.bindings = new BindingClient(transactions, settings.binding());
+    BindingClient probeBindings = new BindingClient(transactions, settings.probe());
+    this.discovery = new BehaviorDiscovery(probeBindings, transactions, receiver, settings.probe(), clock);
+    this.local = local;
+    this.servers = servers;
+    this.discovered = discovered;
+    this.discoveryThread = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "nat-stun-discovery");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /** A datagram arrived at {@code at}; the caller keeps {@code raw}. Never throws. */
+  void received(InetSocketAddress at, InetSocketAddress sender, ByteBuf raw) {
+    receiver.received(at, sender, raw);
+  }
+
+  StunCounters counters() {
+    return counters;
+  }
+
+  @Override
+  public List<StunServerAddress> servers() {
+    return servers.get();
+  }
+
+  @Override
+  public CompletableFuture<BindingResult> binding(StunServerAddress server) {
+    return bindings.binding(server);
+  }
+
+  @Override
+  public CompletableFuture<BindingResult> binding() {
+    List<StunServerAddress> all = servers.get();
+    if (all.isEmpty()) {
+      return CompletableFuture.failedFuture(new IllegalStateException("no STUN server configured or known"));
+    }
+    return tryFrom(all, 0, null);
+  }
+
+  private CompletableFuture<BindingResult> tryFrom(List<StunServerAddress> all, int i, Throwable last) {
+    if (i == all.size()) {
+      return CompletableFuture.failedFuture(last);
+    }
+    return bindings.binding(all.get(i))
+        .handle((r, e) -> e == null ? CompletableFuture.completedFuture(r) : tryFrom(all, i + 1, unwrap(e)))
+        .thenCompose(f -> f);
+  }
+
+  private static Throwable unwrap(Throwable e) {
+    return e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+  }
+
+  @Override
+  public CompletableFuture<StunMessage> transact(
+      InetSocketAddress server, StunMessage request, byte[] integrityKey, RetransmissionSchedule schedule) {
+    return transactions.start(server, request, integrityKey, schedule);
+  }
+
+  @Override
+  public StunStatistics statistics() {
+    return counters.snapshot();
+  }
+
+  @Override
+  public Optional<NatInfo> current() {
+    return Optional.ofNullable(current);
+  }
+
+  @Override
+  public synchronized CompletableFuture<NatInfo> discover() {
+    if (running != null && !running.isDone()) {
+      return running; // one discovery at a time: they share the socket's mapping
+    }
+    CompletableFuture<NatInfo> f = new CompletableFuture<>();
+    running = f;
+    discoveryThread.execute(() -> {
+      try {
+        NatInfo info = discovery.discover(servers.get(), local.get());
+        current = info;
+        discovered.accept(info);
+        f.complete(info);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        f.completeExceptionally(e);
+      } catch (RuntimeException e) {
+        f.completeExceptionally(e);
+      }
+    });
+    return f;
+  }
+
+  @Override
+  public void close() {
+    discoveryThread.shutdownNow();
+    transactions.close();
+  }
+
+  static StunTransactionException noEndpoint(InetSocketAddress to) {
+    return new StunTransactionException(to, StunTransactionException.Reason.SEND_FAILED, Optional.empty(),
+        "the node has no endpoint");
+  }
+}
