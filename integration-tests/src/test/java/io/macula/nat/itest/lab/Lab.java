@@ -16,6 +16,8 @@ import java.util.concurrent.ThreadLocalRandom;
 final class Lab implements AutoCloseable {
   static final String PREFIX = "mnl";
   static final String HUB_IP = "203.0.113.10";
+  /** The hub's second address: its STUN server answers RFC 5780 CHANGE-REQUESTs from it. */
+  static final String HUB_ALTERNATE_IP = "203.0.113.11";
   static final String[] OBSERVER_IPS = {"203.0.113.20", "203.0.113.21", "203.0.113.22"};
 
   /** A host of the lab: its namespace and address. */

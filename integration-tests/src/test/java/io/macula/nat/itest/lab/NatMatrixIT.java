@@ -1,6 +1,7 @@
 package io.macula.nat.itest.lab;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import io.macula.nat.itest.Await;
@@ -38,11 +39,16 @@ public class NatMatrixIT {
     long started = System.nanoTime();
     List<Scenario.Outcome> outcomes = new ArrayList<>();
     List<NodeProcess> processes = new ArrayList<>();
+    List<Discovery> discoveries = List.of();
+    String hubNatCounts = "";
     try (Lab lab = new Lab()) {
-      Lab.Host hubHost = lab.publicHost("hub", Lab.HUB_IP);
+      Lab.Host hubHost = lab.publicHost("hub", Lab.HUB_IP, Lab.HUB_ALTERNATE_IP);
       NodeProcess hub = NodeProcess.freshHome("lab-hub").inNamespace(hubHost.ns()).jvmOptions(JVM)
           .config("io.macula.nat.endpoint", "bind = " + HUB + "\n")
-          .config("io.macula.nat.hub", "admission = open\n");
+          .config("io.macula.nat.hub", "admission = open\n")
+          // The hub's STUN server, with its second address for RFC 5780 behaviour discovery.
+          .config("io.macula.nat.stun.server",
+              "address = " + Lab.HUB_IP + "\nalternate_address = " + Lab.HUB_ALTERNATE_IP + "\n");
       processes.add(hub);
       hub.start();
       String peerConfig = "hub = " + hub.id() + "@" + HUB + "\n";
@@ -77,6 +83,9 @@ public class NatMatrixIT {
         }
       }
 
+      discoveries = discoverAll(nodes);
+      hubNatCounts = hub.ok("hub:nat");
+
       List<Scenario> scenarios = new ArrayList<>();
       for (int i = 0; i < ORDER.length; i++) {
         for (int j = i; j < ORDER.length; j++) {
@@ -109,12 +118,16 @@ public class NatMatrixIT {
     }
     long seconds = Duration.ofNanos(System.nanoTime() - started).toSeconds();
     Path dir = Path.of("target", "natlab");
-    Report.write(dir, outcomes, seconds);
+    Report.write(dir, outcomes, discoveries, hubNatCounts, seconds);
     System.out.println(Files.readString(dir.resolve("report.md")));
     List<String> failed = outcomes.stream().filter(o -> o.verdict().equals("FAIL"))
         .map(o -> o.scenario().name() + " " + o.scenario().from() + "->" + o.scenario().to() + ": " + o.detail())
         .toList();
     assertTrue("scenarios that did worse than expected: " + failed, failed.isEmpty());
+    List<String> misread = discoveries.stream().filter(d -> !d.pass())
+        .map(d -> d.node() + " behind " + d.labNat().label + " reported " + d.behavior() + ": " + d.detail()).toList();
+    assertTrue("nodes whose nat:natinfo is not the lab's NAT: " + misread, misread.isEmpty());
+    assertFalse("no discovery ran", discoveries.isEmpty());
     assertEquals("namespaces left behind", List.of(), Lab.ownNamespaces());
   }
 
@@ -132,6 +145,36 @@ public class NatMatrixIT {
       return "5 symmetric";
     }
     return "4 different NATs";
+  }
+
+  /** What nat:natinfo said on a node, against the NAT the lab built for it. */
+  record Discovery(String node, NatType labNat, String behavior, String mapping, String filtering,
+      String hairpinning, String expectedHairpinning, boolean pass, String detail) {}
+
+  /** Asks every node for its NAT behaviour: it must be the one the lab built. */
+  private static List<Discovery> discoverAll(Map<String, Node> nodes) {
+    List<Discovery> out = new ArrayList<>();
+    for (Node n : nodes.values()) {
+      NodeProcess.Result r = n.process().nat("nat:natinfo");
+      String text = r.out();
+      String behavior = field(text, "behavior");
+      // A NAT without hairpinning never returns a packet to its own public address. The lab's
+      // hairpinning router returns one host's packets to another host, but not to the sender's
+      // own host: Linux drops a forwarded packet whose translated destination is its source host.
+      // So the self-test of RFC 5780 §4.5 is checked only where the answer must be no.
+      String expectedHairpin = n.name().startsWith("same") ? "no" : "";
+      String hairpin = field(text, "hairpinning");
+      boolean pass = r.exit() == 0 && behavior.equals(n.nat().label)
+          && (expectedHairpin.isEmpty() || expectedHairpin.equals(hairpin));
+      out.add(new Discovery(n.name(), n.nat(), behavior, field(text, "mapping"), field(text, "filtering"),
+          hairpin, expectedHairpin, pass, r.exit() == 0 ? field(text, "detail") : (r.err() + r.out()).strip()));
+    }
+    return out;
+  }
+
+  private static String field(String text, String name) {
+    Matcher m = Pattern.compile("(?m)^" + name + "\\s+(.*)$").matcher(text);
+    return m.find() ? m.group(1).strip() : "-";
   }
 
   private static Map<String, Node> startAll(Map<String, Object[]> plan, String peerConfig, List<NodeProcess> all)

@@ -10,7 +10,8 @@ import java.util.Locale;
 final class Report {
   private Report() {}
 
-  static void write(Path dir, List<Scenario.Outcome> outcomes, long seconds) throws IOException {
+  static void write(Path dir, List<Scenario.Outcome> outcomes, List<NatMatrixIT.Discovery> discoveries,
+      String hubNatCounts, long seconds) throws IOException {
     Files.createDirectories(dir);
     StringBuilder md = new StringBuilder("# NAT lab report\n\n")
         .append(outcomes.size()).append(" scenarios in ").append(seconds).append(" s. ")
@@ -36,6 +37,28 @@ final class Report {
           i + 1 < outcomes.size() ? "," : ""));
     }
     json.append("]\n");
+    md.append("\n## NAT behaviour discovered by each node (RFC 5780, `nat:natinfo`)\n\n")
+        .append("| node | lab NAT | discovered | mapping | filtering | hairpinning | result |\n")
+        .append("|---|---|---|---|---|---|---|\n");
+    for (NatMatrixIT.Discovery d : discoveries) {
+      md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s%s | %s |%n", d.node(), d.labNat().label,
+          d.behavior(), d.mapping(), d.filtering(), d.hairpinning(),
+          d.expectedHairpinning().isEmpty() ? "" : " (expected " + d.expectedHairpinning() + ")",
+          d.pass() ? "pass" : "FAIL: " + d.detail().replace("|", "/")));
+    }
+    md.append("\nThe hub's count of the NAT behaviours its nodes reported (`hub:nat`):\n\n```\n")
+        .append(hubNatCounts.strip()).append("\n```\n");
+    StringBuilder nat = new StringBuilder("[\n");
+    for (int i = 0; i < discoveries.size(); i++) {
+      NatMatrixIT.Discovery d = discoveries.get(i);
+      nat.append(String.format(Locale.ROOT,
+          "  {\"node\": \"%s\", \"labNat\": \"%s\", \"discovered\": \"%s\", \"mapping\": \"%s\", "
+              + "\"filtering\": \"%s\", \"hairpinning\": \"%s\", \"pass\": %s}%s%n",
+          d.node(), d.labNat().label, d.behavior(), d.mapping(), d.filtering(), d.hairpinning(), d.pass(),
+          i + 1 < discoveries.size() ? "," : ""));
+    }
+    nat.append("]\n");
+    json = new StringBuilder("{\"scenarios\": ").append(json).append(", \"natDiscovery\": ").append(nat).append("}\n");
     Files.writeString(dir.resolve("report.md"), md);
     Files.writeString(dir.resolve("report.json"), json);
   }

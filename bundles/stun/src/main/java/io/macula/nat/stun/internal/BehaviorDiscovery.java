@@ -12,6 +12,12 @@ import io.macula.nat.stun.api.StunMessage;
 import io.macula.nat.stun.api.StunParseException;
 import io.macula.nat.stun.api.StunServerAddress;
 import io.macula.nat.stun.api.StunTransactionException;
+import io.macula.nat.stun.api.StunCodec;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
@@ -29,8 +35,9 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>The filtering tests run before the mapping tests: the mapping tests send to the server's
  * alternate IP, and a NAT with address-dependent filtering would from then on let that IP's
- * CHANGE-REQUEST answers in, which would read as endpoint-independent filtering. Blocking: run it
- * off the socket's thread.
+ * CHANGE-REQUEST answers in, which would read as endpoint-independent filtering. For the same
+ * reason a later run keeps the filtering the first found for the same mapping. Blocking: run it off
+ * the socket's thread.
  */
 final class BehaviorDiscovery {
   private final BindingClient firstBinding;
@@ -38,6 +45,11 @@ final class BehaviorDiscovery {
   private final StunReceiver receiver;
   private final RetransmissionSchedule probe;
   private final Clock clock;
+
+  /** The filtering a run found for a mapping: valid while the NAT keeps that mapping. */
+  private record FilteringFound(InetSocketAddress mapped, FilteringBehavior filtering, java.time.Instant at) {}
+
+  private volatile FilteringFound lastFiltering;
 
   BehaviorDiscovery(
       BindingClient firstBinding,
@@ -86,12 +98,21 @@ final class BehaviorDiscovery {
     InetSocketAddress other = first.otherAddress().get();
 
     FilteringBehavior filtering;
-    if (answered(server, new ChangeRequest(true, true))) {
-      filtering = FilteringBehavior.ENDPOINT_INDEPENDENT;
-    } else if (answered(server, new ChangeRequest(false, true))) {
-      filtering = FilteringBehavior.ADDRESS_DEPENDENT;
+    FilteringFound known = lastFiltering;
+    if (known != null && known.mapped().equals(mapped)) {
+      // Since the last run sent to the alternate IP, an address-dependent NAT lets that IP in: a
+      // new filtering test would read endpoint-independent. Keep what the first run found.
+      filtering = known.filtering();
+      detail.append("; filtering as found at ").append(known.at());
     } else {
-      filtering = FilteringBehavior.ADDRESS_AND_PORT_DEPENDENT;
+      if (answered(server, new ChangeRequest(true, true))) {
+        filtering = FilteringBehavior.ENDPOINT_INDEPENDENT;
+      } else if (answered(server, new ChangeRequest(false, true))) {
+        filtering = FilteringBehavior.ADDRESS_DEPENDENT;
+      } else {
+        filtering = FilteringBehavior.ADDRESS_AND_PORT_DEPENDENT;
+      }
+      lastFiltering = new FilteringFound(mapped, filtering, clock.instant());
     }
     detail.append("; filtering ").append(filtering);
 
@@ -144,21 +165,33 @@ final class BehaviorDiscovery {
   }
 
   /**
-   * RFC 5780 §4.5: a Binding request sent to the node's own mapped address comes back to the node
-   * when the NAT hairpins.
+   * RFC 5780 §4.5: whether a packet sent from behind the NAT to the node's mapped address comes
+   * back to the node. It is sent from a second socket of the same host (as iroh's check does):
+   * from the node's own socket, source and destination would be the same address after the NAT's
+   * translation, which a Linux NAT drops whether or not it hairpins.
    */
   private Optional<Boolean> hairpin(InetSocketAddress mapped) throws InterruptedException {
     StunMessage request = StunMessage.bindingRequest(new Software(BindingClient.SOFTWARE));
+    ByteBuf encoded = StunCodec.encode(ByteBufAllocator.DEFAULT, request, null, false, true);
+    byte[] datagram = new byte[encoded.readableBytes()];
+    encoded.readBytes(datagram);
+    encoded.release();
     CompletableFuture<Void> arrived = receiver.expectHairpin(request.transactionId());
-    // Nobody answers a request sent to ourselves: the probe arrives, or the transaction times out.
-    CompletableFuture<StunMessage> sent = transactions.start(mapped, request, null, probe);
-    try {
-      arrived.get(probe.giveUp().toMillis(), TimeUnit.MILLISECONDS);
-      return Optional.of(true);
-    } catch (TimeoutException | ExecutionException e) {
+    try (DatagramSocket probeSocket = new DatagramSocket(0)) {
+      for (int n = 0; n < probe.rc(); n++) {
+        probeSocket.send(new DatagramPacket(datagram, datagram.length, mapped));
+        long wait = probe.offsetMillis(n + 1) - probe.offsetMillis(n);
+        try {
+          arrived.get(wait, TimeUnit.MILLISECONDS);
+          return Optional.of(true);
+        } catch (TimeoutException e) {
+          // not yet: send again
+        }
+      }
       return Optional.of(false);
+    } catch (IOException | ExecutionException e) {
+      return Optional.empty(); // no second socket, or it cannot send: not tested
     } finally {
-      sent.cancel(false);
       receiver.forgetHairpin(request.transactionId());
     }
   }

@@ -40,8 +40,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
  * The node's STUN: client transactions and NAT behaviour discovery on the endpoint's shared
- * socket, and the sorting of the STUN datagrams that reach it. Discovery runs when the hub session
- * first comes up or the hub sees the node at a new address, and again every {@code rediscover_s}.
+ * socket, and the sorting of the STUN datagrams that reach it. Discovery runs at start, when the hub
+ * sees the node at a new address, and again every {@code rediscover_s}.
  */
 @Component(
     service = {StunHandler.class, StunClient.class, NatDiscovery.class},
@@ -161,7 +161,7 @@ public final class StunComponent implements StunHandler, StunClient, NatDiscover
     return e == null ? new InetSocketAddress(0) : e.localAddress();
   }
 
-  /** Discovers when the hub first sees the node, sees it somewhere new, or the last result is old. */
+  /** Discovers at start, when the hub sees the node at a new address, and when the last result is old. */
   private void maybeDiscover() {
     try {
       HubSession session = hubSession;
@@ -169,11 +169,13 @@ public final class StunComponent implements StunHandler, StunClient, NatDiscover
         return;
       }
       Optional<InetSocketAddress> observed = session == null ? Optional.empty() : session.observedAddress();
-      boolean moved = observed.isPresent() && !observed.equals(lastObserved);
-      boolean stale = !rediscover.isZero() && lastDiscovery.plus(rediscover).isBefore(Instant.now());
-      boolean never = stack.current().isEmpty() && lastDiscovery.equals(Instant.MIN);
-      if (moved || stale || never) {
+      boolean moved = observed.isPresent() && lastObserved.isPresent() && !observed.equals(lastObserved);
+      if (observed.isPresent()) {
         lastObserved = observed;
+      }
+      boolean stale = !rediscover.isZero() && lastDiscovery.plus(rediscover).isBefore(Instant.now());
+      boolean never = lastDiscovery.equals(Instant.MIN);
+      if (moved || stale || never) {
         lastDiscovery = Instant.now();
         stack.discover();
       }
