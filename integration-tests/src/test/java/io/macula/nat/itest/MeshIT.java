@@ -56,9 +56,26 @@ public class MeshIT {
   }
 
   @Test
-  public void withDirectDisabledTheHubRelaysFiftyMegabytesIntact() {
+  public void withDirectDisabledIceChecksFindThePeerAndDataCrosses() {
     try {
       a.ok("nat:disable", "direct");
+      String connect = a.ok("nat:connect", bId);
+      assertTrue(connect, connect.contains("connected to " + bId + " by holepunch"));
+      String ice = a.ok("nat:ice");
+      assertTrue(ice, ice.contains("controlling  selected"));
+      assertTrue(b.ok("nat:ice").contains("controlled  selected"));
+      String sent = a.ok("nat:send", bId, "5");
+      assertTrue(sent, sent.contains("matches"));
+    } finally {
+      a.ok("nat:enable", "direct");
+    }
+  }
+
+  @Test
+  public void withDirectAndHolePunchDisabledTheHubRelaysFiftyMegabytesIntact() {
+    try {
+      a.ok("nat:disable", "direct");
+      a.ok("nat:disable", "holepunch");
       String connect = a.ok("nat:connect", bId);
       assertTrue(connect, connect.contains("connected to " + bId + " by hubrelay (hub-relay path)"));
 
@@ -69,6 +86,7 @@ public class MeshIT {
       assertTrue(relay, relay.contains(aId.substring(0, 10) + "  " + bId.substring(0, 10)));
     } finally {
       a.ok("nat:enable", "direct");
+      a.ok("nat:enable", "holepunch");
     }
   }
 

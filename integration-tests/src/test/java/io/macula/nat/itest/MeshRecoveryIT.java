@@ -28,6 +28,7 @@ public class MeshRecoveryIT {
       assertTrue("registered again " + seconds + " s after the hub went down", seconds < 20);
 
       a.ok("nat:disable", "direct");
+      a.ok("nat:disable", "holepunch");
       String connect = a.ok("nat:connect", bId);
       assertTrue(connect, connect.contains("by hubrelay"));
       assertTrue(a.ok("nat:send", bId, "5").contains("matches"));

@@ -17,11 +17,12 @@ final class TestRuntime {
   static final String[] PROJECT_BUNDLES = {
     "io.macula.nat.api", "io.macula.nat.negotiator", "io.macula.nat.shell",
     "io.macula.nat.transport", "io.macula.nat.hub", "io.macula.nat.peer", "io.macula.nat.stun",
+    "io.macula.nat.ice",
   };
 
   /** Strategy bundles: left out of the base runtime, whose tests choose their strategies. */
   static final String[] STRATEGY_BUNDLES = {
-    "io.macula.nat.strategy.direct", "io.macula.nat.strategy.hubrelay",
+    "io.macula.nat.strategy.direct", "io.macula.nat.strategy.hubrelay", "io.macula.nat.strategy.holepunch",
   };
 
   static final String FIXTURE_STRATEGY = "io.macula.nat.test.strategy";
@@ -65,6 +66,7 @@ final class TestRuntime {
         bundle(url("io.macula.nat.hub")),
         bundle(url("io.macula.nat.peer")),
         bundle(url("io.macula.nat.stun")),
+        bundle(url("io.macula.nat.ice")),
         bundle(url("io.macula.nat.shell")));
   }
 

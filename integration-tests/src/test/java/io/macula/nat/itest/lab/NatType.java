@@ -24,6 +24,11 @@ enum NatType {
    * filtering) unless a DNAT rule opens the mapping to any sender (full cone) or to addresses the
    * host has sent to (restricted cone).
    *
+   * <p>Like a home router's firewall, the router drops new UDP flows to itself from outside. Without
+   * that, an unsolicited packet to a mapped port (a peer's first hole-punching packet) leaves a
+   * conntrack entry behind, and the host's own packet to that peer then clashes with it and is
+   * given another port: no hole could ever open between two port-restricted cones.
+   *
    * @param lanHost the LAN address inbound traffic goes to, for the cone types
    * @param hairpin LAN ports to reflect back into the LAN, host by host (two hosts behind one NAT)
    */
@@ -55,6 +60,10 @@ enum NatType {
           chain forward {
             type filter hook forward priority filter; policy accept;
             %s
+          }
+          chain input {
+            type filter hook input priority filter; policy accept;
+            iifname "eth0" meta l4proto udp ct state new drop
           }
         }
         """.formatted(prerouting, hairpin, masquerade,

@@ -9,12 +9,19 @@ record Scenario(String name, String from, NatType fromNat, String to, NatType to
   /** What a run of the scenario gave. */
   record Outcome(Scenario scenario, String winner, long connectMs, double rttMs, double mbPerSecond, String verdict, String detail) {}
 
-  /** With the direct and hub relay strategies: direct to a public node, the hub's relay otherwise. */
+  /**
+   * With the direct, hole punch and hub relay strategies: direct to a public node; a hole punch
+   * between any two cone NATs; the hub's relay where a symmetric NAT is involved (a punch that gets
+   * through a symmetric NAT to a full or restricted cone does better than expected).
+   */
   static String expectedToday(NatType from, NatType to) {
     if (from == NatType.UDP_BLOCKED || to == NatType.UDP_BLOCKED) {
       return null; // a TCP fallback does not exist yet
     }
-    return to == NatType.NONE ? "direct" : "hubrelay";
+    if (to == NatType.NONE) {
+      return "direct";
+    }
+    return from == NatType.SYMMETRIC || to == NatType.SYMMETRIC ? "hubrelay" : "holepunch";
   }
 
   /** The roadmap's decision matrix. */

@@ -13,6 +13,8 @@ import java.util.Optional;
  * @param server the server the tests ran against, if one answered
  * @param mapped the server-reflexive address, if a server answered
  * @param hairpinning whether a packet to the node's own mapped address came back, if tested
+ * @param noUdpAnswer no UDP answer came at all, from any server (nor does the node know of other
+ *     UDP traffic that got through): UDP is blocked
  * @param detail how the tests went, for an operator
  */
 public record NatInfo(
@@ -22,6 +24,7 @@ public record NatInfo(
     MappingBehavior mapping,
     FilteringBehavior filtering,
     Optional<Boolean> hairpinning,
+    boolean noUdpAnswer,
     String detail,
     Instant discoveredAt) {
   public NatInfo {
@@ -29,10 +32,18 @@ public record NatInfo(
     Objects.requireNonNull(filtering, "filtering");
   }
 
+  /** The same result, known not to be UDP blocked: other UDP traffic of the node got through. */
+  public NatInfo udpPasses(String how) {
+    return noUdpAnswer
+        ? new NatInfo(server, local, mapped, mapping, filtering, hairpinning, false, detail + "; yet UDP passes: " + how,
+            discoveredAt)
+        : this;
+  }
+
   /** The behaviour in the classic names: full cone, restricted, port-restricted, symmetric. */
   public NatBehavior behavior() {
     if (mapped.isEmpty()) {
-      return server.isEmpty() ? NatBehavior.UDP_BLOCKED : NatBehavior.UNKNOWN;
+      return noUdpAnswer ? NatBehavior.UDP_BLOCKED : NatBehavior.UNKNOWN;
     }
     return switch (mapping) {
       case NO_NAT -> NatBehavior.NONE;

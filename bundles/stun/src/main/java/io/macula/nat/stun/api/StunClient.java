@@ -34,6 +34,16 @@ public interface StunClient {
   CompletableFuture<StunMessage> transact(
       InetSocketAddress server, StunMessage request, byte[] integrityKey, RetransmissionSchedule schedule);
 
+  /**
+   * Sends one message outside any transaction, from the shared socket: a response to a request a
+   * {@link StunRequestHandler} took, or an indication. With a key, MESSAGE-INTEGRITY is added;
+   * FINGERPRINT always is.
+   */
+  void send(InetSocketAddress to, StunMessage message, byte[] integrityKey);
+
+  /** Hands the requests that reach the shared socket to {@code handler} too, until the returned registration is closed. */
+  AutoCloseable handleRequests(StunRequestHandler handler);
+
   /** What the client and this node's STUN traffic have counted since start. */
   StunStatistics statistics();
 }

@@ -79,7 +79,7 @@ final class BehaviorDiscovery {
     }
     detail.append(servers.isEmpty() ? "no STUN server configured or known" : "no STUN server answered");
     return new NatInfo(Optional.empty(), local, Optional.empty(), MappingBehavior.UNKNOWN,
-        FilteringBehavior.UNKNOWN, Optional.empty(), detail.toString(), clock.instant());
+        FilteringBehavior.UNKNOWN, Optional.empty(), true, detail.toString(), clock.instant());
   }
 
   private NatInfo discover(BindingResult first, InetSocketAddress local, StringBuilder detail)
@@ -138,7 +138,7 @@ final class BehaviorDiscovery {
       FilteringBehavior filtering, Optional<Boolean> hairpinning, StringBuilder detail) {
     hairpinning.ifPresent(h -> detail.append("; hairpinning ").append(h ? "yes" : "no"));
     return new NatInfo(Optional.of(first.server()), local, Optional.of(first.mapped()),
-        mapping, filtering, hairpinning, detail.toString(), clock.instant());
+        mapping, filtering, hairpinning, false, detail.toString(), clock.instant());
   }
 
   /** Whether a Binding request with this CHANGE-REQUEST is answered (from wherever it comes). */

@@ -8,6 +8,7 @@ import io.macula.nat.stun.api.NatInfo;
 import io.macula.nat.stun.api.RetransmissionSchedule;
 import io.macula.nat.stun.api.StunClient;
 import io.macula.nat.stun.api.StunMessage;
+import io.macula.nat.stun.api.StunRequestHandler;
 import io.macula.nat.stun.api.StunServerAddress;
 import io.macula.nat.stun.api.StunStatistics;
 import io.macula.nat.transport.api.Endpoint;
@@ -97,6 +98,7 @@ public final class StunComponent implements StunHandler, StunClient, NatDiscover
       policyOption = ReferencePolicyOption.GREEDY)
   private volatile StunServerComponent server;
 
+
   @Activate
   public StunComponent(Config config, @Reference(service = LoggerFactory.class) Logger log) {
     this.log = log;
@@ -170,12 +172,15 @@ public final class StunComponent implements StunHandler, StunClient, NatDiscover
       }
       Optional<InetSocketAddress> observed = session == null ? Optional.empty() : session.observedAddress();
       boolean moved = observed.isPresent() && lastObserved.isPresent() && !observed.equals(lastObserved);
+      // A run before the hub session came up may have heard nothing: run again once it is up.
+      boolean nowReachable = observed.isPresent() && lastObserved.isEmpty()
+          && stack.current().map(i -> i.mapped().isEmpty()).orElse(false);
       if (observed.isPresent()) {
         lastObserved = observed;
       }
       boolean stale = !rediscover.isZero() && lastDiscovery.plus(rediscover).isBefore(Instant.now());
       boolean never = lastDiscovery.equals(Instant.MIN);
-      if (moved || stale || never) {
+      if (moved || nowReachable || stale || never) {
         lastDiscovery = Instant.now();
         stack.discover();
       }
@@ -184,9 +189,11 @@ public final class StunComponent implements StunHandler, StunClient, NatDiscover
     }
   }
 
-  private void discovered(NatInfo info) {
-    log.info("NAT behaviour {}: {}", info.behavior(), info.detail());
+  private NatInfo discovered(NatInfo found) {
     HubSession session = hubSession;
+    // The hub session runs over UDP: while it is up, silence from STUN servers is not UDP blocked.
+    NatInfo info = session != null && session.isConnected() ? found.udpPasses("the hub session is up") : found;
+    log.info("NAT behaviour {}: {}", info.behavior(), info.detail());
     if (session != null && info.behavior() != NatBehavior.UNKNOWN) {
       try {
         session.reportNat(info.behavior());
@@ -194,6 +201,7 @@ public final class StunComponent implements StunHandler, StunClient, NatDiscover
         log.debug("the hub did not take the NAT report: {}", e.toString());
       }
     }
+    return info;
   }
 
   @Override
@@ -224,6 +232,16 @@ public final class StunComponent implements StunHandler, StunClient, NatDiscover
   public CompletableFuture<StunMessage> transact(
       InetSocketAddress to, StunMessage request, byte[] integrityKey, RetransmissionSchedule schedule) {
     return stack.transact(to, request, integrityKey, schedule);
+  }
+
+  @Override
+  public void send(InetSocketAddress to, StunMessage message, byte[] integrityKey) {
+    stack.send(to, message, integrityKey);
+  }
+
+  @Override
+  public AutoCloseable handleRequests(StunRequestHandler handler) {
+    return stack.handleRequests(handler);
   }
 
   @Override

@@ -3,28 +3,33 @@ package io.macula.nat.stun.internal;
 import io.macula.nat.stun.api.StunCodec;
 import io.macula.nat.stun.api.StunMessage;
 import io.macula.nat.stun.api.StunParseException;
+import io.macula.nat.stun.api.StunRequestHandler;
 import io.macula.nat.stun.api.TransactionId;
 import io.netty.buffer.ByteBuf;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
- * Sorts the STUN datagrams of one socket: responses to the client's transactions, requests to the
- * server (when this node is one) or to a hairpinning probe. Never throws: what does not parse, or
+ * Sorts the STUN datagrams of one socket: responses to the client's transactions; requests to a
+ * hairpinning probe, the request handlers (ICE), or the server (when this node is one). Never throws: what does not parse, or
  * has no taker, is dropped and counted.
  */
 final class StunReceiver {
   private final ClientTransactions client;
   private final Supplier<BindingServer> server;
+  private final Supplier<List<StunRequestHandler>> handlers;
   private final StunCounters counters;
   private final Map<TransactionId, CompletableFuture<Void>> hairpinProbes = new ConcurrentHashMap<>();
 
-  StunReceiver(ClientTransactions client, Supplier<BindingServer> server, StunCounters counters) {
+  StunReceiver(ClientTransactions client, Supplier<BindingServer> server,
+      Supplier<List<StunRequestHandler>> handlers, StunCounters counters) {
     this.client = client;
     this.server = server;
+    this.handlers = handlers;
     this.counters = counters;
   }
 
@@ -49,6 +54,11 @@ final class StunReceiver {
         if (probe != null) {
           probe.complete(null);
           return;
+        }
+        for (StunRequestHandler h : handlers.get()) {
+          if (h.handle(sender, m, raw.nioBuffer(raw.readerIndex(), raw.readableBytes()))) {
+            return;
+          }
         }
         BindingServer s = server.get();
         if (s == null) {

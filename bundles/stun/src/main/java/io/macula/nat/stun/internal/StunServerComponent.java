@@ -4,6 +4,7 @@ import io.macula.nat.stun.api.StunClass;
 import io.macula.nat.stun.api.StunCodec;
 import io.macula.nat.stun.api.StunMessage;
 import io.macula.nat.stun.api.StunParseException;
+import io.macula.nat.hub.api.Hub;
 import io.macula.nat.transport.api.Endpoint;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoopGroup;
@@ -27,14 +28,14 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
- * A STUN server on the node's own port (a hub's, typically), sharing the socket with QUIC; with an
- * alternate address it binds the three other sockets RFC 5780 needs and answers NAT behaviour
- * discovery.
+ * A STUN server on the node's own port, sharing the socket with QUIC: on every hub, and on another
+ * node when configured to. With an alternate address it binds the three other sockets RFC 5780
+ * needs and answers NAT behaviour discovery.
  */
 @Component(
     service = StunServerComponent.class,
     configurationPid = StunServerComponent.PID,
-    configurationPolicy = ConfigurationPolicy.REQUIRE)
+    configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = StunServerComponent.Config.class)
 public final class StunServerComponent {
   static final String PID = "io.macula.nat.stun.server";
@@ -43,6 +44,9 @@ public final class StunServerComponent {
       name = "Macula NAT STUN server",
       description = "Answers STUN Binding requests on the node's port; RFC 5780 with an alternate address.")
   public @interface Config {
+    @AttributeDefinition(description = "Answer STUN on a node that is not a hub too (a hub always does).")
+    boolean enabled() default false;
+
     @AttributeDefinition(required = false, description = "The IP address clients reach the node's socket at;"
         + " by default the one the socket is bound to. Needed with an alternate address when the socket is"
         + " bound to a wildcard address.")
@@ -88,10 +92,44 @@ public final class StunServerComponent {
     }
   }
 
+  private Endpoint endpoint; // guarded by this
+  private Hub hub; // guarded by this
+
   @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
       policyOption = ReferencePolicyOption.GREEDY)
-  synchronized void bindEndpoint(Endpoint endpoint) {
+  synchronized void bindEndpoint(Endpoint e) {
+    endpoint = e;
+    restartLocked();
+  }
+
+  synchronized void unbindEndpoint(Endpoint e) {
+    if (endpoint == e) {
+      endpoint = null;
+      restartLocked();
+    }
+  }
+
+  @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+      policyOption = ReferencePolicyOption.GREEDY)
+  synchronized void bindHub(Hub h) {
+    hub = h;
+    restartLocked();
+  }
+
+  synchronized void unbindHub(Hub h) {
+    if (hub == h) {
+      hub = null;
+      restartLocked();
+    }
+  }
+
+  /** Answers while the node has an endpoint and is a hub, or is configured to. */
+  private void restartLocked() {
+    server = null;
     closeSockets();
+    if (endpoint == null || (hub == null && !config.enabled())) {
+      return;
+    }
     try {
       server = start(endpoint);
     } catch (RuntimeException e) {
@@ -99,11 +137,6 @@ public final class StunServerComponent {
       closeSockets();
       server = null;
     }
-  }
-
-  synchronized void unbindEndpoint(Endpoint endpoint) {
-    server = null;
-    closeSockets();
   }
 
   private BindingServer start(Endpoint endpoint) {

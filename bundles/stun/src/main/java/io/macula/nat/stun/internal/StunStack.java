@@ -5,11 +5,13 @@ import io.macula.nat.stun.api.NatDiscovery;
 import io.macula.nat.stun.api.NatInfo;
 import io.macula.nat.stun.api.RetransmissionSchedule;
 import io.macula.nat.stun.api.StunClient;
+import io.macula.nat.stun.api.StunCodec;
 import io.macula.nat.stun.api.StunMessage;
+import io.macula.nat.stun.api.StunRequestHandler;
 import io.macula.nat.stun.api.StunServerAddress;
 import io.macula.nat.stun.api.StunStatistics;
-import io.macula.nat.stun.api.StunTransactionException;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.List;
@@ -18,7 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import java.util.function.Supplier;
 
 /**
@@ -35,8 +37,10 @@ final class StunStack implements StunClient, NatDiscovery, AutoCloseable {
   private final BindingClient bindings;
   private final BehaviorDiscovery discovery;
   private final Supplier<InetSocketAddress> local;
+  private final DatagramSender sender;
+  private final List<StunRequestHandler> requestHandlers = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Supplier<List<StunServerAddress>> servers;
-  private final Consumer<NatInfo> discovered;
+  private final UnaryOperator<NatInfo> discovered;
   private final ExecutorService discoveryThread;
   private volatile NatInfo current;
   private CompletableFuture<NatInfo> running; // guarded by this
@@ -48,10 +52,11 @@ final class StunStack implements StunClient, NatDiscovery, AutoCloseable {
       Supplier<List<StunServerAddress>> servers,
       Supplier<BindingServer> server,
       Settings settings,
-      Consumer<NatInfo> discovered,
+      UnaryOperator<NatInfo> discovered,
       Clock clock) {
     this.transactions = new ClientTransactions(sender, timer, counters);
-    this.receiver = new StunReceiver(transactions, server, counters);
+    this.receiver = new StunReceiver(transactions, server, () -> requestHandlers, counters);
+    this.sender = sender;
     this.bindings = new BindingClient(transactions, settings.binding());
     BindingClient probeBindings = new BindingClient(transactions, settings.probe());
     this.discovery = new BehaviorDiscovery(probeBindings, transactions, receiver, settings.probe(), clock);
@@ -113,6 +118,22 @@ final class StunStack implements StunClient, NatDiscovery, AutoCloseable {
   }
 
   @Override
+  public void send(InetSocketAddress to, StunMessage message, byte[] integrityKey) {
+    ByteBuf out = StunCodec.encode(ByteBufAllocator.DEFAULT, message, integrityKey, false, true);
+    try {
+      sender.send(to, out.nioBuffer());
+    } finally {
+      out.release();
+    }
+  }
+
+  @Override
+  public AutoCloseable handleRequests(StunRequestHandler handler) {
+    requestHandlers.add(handler);
+    return () -> requestHandlers.remove(handler);
+  }
+
+  @Override
   public StunStatistics statistics() {
     return counters.snapshot();
   }
@@ -131,9 +152,8 @@ final class StunStack implements StunClient, NatDiscovery, AutoCloseable {
     running = f;
     discoveryThread.execute(() -> {
       try {
-        NatInfo info = discovery.discover(servers.get(), local.get());
+        NatInfo info = discovered.apply(discovery.discover(servers.get(), local.get()));
         current = info;
-        discovered.accept(info);
         f.complete(info);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -149,10 +169,5 @@ final class StunStack implements StunClient, NatDiscovery, AutoCloseable {
   public void close() {
     discoveryThread.shutdownNow();
     transactions.close();
-  }
-
-  static StunTransactionException noEndpoint(InetSocketAddress to) {
-    return new StunTransactionException(to, StunTransactionException.Reason.SEND_FAILED, Optional.empty(),
-        "the node has no endpoint");
   }
 }

@@ -105,9 +105,12 @@ final class Coturn implements AutoCloseable {
     }
   }
 
-  /** Runs turnutils_stunclient against a server; returns its exit status and output. */
+  /**
+   * Runs turnutils_stunclient against a server; returns its exit status and output. It never
+   * retransmits and waits forever for an answer that does not come: timeout(1) bounds it.
+   */
   static String[] stunclient(InetSocketAddress server) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(STUNCLIENT.toString(), "-p", Integer.toString(server.getPort()),
+    Process p = new ProcessBuilder("timeout", "20", STUNCLIENT.toString(), "-p", Integer.toString(server.getPort()),
         server.getAddress().getHostAddress()).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {

@@ -24,7 +24,7 @@ final class LoopbackStun implements AutoCloseable {
     this.socket = UdpSocket.bind(group, new InetSocketAddress("127.0.0.1", 0),
         (at, sender, raw) -> self[0].received(at, sender, raw));
     this.stack = new StunStack(socket, timer, socket::localAddress, () -> servers, () -> null,
-        new StunStack.Settings(FAST, FAST), info -> {}, Clock.systemUTC());
+        new StunStack.Settings(FAST, FAST), info -> info, Clock.systemUTC());
     self[0] = stack;
   }
 

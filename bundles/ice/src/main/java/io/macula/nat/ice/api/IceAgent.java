@@ -1,0 +1,27 @@
+package io.macula.nat.ice.api;
+
+import io.macula.nat.api.NodeId;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The node's ICE agent. A session starts when this node connects to a peer (it controls) or when a
+ * peer's offer arrives through the hub (it is controlled); both run checks at once, which is what
+ * opens the NATs on both sides.
+ */
+@ProviderType
+public interface IceAgent {
+  /**
+   * Runs a session with a peer as the controlling agent: gathers this node's candidates, trickles
+   * them to the peer through the hub, checks the pairs and nominates one. Cancelling the future
+   * ends the session. Fails with an {@link IceFailedException} that says why.
+   */
+  CompletableFuture<IceResult> connect(NodeId peer);
+
+  /** This node's candidates, gathered now. */
+  List<Candidate> localCandidates();
+
+  /** The sessions this agent ran since start, newest first, for operators. */
+  List<IceSessionRecord> sessions();
+}

@@ -1,0 +1,44 @@
+package io.macula.nat.ice.internal;
+
+import io.macula.nat.ice.api.Candidate;
+
+/**
+ * A pair of a local and a remote candidate, and the state of its checks, RFC 8445 §6.1.2.6. Every
+ * local candidate of this agent has the node's one socket as its base, so the check list holds
+ * one pair per remote candidate (§6.1.2.4 prunes the rest). Confined to the agent's thread.
+ */
+final class CandidatePair {
+  enum State { WAITING, IN_PROGRESS, SUCCEEDED, FAILED }
+
+  final Candidate local;
+  final Candidate remote;
+  State state = State.WAITING;
+  /** The peer sent USE-CANDIDATE for this pair (we are controlled). */
+  boolean nominatedByPeer;
+  /** A check with USE-CANDIDATE of ours is under way or succeeded (we control). */
+  boolean nominating;
+
+  CandidatePair(Candidate local, Candidate remote) {
+    this.local = local;
+    this.remote = remote;
+  }
+
+  /**
+   * RFC 8445 §6.1.2.3: 2^32 MIN(G,D) + 2 MAX(G,D) + (G>D ? 1 : 0), with G the controlling agent's
+   * candidate priority and D the controlled one's.
+   */
+  static long priority(long controlling, long controlled) {
+    return (Math.min(controlling, controlled) << 32) + 2 * Math.max(controlling, controlled)
+        + (controlling > controlled ? 1 : 0);
+  }
+
+  long priority(boolean weControl) {
+    return weControl ? priority(local.priority(), remote.priority()) : priority(remote.priority(), local.priority());
+  }
+
+  @Override
+  public String toString() {
+    return remote.type().sdpName() + " " + remote.address() + " " + state.name().toLowerCase(java.util.Locale.ROOT)
+        + (nominatedByPeer || nominating ? " nominated" : "");
+  }
+}

@@ -1,0 +1,384 @@
+package io.macula.nat.ice.internal;
+
+import io.macula.nat.api.NodeId;
+import io.macula.nat.ice.api.Candidate;
+import io.macula.nat.ice.api.CandidateType;
+import io.macula.nat.ice.api.IceAgent;
+import io.macula.nat.ice.api.IceFailedException;
+import io.macula.nat.ice.api.IceResult;
+import io.macula.nat.ice.api.IceSessionRecord;
+import io.macula.nat.peer.api.HubSession;
+import io.macula.nat.peer.api.SignalListener;
+import io.macula.nat.stun.api.ErrorCode;
+import io.macula.nat.stun.api.IceControlled;
+import io.macula.nat.stun.api.IceControlling;
+import io.macula.nat.stun.api.NatDiscovery;
+import io.macula.nat.stun.api.NatInfo;
+import io.macula.nat.stun.api.Priority;
+import io.macula.nat.stun.api.RetransmissionSchedule;
+import io.macula.nat.stun.api.StunAttribute;
+import io.macula.nat.stun.api.StunClass;
+import io.macula.nat.stun.api.StunClient;
+import io.macula.nat.stun.api.StunCodec;
+import io.macula.nat.stun.api.StunMessage;
+import io.macula.nat.stun.api.UseCandidate;
+import io.macula.nat.stun.api.Username;
+import io.macula.nat.stun.api.XorMappedAddress;
+import io.macula.nat.transport.api.Endpoint;
+import io.netty.buffer.Unpooled;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * The node's ICE agent: sessions with peers, their signalling through the hub, and the answers to
+ * the peers' connectivity checks that reach the shared socket.
+ */
+@Component(service = {IceAgent.class, SignalListener.class}, configurationPid = IceAgentComponent.PID, immediate = true)
+@Designate(ocd = IceAgentComponent.Config.class)
+public final class IceAgentComponent implements IceAgent, SignalListener {
+  static final String PID = "io.macula.nat.ice";
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final String ICE_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  private static final int HISTORY = 50;
+  private static final Duration LINGER = Duration.ofSeconds(30);
+
+  @ObjectClassDefinition(name = "Macula NAT ICE agent", description = "Connectivity checks with peers (RFC 8445).")
+  public @interface Config {
+    @AttributeDefinition(min = "5", description = "Ta: milliseconds between two checks of a session, RFC 8445 §14.2.")
+    long pacing__ms() default 20;
+
+    @AttributeDefinition(min = "10", description = "RTO of a check, in ms; a check is sent 5 times, then given up.")
+    long check__rto__ms() default 100;
+
+    @AttributeDefinition(min = "0", description = "How long the controlling agent waits after the first valid pair"
+        + " for better ones before it nominates, in ms.")
+    long nomination__delay__ms() default 40;
+
+    @AttributeDefinition(min = "500", description = "How long a session may check before it fails, in ms.")
+    long deadline__ms() default 10_000;
+  }
+
+  private final Logger log;
+  private final StunClient stun;
+  private final Endpoint endpoint;
+  private final IceSession.Settings settings;
+  private final ScheduledExecutorService thread;
+  private final AutoCloseable requests;
+  private final Map<String, IceSession> byId = new ConcurrentHashMap<>();
+  private final Map<String, IceSession> byUfrag = new ConcurrentHashMap<>();
+  private final Deque<IceSession> history = new ArrayDeque<>(); // guarded by itself
+  private final LongAdder malformedSignals = new LongAdder();
+
+  @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+      policyOption = ReferencePolicyOption.GREEDY)
+  private volatile HubSession hub;
+
+  @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+      policyOption = ReferencePolicyOption.GREEDY)
+  private volatile NatDiscovery discovery;
+
+  @Activate
+  public IceAgentComponent(Config config, @Reference StunClient stun, @Reference Endpoint endpoint,
+      @Reference(service = LoggerFactory.class) Logger log) {
+    this.log = log;
+    this.stun = stun;
+    this.endpoint = endpoint;
+    this.settings = new IceSession.Settings(
+        Duration.ofMillis(positive(config.pacing__ms(), 5, "pacing_ms")),
+        new RetransmissionSchedule(Duration.ofMillis(positive(config.check__rto__ms(), 10, "check_rto_ms")), 5, 8),
+        Duration.ofMillis(positive(config.nomination__delay__ms(), 0, "nomination_delay_ms")),
+        Duration.ofMillis(positive(config.deadline__ms(), 500, "deadline_ms")));
+    this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "nat-ice");
+      t.setDaemon(true);
+      return t;
+    });
+    this.requests = stun.handleRequests(this::checkArrived);
+  }
+
+  private static long positive(long value, long min, String key) {
+    if (value < min) {
+      throw new IllegalArgumentException(PID + ": key '" + key + "' must be at least " + min + ", not " + value);
+    }
+    return value;
+  }
+
+  @Deactivate
+  void deactivate() throws Exception {
+    requests.close();
+    thread.shutdownNow();
+    byId.values().forEach(s -> s.result().completeExceptionally(new IceFailedException("the ICE agent stopped")));
+  }
+
+  @Override
+  public CompletableFuture<IceResult> connect(NodeId peer) {
+    HubSession h = hub;
+    if (h == null || !h.isConnected()) {
+      return CompletableFuture.failedFuture(new IceFailedException("no hub session to signal through"));
+    }
+    IceSession session = newSession(token(16), peer, true);
+    CompletableFuture<IceResult> out = new CompletableFuture<>();
+    session.result().whenComplete((r, e) -> {
+      if (e == null) {
+        out.complete(r);
+      } else {
+        out.completeExceptionally(e);
+      }
+    });
+    out.whenComplete((r, e) -> {
+      if (e instanceof CancellationException) {
+        thread.execute(() -> {
+          session.fail("cancelled");
+          send(peer, new IceSignal.Bye(session.id));
+        });
+      }
+    });
+    thread.execute(() -> {
+      send(peer, new IceSignal.Offer(session.id, session.localUfrag, session.localPwd, session.tieBreaker));
+      gather(session);
+      session.start();
+    });
+    return out;
+  }
+
+  private IceSession newSession(String id, NodeId peer, boolean controlling) {
+    IceSession s = new IceSession(id, peer, controlling, token(8), token(24), RANDOM.nextLong(), stun, thread,
+        settings, sig -> send(peer, sig));
+    byId.put(id, s);
+    byUfrag.put(s.localUfrag, s);
+    synchronized (history) {
+      history.addFirst(s);
+      while (history.size() > HISTORY) {
+        history.removeLast();
+      }
+    }
+    s.result().whenComplete((r, e) -> {
+      if (e == null) {
+        log.info("ICE with {}: {} in {} ms", peer.shortForm(), r.remote().toSdp(), r.elapsed().toMillis());
+      } else {
+        log.info("ICE with {} failed: {}", peer.shortForm(), e.getMessage());
+      }
+      // The peer may still check or nominate for a while: keep answering, then forget.
+      thread.schedule(() -> {
+        byId.remove(id, s);
+        byUfrag.remove(s.localUfrag, s);
+      }, LINGER.toMillis(), TimeUnit.MILLISECONDS);
+    });
+    return s;
+  }
+
+  /** Host candidates at once, then the server-reflexive one, each trickled as it is known. */
+  private void gather(IceSession session) {
+    List<Candidate> hosts = localCandidates();
+    hosts.forEach(session::addLocal);
+    Optional<InetSocketAddress> mapped = Optional.ofNullable(discovery).flatMap(NatDiscovery::current)
+        .flatMap(NatInfo::mapped);
+    CompletableFuture<Optional<InetSocketAddress>> srflx = mapped.isPresent()
+        ? CompletableFuture.completedFuture(mapped)
+        : stun.binding().thenApply(b -> Optional.of(b.mapped())).exceptionally(e -> Optional.empty());
+    srflx.whenCompleteAsync((m, e) -> {
+      if (m != null && m.isPresent() && hosts.stream().noneMatch(h -> h.address().equals(m.get()))) {
+        session.addLocal(new Candidate("s" + Integer.toHexString(m.get().getAddress().hashCode() & 0xffff),
+            Candidate.COMPONENT, Candidate.priority(CandidateType.SERVER_REFLEXIVE, 65535, Candidate.COMPONENT),
+            m.get(), CandidateType.SERVER_REFLEXIVE,
+            Optional.of(hosts.isEmpty() ? endpoint.localAddress() : hosts.get(0).address())));
+      }
+      session.localGatheringDone();
+    }, thread);
+  }
+
+  @Override
+  public List<Candidate> localCandidates() {
+    InetSocketAddress bound = endpoint.localAddress();
+    List<InetAddress> addresses = new ArrayList<>();
+    if (!bound.getAddress().isAnyLocalAddress()) {
+      addresses.add(bound.getAddress());
+    } else {
+      try {
+        for (NetworkInterface n : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+          if (n.isUp() && !n.isLoopback()) {
+            n.inetAddresses().filter(a -> a instanceof Inet4Address).forEach(addresses::add);
+          }
+        }
+      } catch (SocketException e) {
+        log.warn("cannot list the network interfaces: {}", e.getMessage());
+      }
+    }
+    List<Candidate> out = new ArrayList<>();
+    for (int i = 0; i < addresses.size(); i++) {
+      InetAddress a = addresses.get(i);
+      out.add(new Candidate("h" + Integer.toHexString(a.hashCode() & 0xffff), Candidate.COMPONENT,
+          Candidate.priority(CandidateType.HOST, 65535 - i, Candidate.COMPONENT),
+          new InetSocketAddress(a, bound.getPort()), CandidateType.HOST, Optional.empty()));
+    }
+    return out;
+  }
+
+  @Override
+  public void signal(NodeId from, byte[] payload) {
+    if (!IceSignal.isIce(payload)) {
+      return; // another listener's
+    }
+    IceSignal s;
+    try {
+      s = IceSignal.decode(payload);
+    } catch (IceSignal.MalformedSignal e) {
+      malformedSignals.increment();
+      log.debug("malformed ICE signal from {}: {}", from.shortForm(), e.getMessage());
+      return;
+    }
+    thread.execute(() -> received(from, s));
+  }
+
+  private void received(NodeId from, IceSignal s) {
+    IceSession session = byId.get(s.session());
+    if (s instanceof IceSignal.Offer o) {
+      if (session != null) {
+        return; // a duplicate
+      }
+      IceSession joined = newSession(o.session(), from, false);
+      joined.remoteCredentials(o.ufrag(), o.pwd());
+      send(from, new IceSignal.Answer(joined.id, joined.localUfrag, joined.localPwd, joined.tieBreaker));
+      gather(joined);
+      joined.start();
+      return;
+    }
+    if (session == null || !session.peer.equals(from)) {
+      return; // not a session of this node with that peer: a stale or forged signal
+    }
+    if (s instanceof IceSignal.Answer a) {
+      session.remoteCredentials(a.ufrag(), a.pwd());
+    } else if (s instanceof IceSignal.Trickle t) {
+      session.addRemote(t.candidate());
+    } else if (s instanceof IceSignal.End) {
+      session.remoteGatheringDone();
+    } else if (s instanceof IceSignal.Bye) {
+      session.fail("the peer ended the session");
+    }
+  }
+
+  private void send(NodeId peer, IceSignal s) {
+    HubSession h = hub;
+    if (h == null) {
+      return;
+    }
+    try {
+      h.signal(peer, IceSignal.encode(s));
+    } catch (RuntimeException e) {
+      log.debug("ICE signal to {} not sent: {}", peer.shortForm(), e.toString());
+    }
+  }
+
+  /**
+   * A connectivity check reached the socket (I/O thread): answered at once, RFC 8445 §7.3, when
+   * its USERNAME names one of our sessions and its MESSAGE-INTEGRITY holds.
+   */
+  private boolean checkArrived(InetSocketAddress from, StunMessage request, ByteBuffer raw) {
+    Optional<Username> username = request.attribute(Username.class);
+    if (username.isEmpty() || request.method() != StunMessage.BINDING) {
+      return false;
+    }
+    String name = username.get().value();
+    int colon = name.indexOf(':');
+    IceSession session = colon > 0 ? byUfrag.get(name.substring(0, colon)) : null;
+    if (session == null) {
+      return false;
+    }
+    byte[] key = session.localPwd.getBytes(StandardCharsets.UTF_8);
+    if (!StunCodec.verifyIntegrity(Unpooled.wrappedBuffer(raw), key)) {
+      respond(from, request, null, error(request, ErrorCode.UNAUTHENTICATED, "Unauthenticated"));
+      return true;
+    }
+    Optional<IceControlling> theyControl = request.attribute(IceControlling.class);
+    Optional<IceControlled> theyAreControlled = request.attribute(IceControlled.class);
+    if (theyControl.isEmpty() == theyAreControlled.isEmpty()) {
+      respond(from, request, key, error(request, ErrorCode.BAD_REQUEST, "ICE-CONTROLLING or ICE-CONTROLLED, one"));
+      return true;
+    }
+    long theirs = theyControl.map(IceControlling::value).orElseGet(() -> theyAreControlled.get().value());
+    switch (RoleConflict.resolve(session.controlling(), session.tieBreaker, theyControl.isPresent(), theirs)) {
+      case REJECT -> {
+        respond(from, request, key, error(request, ErrorCode.ROLE_CONFLICT, "Role Conflict"));
+        return true;
+      }
+      case SWITCH -> session.switchRole();
+      case NONE -> { }
+    }
+    respond(from, request, key, new StunMessage(StunClass.SUCCESS_RESPONSE, request.method(),
+        request.transactionId(), List.of(new XorMappedAddress(from))));
+    long priority = request.attribute(Priority.class).map(Priority::value).orElse(1L);
+    boolean useCandidate = request.attribute(UseCandidate.class).isPresent();
+    thread.execute(() -> session.checkReceived(from, priority, useCandidate));
+    return true;
+  }
+
+  private static StunMessage error(StunMessage request, int code, String reason) {
+    List<StunAttribute> a = List.of(new ErrorCode(code, reason));
+    return new StunMessage(StunClass.ERROR_RESPONSE, request.method(), request.transactionId(), a);
+  }
+
+  private void respond(InetSocketAddress to, StunMessage request, byte[] key, StunMessage response) {
+    try {
+      stun.send(to, response, key);
+    } catch (RuntimeException e) {
+      log.debug("no answer to the check from {}: {}", to, e.toString());
+    }
+  }
+
+  @Override
+  public List<IceSessionRecord> sessions() {
+    List<IceSession> all;
+    synchronized (history) {
+      all = List.copyOf(history);
+    }
+    CompletableFuture<List<IceSessionRecord>> records = CompletableFuture.supplyAsync(
+        () -> all.stream().map(IceSession::record).toList(), thread);
+    return records.join();
+  }
+
+  /** Random ice-chars, RFC 8445 §5.3: at least 24 bits of randomness in a ufrag, 128 in a password. */
+  private static String token(int length) {
+    StringBuilder s = new StringBuilder(length);
+    for (int i = 0; i < length; i++) {
+      s.append(ICE_CHARS.charAt(RANDOM.nextInt(ICE_CHARS.length())));
+    }
+    return s.toString();
+  }
+
+  long malformedSignals() {
+    return malformedSignals.sum();
+  }
+}

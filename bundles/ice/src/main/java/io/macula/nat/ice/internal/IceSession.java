@@ -1,0 +1,324 @@
+package io.macula.nat.ice.internal;
+
+import io.macula.nat.api.NodeId;
+import io.macula.nat.ice.api.Candidate;
+import io.macula.nat.ice.api.CandidateType;
+import io.macula.nat.ice.api.IceFailedException;
+import io.macula.nat.ice.api.IceResult;
+import io.macula.nat.ice.api.IceSessionRecord;
+import io.macula.nat.stun.api.ErrorCode;
+import io.macula.nat.stun.api.IceControlled;
+import io.macula.nat.stun.api.IceControlling;
+import io.macula.nat.stun.api.Priority;
+import io.macula.nat.stun.api.RetransmissionSchedule;
+import io.macula.nat.stun.api.StunAttribute;
+import io.macula.nat.stun.api.StunClass;
+import io.macula.nat.stun.api.StunClient;
+import io.macula.nat.stun.api.StunMessage;
+import io.macula.nat.stun.api.UseCandidate;
+import io.macula.nat.stun.api.Username;
+import io.macula.nat.stun.api.XorMappedAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * One ICE session with a peer, RFC 8445: the check list, paced connectivity checks (ordinary and
+ * triggered), answers to the peer's checks, role conflicts, and regular nomination by the
+ * controlling agent. Every method but {@link #controlling()} runs on the agent's thread.
+ */
+final class IceSession {
+  /** How a session runs: the pacing, the checks' retransmissions, and how long it may take. */
+  record Settings(Duration pacing, RetransmissionSchedule checks, Duration nominationDelay, Duration deadline) {}
+
+  final String id;
+  final NodeId peer;
+  final String localUfrag;
+  final String localPwd;
+  final long tieBreaker;
+  private final StunClient stun;
+  private final ScheduledExecutorService thread;
+  private final Settings settings;
+  private final Consumer<IceSignal> signal;
+  private final Instant started = Instant.now();
+  private final long startNanos = System.nanoTime();
+  private final CompletableFuture<IceResult> result = new CompletableFuture<>();
+  private final Map<InetSocketAddress, CandidatePair> pairs = new LinkedHashMap<>();
+  private final Deque<CandidatePair> triggered = new ArrayDeque<>();
+  private final List<Candidate> localCandidates = new ArrayList<>();
+  private final List<CompletableFuture<StunMessage>> checksInFlight = new ArrayList<>();
+  private volatile boolean controlling;
+  private String remoteUfrag;
+  private byte[] remotePwd;
+  private boolean remoteEnded;
+  private boolean nominationScheduled;
+  private CandidatePair selected;
+  private long checksSent;
+  private String detail = "";
+  private ScheduledFuture<?> pacer;
+  private ScheduledFuture<?> deadline;
+
+  IceSession(String id, NodeId peer, boolean controlling, String localUfrag, String localPwd, long tieBreaker,
+      StunClient stun, ScheduledExecutorService thread, Settings settings, Consumer<IceSignal> signal) {
+    this.id = id;
+    this.peer = peer;
+    this.controlling = controlling;
+    this.localUfrag = localUfrag;
+    this.localPwd = localPwd;
+    this.tieBreaker = tieBreaker;
+    this.stun = stun;
+    this.thread = thread;
+    this.settings = settings;
+    this.signal = signal;
+  }
+
+  /** Starts pacing checks and the session's deadline. */
+  void start() {
+    pacer = thread.scheduleWithFixedDelay(this::pace, 0, settings.pacing().toMillis(), TimeUnit.MILLISECONDS);
+    deadline = thread.schedule(() -> fail("no pair worked within " + settings.deadline().toMillis() + " ms"),
+        settings.deadline().toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  boolean controlling() {
+    return controlling;
+  }
+
+  CompletableFuture<IceResult> result() {
+    return result;
+  }
+
+  boolean isOver() {
+    return result.isDone();
+  }
+
+  /** The peer's credentials, from its offer or answer. */
+  void remoteCredentials(String ufrag, String pwd) {
+    remoteUfrag = ufrag;
+    remotePwd = pwd.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** A candidate of ours, gathered: trickled to the peer. */
+  void addLocal(Candidate c) {
+    if (localCandidates.stream().anyMatch(l -> l.address().equals(c.address()))) {
+      return;
+    }
+    localCandidates.add(c);
+    signal.accept(new IceSignal.Trickle(id, c));
+  }
+
+  void localGatheringDone() {
+    signal.accept(new IceSignal.End(id));
+  }
+
+  /** A candidate of the peer's, trickled: a new pair on the check list. */
+  void addRemote(Candidate c) {
+    if (isOver() && selected == null) {
+      return;
+    }
+    CandidatePair existing = pairs.get(c.address());
+    if (existing == null) {
+      pairs.put(c.address(), new CandidatePair(baseCandidate(), c));
+    }
+  }
+
+  void remoteGatheringDone() {
+    remoteEnded = true;
+    failIfHopeless();
+  }
+
+  /** The candidate that stands for this node's socket on the local side of every pair. */
+  private Candidate baseCandidate() {
+    return localCandidates.stream().filter(c -> c.type() == CandidateType.HOST).findFirst()
+        .orElseGet(() -> localCandidates.isEmpty()
+            ? new Candidate("0", Candidate.COMPONENT, Candidate.priority(CandidateType.HOST, 65535, Candidate.COMPONENT),
+                new InetSocketAddress(0), CandidateType.HOST, Optional.empty())
+            : localCandidates.get(0));
+  }
+
+  /** One check every pacing interval, RFC 8445 §6.1.4.2: a triggered one first, else the best waiting pair. */
+  private void pace() {
+    if (isOver() || remotePwd == null) {
+      return;
+    }
+    CandidatePair next = triggered.pollFirst();
+    if (next == null) {
+      next = pairs.values().stream().filter(p -> p.state == CandidatePair.State.WAITING)
+          .max(Comparator.comparingLong(p -> p.priority(controlling))).orElse(null);
+    }
+    if (next != null) {
+      check(next, false);
+    }
+  }
+
+  private void check(CandidatePair pair, boolean nominate) {
+    pair.state = CandidatePair.State.IN_PROGRESS;
+    List<StunAttribute> attributes = new ArrayList<>();
+    attributes.add(new Username(remoteUfrag + ":" + localUfrag));
+    // The priority a peer-reflexive candidate of ours would have, §7.1.1.
+    attributes.add(new Priority(Candidate.priority(CandidateType.PEER_REFLEXIVE, 65535, Candidate.COMPONENT)));
+    boolean asControlling = controlling;
+    attributes.add(asControlling ? new IceControlling(tieBreaker) : new IceControlled(tieBreaker));
+    if (nominate) {
+      attributes.add(new UseCandidate());
+      pair.nominating = true;
+    }
+    StunMessage request = StunMessage.bindingRequest(attributes.toArray(StunAttribute[]::new));
+    checksSent++;
+    CompletableFuture<StunMessage> f = stun.transact(pair.remote.address(), request, remotePwd, settings.checks());
+    checksInFlight.add(f);
+    f.whenCompleteAsync((response, error) -> {
+      checksInFlight.remove(f);
+      answered(pair, nominate, asControlling, response, error);
+    }, thread);
+  }
+
+  private void answered(CandidatePair pair, boolean nominated, boolean asControlling, StunMessage response, Throwable error) {
+    if (isOver()) {
+      return;
+    }
+    if (error != null) {
+      pair.state = CandidatePair.State.FAILED;
+      pair.nominating = false;
+      failIfHopeless();
+      return;
+    }
+    if (response.messageClass() == StunClass.ERROR_RESPONSE) {
+      int code = response.attribute(ErrorCode.class).map(ErrorCode::code).orElse(0);
+      if (code == ErrorCode.ROLE_CONFLICT && controlling == asControlling) {
+        // §7.2.5.1: take the other role, and check the pair again.
+        controlling = !asControlling;
+        pair.state = CandidatePair.State.WAITING;
+        pair.nominating = false;
+        triggered.addFirst(pair);
+      } else {
+        pair.state = CandidatePair.State.FAILED;
+        pair.nominating = false;
+        detail = "check to " + pair.remote.address() + " answered " + code;
+        failIfHopeless();
+      }
+      return;
+    }
+    if (response.attribute(XorMappedAddress.class).isEmpty()) {
+      pair.state = CandidatePair.State.FAILED;
+      failIfHopeless();
+      return;
+    }
+    pair.state = CandidatePair.State.SUCCEEDED;
+    if (controlling) {
+      if (nominated) {
+        select(pair);
+      } else if (!nominationScheduled) {
+        // Regular nomination, §8.1.1: give better pairs a moment to succeed, then nominate the best.
+        nominationScheduled = true;
+        thread.schedule(this::nominate, settings.nominationDelay().toMillis(), TimeUnit.MILLISECONDS);
+      }
+    } else if (pair.nominatedByPeer) {
+      select(pair);
+    }
+  }
+
+  private void nominate() {
+    if (isOver() || !controlling) {
+      nominationScheduled = false;
+      return;
+    }
+    pairs.values().stream().filter(p -> p.state == CandidatePair.State.SUCCEEDED)
+        .max(Comparator.comparingLong(p -> p.priority(true)))
+        .ifPresentOrElse(p -> check(p, true), () -> nominationScheduled = false);
+  }
+
+  /**
+   * A check from the peer arrived from {@code from} and was answered: learn a peer-reflexive
+   * candidate, check back at once (a triggered check, §7.3.1.4), and note a nomination.
+   */
+  void checkReceived(InetSocketAddress from, long priority, boolean useCandidate) {
+    if (isOver() && selected == null) {
+      return;
+    }
+    CandidatePair pair = pairs.get(from);
+    if (pair == null) {
+      Candidate prflx = new Candidate("p" + Integer.toHexString(from.hashCode() & 0xffff), Candidate.COMPONENT,
+          Math.max(1, Math.min(priority, 0xFFFFFFFFL)), from, CandidateType.PEER_REFLEXIVE, Optional.empty());
+      pair = new CandidatePair(baseCandidate(), prflx);
+      pairs.put(from, pair);
+    }
+    if (useCandidate && !controlling) {
+      pair.nominatedByPeer = true;
+      if (pair.state == CandidatePair.State.SUCCEEDED) {
+        select(pair);
+        return;
+      }
+    }
+    if (!isOver() && (pair.state == CandidatePair.State.WAITING || pair.state == CandidatePair.State.FAILED)) {
+      pair.state = CandidatePair.State.WAITING;
+      triggered.remove(pair);
+      triggered.addFirst(pair);
+    }
+  }
+
+  /** Switches role after a role conflict in a check the peer sent, §7.3.1.1. */
+  void switchRole() {
+    controlling = !controlling;
+  }
+
+  private void select(CandidatePair pair) {
+    if (isOver()) {
+      return;
+    }
+    selected = pair;
+    stopChecks();
+    detail = "selected " + pair.remote.type().sdpName() + " " + pair.remote.address();
+    result.complete(new IceResult(peer, pair.local, pair.remote, controlling, pairs.size(), checksSent,
+        Duration.ofNanos(System.nanoTime() - startNanos)));
+  }
+
+  /** Fails the session once no pair can still succeed: all failed, none coming, none being checked. */
+  private void failIfHopeless() {
+    if (isOver() || !remoteEnded || remotePwd == null || !triggered.isEmpty() || !checksInFlight.isEmpty()) {
+      return;
+    }
+    if (pairs.values().stream().allMatch(p -> p.state == CandidatePair.State.FAILED)) {
+      fail(pairs.isEmpty() ? "the peer gave no candidates" : "every pair failed its checks (" + pairs.size() + " pairs)");
+    }
+  }
+
+  void fail(String why) {
+    if (isOver()) {
+      return;
+    }
+    detail = why;
+    stopChecks();
+    result.completeExceptionally(new IceFailedException(why));
+  }
+
+  private void stopChecks() {
+    if (pacer != null) {
+      pacer.cancel(false);
+    }
+    if (deadline != null) {
+      deadline.cancel(false);
+    }
+    List.copyOf(checksInFlight).forEach(f -> f.cancel(false));
+  }
+
+  IceSessionRecord record() {
+    String state = !isOver() ? "checking" : selected != null ? "selected" : "failed";
+    return new IceSessionRecord(peer, controlling, started, state,
+        pairs.values().stream().map(CandidatePair::toString).toList(),
+        Optional.ofNullable(selected).map(p -> p.remote.type().sdpName() + " " + p.remote.address()), detail);
+  }
+}

@@ -1,0 +1,55 @@
+package io.macula.nat.shell.internal;
+
+import io.macula.nat.ice.api.Candidate;
+import io.macula.nat.ice.api.IceAgent;
+import io.macula.nat.ice.api.IceSessionRecord;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.annotations.GogoCommand;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/** ICE from the shell: this node's candidates, and the sessions with peers and their pairs. */
+@Component(service = IceCommands.class)
+@GogoCommand(scope = "nat", function = {"candidates", "ice"})
+public final class IceCommands {
+  private static final DateTimeFormatter TIME =
+      DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
+
+  private final IceAgent ice;
+
+  @Activate
+  public IceCommands(@Reference IceAgent ice) {
+    this.ice = ice;
+  }
+
+  @Descriptor("list this node's host candidates (server-reflexive ones come from nat:stun)")
+  public String candidates() {
+    Table t = new Table("TYPE", "ADDRESS", "PRIORITY", "CANDIDATE");
+    for (Candidate c : ice.localCandidates()) {
+      t.row(c.type().sdpName(), c.address(), c.priority(), c.toSdp());
+    }
+    return t.isEmpty() ? "no candidates\n" : t.toString();
+  }
+
+  @Descriptor("list the ICE sessions with peers, newest first: role, state, pairs checked, selected pair")
+  public String ice() {
+    var all = ice.sessions();
+    if (all.isEmpty()) {
+      return "no ICE sessions\n";
+    }
+    StringBuilder out = new StringBuilder();
+    for (IceSessionRecord s : all) {
+      out.append(TIME.format(s.started())).append("  ").append(s.peer().shortForm()).append("  ")
+          .append(s.controlling() ? "controlling" : "controlled").append("  ").append(s.state())
+          .append(s.selected().map(p -> "  " + p).orElse("")).append('\n');
+      s.pairs().forEach(p -> out.append("    pair ").append(p).append('\n'));
+      if (!s.detail().isEmpty()) {
+        out.append("    ").append(s.detail()).append('\n');
+      }
+    }
+    return out.toString();
+  }
+}

@@ -1,0 +1,135 @@
+package io.macula.nat.strategy.holepunch;
+
+import io.macula.nat.api.Applicability;
+import io.macula.nat.api.ConnectionStrategy;
+import io.macula.nat.api.NatBehavior;
+import io.macula.nat.api.NodePair;
+import io.macula.nat.api.PathKind;
+import io.macula.nat.api.PeerPath;
+import io.macula.nat.api.StrategyFailure;
+import io.macula.nat.ice.api.CandidateType;
+import io.macula.nat.ice.api.IceAgent;
+import io.macula.nat.ice.api.IceFailedException;
+import io.macula.nat.ice.api.IceResult;
+import io.macula.nat.peer.api.HubSession;
+import io.macula.nat.transport.api.ConnectionPath;
+import io.macula.nat.transport.api.Endpoint;
+import io.macula.nat.transport.api.TransportPath;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * A direct path between two nodes behind NATs: both ICE agents check every pair of candidates at
+ * once, which opens each NAT towards the other, and QUIC then runs on the pair they selected. Two
+ * nodes behind one NAT find each other's LAN (host) candidates this way too.
+ */
+@Component
+public final class HolePunchStrategy implements ConnectionStrategy {
+  static final String NAME = "holepunch";
+
+  private final IceAgent ice;
+  private final Endpoint endpoint;
+  private final HubSession hub;
+
+  @Activate
+  public HolePunchStrategy(@Reference IceAgent ice, @Reference Endpoint endpoint, @Reference HubSession hub) {
+    this.ice = ice;
+    this.endpoint = endpoint;
+    this.hub = hub;
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public int priority() {
+    return 80;
+  }
+
+  @Override
+  public Duration timeout() {
+    return Duration.ofSeconds(3);
+  }
+
+  @Override
+  public Applicability appliesTo(NodePair pair) {
+    if (!hub.isConnected()) {
+      return Applicability.no("no hub session to exchange candidates through");
+    }
+    if (pair.remote().observedAddress().isEmpty()) {
+      return Applicability.no(pair.remote().id().shortForm() + " is not registered with the hub");
+    }
+    return hopeless(pair.local().nat(), pair.remote().nat())
+        .map(why -> Applicability.no("no hole can open: " + why))
+        .orElse(Applicability.yes());
+  }
+
+  /**
+   * Pairs of NAT behaviours (as the nodes discovered them, RFC 5780) that no hole punch gets
+   * through: a symmetric NAT picks a new port per destination, so the other side must accept
+   * packets from a port it never sent to, which only full and restricted cones do.
+   */
+  static Optional<String> hopeless(NatBehavior local, NatBehavior remote) {
+    if (local == NatBehavior.UDP_BLOCKED || remote == NatBehavior.UDP_BLOCKED) {
+      return Optional.of("UDP is blocked on one side");
+    }
+    boolean localSymmetric = local == NatBehavior.SYMMETRIC;
+    boolean remoteSymmetric = remote == NatBehavior.SYMMETRIC;
+    if (localSymmetric && remoteSymmetric) {
+      return Optional.of("both NATs are symmetric");
+    }
+    if ((localSymmetric && remote == NatBehavior.PORT_RESTRICTED_CONE)
+        || (remoteSymmetric && local == NatBehavior.PORT_RESTRICTED_CONE)) {
+      return Optional.of("a symmetric NAT faces a port-restricted cone");
+    }
+    return Optional.empty();
+  }
+
+  @Override
+  public CompletableFuture<PeerPath> attempt(NodePair pair) {
+    CompletableFuture<PeerPath> result = new CompletableFuture<>();
+    CompletableFuture<IceResult> session = ice.connect(pair.remote().id());
+    session.whenComplete((r, e) -> {
+      if (e != null) {
+        result.completeExceptionally(failure(e));
+        return;
+      }
+      if (result.isDone()) {
+        return; // abandoned while ICE ran
+      }
+      // A host candidate of the peer is on this node's own network: a LAN path, not a punched one.
+      PathKind kind = r.remote().type() == CandidateType.HOST ? PathKind.DIRECT : PathKind.HOLE_PUNCHED;
+      ConnectionPath.attempt(NAME, endpoint.connect(pair.remote().id(),
+              new TransportPath.Direct(r.remote().address(), kind), Endpoint.PEER_PROTOCOL))
+          .whenComplete((path, error) -> {
+            if (error != null) {
+              result.completeExceptionally(error);
+            } else if (!result.complete(path)) {
+              ((ConnectionPath) path).connection().close();
+            }
+          });
+    });
+    result.whenComplete((p, e) -> {
+      if (e instanceof CancellationException) {
+        session.cancel(true);
+      }
+    });
+    return result;
+  }
+
+  private static StrategyFailure failure(Throwable e) {
+    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    if (cause instanceof IceFailedException f) {
+      return StrategyFailure.networkError("ICE: " + f.getMessage(), f);
+    }
+    return ConnectionPath.failure(cause);
+  }
+}
