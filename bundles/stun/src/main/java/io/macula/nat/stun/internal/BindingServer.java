@@ -119,12 +119,8 @@ final class BindingServer {
 
   private void reply(Socket from, InetSocketAddress to, StunMessage response, boolean fingerprint) {
     ByteBuf out = StunCodec.encode(ByteBufAllocator.DEFAULT, response, null, false, fingerprint);
-    try {
-      from.sender().send(to, out.nioBuffer());
-      counters.answered.increment();
-    } finally {
-      out.release();
-    }
+    from.sender().sendAndRelease(to, out);
+    counters.answered.increment();
   }
 
   private InetAddress other(InetAddress ip) {

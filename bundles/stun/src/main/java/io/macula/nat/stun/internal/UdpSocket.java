@@ -32,10 +32,12 @@ final class UdpSocket implements DatagramSender, AutoCloseable {
   private static final boolean EPOLL = Epoll.isAvailable();
 
   private final Channel channel;
+  private final Reader reader;
   private final InetSocketAddress local;
 
-  private UdpSocket(Channel channel) {
+  private UdpSocket(Channel channel, Reader reader) {
     this.channel = channel;
+    this.reader = reader;
     this.local = (InetSocketAddress) channel.localAddress();
   }
 
@@ -48,21 +50,40 @@ final class UdpSocket implements DatagramSender, AutoCloseable {
   }
 
   static UdpSocket bind(EventLoopGroup group, InetSocketAddress address, Receiver receiver) {
+    Reader reader = new Reader(receiver);
     Channel ch = new Bootstrap()
         .group(group)
         .channel(EPOLL ? EpollDatagramChannel.class : NioDatagramChannel.class)
         .option(ChannelOption.SO_RCVBUF, 4 << 20)
         .option(ChannelOption.SO_SNDBUF, 4 << 20)
-        .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
-          @Override
-          protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {
-            receiver.received((InetSocketAddress) ctx.channel().localAddress(), p.sender(), p.content());
-          }
-        })
+        .handler(reader)
         .bind(address)
         .syncUninterruptibly()
         .channel();
-    return new UdpSocket(ch);
+    return new UdpSocket(ch, reader);
+  }
+
+  /** Hands each datagram to the receiver; knows whether its channel is inside a batch of reads. */
+  private static final class Reader extends SimpleChannelInboundHandler<DatagramPacket> {
+    private final Receiver receiver;
+    boolean inReadBatch; // only touched on the channel's event loop
+
+    Reader(Receiver receiver) {
+      this.receiver = receiver;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {
+      inReadBatch = true;
+      receiver.received((InetSocketAddress) ctx.channel().localAddress(), p.sender(), p.content());
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+      // The answers to a batch of reads leave together (one sendmmsg on epoll).
+      inReadBatch = false;
+      ctx.flush();
+    }
   }
 
   InetSocketAddress localAddress() {
@@ -71,8 +92,17 @@ final class UdpSocket implements DatagramSender, AutoCloseable {
 
   @Override
   public void send(InetSocketAddress to, ByteBuffer datagram) {
-    ByteBuf copy = channel.alloc().ioBuffer(datagram.remaining()).writeBytes(datagram.duplicate());
-    channel.writeAndFlush(new DatagramPacket(copy, to), channel.voidPromise());
+    sendAndRelease(to, channel.alloc().ioBuffer(datagram.remaining()).writeBytes(datagram.duplicate()));
+  }
+
+  @Override
+  public void sendAndRelease(InetSocketAddress to, ByteBuf datagram) {
+    DatagramPacket packet = new DatagramPacket(datagram, to);
+    if (channel.eventLoop().inEventLoop() && reader.inReadBatch) {
+      channel.write(packet, channel.voidPromise()); // flushed when the read batch completes
+    } else {
+      channel.writeAndFlush(packet, channel.voidPromise());
+    }
   }
 
   @Override
