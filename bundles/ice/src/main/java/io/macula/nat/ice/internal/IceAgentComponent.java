@@ -21,6 +21,7 @@ import io.macula.nat.stun.api.StunClass;
 import io.macula.nat.stun.api.StunClient;
 import io.macula.nat.stun.api.StunCodec;
 import io.macula.nat.stun.api.StunMessage;
+import io.macula.nat.stun.api.UnknownAttributes;
 import io.macula.nat.stun.api.UseCandidate;
 import io.macula.nat.stun.api.Username;
 import io.macula.nat.stun.api.XorMappedAddress;
@@ -320,6 +321,13 @@ public final class IceAgentComponent implements IceAgent, SignalListener {
     byte[] key = session.localPwd.getBytes(StandardCharsets.UTF_8);
     if (!StunCodec.verifyIntegrity(Unpooled.wrappedBuffer(raw), key)) {
       respond(from, request, null, error(request, ErrorCode.UNAUTHENTICATED, "Unauthenticated"));
+      return true;
+    }
+    List<Integer> unknown = StunCodec.unknownRequired(request);
+    if (!unknown.isEmpty()) {
+      // RFC 8489 §6.3.1.1: name the comprehension-required attributes not understood.
+      respond(from, request, key, new StunMessage(StunClass.ERROR_RESPONSE, request.method(), request.transactionId(),
+          List.of(new ErrorCode(ErrorCode.UNKNOWN_ATTRIBUTE, "Unknown Attribute"), new UnknownAttributes(unknown))));
       return true;
     }
     Optional<IceControlling> theyControl = request.attribute(IceControlling.class);

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
  */
 public record ErrorCode(int code, String reason) implements StunAttribute {
   public static final int TYPE = 0x0009;
+  public static final int TRY_ALTERNATE = 300;
   public static final int BAD_REQUEST = 400;
   public static final int UNAUTHENTICATED = 401;
   public static final int UNKNOWN_ATTRIBUTE = 420;

@@ -1,5 +1,6 @@
 package io.macula.nat.stun.internal;
 
+import io.macula.nat.stun.api.AlternateServer;
 import io.macula.nat.stun.api.BindingResult;
 import io.macula.nat.stun.api.ErrorCode;
 import io.macula.nat.stun.api.Nonce;
@@ -49,12 +50,26 @@ final class BindingClient {
       return CompletableFuture.failedFuture(new StunTransactionException(
           address, StunTransactionException.Reason.SEND_FAILED, Optional.empty(), "cannot resolve " + server.host()));
     }
+    return binding(server, address, true);
+  }
+
+  private CompletableFuture<BindingResult> binding(StunServerAddress server, InetSocketAddress address,
+      boolean mayRedirect) {
     long start = System.nanoTime();
     return transactions.start(address, StunMessage.bindingRequest(new Software(SOFTWARE)), null, schedule)
         .thenCompose(r -> r.messageClass() == StunClass.ERROR_RESPONSE && isCode(r, ErrorCode.UNAUTHENTICATED)
             ? authenticated(server, address, r, 1)
             : CompletableFuture.completedFuture(r))
-        .thenApply(r -> result(address, r, start));
+        .thenCompose(r -> {
+          Optional<AlternateServer> alternate = r.attribute(AlternateServer.class);
+          if (mayRedirect && isCode(r, ErrorCode.TRY_ALTERNATE) && alternate.isPresent()) {
+            // RFC 8489 §10: once, to the server it names, with the same credentials.
+            InetSocketAddress to = alternate.get().address();
+            return binding(new StunServerAddress(to.getAddress().getHostAddress(), to.getPort(),
+                server.username(), server.password()), to, false);
+          }
+          return CompletableFuture.completedFuture(result(address, r, start));
+        });
   }
 
   private CompletableFuture<StunMessage> authenticated(

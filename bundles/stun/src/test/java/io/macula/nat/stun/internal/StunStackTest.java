@@ -129,6 +129,39 @@ class StunStackTest {
     }
   }
 
+  @Test
+  void aTryAlternateAnswerIsFollowedOnceToTheServerItNames() throws Exception {
+    try (StandaloneStunServer real = new StandaloneStunServer(ANY_LOOPBACK, null, 0);
+        DatagramSocket redirector = new DatagramSocket(ANY_LOOPBACK);
+        LoopbackStun client = new LoopbackStun(List.of(
+            StunServerAddress.of((InetSocketAddress) redirector.getLocalSocketAddress())))) {
+      Thread answer = new Thread(() -> {
+        try {
+          DatagramPacket p = new DatagramPacket(new byte[1500], 1500);
+          redirector.receive(p);
+          StunMessage request = io.macula.nat.stun.api.StunCodec.decode(
+              io.netty.buffer.Unpooled.wrappedBuffer(p.getData(), 0, p.getLength()));
+          StunMessage redirect = new StunMessage(StunClass.ERROR_RESPONSE, request.method(), request.transactionId(),
+              List.of(new ErrorCode(ErrorCode.TRY_ALTERNATE, "Try Alternate"),
+                  new io.macula.nat.stun.api.AlternateServer(real.localAddress())));
+          io.netty.buffer.ByteBuf out = io.macula.nat.stun.api.StunCodec.encode(
+              io.netty.buffer.ByteBufAllocator.DEFAULT, redirect, null, false, false);
+          byte[] bytes = new byte[out.readableBytes()];
+          out.readBytes(bytes);
+          out.release();
+          redirector.send(new DatagramPacket(bytes, bytes.length, p.getSocketAddress()));
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      answer.start();
+      BindingResult r = client.stack.binding().get(5, TimeUnit.SECONDS);
+      answer.join(5000);
+      assertEquals(real.localAddress(), r.server());
+      assertEquals(client.socket.localAddress(), r.mapped());
+    }
+  }
+
   private static byte[] receive(DatagramSocket s) throws Exception {
     DatagramPacket p = new DatagramPacket(new byte[1500], 1500);
     s.receive(p);
