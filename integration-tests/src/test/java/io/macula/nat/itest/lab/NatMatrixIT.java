@@ -84,6 +84,12 @@ public class NatMatrixIT {
       }
 
       discoveries = discoverAll(nodes);
+      // Every registered node told the hub what it found: the hub counts each kind once per node.
+      Map<String, Long> expectedCounts = new java.util.TreeMap<>();
+      nodes.values().stream().filter(n -> n.nat() != NatType.UDP_BLOCKED)
+          .forEach(n -> expectedCounts.merge(n.nat().label, 1L, Long::sum));
+      Await.until("the hub counts the NAT of every node " + expectedCounts,
+          () -> natCounts(hub.ok("hub:nat")).equals(expectedCounts), Duration.ofSeconds(30));
       hubNatCounts = hub.ok("hub:nat");
 
       List<Scenario> scenarios = new ArrayList<>();
@@ -168,6 +174,16 @@ public class NatMatrixIT {
           && (expectedHairpin.isEmpty() || expectedHairpin.equals(hairpin));
       out.add(new Discovery(n.name(), n.nat(), behavior, field(text, "mapping"), field(text, "filtering"),
           hairpin, expectedHairpin, pass, r.exit() == 0 ? field(text, "detail") : (r.err() + r.out()).strip()));
+    }
+    return out;
+  }
+
+  /** hub:nat's table as label to count. */
+  private static Map<String, Long> natCounts(String table) {
+    Map<String, Long> out = new java.util.TreeMap<>();
+    Matcher m = Pattern.compile("(?m)^([a-z-]+)\\s+(\\d+)$").matcher(table);
+    while (m.find()) {
+      out.put(m.group(1), Long.parseLong(m.group(2)));
     }
     return out;
   }

@@ -12,6 +12,7 @@ import io.macula.nat.stun.api.StunMessage;
 import io.macula.nat.stun.api.StunParseException;
 import io.macula.nat.stun.api.StunServerAddress;
 import io.macula.nat.stun.api.StunTransactionException;
+import io.macula.nat.stun.api.StunTransactionException;
 import io.macula.nat.stun.api.StunCodec;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -67,19 +68,23 @@ final class BehaviorDiscovery {
   /** Runs every test against the first of {@code servers} that answers. */
   NatInfo discover(List<StunServerAddress> servers, InetSocketAddress local) throws InterruptedException {
     StringBuilder detail = new StringBuilder();
+    boolean heard = false; // an error answer came: UDP passes, the server would not serve us
     for (StunServerAddress server : servers) {
       BindingResult first;
       try {
         first = firstBinding.binding(server).get();
       } catch (ExecutionException e) {
         detail.append(server).append(": ").append(e.getCause().getMessage()).append("; ");
+        heard |= e.getCause() instanceof StunTransactionException t
+            && t.reason() != StunTransactionException.Reason.TIMED_OUT
+            && t.reason() != StunTransactionException.Reason.SEND_FAILED;
         continue;
       }
       return discover(first, local, detail);
     }
-    detail.append(servers.isEmpty() ? "no STUN server configured or known" : "no STUN server answered");
+    detail.append(servers.isEmpty() ? "no STUN server configured or known" : "no STUN server served a Binding");
     return new NatInfo(Optional.empty(), local, Optional.empty(), MappingBehavior.UNKNOWN,
-        FilteringBehavior.UNKNOWN, Optional.empty(), true, detail.toString(), clock.instant());
+        FilteringBehavior.UNKNOWN, Optional.empty(), !servers.isEmpty() && !heard, detail.toString(), clock.instant());
   }
 
   private NatInfo discover(BindingResult first, InetSocketAddress local, StringBuilder detail)
