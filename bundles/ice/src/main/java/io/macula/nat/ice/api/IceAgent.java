@@ -2,6 +2,7 @@ package io.macula.nat.ice.api;
 
 import io.macula.nat.api.NodeId;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -24,4 +25,10 @@ public interface IceAgent {
 
   /** The sessions this agent ran since start, newest first, for operators. */
   List<IceSessionRecord> sessions();
+
+  /**
+   * What the agent counted since start: checks answered, checks refused (bad MESSAGE-INTEGRITY,
+   * role conflicts, unknown attributes), signals dropped as malformed, offers refused.
+   */
+  Map<String, Long> counters();
 }

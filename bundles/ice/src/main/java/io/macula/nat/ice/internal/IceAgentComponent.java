@@ -75,6 +75,8 @@ public final class IceAgentComponent implements IceAgent, SignalListener {
   private static final String ICE_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   private static final int HISTORY = 50;
   private static final Duration LINGER = Duration.ofSeconds(30);
+  /** Sessions at once, lingering ones included: peers cannot make this node hold more. */
+  private static final int MAX_SESSIONS = 256;
 
   @ObjectClassDefinition(name = "Macula NAT ICE agent", description = "Connectivity checks with peers (RFC 8445).")
   public @interface Config {
@@ -102,6 +104,9 @@ public final class IceAgentComponent implements IceAgent, SignalListener {
   private final Map<String, IceSession> byUfrag = new ConcurrentHashMap<>();
   private final Deque<IceSession> history = new ArrayDeque<>(); // guarded by itself
   private final LongAdder malformedSignals = new LongAdder();
+  private final LongAdder refusedOffers = new LongAdder();
+  private final LongAdder checksAnswered = new LongAdder();
+  private final LongAdder checksRefused = new LongAdder();
 
   @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
       policyOption = ReferencePolicyOption.GREEDY)
@@ -270,6 +275,11 @@ public final class IceAgentComponent implements IceAgent, SignalListener {
       if (session != null) {
         return; // a duplicate
       }
+      if (byId.size() >= MAX_SESSIONS) {
+        refusedOffers.increment();
+        log.warn("ICE offer from {} refused: {} sessions already", from.shortForm(), byId.size());
+        return;
+      }
       IceSession joined = newSession(o.session(), from, false);
       joined.remoteCredentials(o.ufrag(), o.pwd());
       send(from, new IceSignal.Answer(joined.id, joined.localUfrag, joined.localPwd, joined.tieBreaker));
@@ -320,11 +330,13 @@ public final class IceAgentComponent implements IceAgent, SignalListener {
     }
     byte[] key = session.localPwd.getBytes(StandardCharsets.UTF_8);
     if (!StunCodec.verifyIntegrity(Unpooled.wrappedBuffer(raw), key)) {
+      checksRefused.increment();
       respond(from, request, null, error(request, ErrorCode.UNAUTHENTICATED, "Unauthenticated"));
       return true;
     }
     List<Integer> unknown = StunCodec.unknownRequired(request);
     if (!unknown.isEmpty()) {
+      checksRefused.increment();
       // RFC 8489 §6.3.1.1: name the comprehension-required attributes not understood.
       respond(from, request, key, new StunMessage(StunClass.ERROR_RESPONSE, request.method(), request.transactionId(),
           List.of(new ErrorCode(ErrorCode.UNKNOWN_ATTRIBUTE, "Unknown Attribute"), new UnknownAttributes(unknown))));
@@ -333,18 +345,21 @@ public final class IceAgentComponent implements IceAgent, SignalListener {
     Optional<IceControlling> theyControl = request.attribute(IceControlling.class);
     Optional<IceControlled> theyAreControlled = request.attribute(IceControlled.class);
     if (theyControl.isEmpty() == theyAreControlled.isEmpty()) {
+      checksRefused.increment();
       respond(from, request, key, error(request, ErrorCode.BAD_REQUEST, "ICE-CONTROLLING or ICE-CONTROLLED, one"));
       return true;
     }
     long theirs = theyControl.map(IceControlling::value).orElseGet(() -> theyAreControlled.get().value());
     switch (RoleConflict.resolve(session.controlling(), session.tieBreaker, theyControl.isPresent(), theirs)) {
       case REJECT -> {
+        checksRefused.increment();
         respond(from, request, key, error(request, ErrorCode.ROLE_CONFLICT, "Role Conflict"));
         return true;
       }
       case SWITCH -> session.switchRole();
       case NONE -> { }
     }
+    checksAnswered.increment();
     respond(from, request, key, new StunMessage(StunClass.SUCCESS_RESPONSE, request.method(),
         request.transactionId(), List.of(new XorMappedAddress(from))));
     long priority = request.attribute(Priority.class).map(Priority::value).orElse(1L);
@@ -386,7 +401,13 @@ public final class IceAgentComponent implements IceAgent, SignalListener {
     return s.toString();
   }
 
-  long malformedSignals() {
-    return malformedSignals.sum();
+  @Override
+  public Map<String, Long> counters() {
+    Map<String, Long> out = new java.util.LinkedHashMap<>();
+    out.put("checks-answered", checksAnswered.sum());
+    out.put("checks-refused", checksRefused.sum());
+    out.put("signals-malformed", malformedSignals.sum());
+    out.put("offers-refused", refusedOffers.sum());
+    return out;
   }
 }

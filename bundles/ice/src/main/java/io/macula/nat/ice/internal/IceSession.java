@@ -45,6 +45,9 @@ final class IceSession {
   /** How a session runs: the pacing, the checks' retransmissions, and how long it may take. */
   record Settings(Duration pacing, RetransmissionSchedule checks, Duration nominationDelay, Duration deadline) {}
 
+  /** A peer cannot make this node check more pairs than this in one session. */
+  static final int MAX_PAIRS = 32;
+
   final String id;
   final NodeId peer;
   final String localUfrag;
@@ -124,13 +127,13 @@ final class IceSession {
     signal.accept(new IceSignal.End(id));
   }
 
-  /** A candidate of the peer's, trickled: a new pair on the check list. */
+  /** A candidate of the peer's, trickled: a new pair on the check list, up to {@link #MAX_PAIRS}. */
   void addRemote(Candidate c) {
     if (isOver() && selected == null) {
       return;
     }
     CandidatePair existing = pairs.get(c.address());
-    if (existing == null) {
+    if (existing == null && pairs.size() < MAX_PAIRS) {
       pairs.put(c.address(), new CandidatePair(baseCandidate(), c));
     }
   }
@@ -250,6 +253,9 @@ final class IceSession {
       return;
     }
     CandidatePair pair = pairs.get(from);
+    if (pair == null && pairs.size() >= MAX_PAIRS) {
+      return;
+    }
     if (pair == null) {
       Candidate prflx = new Candidate("p" + Integer.toHexString(from.hashCode() & 0xffff), Candidate.COMPONENT,
           Math.max(1, Math.min(priority, 0xFFFFFFFFL)), from, CandidateType.PEER_REFLEXIVE, Optional.empty());

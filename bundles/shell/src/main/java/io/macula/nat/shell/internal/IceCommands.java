@@ -34,13 +34,13 @@ public final class IceCommands {
     return t.isEmpty() ? "no candidates\n" : t.toString();
   }
 
-  @Descriptor("list the ICE sessions with peers, newest first: role, state, pairs checked, selected pair")
+  @Descriptor("list the ICE sessions with peers, newest first: role, state, pairs checked, selected pair; then the agent's counters")
   public String ice() {
     var all = ice.sessions();
-    if (all.isEmpty()) {
-      return "no ICE sessions\n";
-    }
     StringBuilder out = new StringBuilder();
+    if (all.isEmpty()) {
+      out.append("no ICE sessions\n");
+    }
     for (IceSessionRecord s : all) {
       out.append(TIME.format(s.started())).append("  ").append(s.peer().shortForm()).append("  ")
           .append(s.controlling() ? "controlling" : "controlled").append("  ").append(s.state())
@@ -50,6 +50,8 @@ public final class IceCommands {
         out.append("    ").append(s.detail()).append('\n');
       }
     }
-    return out.toString();
+    StringBuilder counters = new StringBuilder();
+    ice.counters().forEach((k, v) -> counters.append(counters.length() == 0 ? "" : ", ").append(k).append(' ').append(v));
+    return out.append(counters).append('\n').toString();
   }
 }
