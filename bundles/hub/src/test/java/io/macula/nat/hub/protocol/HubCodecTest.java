@@ -37,7 +37,8 @@ class HubCodecTest {
             new NodeDescriptor(A, List.of(v4), Optional.of(v6), NatBehavior.SYMMETRIC, false), 123L))),
         new HubMessage.Signal(A, new byte[] {1, 2, 3}),
         new HubMessage.Ping(-1),
-        new HubMessage.Pong(42));
+        new HubMessage.Pong(42),
+        new HubMessage.NatReport(NatBehavior.RESTRICTED_CONE));
   }
 
   @ParameterizedTest
