@@ -196,6 +196,14 @@ final class IceSession {
     if (error != null) {
       pair.state = CandidatePair.State.FAILED;
       pair.nominating = false;
+      if (nominated) {
+        // The nomination got no answer: nominate the best pair still valid, if any.
+        nominationScheduled = false;
+        if (controlling && pairs.values().stream().anyMatch(p -> p.state == CandidatePair.State.SUCCEEDED)) {
+          nominationScheduled = true;
+          thread.execute(this::nominate);
+        }
+      }
       failIfHopeless();
       return;
     }

@@ -51,6 +51,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 @Designate(ocd = StunComponent.Config.class)
 public final class StunComponent implements StunHandler, StunClient, NatDiscovery {
   static final String PID = "io.macula.nat.stun";
+  private static final Duration RETRY_FAILED = Duration.ofSeconds(10);
 
   @ObjectClassDefinition(
       name = "Macula NAT STUN",
@@ -97,7 +98,6 @@ public final class StunComponent implements StunHandler, StunClient, NatDiscover
   @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
       policyOption = ReferencePolicyOption.GREEDY)
   private volatile StunServerComponent server;
-
 
   @Activate
   public StunComponent(Config config, @Reference(service = LoggerFactory.class) Logger log) {
@@ -172,15 +172,16 @@ public final class StunComponent implements StunHandler, StunClient, NatDiscover
       }
       Optional<InetSocketAddress> observed = session == null ? Optional.empty() : session.observedAddress();
       boolean moved = observed.isPresent() && lastObserved.isPresent() && !observed.equals(lastObserved);
-      // A run before the hub session came up may have heard nothing: run again once it is up.
-      boolean nowReachable = observed.isPresent() && lastObserved.isEmpty()
-          && stack.current().map(i -> i.mapped().isEmpty()).orElse(false);
+      // A run that got no mapped address (before the hub session was up, say) is tried again soon.
+      boolean failedLately = session != null && session.isConnected()
+          && stack.current().map(i -> i.mapped().isEmpty()).orElse(false)
+          && lastDiscovery.plus(RETRY_FAILED).isBefore(Instant.now());
       if (observed.isPresent()) {
         lastObserved = observed;
       }
       boolean stale = !rediscover.isZero() && lastDiscovery.plus(rediscover).isBefore(Instant.now());
       boolean never = lastDiscovery.equals(Instant.MIN);
-      if (moved || nowReachable || stale || never) {
+      if (moved || failedLately || stale || never) {
         lastDiscovery = Instant.now();
         stack.discover();
       }
