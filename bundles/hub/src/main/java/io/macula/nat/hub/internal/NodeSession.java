@@ -56,7 +56,6 @@ final class NodeSession implements Runnable {
       NodeDescriptor node =
           new NodeDescriptor(id, register.reported(), Optional.of(observed), register.nat(), register.offersRelay());
       hub.registry().register(node, this, hub.clock().instant()).ifPresent(NodeSession::close);
-      hub.registry().natDiscovered(id, register.nat());
       send(new HubMessage.Registered(observed));
       hub.log("node {} registered from {}", id, observed);
       for (Optional<HubMessage> m; (m = HubCodec.read(stream.input())).isPresent(); ) {

@@ -33,6 +33,7 @@ final class Registry {
       old.node().observedAddress().ifPresent(byObserved::remove);
     }
     node.observedAddress().ifPresent(a -> byObserved.put(a, node.id()));
+    countNatLocked(node.id(), node.nat());
     return Optional.ofNullable(old).map(Registration::session).filter(s -> s != session);
   }
 
@@ -55,6 +56,10 @@ final class Registry {
     byId.put(id, new Registration(
         new NodeDescriptor(d.id(), d.reportedAddresses(), d.observedAddress(), nat, d.offersRelay()),
         r.session(), r.since(), r.lastSeen()));
+    countNatLocked(id, nat);
+  }
+
+  private void countNatLocked(NodeId id, NatBehavior nat) {
     if (nat != NatBehavior.UNKNOWN && !nat.equals(natSeen.put(id, nat))) {
       natTypesSeen.computeIfAbsent(nat, k -> new java.util.concurrent.atomic.LongAdder()).increment();
     }

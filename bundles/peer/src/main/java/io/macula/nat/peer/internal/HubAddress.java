@@ -1,5 +1,6 @@
 package io.macula.nat.peer.internal;
 
+import io.macula.nat.api.HostPort;
 import io.macula.nat.api.NodeId;
 import java.net.InetSocketAddress;
 
@@ -7,26 +8,13 @@ import java.net.InetSocketAddress;
 record HubAddress(NodeId id, InetSocketAddress address) {
   static HubAddress parse(String key, String text) {
     int at = text.indexOf('@');
-    int colon = text.lastIndexOf(':');
-    if (at < 0 || colon < at) {
+    if (at < 0) {
       throw new IllegalArgumentException(key + " must be NODEID@host:port, not '" + text + "'");
     }
-    NodeId id;
     try {
-      id = NodeId.parse(text.substring(0, at));
+      return new HubAddress(NodeId.parse(text.substring(0, at)), HostPort.parseRemote(text.substring(at + 1)).resolve());
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(key + ": " + e.getMessage());
+      throw new IllegalArgumentException(key + ": " + e.getMessage(), e);
     }
-    String host = text.substring(at + 1, colon).replace("[", "").replace("]", "");
-    int port;
-    try {
-      port = Integer.parseInt(text.substring(colon + 1));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(key + ": bad port in '" + text + "'");
-    }
-    if (port < 1 || port > 65535) {
-      throw new IllegalArgumentException(key + ": port " + port + " outside 1-65535");
-    }
-    return new HubAddress(id, new InetSocketAddress(host, port));
   }
 }

@@ -1,5 +1,6 @@
 package io.macula.nat.peer.internal;
 
+import io.macula.nat.api.HostPort;
 import io.macula.nat.api.NatBehavior;
 import io.macula.nat.api.NodeDescriptor;
 import io.macula.nat.api.NodeDirectory;
@@ -363,11 +364,11 @@ public final class HubSessionComponent implements HubSession, NodeDirectory {
     for (String v : values) {
       for (String one : v.split("[,\\s]+")) {
         if (!one.isBlank()) {
-          int colon = one.lastIndexOf(':');
-          if (colon < 0) {
-            throw new IllegalArgumentException(PID + ": key 'reported' must list host:port, not '" + one + "'");
+          try {
+            out.add(HostPort.parseRemote(one).resolve());
+          } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(PID + ": key 'reported': " + e.getMessage(), e);
           }
-          out.add(new InetSocketAddress(one.substring(0, colon), Integer.parseInt(one.substring(colon + 1))));
         }
       }
     }

@@ -14,6 +14,14 @@ final class Arguments {
     }
   }
 
+  static int integer(String what, String text, int min, int max) {
+    int n = integer(what, text);
+    if (n < min || n > max) {
+      throw new IllegalArgumentException(what + " must be " + min + " to " + max + ", not " + n);
+    }
+    return n;
+  }
+
   static long positiveMillis(String what, String text) {
     long ms;
     try {
@@ -28,15 +36,11 @@ final class Arguments {
   }
 
   static java.net.InetSocketAddress address(String what, String text) {
-    int colon = text.lastIndexOf(':');
-    if (colon < 1) {
-      throw new IllegalArgumentException(what + " must be host:port, not '" + text + "'");
+    try {
+      return io.macula.nat.api.HostPort.parseRemote(text).resolve();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(what + ": " + e.getMessage());
     }
-    int port = integer("the port of " + what, text.substring(colon + 1));
-    if (port < 1 || port > 65535) {
-      throw new IllegalArgumentException("the port of " + what + " must be 1-65535, not " + port);
-    }
-    return new java.net.InetSocketAddress(text.substring(0, colon).replace("[", "").replace("]", ""), port);
   }
 
   static NodeId node(String text) {

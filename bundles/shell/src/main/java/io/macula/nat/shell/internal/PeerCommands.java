@@ -14,8 +14,6 @@ import io.macula.nat.transport.api.Endpoint;
 import io.macula.nat.transport.api.QuicConnection;
 import io.macula.nat.transport.api.TransportPath;
 import java.io.DataInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.security.MessageDigest;
 import java.time.ZoneOffset;
@@ -148,10 +146,7 @@ public final class PeerCommands {
   @Descriptor("measure round-trip times to a node over the current path")
   public String ping(@Descriptor("the node's id") String node, @Descriptor("how many probes") String count)
       throws Exception {
-    int n = Arguments.integer("count", count);
-    if (n < 1 || n > 10_000) {
-      throw new IllegalArgumentException("count must be 1 to 10000, not " + n);
-    }
+    int n = Arguments.integer("count", count, 1, 10_000);
     PeerChannel c = channel(Arguments.node(node));
     List<Double> rtts = new ArrayList<>();
     StringBuilder out = new StringBuilder();
@@ -183,10 +178,7 @@ public final class PeerCommands {
   @Descriptor("send MB megabytes of random data to a node; its answer proves what arrived")
   public String send(@Descriptor("the node's id") String node, @Descriptor("megabytes") String megabytes)
       throws Exception {
-    int mb = Arguments.integer("megabytes", megabytes);
-    if (mb < 1 || mb > 100_000) {
-      throw new IllegalArgumentException("megabytes must be 1 to 100000, not " + mb);
-    }
+    int mb = Arguments.integer("megabytes", megabytes, 1, 100_000);
     PeerChannel c = channel(Arguments.node(node));
     MessageDigest sha = TransferSink.sha256();
     long bytes = (long) mb << 20;

@@ -1,7 +1,6 @@
 package io.macula.nat.stun.api;
 
 import io.netty.buffer.ByteBuf;
-import java.nio.charset.StandardCharsets;
 
 /** NONCE, RFC 8489 §14.10: UTF-8, at most 763 bytes. */
 public record Nonce(String value) implements StunAttribute {
@@ -9,16 +8,11 @@ public record Nonce(String value) implements StunAttribute {
   static final int MAX_BYTES = 763;
 
   public Nonce {
-    if (value.getBytes(StandardCharsets.UTF_8).length > MAX_BYTES) {
-      throw new IllegalArgumentException("NONCE has at most " + MAX_BYTES + " bytes");
-    }
+    StunText.check("NONCE", value, MAX_BYTES);
   }
 
   static Nonce decode(ByteBuf b, int off, int len, TransactionId tx) {
-    if (len > MAX_BYTES) {
-      throw StunParseException.at("NONCE", "length " + len + " over " + MAX_BYTES);
-    }
-    return new Nonce(b.toString(off, len, StandardCharsets.UTF_8));
+    return new Nonce(StunText.decode("NONCE", b, off, len, MAX_BYTES));
   }
 
   @Override
@@ -28,6 +22,6 @@ public record Nonce(String value) implements StunAttribute {
 
   @Override
   public void encodeValue(ByteBuf out, TransactionId tx) {
-    out.writeBytes(value.getBytes(StandardCharsets.UTF_8));
+    StunText.encode(out, value);
   }
 }

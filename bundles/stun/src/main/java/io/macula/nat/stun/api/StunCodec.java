@@ -68,12 +68,7 @@ public final class StunCodec {
         throw StunParseException.at(String.format("attribute 0x%04x", atype),
             "length " + alen + " runs past the message");
       }
-      try {
-        attributes.add(attribute(atype, b, p + 4, alen, tx));
-      } catch (IllegalArgumentException e) {
-        // A value the record refuses (a UTF-8 text that decodes too long, say): still malformed input.
-        throw StunParseException.at(String.format("attribute 0x%04x", atype), e.getMessage());
-      }
+      attributes.add(attribute(atype, b, p + 4, alen, tx));
       p += 4 + padded;
     }
     return new StunMessage(StunMessage.classOf(type), StunMessage.methodOf(type), tx, attributes);

@@ -1,5 +1,6 @@
 package io.macula.nat.stun.api;
 
+import io.macula.nat.api.HostPort;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 import java.util.Optional;
@@ -43,21 +44,8 @@ public record StunServerAddress(String host, int port, Optional<String> username
       password = Optional.of(credentials.substring(colon + 1));
       s = s.substring(at + 1);
     }
-    int colon = s.lastIndexOf(':');
-    if (colon <= 0 || colon == s.length() - 1) {
-      throw new IllegalArgumentException("'" + text + "' is not [user:password@]host:port");
-    }
-    String host = s.substring(0, colon).replace("[", "").replace("]", "");
-    int port;
-    try {
-      port = Integer.parseInt(s.substring(colon + 1));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("'" + text + "' has a bad port");
-    }
-    if (port < 1 || port > 65535) {
-      throw new IllegalArgumentException("'" + text + "' has port " + port + ", outside 1-65535");
-    }
-    return new StunServerAddress(host, port, user, password);
+    HostPort hostPort = HostPort.parseRemote(s);
+    return new StunServerAddress(hostPort.host(), hostPort.port(), user, password);
   }
 
   /** Resolves the host now. */
@@ -67,7 +55,6 @@ public record StunServerAddress(String host, int port, Optional<String> username
 
   @Override
   public String toString() {
-    String h = host.contains(":") ? "[" + host + "]" : host;
-    return username.map(u -> u + ":***@").orElse("") + h + ":" + port;
+    return username.map(u -> u + ":***@").orElse("") + new HostPort(host, port);
   }
 }

@@ -1,7 +1,6 @@
 package io.macula.nat.stun.api;
 
 import io.netty.buffer.ByteBuf;
-import java.nio.charset.StandardCharsets;
 
 /** USERNAME, RFC 8489 §14.3: UTF-8, at most 513 bytes. */
 public record Username(String value) implements StunAttribute {
@@ -9,16 +8,11 @@ public record Username(String value) implements StunAttribute {
   static final int MAX_BYTES = 513;
 
   public Username {
-    if (value.getBytes(StandardCharsets.UTF_8).length > MAX_BYTES) {
-      throw new IllegalArgumentException("USERNAME has at most " + MAX_BYTES + " bytes");
-    }
+    StunText.check("USERNAME", value, MAX_BYTES);
   }
 
   static Username decode(ByteBuf b, int off, int len, TransactionId tx) {
-    if (len > MAX_BYTES) {
-      throw StunParseException.at("USERNAME", "length " + len + " over " + MAX_BYTES);
-    }
-    return new Username(b.toString(off, len, StandardCharsets.UTF_8));
+    return new Username(StunText.decode("USERNAME", b, off, len, MAX_BYTES));
   }
 
   @Override
@@ -28,6 +22,6 @@ public record Username(String value) implements StunAttribute {
 
   @Override
   public void encodeValue(ByteBuf out, TransactionId tx) {
-    out.writeBytes(value.getBytes(StandardCharsets.UTF_8));
+    StunText.encode(out, value);
   }
 }

@@ -8,12 +8,10 @@ import io.macula.nat.stun.api.NatInfo;
 import io.macula.nat.stun.api.RetransmissionSchedule;
 import io.macula.nat.stun.api.Software;
 import io.macula.nat.stun.api.StunClass;
+import io.macula.nat.stun.api.StunCodec;
 import io.macula.nat.stun.api.StunMessage;
-import io.macula.nat.stun.api.StunParseException;
 import io.macula.nat.stun.api.StunServerAddress;
 import io.macula.nat.stun.api.StunTransactionException;
-import io.macula.nat.stun.api.StunTransactionException;
-import io.macula.nat.stun.api.StunCodec;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.io.IOException;
@@ -23,7 +21,6 @@ import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -41,7 +38,7 @@ import java.util.concurrent.TimeoutException;
  * the socket's thread.
  */
 final class BehaviorDiscovery {
-  private final BindingClient firstBinding;
+  private final BindingClient bindings;
   private final ClientTransactions transactions;
   private final StunReceiver receiver;
   private final RetransmissionSchedule probe;
@@ -53,12 +50,12 @@ final class BehaviorDiscovery {
   private volatile FilteringFound lastFiltering;
 
   BehaviorDiscovery(
-      BindingClient firstBinding,
+      BindingClient bindings,
       ClientTransactions transactions,
       StunReceiver receiver,
       RetransmissionSchedule probe,
       Clock clock) {
-    this.firstBinding = firstBinding;
+    this.bindings = bindings;
     this.transactions = transactions;
     this.receiver = receiver;
     this.probe = probe;
@@ -72,7 +69,7 @@ final class BehaviorDiscovery {
     for (StunServerAddress server : servers) {
       BindingResult first;
       try {
-        first = firstBinding.binding(server).get();
+        first = bindings.binding(server).get();
       } catch (ExecutionException e) {
         detail.append(server).append(": ").append(e.getCause().getMessage()).append("; ");
         heard |= e.getCause() instanceof StunTransactionException t
@@ -159,12 +156,8 @@ final class BehaviorDiscovery {
 
   private Optional<InetSocketAddress> mapped(InetSocketAddress server) throws InterruptedException {
     try {
-      StunMessage r = transactions.start(server, StunMessage.bindingRequest(new Software(BindingClient.SOFTWARE)),
-          null, probe).get();
-      return r.messageClass() == StunClass.SUCCESS_RESPONSE
-          ? Optional.of(BindingResult.of(server, r, Duration.ZERO).mapped())
-          : Optional.empty();
-    } catch (ExecutionException | StunParseException e) {
+      return Optional.of(bindings.binding(StunServerAddress.of(server)).get().mapped());
+    } catch (ExecutionException e) {
       return Optional.empty();
     }
   }

@@ -12,6 +12,7 @@ import io.macula.nat.stun.api.StunAttribute;
 import io.macula.nat.stun.api.StunClass;
 import io.macula.nat.stun.api.StunCodec;
 import io.macula.nat.stun.api.StunMessage;
+import io.macula.nat.stun.api.StunParseException;
 import io.macula.nat.stun.api.UnknownAttributes;
 import io.macula.nat.stun.api.XorMappedAddress;
 import io.netty.buffer.ByteBuf;
@@ -38,6 +39,9 @@ final class BindingServer {
   private final Map<InetSocketAddress, Socket> sockets;
   private final Socket primary;
   private final boolean rfc5780;
+  /** With RFC 5780: the IP address and port of the sockets that are not the primary's. */
+  private final InetAddress alternateIp;
+  private final int alternatePort;
   private final Software software;
   private final StunCounters counters;
 
@@ -53,13 +57,45 @@ final class BindingServer {
     this.sockets = new java.util.HashMap<>();
     sockets.forEach(s -> this.sockets.put(s.local(), s));
     this.rfc5780 = sockets.size() == 4;
+    InetSocketAddress last = sockets.get(sockets.size() - 1).local();
+    this.alternateIp = last.getAddress();
+    this.alternatePort = last.getPort();
     this.software = new Software(software);
     this.counters = counters;
   }
 
-  /** The primary socket's address and the alternate one (other IP, other port), if any. */
-  InetSocketAddress primaryAddress() {
-    return primary.local();
+  /**
+   * Where the three sockets besides the primary ({@code ip}, {@code port}) go for RFC 5780: the
+   * other port, the other IP, then both, in the order the constructor takes them.
+   */
+  static List<InetSocketAddress> alternates(InetAddress ip, int port, InetAddress alternateIp, int alternatePort) {
+    return List.of(
+        new InetSocketAddress(ip, alternatePort),
+        new InetSocketAddress(alternateIp, port),
+        new InetSocketAddress(alternateIp, alternatePort));
+  }
+
+  /**
+   * A datagram reached one of the server's own sockets, which serve nothing else: requests are
+   * answered, anything else is dropped and counted. {@code raw} stays the caller's.
+   */
+  void received(InetSocketAddress at, InetSocketAddress from, ByteBuf raw) {
+    if (!StunCodec.looksLikeStun(raw)) {
+      counters.drop(StunCounters.NOT_STUN);
+      return;
+    }
+    StunMessage m;
+    try {
+      m = StunCodec.decode(raw);
+    } catch (StunParseException e) {
+      counters.drop(StunCounters.MALFORMED);
+      return;
+    }
+    if (m.messageClass() == StunClass.REQUEST) {
+      onRequest(at, from, raw, m);
+    } else {
+      counters.drop(StunCounters.REQUEST_NOT_SERVED);
+    }
   }
 
   /**
@@ -124,20 +160,10 @@ final class BindingServer {
   }
 
   private InetAddress other(InetAddress ip) {
-    for (InetSocketAddress a : sockets.keySet()) {
-      if (!a.getAddress().equals(ip)) {
-        return a.getAddress();
-      }
-    }
-    return ip;
+    return ip.equals(alternateIp) ? primary.local().getAddress() : alternateIp;
   }
 
   private int otherPort(int port) {
-    for (InetSocketAddress a : sockets.keySet()) {
-      if (a.getPort() != port) {
-        return a.getPort();
-      }
-    }
-    return port;
+    return port == alternatePort ? primary.local().getPort() : alternatePort;
   }
 }

@@ -137,11 +137,6 @@ final class ClientTransactions {
     return p.result.complete(response);
   }
 
-  /** Whether {@code id} is one of this client's requests still waiting. */
-  boolean isPending(TransactionId id) {
-    return pending.containsKey(id);
-  }
-
   /** Fails every transaction: the socket is going away. */
   void close() {
     pending.values().forEach(p -> p.result.completeExceptionally(new StunTransactionException(

@@ -27,11 +27,6 @@ final class StunCounters {
     drops.computeIfAbsent(reason, r -> new LongAdder()).increment();
   }
 
-  long dropped(String reason) {
-    LongAdder a = drops.get(reason);
-    return a == null ? 0 : a.sum();
-  }
-
   StunStatistics snapshot() {
     Map<String, Long> d = new TreeMap<>();
     drops.forEach((k, v) -> d.put(k, v.sum()));

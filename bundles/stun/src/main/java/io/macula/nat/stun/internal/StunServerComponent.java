@@ -1,9 +1,5 @@
 package io.macula.nat.stun.internal;
 
-import io.macula.nat.stun.api.StunClass;
-import io.macula.nat.stun.api.StunCodec;
-import io.macula.nat.stun.api.StunMessage;
-import io.macula.nat.stun.api.StunParseException;
 import io.macula.nat.hub.api.Hub;
 import io.macula.nat.transport.api.Endpoint;
 import io.netty.buffer.ByteBuf;
@@ -155,10 +151,7 @@ public final class StunServerComponent {
             + " socket's own IP address, since it is bound to " + bound);
       }
       int altPort = config.alternate__port() == 0 ? bound.getPort() + 1 : config.alternate__port();
-      for (InetSocketAddress a : List.of(
-          new InetSocketAddress(ip, altPort),
-          new InetSocketAddress(alternate, bound.getPort()),
-          new InetSocketAddress(alternate, altPort))) {
+      for (InetSocketAddress a : BindingServer.alternates(ip, bound.getPort(), alternate, altPort)) {
         UdpSocket s = UdpSocket.bind(group, a, this::receivedOnOwnSocket);
         ownSockets.add(s);
         sockets.add(new BindingServer.Socket(a, s));
@@ -172,19 +165,10 @@ public final class StunServerComponent {
 
   private void receivedOnOwnSocket(InetSocketAddress at, InetSocketAddress sender, ByteBuf raw) {
     BindingServer s = server;
-    if (s == null || !StunCodec.looksLikeStun(raw)) {
-      counters.drop(StunCounters.NOT_STUN);
-      return;
-    }
-    try {
-      StunMessage m = StunCodec.decode(raw);
-      if (m.messageClass() == StunClass.REQUEST) {
-        s.onRequest(at, sender, raw, m);
-      } else {
-        counters.drop(StunCounters.REQUEST_NOT_SERVED);
-      }
-    } catch (StunParseException e) {
-      counters.drop(StunCounters.MALFORMED);
+    if (s == null) {
+      counters.drop(StunCounters.REQUEST_NOT_SERVED);
+    } else {
+      s.received(at, sender, raw);
     }
   }
 

@@ -32,7 +32,9 @@ class StunCodecTest {
         Arguments.of(String.format(HEADER, "08") + "0020000c00010000", "attribute 0x0020: length 12 runs past the message"),
         Arguments.of(String.format(HEADER, "08") + "0009000400000100", "ERROR-CODE: class 1 number 0"),
         Arguments.of(String.format(HEADER, "08") + "0008000400000000", "MESSAGE-INTEGRITY: length 4, not 20"),
-        Arguments.of(String.format(HEADER, "08") + "000a000300010000", "UNKNOWN-ATTRIBUTES: odd length 3"));
+        Arguments.of(String.format(HEADER, "08") + "000a000300010000", "UNKNOWN-ATTRIBUTES: odd length 3"),
+        // 200 bytes that are not UTF-8 decode to 600: more than USERNAME's 513.
+        Arguments.of(String.format(HEADER, "cc") + "000600c8" + "ff".repeat(200), "USERNAME: not UTF-8"));
   }
 
   @ParameterizedTest

@@ -1,5 +1,6 @@
 package io.macula.nat.transport.internal;
 
+import io.macula.nat.api.HostPort;
 import io.macula.nat.api.NodeId;
 import io.macula.nat.transport.api.ConnectionAcceptor;
 import io.macula.nat.transport.api.Endpoint;
@@ -100,21 +101,11 @@ public final class EndpointComponent implements Endpoint {
   }
 
   static InetSocketAddress parseBind(String text) {
-    int colon = text.lastIndexOf(':');
-    if (colon < 0) {
-      throw new IllegalArgumentException(PID + ": key 'bind' must be host:port, not '" + text + "'");
-    }
-    String host = text.substring(0, colon).replace("[", "").replace("]", "");
-    int port;
     try {
-      port = Integer.parseInt(text.substring(colon + 1));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(PID + ": key 'bind' has a bad port in '" + text + "'");
+      return HostPort.parse(text).resolve();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(PID + ": key 'bind': " + e.getMessage(), e);
     }
-    if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException(PID + ": key 'bind' has port " + port + ", outside 0-65535");
-    }
-    return new InetSocketAddress(host, port);
   }
 
   @Deactivate
