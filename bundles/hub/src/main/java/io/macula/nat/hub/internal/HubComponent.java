@@ -102,7 +102,7 @@ public final class HubComponent implements Hub, ConnectionAcceptor, RelayHandler
         })
         .collect(Collectors.toUnmodifiableSet());
     RelayAccounting old = relay;
-    if (old == null || old.limits() != config.relay__packets__per__second()
+    if (old == null || old.packetLimit() != config.relay__packets__per__second()
         || old.byteLimit() != config.relay__bytes__per__second()) {
       relay = new RelayAccounting(config.relay__packets__per__second(), config.relay__bytes__per__second());
     }

@@ -45,7 +45,7 @@ final class RelayAccounting {
     this.bytesPerSecond = bytesPerSecond;
   }
 
-  long limits() {
+  long packetLimit() {
     return packetsPerSecond;
   }
 

@@ -62,7 +62,8 @@ public final class StunServerComponent {
   private final Logger log;
   private final Config config;
   private final StunCounters counters = new StunCounters();
-  private final EventLoopGroup group = UdpSocket.newGroup(1);
+  /** The I/O thread of the RFC 5780 sockets: made when they are first bound, most nodes never need it. */
+  private EventLoopGroup group; // guarded by this
   private final List<UdpSocket> ownSockets = new ArrayList<>();
   private volatile BindingServer server; // guarded by this for writes
 
@@ -152,6 +153,9 @@ public final class StunServerComponent {
       }
       int altPort = config.alternate__port() == 0 ? bound.getPort() + 1 : config.alternate__port();
       for (InetSocketAddress a : BindingServer.alternates(ip, bound.getPort(), alternate, altPort)) {
+        if (group == null) {
+          group = UdpSocket.newGroup(1);
+        }
         UdpSocket s = UdpSocket.bind(group, a, this::receivedOnOwnSocket);
         ownSockets.add(s);
         sockets.add(new BindingServer.Socket(a, s));
@@ -191,6 +195,8 @@ public final class StunServerComponent {
   synchronized void deactivate() {
     server = null;
     closeSockets();
-    UdpSocket.shutdown(group);
+    if (group != null) {
+      UdpSocket.shutdown(group);
+    }
   }
 }
