@@ -90,26 +90,64 @@ public class MeshIT {
     }
   }
 
+  /**
+   * Bytes must cross each path the connection is moved to: the hub's relay counts what it carried
+   * from a to b, and once back on the direct path the relay carries (almost) nothing more while
+   * the connection goes on sending. The counters are read before and after, so whatever other
+   * tests relayed earlier does not matter.
+   */
   @Test
-  public void aPathSwitchUnderALiveTransferKeepsTheConnectionAndTheData() throws Exception {
+  public void aPathSwitchUnderALiveTransferMovesTheBytesAndKeepsTheConnectionAndTheData() throws Exception {
+    long fiveMb = 5L << 20;
     a.ok("nat:enable", "direct");
     a.ok("nat:connect", bId);
     String connection = connectionOf(a.ok("nat:send", bId, "1"));
+    long sentBefore = bytesSent(a, bId);
 
-    Process transfer = a.natAsync("nat:send", bId, String.valueOf(MB));
-    Await.until("the transfer is under way", () -> b.ok("nat:paths").contains("direct"));
+    Process transfer = a.natAsync("nat:send", bId, "400");
+    Await.until("the transfer is under way on the direct path", () -> bytesSent(a, bId) - sentBefore > fiveMb);
+    long relayedBefore = relayed(aId, bId);
     a.ok("nat:path", bId, "relay");
     b.ok("nat:path", aId, "relay");
-    Await.until("the relay carries the transfer", () -> mesh.hub.ok("hub:relay").contains(aId.substring(0, 10)));
+    Await.until("the relay carries 5 MB of the transfer", () -> relayed(aId, bId) - relayedBefore > fiveMb);
+
     a.ok("nat:path", bId, "direct");
     b.ok("nat:path", aId, "direct");
+    long relayedOnSwitch = relayed(aId, bId);
+    long sentOnSwitch = bytesSent(a, bId);
+    Await.until("the direct path carries 5 MB more", () -> bytesSent(a, bId) - sentOnSwitch > fiveMb);
+    long relayedSince = relayed(aId, bId) - relayedOnSwitch;
+    assertTrue("the relay carried " + relayedSince + " bytes after the move back", relayedSince < (1L << 20));
 
-    assertTrue("the transfer ends", transfer.waitFor(120, TimeUnit.SECONDS));
+    assertTrue("the transfer ends", transfer.waitFor(180, TimeUnit.SECONDS));
     String out = new String(transfer.getInputStream().readAllBytes());
     assertEquals(out, 0, transfer.exitValue());
     assertTrue(out, out.contains("matches"));
     assertEquals("the same QUIC connection", connection, connectionOf(out));
     assertTrue(a.ok("nat:paths").contains(connection));
+  }
+
+  /** Bytes the hub relayed from one node to another since it started (hub:relay). */
+  private static long relayed(String from, String to) {
+    for (String line : mesh.hub.ok("hub:relay").split("\n")) {
+      String[] cells = line.trim().split("\\s+");
+      if (cells.length == 5 && cells[0].equals(from.substring(0, 10)) && cells[1].equals(to.substring(0, 10))) {
+        return Long.parseLong(cells[3]);
+      }
+    }
+    return 0;
+  }
+
+  /** Bytes a node's connection to a peer has sent (nat:paths), on whatever path. */
+  private static long bytesSent(NodeProcess node, String peer) {
+    for (String line : node.ok("nat:paths").split("\n")) {
+      String[] cells = line.trim().split("\\s+");
+      // PEER CONNECTIONS STRATEGY PATH VIA RTT_MS SENT RECEIVED, where a relay's VIA has two words
+      if (cells.length >= 8 && cells[0].equals(peer.substring(0, 10))) {
+        return Long.parseLong(cells[cells.length - 2]);
+      }
+    }
+    return 0;
   }
 
   @Test

@@ -16,8 +16,8 @@ final class TestRuntime {
   /** The project's own bundles, each started by the base runtime. */
   static final String[] PROJECT_BUNDLES = {
     "io.macula.nat.api", "io.macula.nat.negotiator", "io.macula.nat.shell",
-    "io.macula.nat.transport", "io.macula.nat.hub", "io.macula.nat.peer", "io.macula.nat.stun",
-    "io.macula.nat.ice",
+    "io.macula.nat.transport", "io.macula.nat.hub.protocol", "io.macula.nat.hub", "io.macula.nat.peer",
+    "io.macula.nat.stun", "io.macula.nat.ice", "io.macula.nat.diagnostics",
   };
 
   /** Strategy bundles: left out of the base runtime, whose tests choose their strategies. */
@@ -25,12 +25,19 @@ final class TestRuntime {
     "io.macula.nat.strategy.direct", "io.macula.nat.strategy.hubrelay", "io.macula.nat.strategy.holepunch",
   };
 
+  static final String HUB = "io.macula.nat.hub";
   static final String FIXTURE_STRATEGY = "io.macula.nat.test.strategy";
   static final String ADMIN = "io.macula.nat.admin";
 
   private TestRuntime() {}
 
+  /** A hub's runtime: a node's, and the hub bundle. */
   static Option base() {
+    return composite(node(), bundle(url(HUB)));
+  }
+
+  /** A node that is not a hub: every project bundle but the hub's. */
+  static Option node() {
     return composite(
         junitBundles(),
         frameworkProperty("org.osgi.framework.storage.clean").value("onFirstInit"),
@@ -63,10 +70,11 @@ final class TestRuntime {
         bundle(url("io.macula.nat.api")),
         bundle(url("io.macula.nat.negotiator")),
         bundle(url("io.macula.nat.transport")),
-        bundle(url("io.macula.nat.hub")),
+        bundle(url("io.macula.nat.hub.protocol")),
         bundle(url("io.macula.nat.peer")),
         bundle(url("io.macula.nat.stun")),
         bundle(url("io.macula.nat.ice")),
+        bundle(url("io.macula.nat.diagnostics")),
         bundle(url("io.macula.nat.shell")));
   }
 

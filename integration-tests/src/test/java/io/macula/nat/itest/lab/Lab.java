@@ -42,7 +42,7 @@ final class Lab implements AutoCloseable {
     if (!"root".equals(System.getProperty("user.name"))) {
       return "the NAT lab needs root (network namespaces, nftables)";
     }
-    for (String tool : new String[] {"ip", "nft", "tc"}) {
+    for (String tool : new String[] {"ip", "nft"}) {
       if (!Sh.has(tool)) {
         return "the NAT lab needs '" + tool + "' (Debian packages iproute2, nftables)";
       }
@@ -117,7 +117,7 @@ final class Lab implements AutoCloseable {
     if (type != NatType.NONE) {
       String rules = type.ruleset(publicIp, lan.isEmpty() ? "" : lan.get(0).ip(), reflect.toString())
           .replace("\"eth1\"", "\"br1\"");
-      Sh.run("sh", "-c", "ip netns exec " + ns + " nft -f - <<'EOF'\n" + rules + "EOF\n");
+      nft(ns, rules);
     }
     Router r = new Router(ns, type, publicIp, lan);
     routers.put(role, r);
@@ -125,13 +125,23 @@ final class Lab implements AutoCloseable {
   }
 
   /**
-   * Adds delay and loss to a host's link, with tc netem.
+   * Drops a share of the UDP datagrams a host sends and of those it receives, at random, with
+   * nftables' numgen (this kernel has no netem to do it with tc).
    *
-   * @return false when the kernel has no netem (sch_netem), as in some virtual machines
+   * @param perThousand datagrams in a thousand dropped each way
    */
-  boolean netem(Host host, int delayMs, double lossPercent) {
-    return Sh.tryRun(List.of("ip", "netns", "exec", host.ns(), "tc", "qdisc", "add", "dev", "eth0", "root",
-        "netem", "delay", delayMs + "ms", "loss", lossPercent + "%")) != null;
+  void loss(Host host, int perThousand) {
+    String rule = "meta l4proto udp numgen random mod 1000 < " + perThousand + " drop";
+    nft(host.ns(), """
+        table ip loss {
+          chain out { type filter hook output priority filter; policy accept; %s; }
+          chain in { type filter hook input priority filter; policy accept; %s; }
+        }
+        """.formatted(rule, rule));
+  }
+
+  private static void nft(String ns, String rules) {
+    Sh.run("sh", "-c", "ip netns exec " + ns + " nft -f - <<'EOF'\n" + rules + "EOF\n");
   }
 
   private void plugIntoBridge(String ns, String ifname) {

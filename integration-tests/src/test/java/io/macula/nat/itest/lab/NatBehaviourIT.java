@@ -10,10 +10,14 @@ import org.junit.Test;
 
 /** Each lab NAT behaves as labelled, seen from outside with plain UDP; and the lab leaves nothing. */
 public class NatBehaviourIT {
+  /** Runs the lab, or skips it saying why; under CI (CI=true) it must run. */
   static void requireLab() {
     String why = Lab.unavailable();
-    if (why != null && System.getenv("CI") != null) {
+    if (why != null && "true".equalsIgnoreCase(System.getenv("CI"))) {
       throw new AssertionError("CI must run the NAT lab, but: " + why);
+    }
+    if (why != null) {
+      System.err.println("SKIPPED: the NAT lab does not run here: " + why);
     }
     Assume.assumeTrue(why, why == null);
   }

@@ -1,20 +1,25 @@
 package io.macula.nat.itest.lab;
 
+import io.macula.nat.api.NatBehavior;
+
 /** The NAT behaviours the lab builds, named as RFC 4787 names them. */
 enum NatType {
-  NONE("none", "public host"),
-  FULL_CONE("full-cone", "EIM, EIF"),
-  RESTRICTED_CONE("restricted-cone", "EIM, ADF"),
-  PORT_RESTRICTED_CONE("port-restricted-cone", "EIM, APDF"),
-  SYMMETRIC("symmetric", "APDM (random ports), APDF"),
-  UDP_BLOCKED("udp-blocked", "all UDP dropped, TCP out allowed");
+  NONE("none", "public host", NatBehavior.NONE),
+  FULL_CONE("full-cone", "EIM, EIF", NatBehavior.FULL_CONE),
+  RESTRICTED_CONE("restricted-cone", "EIM, ADF", NatBehavior.RESTRICTED_CONE),
+  PORT_RESTRICTED_CONE("port-restricted-cone", "EIM, APDF", NatBehavior.PORT_RESTRICTED_CONE),
+  SYMMETRIC("symmetric", "APDM (random ports), APDF", NatBehavior.SYMMETRIC),
+  UDP_BLOCKED("udp-blocked", "all UDP dropped, TCP out allowed", NatBehavior.UDP_BLOCKED);
 
   final String label;
   final String rfc4787;
+  /** The behaviour a node behind this NAT must discover and report. */
+  final NatBehavior behavior;
 
-  NatType(String label, String rfc4787) {
+  NatType(String label, String rfc4787, NatBehavior behavior) {
     this.label = label;
     this.rfc4787 = rfc4787;
+    this.behavior = behavior;
   }
 
   /**

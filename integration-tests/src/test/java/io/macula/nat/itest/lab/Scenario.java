@@ -1,27 +1,56 @@
 package io.macula.nat.itest.lab;
 
-/**
- * One row of the matrix: a node that connects, a node it connects to, the strategy expected to
- * win with the strategies installed today (null: expected to fail), and the roadmap's target.
- */
-record Scenario(String name, String from, NatType fromNat, String to, NatType toNat, String expected, String target) {
+import io.macula.nat.api.NatPairTable;
+import io.macula.nat.api.PathKind;
+import java.util.Map;
 
-  /** What a run of the scenario gave. */
-  record Outcome(Scenario scenario, String winner, long connectMs, double rttMs, double mbPerSecond, String verdict, String detail) {}
+/**
+ * One row of the matrix: a node that connects, a node it connects to, the exact outcome expected
+ * with the strategies installed today, and the roadmap's matrix entry for the pair.
+ */
+record Scenario(String name, String from, NatType fromNat, String to, NatType toNat, Expected expected, String roadmap) {
+
+  /** The strategy that wins each kind of path, as nat:connect names it. */
+  private static final Map<PathKind, String> WINNER = Map.of(
+      PathKind.DIRECT, "direct", PathKind.HOLE_PUNCHED, "holepunch", PathKind.HUB_RELAY, "hubrelay");
 
   /**
-   * With the direct, hole punch and hub relay strategies: direct to a public node; a hole punch
-   * between any two cone NATs; the hub's relay where a symmetric NAT is involved (a punch that gets
-   * through a symmetric NAT to a full or restricted cone does better than expected).
+   * What a row must give, exactly: the strategy that wins and the kind of its path, or a failure
+   * whose output names {@code failure}. A better outcome than this is as wrong as a worse one.
    */
-  static String expectedToday(NatType from, NatType to) {
+  record Expected(String strategy, PathKind path, String failure) {
+    static Expected win(String strategy, PathKind path) {
+      return new Expected(strategy, path, null);
+    }
+
+    static Expected fails(String because) {
+      return new Expected(null, null, because);
+    }
+
+    boolean succeeds() {
+      return strategy != null;
+    }
+
+    String label() {
+      return succeeds() ? strategy + " (" + path.label() + ")" : "fails: " + failure;
+    }
+  }
+
+  /** What a run of the scenario gave. */
+  record Outcome(Scenario scenario, String winner, String path, long connectMs, double rttMs, double mbPerSecond,
+      String verdict, String detail) {}
+
+  /** The row's expectation from the one table, NatPairTable. */
+  static Expected fromTable(NatType from, NatType to) {
+    NatPairTable.Verdict v = NatPairTable.best(from.behavior, to.behavior);
+    if (v.best().isPresent()) {
+      return Expected.win(WINNER.get(v.best().get()), v.best().get());
+    }
     if (from == NatType.UDP_BLOCKED || to == NatType.UDP_BLOCKED) {
-      return null; // a TCP fallback does not exist yet
+      // The hub session runs over UDP: it never comes up, so no strategy applies.
+      return Expected.fails("no session with the hub");
     }
-    if (to == NatType.NONE) {
-      return "direct";
-    }
-    return from == NatType.SYMMETRIC || to == NatType.SYMMETRIC ? "hubrelay" : "holepunch";
+    throw new IllegalArgumentException("the table has no outcome for " + from + " to " + to + ": " + v.reason());
   }
 
   /** The roadmap's decision matrix. */

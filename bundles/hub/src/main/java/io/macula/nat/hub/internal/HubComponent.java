@@ -3,6 +3,7 @@ package io.macula.nat.hub.internal;
 import io.macula.nat.api.NatBehavior;
 import io.macula.nat.api.NodeId;
 import io.macula.nat.hub.api.Hub;
+import io.macula.nat.stun.api.StunServerRequest;
 import io.macula.nat.transport.api.ConnectionAcceptor;
 import io.macula.nat.transport.api.Endpoint;
 import io.macula.nat.transport.api.QuicConnection;
@@ -36,12 +37,12 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * node configured as a hub (PID {@value #PID}) runs one.
  */
 @Component(
-    service = {Hub.class, ConnectionAcceptor.class, RelayHandler.class},
+    service = {Hub.class, ConnectionAcceptor.class, RelayHandler.class, StunServerRequest.class},
     configurationPid = HubComponent.PID,
     configurationPolicy = ConfigurationPolicy.REQUIRE,
     property = ConnectionAcceptor.PROTOCOL + "=" + Endpoint.HUB_PROTOCOL)
 @Designate(ocd = HubComponent.Config.class)
-public final class HubComponent implements Hub, ConnectionAcceptor, RelayHandler, NodeSession.Hub {
+public final class HubComponent implements Hub, ConnectionAcceptor, RelayHandler, NodeSession.Hub, StunServerRequest {
   static final String PID = "io.macula.nat.hub";
 
   // A double underscore in a method name gives an underscore in the key (a single one, a dot).
@@ -182,5 +183,11 @@ public final class HubComponent implements Hub, ConnectionAcceptor, RelayHandler
   @Override
   public void log(String message, Object... args) {
     log.info(message, args);
+  }
+
+  /** Nodes take their hub for their STUN server: a hub answers STUN on its own port. */
+  @Override
+  public String requester() {
+    return "the hub";
   }
 }

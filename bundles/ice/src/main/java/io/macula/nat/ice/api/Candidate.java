@@ -104,16 +104,32 @@ public record Candidate(
     return p;
   }
 
+  /**
+   * An address literal, read without a resolver: {@code InetAddress.getByName} looks up what is
+   * not a literal it knows, such as {@code 999.1.1.1} or {@code .:1}.
+   */
   private static InetAddress numeric(String text) {
-    boolean v4 = text.matches("\\d{1,3}(\\.\\d{1,3}){3}");
-    boolean v6 = text.contains(":") && text.matches("[0-9a-fA-F:.]+");
-    if (!v4 && !v6) {
-      throw new IllegalArgumentException("address '" + text + "' is not numeric");
-    }
     try {
-      return InetAddress.getByName(text);
+      if (text.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+        byte[] raw = new byte[4];
+        String[] octets = text.split("\\.");
+        for (int i = 0; i < raw.length; i++) {
+          int octet = Integer.parseInt(octets[i]);
+          if (octet > 255) {
+            throw new IllegalArgumentException("address '" + text + "': octet " + octet + " over 255");
+          }
+          raw[i] = (byte) octet;
+        }
+        return InetAddress.getByAddress(raw);
+      }
+      if (text.contains(":") && text.matches("[0-9a-fA-F:.]+")) {
+        // In brackets the JDK reads an IPv6 literal or fails: it asks no resolver.
+        return InetAddress.getByName("[" + text + "]");
+      }
     } catch (UnknownHostException e) {
-      throw new IllegalArgumentException("address '" + text + "': " + e.getMessage());
+      throw new IllegalArgumentException("address '" + text + "' is not an IPv6 literal");
     }
+    throw new IllegalArgumentException("address '" + text + "' is not numeric");
   }
+
 }

@@ -7,8 +7,8 @@ import io.macula.nat.ice.api.IceAgent;
 import io.macula.nat.ice.api.IceFailedException;
 import io.macula.nat.ice.api.IceResult;
 import io.macula.nat.ice.api.IceSessionRecord;
-import io.macula.nat.peer.api.HubSession;
-import io.macula.nat.peer.api.SignalListener;
+import io.macula.nat.api.Signalling;
+import io.macula.nat.api.SignalListener;
 import io.macula.nat.stun.api.ErrorCode;
 import io.macula.nat.stun.api.IceControlled;
 import io.macula.nat.stun.api.IceControlling;
@@ -110,7 +110,7 @@ public final class IceAgentComponent implements IceAgent, SignalListener {
 
   @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
       policyOption = ReferencePolicyOption.GREEDY)
-  private volatile HubSession hub;
+  private volatile Signalling signalling;
 
   @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
       policyOption = ReferencePolicyOption.GREEDY)
@@ -151,7 +151,7 @@ public final class IceAgentComponent implements IceAgent, SignalListener {
 
   @Override
   public CompletableFuture<IceResult> connect(NodeId peer) {
-    HubSession h = hub;
+    Signalling h = signalling;
     if (h == null || !h.isConnected()) {
       return CompletableFuture.failedFuture(new IceFailedException("no hub session to signal through"));
     }
@@ -302,7 +302,7 @@ public final class IceAgentComponent implements IceAgent, SignalListener {
   }
 
   private void send(NodeId peer, IceSignal s) {
-    HubSession h = hub;
+    Signalling h = signalling;
     if (h == null) {
       return;
     }

@@ -1,23 +1,25 @@
 package io.macula.nat.peer.api;
 
+import io.macula.nat.api.HubRelay;
 import io.macula.nat.api.NatBehavior;
 import io.macula.nat.api.NodeDescriptor;
 import io.macula.nat.api.NodeId;
+import io.macula.nat.api.Signalling;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Optional;
 import org.osgi.annotation.versioning.ProviderType;
 
-/** This node's session with its hub. */
+/**
+ * This node's session with its hub. Strategies and the ICE agent see it only as {@link
+ * Signalling} and {@link HubRelay}; this is the whole of it, for commands and the node's wiring.
+ */
 @ProviderType
-public interface HubSession {
+public interface HubSession extends Signalling, HubRelay {
   NodeId hubId();
 
   /** The hub's address: where the hub session and the hub relay go. */
   InetSocketAddress hubAddress();
-
-  /** Whether the node is registered with the hub now. */
-  boolean isConnected();
 
   /** The address the hub observes this node at, once registered. */
   Optional<InetSocketAddress> observedAddress();
@@ -30,11 +32,4 @@ public interface HubSession {
    * every registration after.
    */
   void reportNat(NatBehavior nat);
-
-  /**
-   * Sends an opaque message to another node through the hub, which attaches this node's id.
-   *
-   * @throws IllegalStateException when the session is down
-   */
-  void signal(NodeId to, byte[] payload);
 }

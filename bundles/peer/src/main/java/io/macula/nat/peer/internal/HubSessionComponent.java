@@ -1,15 +1,17 @@
 package io.macula.nat.peer.internal;
 
 import io.macula.nat.api.HostPort;
+import io.macula.nat.api.HubRelay;
 import io.macula.nat.api.NatBehavior;
 import io.macula.nat.api.NodeDescriptor;
 import io.macula.nat.api.NodeDirectory;
 import io.macula.nat.api.NodeId;
 import io.macula.nat.api.PeerStream;
+import io.macula.nat.api.SignalListener;
+import io.macula.nat.api.Signalling;
 import io.macula.nat.hub.protocol.HubCodec;
 import io.macula.nat.hub.protocol.HubMessage;
 import io.macula.nat.peer.api.HubSession;
-import io.macula.nat.peer.api.SignalListener;
 import io.macula.nat.transport.api.Endpoint;
 import io.macula.nat.transport.api.QuicConnection;
 import io.macula.nat.transport.api.TransportPath;
@@ -54,7 +56,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * also the node directory the negotiator asks, and the way strategies signal other nodes.
  */
 @Component(
-    service = {HubSession.class, NodeDirectory.class},
+    service = {HubSession.class, Signalling.class, HubRelay.class, NodeDirectory.class},
     configurationPid = HubSessionComponent.PID,
     configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = HubSessionComponent.Config.class)
@@ -303,6 +305,11 @@ public final class HubSessionComponent implements HubSession, NodeDirectory {
   }
 
   @Override
+  public Optional<InetSocketAddress> relayAddress() {
+    return isConnected() ? Optional.of(hub.address()) : Optional.empty();
+  }
+
+  @Override
   public Optional<InetSocketAddress> observedAddress() {
     return Optional.ofNullable(observed);
   }
@@ -340,6 +347,9 @@ public final class HubSessionComponent implements HubSession, NodeDirectory {
 
   @Override
   public void signal(NodeId to, byte[] payload) {
+    if (payload.length > MAX_PAYLOAD) {
+      throw new IllegalArgumentException("a signal carries at most " + MAX_PAYLOAD + " bytes, not " + payload.length);
+    }
     Live l = live;
     if (l == null) {
       throw new IllegalStateException("no hub session");

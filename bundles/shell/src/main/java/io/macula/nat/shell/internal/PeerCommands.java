@@ -2,29 +2,23 @@ package io.macula.nat.shell.internal;
 
 import io.macula.nat.api.AttemptOutcome;
 import io.macula.nat.api.AttemptRecord;
-import io.macula.nat.api.NegotiationFailedException;
 import io.macula.nat.api.Negotiator;
 import io.macula.nat.api.NodeDescriptor;
 import io.macula.nat.api.NodeId;
-import io.macula.nat.api.PeerChannel;
-import io.macula.nat.api.PeerStream;
+import io.macula.nat.api.PathKind;
+import io.macula.nat.api.Signalling;
+import io.macula.nat.diagnostics.api.PeerDiagnostics;
 import io.macula.nat.peer.api.HubSession;
-import io.macula.nat.peer.api.StreamService;
 import io.macula.nat.transport.api.Endpoint;
 import io.macula.nat.transport.api.QuicConnection;
 import io.macula.nat.transport.api.TransportPath;
-import java.io.DataInputStream;
-import java.io.OutputStream;
-import java.security.MessageDigest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Random;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.felix.service.command.Descriptor;
@@ -45,8 +39,7 @@ public final class PeerCommands {
 
   private final Endpoint endpoint;
   private final Negotiator negotiator;
-  private final TransferSink sink;
-  private final SignalLog signalLog;
+  private final PeerDiagnostics diagnostics;
 
   @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
       policyOption = ReferencePolicyOption.GREEDY)
@@ -56,37 +49,30 @@ public final class PeerCommands {
   public PeerCommands(
       @Reference Endpoint endpoint,
       @Reference Negotiator negotiator,
-      @Reference TransferSink sink,
-      @Reference SignalLog signalLog) {
+      @Reference PeerDiagnostics diagnostics) {
     this.endpoint = endpoint;
     this.negotiator = negotiator;
-    this.sink = sink;
-    this.signalLog = signalLog;
+    this.diagnostics = diagnostics;
   }
 
   @Descriptor("send a text message to a node through the hub's signalling")
   public String signal(@Descriptor("the node's id") String node, @Descriptor("the message") String text) {
-    HubSession h = hub;
+    Signalling h = hub;
     if (h == null || !h.isConnected()) {
       throw new IllegalStateException("no session with a hub");
     }
-    byte[] payload = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    if (payload.length > io.macula.nat.hub.protocol.HubCodec.MAX_SIGNAL) {
-      throw new IllegalArgumentException("a signal carries at most "
-          + io.macula.nat.hub.protocol.HubCodec.MAX_SIGNAL + " bytes, not " + payload.length);
-    }
-    h.signal(Arguments.node(node), payload);
+    h.signal(Arguments.node(node), text.getBytes(StandardCharsets.UTF_8));
     return "signalled " + node + "\n";
   }
 
   @Descriptor("list the signals other nodes sent this one, newest first, with the sender the hub named")
   public String signals() {
-    var all = signalLog.signals();
+    var all = diagnostics.signals();
     if (all.isEmpty()) {
       return "no signals received\n";
     }
     Table t = new Table("AT", "FROM", "MESSAGE");
-    all.forEach(s -> t.row(TIME.format(s.at()), s.from(), s.text()));
+    all.forEach(s -> t.row(TIME.format(s.at()), s.from(), new String(s.payload(), StandardCharsets.UTF_8)));
     return t.toString();
   }
 
@@ -147,31 +133,16 @@ public final class PeerCommands {
   public String ping(@Descriptor("the node's id") String node, @Descriptor("how many probes") String count)
       throws Exception {
     int n = Arguments.integer("count", count, 1, 10_000);
-    PeerChannel c = channel(Arguments.node(node));
-    List<Double> rtts = new ArrayList<>();
+    PeerDiagnostics.Ping ping = diagnostics.ping(Arguments.node(node), n);
     StringBuilder out = new StringBuilder();
-    try (PeerStream s = c.openStream()) {
-      StreamService.open(s, EchoService.NAME);
-      DataInputStream in = new DataInputStream(s.input());
-      OutputStream o = s.output();
-      byte[] probe = new byte[8];
-      for (int i = 1; i <= n; i++) {
-        long sent = System.nanoTime();
-        java.nio.ByteBuffer.wrap(probe).putLong(sent);
-        o.write(probe);
-        o.flush();
-        if (in.readLong() != sent) {
-          throw new IllegalStateException("the echo answered another probe");
-        }
-        double ms = (System.nanoTime() - sent) / 1e6;
-        rtts.add(ms);
-        out.append(String.format("seq=%d rtt=%.3f ms%n", i, ms));
-      }
-      o.close();
+    List<Double> ms = new ArrayList<>();
+    for (Duration rtt : ping.roundTrips()) {
+      ms.add(rtt.toNanos() / 1e6);
+      out.append(String.format("seq=%d rtt=%.3f ms%n", ms.size(), ms.get(ms.size() - 1)));
     }
-    Collections.sort(rtts);
+    ms.sort(null);
     out.append(String.format("%d probes over %s: min %.3f ms, median %.3f ms, max %.3f ms%n", n,
-        describe(c), rtts.get(0), rtts.get(rtts.size() / 2), rtts.get(rtts.size() - 1)));
+        ping.over(), ms.get(0), ms.get(ms.size() / 2), ms.get(ms.size() - 1)));
     return out.toString();
   }
 
@@ -179,46 +150,21 @@ public final class PeerCommands {
   public String send(@Descriptor("the node's id") String node, @Descriptor("megabytes") String megabytes)
       throws Exception {
     int mb = Arguments.integer("megabytes", megabytes, 1, 100_000);
-    PeerChannel c = channel(Arguments.node(node));
-    MessageDigest sha = TransferSink.sha256();
-    long bytes = (long) mb << 20;
-    long start = System.nanoTime();
-    long theirBytes;
-    String theirs;
-    try (PeerStream s = c.openStream()) {
-      StreamService.open(s, TransferSink.NAME);
-      OutputStream out = s.output();
-      byte[] chunk = new byte[64 << 10];
-      Random random = new Random(start);
-      for (long sent = 0; sent < bytes; sent += chunk.length) {
-        random.nextBytes(chunk);
-        sha.update(chunk);
-        out.write(chunk);
-      }
-      out.close();
-      DataInputStream in = new DataInputStream(s.input());
-      theirBytes = in.readLong();
-      theirs = in.readUTF();
-    }
-    double seconds = (System.nanoTime() - start) / 1e9;
-    String ours = HexFormat.of().formatHex(sha.digest());
-    if (theirBytes != bytes || !ours.equals(theirs)) {
-      throw new IllegalStateException("the peer received " + theirBytes + " bytes with SHA-256 " + theirs
-          + "; sent " + bytes + " with " + ours);
-    }
+    PeerDiagnostics.Transfer t = diagnostics.send(Arguments.node(node), mb);
+    double seconds = t.took().toNanos() / 1e9;
     return String.format("sent %d MB over %s in %.2f s: %.1f MB/s; sha256 %s matches%n",
-        mb, describe(c), seconds, mb / seconds, ours);
+        mb, t.over(), seconds, mb / seconds, t.sha256());
   }
 
   @Descriptor("list the transfers other nodes sent this one, newest first")
   public String received() {
-    List<TransferSink.Received> all = sink.received();
+    List<PeerDiagnostics.Transfer> all = diagnostics.received();
     if (all.isEmpty()) {
       return "nothing received\n";
     }
     Table t = new Table("AT", "FROM", "BYTES", "SHA256", "MS");
-    for (TransferSink.Received r : all) {
-      t.row(TIME.format(r.at()), r.from().shortForm(), r.bytes(), r.sha256(), r.took().toMillis());
+    for (PeerDiagnostics.Transfer r : all) {
+      t.row(TIME.format(r.at()), r.peer().shortForm(), r.bytes(), r.sha256(), r.took().toMillis());
     }
     return t.toString();
   }
@@ -238,29 +184,12 @@ public final class PeerCommands {
   public String path(@Descriptor("the node's id") String node, @Descriptor("direct or relay") String kind)
       throws Exception {
     NodeId id = Arguments.node(node);
-    QuicConnection c = endpoint.connection(id, Endpoint.PEER_PROTOCOL)
-        .orElseThrow(() -> new IllegalStateException("no connection to " + id.shortForm() + "; nat:connect first"));
-    HubSession h = hub;
-    TransportPath to = switch (kind) {
-      case "relay" -> {
-        if (h == null || !h.isConnected()) {
-          throw new IllegalStateException("no session with a hub to relay through");
-        }
-        yield new TransportPath.Relayed(h.hubAddress(), id, io.macula.nat.api.PathKind.HUB_RELAY);
-      }
-      case "direct" -> {
-        if (h == null) {
-          throw new IllegalStateException("no hub to learn the node's address from");
-        }
-        NodeDescriptor d = h.nodes().stream().filter(n -> n.id().equals(id)).findFirst()
-            .orElseThrow(() -> new IllegalStateException(id.shortForm() + " is not registered with the hub"));
-        yield new TransportPath.Direct(d.observedAddress()
-            .orElseThrow(() -> new IllegalStateException("the hub knows no address of " + id.shortForm())));
-      }
+    PathKind to = switch (kind) {
+      case "relay" -> PathKind.HUB_RELAY;
+      case "direct" -> PathKind.DIRECT;
       default -> throw new IllegalArgumentException("the path is 'direct' or 'relay', not '" + kind + "'");
     };
-    c.switchPath(to);
-    return "connection to " + id.shortForm() + " now on the " + to.kind().label() + " path via " + via(to) + "\n";
+    return "connection to " + id.shortForm() + " now on the " + diagnostics.movePath(id, to) + "\n";
   }
 
   @Descriptor("connect to a node at an address, without negotiating: the node must prove its id")
@@ -277,36 +206,6 @@ public final class PeerCommands {
     } catch (java.util.concurrent.TimeoutException e) {
       throw new IllegalStateException("no answer from " + to + " within 10 s");
     }
-  }
-
-  /**
-   * The connection the latest connect to the node made, or one the node opened to this one, or a
-   * new one that a connect negotiates now.
-   */
-  private PeerChannel channel(NodeId node) throws Exception {
-    Optional<PeerChannel> open = negotiator.connection(node).map(c -> (PeerChannel) c)
-        .or(() -> endpoint.connection(node, Endpoint.PEER_PROTOCOL));
-    if (open.isPresent()) {
-      return open.get();
-    }
-    try {
-      return negotiator.connect(node).get(5, TimeUnit.MINUTES);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof NegotiationFailedException f) {
-        throw new IllegalStateException(f.getMessage());
-      }
-      throw e;
-    }
-  }
-
-  private static String describe(PeerChannel c) {
-    if (c instanceof io.macula.nat.api.PeerConnection pc
-        && pc.path() instanceof io.macula.nat.transport.api.ConnectionPath cp) {
-      c = cp.connection();
-    }
-    return c instanceof QuicConnection q
-        ? "connection #" + q.id() + ", " + q.path().kind().label() + " path via " + via(q.path())
-        : "the connection";
   }
 
   private static String via(TransportPath p) {

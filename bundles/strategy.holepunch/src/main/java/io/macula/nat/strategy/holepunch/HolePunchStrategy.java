@@ -2,21 +2,20 @@ package io.macula.nat.strategy.holepunch;
 
 import io.macula.nat.api.Applicability;
 import io.macula.nat.api.ConnectionStrategy;
-import io.macula.nat.api.NatBehavior;
+import io.macula.nat.api.NatPairTable;
 import io.macula.nat.api.NodePair;
 import io.macula.nat.api.PathKind;
 import io.macula.nat.api.PeerPath;
+import io.macula.nat.api.Signalling;
 import io.macula.nat.api.StrategyFailure;
 import io.macula.nat.ice.api.CandidateType;
 import io.macula.nat.ice.api.IceAgent;
 import io.macula.nat.ice.api.IceFailedException;
 import io.macula.nat.ice.api.IceResult;
-import io.macula.nat.peer.api.HubSession;
 import io.macula.nat.transport.api.ConnectionPath;
 import io.macula.nat.transport.api.Endpoint;
 import io.macula.nat.transport.api.TransportPath;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -35,13 +34,13 @@ public final class HolePunchStrategy implements ConnectionStrategy {
 
   private final IceAgent ice;
   private final Endpoint endpoint;
-  private final HubSession hub;
+  private final Signalling signalling;
 
   @Activate
-  public HolePunchStrategy(@Reference IceAgent ice, @Reference Endpoint endpoint, @Reference HubSession hub) {
+  public HolePunchStrategy(@Reference IceAgent ice, @Reference Endpoint endpoint, @Reference Signalling signalling) {
     this.ice = ice;
     this.endpoint = endpoint;
-    this.hub = hub;
+    this.signalling = signalling;
   }
 
   @Override
@@ -61,36 +60,15 @@ public final class HolePunchStrategy implements ConnectionStrategy {
 
   @Override
   public Applicability appliesTo(NodePair pair) {
-    if (!hub.isConnected()) {
+    if (!signalling.isConnected()) {
       return Applicability.no("no hub session to exchange candidates through");
     }
     if (pair.remote().observedAddress().isEmpty()) {
       return Applicability.no(pair.remote().id().shortForm() + " is not registered with the hub");
     }
-    return hopeless(pair.local().nat(), pair.remote().nat())
+    return NatPairTable.unpunchable(pair.local().nat(), pair.remote().nat())
         .map(why -> Applicability.no("no hole can open: " + why))
         .orElse(Applicability.yes());
-  }
-
-  /**
-   * Pairs of NAT behaviours (as the nodes discovered them, RFC 5780) that no hole punch gets
-   * through: a symmetric NAT picks a new port per destination, so the other side must accept
-   * packets from a port it never sent to, which only full and restricted cones do.
-   */
-  static Optional<String> hopeless(NatBehavior local, NatBehavior remote) {
-    if (local == NatBehavior.UDP_BLOCKED || remote == NatBehavior.UDP_BLOCKED) {
-      return Optional.of("UDP is blocked on one side");
-    }
-    boolean localSymmetric = local == NatBehavior.SYMMETRIC;
-    boolean remoteSymmetric = remote == NatBehavior.SYMMETRIC;
-    if (localSymmetric && remoteSymmetric) {
-      return Optional.of("both NATs are symmetric");
-    }
-    if ((localSymmetric && remote == NatBehavior.PORT_RESTRICTED_CONE)
-        || (remoteSymmetric && local == NatBehavior.PORT_RESTRICTED_CONE)) {
-      return Optional.of("a symmetric NAT faces a port-restricted cone");
-    }
-    return Optional.empty();
   }
 
   @Override

@@ -1,15 +1,18 @@
 package io.macula.nat.strategy.hubrelay;
 
 import io.macula.nat.api.Applicability;
+import io.macula.nat.api.HubRelay;
 import io.macula.nat.api.ConnectionStrategy;
 import io.macula.nat.api.NodePair;
 import io.macula.nat.api.PathKind;
 import io.macula.nat.api.PeerPath;
-import io.macula.nat.peer.api.HubSession;
+import io.macula.nat.api.StrategyFailure;
 import io.macula.nat.transport.api.ConnectionPath;
 import io.macula.nat.transport.api.Endpoint;
 import io.macula.nat.transport.api.TransportPath;
+import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -24,10 +27,10 @@ public final class HubRelayStrategy implements ConnectionStrategy {
   static final String NAME = "hubrelay";
 
   private final Endpoint endpoint;
-  private final HubSession hub;
+  private final HubRelay hub;
 
   @Activate
-  public HubRelayStrategy(@Reference Endpoint endpoint, @Reference HubSession hub) {
+  public HubRelayStrategy(@Reference Endpoint endpoint, @Reference HubRelay hub) {
     this.endpoint = endpoint;
     this.hub = hub;
   }
@@ -49,7 +52,7 @@ public final class HubRelayStrategy implements ConnectionStrategy {
 
   @Override
   public Applicability appliesTo(NodePair pair) {
-    if (!hub.isConnected()) {
+    if (hub.relayAddress().isEmpty()) {
       return Applicability.no("no session with the hub");
     }
     if (pair.remote().observedAddress().isEmpty()) {
@@ -60,7 +63,11 @@ public final class HubRelayStrategy implements ConnectionStrategy {
 
   @Override
   public CompletableFuture<PeerPath> attempt(NodePair pair) {
-    TransportPath relay = new TransportPath.Relayed(hub.hubAddress(), pair.remote().id(), PathKind.HUB_RELAY);
+    Optional<InetSocketAddress> address = hub.relayAddress();
+    if (address.isEmpty()) {
+      return CompletableFuture.failedFuture(StrategyFailure.notApplicable("no session with the hub"));
+    }
+    TransportPath relay = new TransportPath.Relayed(address.get(), pair.remote().id(), PathKind.HUB_RELAY);
     return ConnectionPath.attempt(NAME, endpoint.connect(pair.remote().id(), relay, Endpoint.PEER_PROTOCOL));
   }
 }

@@ -4,5 +4,5 @@
  * on malformed input is a {@link io.macula.nat.stun.api.StunParseException}.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package io.macula.nat.stun.api;

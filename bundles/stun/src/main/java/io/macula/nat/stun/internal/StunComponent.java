@@ -1,18 +1,18 @@
 package io.macula.nat.stun.internal;
 
-import io.macula.nat.api.NatBehavior;
-import io.macula.nat.peer.api.HubSession;
+import io.macula.nat.api.SharedSocket;
+import io.macula.nat.api.StunHandler;
 import io.macula.nat.stun.api.BindingResult;
 import io.macula.nat.stun.api.NatDiscovery;
 import io.macula.nat.stun.api.NatInfo;
+import io.macula.nat.stun.api.NatListener;
 import io.macula.nat.stun.api.RetransmissionSchedule;
 import io.macula.nat.stun.api.StunClient;
+import io.macula.nat.stun.api.StunContext;
 import io.macula.nat.stun.api.StunMessage;
 import io.macula.nat.stun.api.StunRequestHandler;
 import io.macula.nat.stun.api.StunServerAddress;
 import io.macula.nat.stun.api.StunStatistics;
-import io.macula.nat.transport.api.Endpoint;
-import io.macula.nat.transport.api.StunHandler;
 import io.netty.buffer.Unpooled;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -40,9 +41,10 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
- * The node's STUN: client transactions and NAT behaviour discovery on the endpoint's shared
- * socket, and the sorting of the STUN datagrams that reach it. Discovery runs at start, when the hub
- * sees the node at a new address, and again every {@code rediscover_s}.
+ * The node's STUN: client transactions and NAT behaviour discovery on the node's shared socket,
+ * and the sorting of the STUN datagrams that reach it. Discovery runs at start and again every
+ * {@code rediscover_s}, and whenever someone asks (the hub session does when the hub sees the node
+ * at a new address). Servers come from the configuration, else from the {@link StunContext}s.
  */
 @Component(
     service = {StunHandler.class, StunClient.class, NatDiscovery.class},
@@ -51,7 +53,6 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 @Designate(ocd = StunComponent.Config.class)
 public final class StunComponent implements StunHandler, StunClient, NatDiscovery {
   static final String PID = "io.macula.nat.stun";
-  private static final Duration RETRY_FAILED = Duration.ofSeconds(10);
 
   @ObjectClassDefinition(
       name = "Macula NAT STUN",
@@ -59,12 +60,12 @@ public final class StunComponent implements StunHandler, StunClient, NatDiscover
   public @interface Config {
     @AttributeDefinition(
         required = false,
-        description = "STUN servers, [user:password@]host:port, tried in order; none: the hub's address"
-            + " (the hub answers STUN on its own port).")
+        description = "STUN servers, [user:password@]host:port, tried in order; none: those the node"
+            + " knows otherwise (its hub's address: the hub answers STUN on its own port).")
     String[] stun__servers() default {};
 
-    @AttributeDefinition(min = "0", description = "Seconds between NAT behaviour discoveries; 0: only when the hub"
-        + " session comes up or the node's observed address changes.")
+    @AttributeDefinition(min = "0", description = "Seconds between NAT behaviour discoveries; 0: only at start"
+        + " and when asked (the hub session asks when the hub sees the node at a new address).")
     long rediscover__s() default 300;
 
     @AttributeDefinition(min = "10", description = "First retransmission timeout of the discovery's probes, in ms;"
@@ -83,17 +84,21 @@ public final class StunComponent implements StunHandler, StunClient, NatDiscover
   private final Duration rediscover;
   private final ScheduledExecutorService timer;
   private final StunStack stack;
-  private volatile Optional<InetSocketAddress> lastObserved = Optional.empty();
+  private final Clock clock;
   private volatile Instant lastDiscovery = Instant.MIN;
 
-  // Optional and dynamic on both sides: the endpoint takes this component as its STUN handler.
+  // Optional and dynamic on both sides: the socket takes this component as its STUN handler.
   @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
       policyOption = ReferencePolicyOption.GREEDY)
-  private volatile Endpoint endpoint;
+  private volatile SharedSocket socket;
 
-  @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+  @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
       policyOption = ReferencePolicyOption.GREEDY)
-  private volatile HubSession hubSession;
+  private final List<StunContext> contexts = new CopyOnWriteArrayList<>();
+
+  @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+      policyOption = ReferencePolicyOption.GREEDY)
+  private final List<NatListener> listeners = new CopyOnWriteArrayList<>();
 
   @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
       policyOption = ReferencePolicyOption.GREEDY)
@@ -113,6 +118,7 @@ public final class StunComponent implements StunHandler, StunClient, NatDiscover
       throw new IllegalArgumentException(PID + ": key 'binding_rc' must be at least 1, not " + config.binding__rc());
     }
     this.rediscover = Duration.ofSeconds(config.rediscover__s());
+    this.clock = Clock.systemUTC();
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "nat-stun-timer");
       t.setDaemon(true);
@@ -125,7 +131,7 @@ public final class StunComponent implements StunHandler, StunClient, NatDiscover
     this.stack = new StunStack(
         this::sendFromEndpoint, timer, this::localAddress, this::servers,
         () -> { StunServerComponent s = server; return s == null ? null : s.bindingServer(); },
-        new StunStack.Settings(binding, probe), this::discovered, Clock.systemUTC());
+        new StunStack.Settings(binding, probe), this::discovered, clock);
     timer.scheduleWithFixedDelay(this::maybeDiscover, 1, 1, TimeUnit.SECONDS);
   }
 
@@ -151,55 +157,51 @@ public final class StunComponent implements StunHandler, StunClient, NatDiscover
   }
 
   private void sendFromEndpoint(InetSocketAddress to, ByteBuffer datagram) {
-    Endpoint e = endpoint;
-    if (e == null) {
-      throw new IllegalStateException("the node has no endpoint");
+    SharedSocket s = socket;
+    if (s == null) {
+      throw new IllegalStateException("the node has no socket");
     }
-    e.send(to, datagram);
+    s.send(to, datagram);
   }
 
   private InetSocketAddress localAddress() {
-    Endpoint e = endpoint;
-    return e == null ? new InetSocketAddress(0) : e.localAddress();
+    SharedSocket s = socket;
+    return s == null ? new InetSocketAddress(0) : s.localAddress();
   }
 
-  /** Discovers at start, when the hub sees the node at a new address, and when the last result is old. */
+  /** Discovers at start, and again when the last result is older than {@code rediscover_s}. */
   private void maybeDiscover() {
     try {
-      HubSession session = hubSession;
-      if (endpoint == null || servers().isEmpty()) {
+      if (socket == null || servers().isEmpty()) {
         return;
       }
-      Optional<InetSocketAddress> observed = session == null ? Optional.empty() : session.observedAddress();
-      boolean moved = observed.isPresent() && lastObserved.isPresent() && !observed.equals(lastObserved);
-      // A run that got no mapped address (before the hub session was up, say) is tried again soon.
-      boolean failedLately = session != null && session.isConnected()
-          && stack.current().map(i -> i.mapped().isEmpty()).orElse(false)
-          && lastDiscovery.plus(RETRY_FAILED).isBefore(Instant.now());
-      if (observed.isPresent()) {
-        lastObserved = observed;
-      }
-      boolean stale = !rediscover.isZero() && lastDiscovery.plus(rediscover).isBefore(Instant.now());
+      Instant now = clock.instant();
       boolean never = lastDiscovery.equals(Instant.MIN);
-      if (moved || failedLately || stale || never) {
-        lastDiscovery = Instant.now();
-        stack.discover();
+      boolean stale = !rediscover.isZero() && lastDiscovery.plus(rediscover).isBefore(now);
+      if (never || stale) {
+        discover();
       }
     } catch (RuntimeException e) {
       log.warn("NAT behaviour discovery could not start: {}", e.toString());
     }
   }
 
+  /** What the node knows otherwise overrides silence: UDP that got through is not UDP blocked. */
   private NatInfo discovered(NatInfo found) {
-    HubSession session = hubSession;
-    // The hub session runs over UDP: while it is up, silence from STUN servers is not UDP blocked.
-    NatInfo info = session != null && session.isConnected() ? found.udpPasses("the hub session is up") : found;
+    NatInfo info = found;
+    for (StunContext c : contexts) {
+      Optional<String> how = c.udpPasses();
+      if (how.isPresent()) {
+        info = info.udpPasses(how.get());
+        break;
+      }
+    }
     log.info("NAT behaviour {}: {}", info.behavior(), info.detail());
-    if (session != null && info.behavior() != NatBehavior.UNKNOWN) {
+    for (NatListener l : listeners) {
       try {
-        session.reportNat(info.behavior());
+        l.discovered(info);
       } catch (RuntimeException e) {
-        log.debug("the hub did not take the NAT report: {}", e.toString());
+        log.warn("NAT listener {} failed", l, e);
       }
     }
     return info;
@@ -215,8 +217,9 @@ public final class StunComponent implements StunHandler, StunClient, NatDiscover
     if (!configured.isEmpty()) {
       return configured;
     }
-    HubSession session = hubSession;
-    return session == null ? List.of() : List.of(StunServerAddress.of(session.hubAddress()));
+    List<StunServerAddress> known = new ArrayList<>();
+    contexts.forEach(c -> known.addAll(c.defaultServers()));
+    return List.copyOf(known);
   }
 
   @Override
@@ -266,7 +269,7 @@ public final class StunComponent implements StunHandler, StunClient, NatDiscover
 
   @Override
   public CompletableFuture<NatInfo> discover() {
-    lastDiscovery = Instant.now();
+    lastDiscovery = clock.instant();
     return stack.discover();
   }
 }

@@ -1,7 +1,7 @@
 package io.macula.nat.stun.internal;
 
-import io.macula.nat.hub.api.Hub;
-import io.macula.nat.transport.api.Endpoint;
+import io.macula.nat.api.SharedSocket;
+import io.macula.nat.stun.api.StunServerRequest;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoopGroup;
 import java.net.InetAddress;
@@ -24,9 +24,10 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
- * A STUN server on the node's own port, sharing the socket with QUIC: on every hub, and on another
- * node when configured to. With an alternate address it binds the three other sockets RFC 5780
- * needs and answers NAT behaviour discovery.
+ * A STUN server on the node's own port, sharing the socket with QUIC: while a {@link
+ * StunServerRequest} is registered (every hub registers one), and on another node when configured
+ * to. With an alternate address it binds the three other sockets RFC 5780 needs and answers NAT
+ * behaviour discovery.
  */
 @Component(
     service = StunServerComponent.class,
@@ -89,46 +90,54 @@ public final class StunServerComponent {
     }
   }
 
-  private Endpoint endpoint; // guarded by this
-  private Hub hub; // guarded by this
+  private SharedSocket socket; // guarded by this
+  private final List<StunServerRequest> requests = new ArrayList<>(); // guarded by this
 
   @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
       policyOption = ReferencePolicyOption.GREEDY)
-  synchronized void bindEndpoint(Endpoint e) {
-    endpoint = e;
+  synchronized void bindSocket(SharedSocket s) {
+    socket = s;
     restartLocked();
   }
 
-  synchronized void unbindEndpoint(Endpoint e) {
-    if (endpoint == e) {
-      endpoint = null;
+  synchronized void unbindSocket(SharedSocket s) {
+    if (socket == s) {
+      socket = null;
       restartLocked();
     }
   }
 
-  @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+  @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
       policyOption = ReferencePolicyOption.GREEDY)
-  synchronized void bindHub(Hub h) {
-    hub = h;
-    restartLocked();
-  }
-
-  synchronized void unbindHub(Hub h) {
-    if (hub == h) {
-      hub = null;
+  synchronized void bindRequest(StunServerRequest r) {
+    boolean wasServing = wantedLocked();
+    requests.add(r);
+    if (!wasServing) {
+      log.info("STUN server requested by {}", r.requester());
       restartLocked();
     }
   }
 
-  /** Answers while the node has an endpoint and is a hub, or is configured to. */
+  synchronized void unbindRequest(StunServerRequest r) {
+    requests.remove(r);
+    if (!wantedLocked()) {
+      restartLocked();
+    }
+  }
+
+  private boolean wantedLocked() {
+    return config.enabled() || !requests.isEmpty();
+  }
+
+  /** Answers while the node has a socket and someone asks for a server, or it is configured to. */
   private void restartLocked() {
     server = null;
     closeSockets();
-    if (endpoint == null || (hub == null && !config.enabled())) {
+    if (socket == null || !wantedLocked()) {
       return;
     }
     try {
-      server = start(endpoint);
+      server = start(socket);
     } catch (RuntimeException e) {
       log.error("{}: the STUN server cannot start: {}", PID, e.getMessage());
       closeSockets();
@@ -136,15 +145,15 @@ public final class StunServerComponent {
     }
   }
 
-  private BindingServer start(Endpoint endpoint) {
-    InetSocketAddress bound = endpoint.localAddress();
+  private BindingServer start(SharedSocket socket) {
+    InetSocketAddress bound = socket.localAddress();
     InetAddress ip = address(config.address(), "address");
     if (ip == null) {
       ip = bound.getAddress();
     }
     InetSocketAddress primary = new InetSocketAddress(ip, bound.getPort());
     List<BindingServer.Socket> sockets = new ArrayList<>();
-    sockets.add(new BindingServer.Socket(primary, endpoint::send));
+    sockets.add(new BindingServer.Socket(primary, socket::send));
     InetAddress alternate = address(config.alternate__address(), "alternate_address");
     if (alternate != null) {
       if (ip.isAnyLocalAddress()) {
@@ -176,7 +185,7 @@ public final class StunServerComponent {
     }
   }
 
-  /** The server that answers on the node's socket, or null while the node has no endpoint. */
+  /** The server that answers on the node's socket, or null while the node has no socket. */
   BindingServer bindingServer() {
     return server;
   }

@@ -1,8 +1,8 @@
 package io.macula.nat.transport.api;
 
 import io.macula.nat.api.NodeId;
+import io.macula.nat.api.SharedSocket;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -11,10 +11,10 @@ import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * A node's one UDP socket and everything that crosses it: QUIC as client and server, relay
- * frames, and STUN (to a {@link StunHandler}), sorted by their first byte.
+ * frames, and STUN (to a {@link io.macula.nat.api.StunHandler}), sorted by their first byte.
  */
 @ProviderType
-public interface Endpoint {
+public interface Endpoint extends SharedSocket {
   /** The application protocol of connections between peers. */
   String PEER_PROTOCOL = "macula-peer/1";
 
@@ -22,9 +22,6 @@ public interface Endpoint {
   String HUB_PROTOCOL = "macula-hub/1";
 
   NodeId localId();
-
-  /** The address the socket is bound to. */
-  InetSocketAddress localAddress();
 
   /**
    * Connects to a peer over a path. The future fails if the peer does not prove {@code peer}'s
@@ -40,12 +37,6 @@ public interface Endpoint {
 
   /** Accepts relayed packets arriving from this address (the hub's). */
   void trustRelay(InetSocketAddress relay);
-
-  /**
-   * Sends one datagram from the endpoint's socket, outside any QUIC connection: STUN and TURN
-   * messages, whose NAT mapping must be QUIC's. The buffer's remaining bytes are copied.
-   */
-  void send(InetSocketAddress to, ByteBuffer datagram);
 
   /** Datagrams dropped since start, by reason: malformed, unknown sender, unknown kind... */
   Map<String, Long> drops();

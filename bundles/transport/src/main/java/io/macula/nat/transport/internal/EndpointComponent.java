@@ -6,7 +6,8 @@ import io.macula.nat.transport.api.ConnectionAcceptor;
 import io.macula.nat.transport.api.Endpoint;
 import io.macula.nat.transport.api.QuicConnection;
 import io.macula.nat.transport.api.RelayHandler;
-import io.macula.nat.transport.api.StunHandler;
+import io.macula.nat.api.SharedSocket;
+import io.macula.nat.api.StunHandler;
 import io.macula.nat.transport.api.TransportPath;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -33,7 +34,7 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /** The node's endpoint as a service: its socket, identity and connections. */
-@Component(service = Endpoint.class, configurationPid = EndpointComponent.PID, immediate = true)
+@Component(service = {Endpoint.class, SharedSocket.class}, configurationPid = EndpointComponent.PID, immediate = true)
 @Designate(ocd = EndpointComponent.Config.class)
 public final class EndpointComponent implements Endpoint {
   static final String PID = "io.macula.nat.endpoint";

@@ -41,8 +41,17 @@ final class RelayFrame {
     out.writeBytes(node.toBytes());
   }
 
-  /** The node a frame names; the caller checked that the frame holds a whole header. */
+  /**
+   * The node a frame (its readable bytes) names.
+   *
+   * @throws IllegalArgumentException when the frame is shorter than a header; the receive path
+   *     checks the length first and drops such a frame without an exception
+   */
   static NodeId node(ByteBuf frame) {
+    if (frame.readableBytes() < HEADER_LENGTH) {
+      throw new IllegalArgumentException(
+          "relay frame: " + frame.readableBytes() + " bytes, shorter than a header of " + HEADER_LENGTH);
+    }
     byte[] id = new byte[NodeId.LENGTH];
     frame.getBytes(frame.readerIndex() + 4, id);
     return NodeId.of(id);

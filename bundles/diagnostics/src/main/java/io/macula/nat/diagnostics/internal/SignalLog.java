@@ -1,25 +1,18 @@
-package io.macula.nat.shell.internal;
+package io.macula.nat.diagnostics.internal;
 
 import io.macula.nat.api.NodeId;
-import io.macula.nat.peer.api.SignalListener;
-import java.nio.charset.StandardCharsets;
+import io.macula.nat.api.SignalListener;
+import io.macula.nat.diagnostics.api.PeerDiagnostics.Signal;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import org.osgi.service.component.annotations.Component;
 
-/** Keeps the latest signals other nodes sent this one, for {@code nat:signals}. */
+/** Keeps the latest signals other nodes sent this one. */
 @Component(service = {SignalListener.class, SignalLog.class})
 public final class SignalLog implements SignalListener {
   private static final int KEPT = 100;
-
-  /** One signal: who sent it (as the hub says), when, and what. */
-  record Signal(NodeId from, Instant at, byte[] payload) {
-    String text() {
-      return new String(payload, StandardCharsets.UTF_8);
-    }
-  }
 
   /** Guarded by this; newest first. */
   private final Deque<Signal> signals = new ArrayDeque<>();

@@ -31,7 +31,7 @@ import java.util.Optional;
  */
 public final class HubCodec {
   public static final int MAX_FRAME = 64 * 1024;
-  public static final int MAX_SIGNAL = 16 * 1024;
+  public static final int MAX_SIGNAL = io.macula.nat.api.Signalling.MAX_PAYLOAD;
 
   private static final int REGISTER = 1;
   private static final int REGISTERED = 2;
@@ -52,7 +52,7 @@ public final class HubCodec {
       d.writeByte(REGISTER);
       writeAddresses(d, r.reported());
       d.writeBoolean(r.offersRelay());
-      d.writeByte(r.nat().ordinal());
+      d.writeByte(r.nat().code());
     } else if (m instanceof HubMessage.Registered r) {
       d.writeByte(REGISTERED);
       writeAddress(d, r.observed());
@@ -72,7 +72,7 @@ public final class HubCodec {
         if (node.observedAddress().isPresent()) {
           writeAddress(d, node.observedAddress().get());
         }
-        d.writeByte(node.nat().ordinal());
+        d.writeByte(node.nat().code());
         d.writeBoolean(node.offersRelay());
         d.writeLong(e.lastSeenMillis());
       }
@@ -91,7 +91,7 @@ public final class HubCodec {
       d.writeLong(p.nonce());
     } else if (m instanceof HubMessage.NatReport n) {
       d.writeByte(NAT_REPORT);
-      d.writeByte(n.nat().ordinal());
+      d.writeByte(n.nat().code());
     }
     if (body.size() > MAX_FRAME) {
       throw new IllegalArgumentException("a hub message is at most " + MAX_FRAME + " bytes");
@@ -215,13 +215,9 @@ public final class HubCodec {
       return v == 1;
     }
 
+    /** A code a newer node sends that this one does not know reads as unknown, not as an error. */
     NatBehavior nat() throws HubProtocolException {
-      int v = u8();
-      NatBehavior[] all = NatBehavior.values();
-      if (v >= all.length) {
-        throw new HubProtocolException("NAT behaviour " + v + " unknown");
-      }
-      return all[v];
+      return NatBehavior.ofCode(u8());
     }
 
     NodeId nodeId() throws HubProtocolException {

@@ -64,8 +64,25 @@ class HubCodecTest {
         Arguments.of("0000000302040a", "address: needs 6 bytes"),
         Arguments.of("00000002070000", "u64: needs 8 bytes"),
         Arguments.of("0000000a07000000000000000100", "Ping: 1 bytes after its end"),
-        Arguments.of("000000050100000200", "boolean 2"),
-        Arguments.of("00000005010000000b", "NAT behaviour 11 unknown"));
+        Arguments.of("000000050100000200", "boolean 2"));
+  }
+
+  @Test
+  void aNatBehaviourThisNodeDoesNotKnowReadsAsUnknown() throws IOException {
+    // Register: no addresses, no relay offer, NAT code 11 (from a newer node).
+    Optional<HubMessage> m = HubCodec.read(new ByteArrayInputStream(HexFormat.of().parseHex("00000005010000000b")));
+    assertEquals(NatBehavior.UNKNOWN, ((HubMessage.Register) m.orElseThrow()).nat());
+  }
+
+  @Test
+  void natBehavioursTravelAsTheirFixedCodes() throws IOException {
+    for (NatBehavior nat : NatBehavior.values()) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      HubCodec.write(out, new HubMessage.NatReport(nat));
+      byte[] frame = out.toByteArray();
+      assertEquals(nat.code(), frame[frame.length - 1] & 0xff, nat.name());
+      assertEquals(new HubMessage.NatReport(nat), HubCodec.read(new ByteArrayInputStream(frame)).orElseThrow());
+    }
   }
 
   @ParameterizedTest

@@ -1,4 +1,4 @@
-package io.macula.nat.shell.internal;
+package io.macula.nat.diagnostics.internal;
 
 import io.macula.nat.api.NodeId;
 import io.macula.nat.api.PeerStream;
@@ -8,7 +8,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import org.osgi.service.component.annotations.Component;
 
-/** The far end of {@code nat:ping}: writes back every 8-byte probe as it arrives. */
+/** The far end of a ping: writes back every 8-byte probe as it arrives. */
 @Component(property = StreamService.NAME + "=" + EchoService.NAME)
 public final class EchoService implements StreamService {
   static final String NAME = "echo";

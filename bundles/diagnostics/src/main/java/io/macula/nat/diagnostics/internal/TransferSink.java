@@ -1,7 +1,8 @@
-package io.macula.nat.shell.internal;
+package io.macula.nat.diagnostics.internal;
 
 import io.macula.nat.api.NodeId;
 import io.macula.nat.api.PeerStream;
+import io.macula.nat.diagnostics.api.PeerDiagnostics.Transfer;
 import io.macula.nat.peer.api.StreamService;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -17,19 +18,16 @@ import java.util.List;
 import org.osgi.service.component.annotations.Component;
 
 /**
- * The receiving end of {@code nat:send}: reads a stream to its end, answers with the byte count
- * and SHA-256 of what arrived, and keeps a record for {@code nat:received}.
+ * The receiving end of a transfer: reads a stream to its end, answers with the byte count and
+ * SHA-256 of what arrived, and keeps a record of it.
  */
 @Component(service = {StreamService.class, TransferSink.class}, property = StreamService.NAME + "=" + TransferSink.NAME)
 public final class TransferSink implements StreamService {
   static final String NAME = "sink";
   private static final int KEPT = 100;
 
-  /** One transfer received. */
-  record Received(NodeId from, Instant at, long bytes, String sha256, Duration took) {}
-
   /** Guarded by this; newest first. */
-  private final Deque<Received> received = new ArrayDeque<>();
+  private final Deque<Transfer> received = new ArrayDeque<>();
 
   @Override
   public void serve(NodeId peer, PeerStream stream) throws IOException {
@@ -49,7 +47,7 @@ public final class TransferSink implements StreamService {
       out.writeUTF(digest);
       out.close();
       synchronized (this) {
-        received.addFirst(new Received(peer, Instant.now(), bytes, digest, Duration.ofNanos(System.nanoTime() - start)));
+        received.addFirst(new Transfer(peer, Instant.now(), bytes, digest, Duration.ofNanos(System.nanoTime() - start), ""));
         if (received.size() > KEPT) {
           received.removeLast();
         }
@@ -57,7 +55,7 @@ public final class TransferSink implements StreamService {
     }
   }
 
-  synchronized List<Received> received() {
+  synchronized List<Transfer> received() {
     return List.copyOf(received);
   }
 

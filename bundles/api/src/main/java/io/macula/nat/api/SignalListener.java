@@ -1,6 +1,5 @@
-package io.macula.nat.peer.api;
+package io.macula.nat.api;
 
-import io.macula.nat.api.NodeId;
 import org.osgi.annotation.versioning.ConsumerType;
 
 /** Whiteboard: receives the signals other nodes send this node through the hub. */

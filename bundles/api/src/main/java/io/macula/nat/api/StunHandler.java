@@ -1,13 +1,13 @@
-package io.macula.nat.transport.api;
+package io.macula.nat.api;
 
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import org.osgi.annotation.versioning.ConsumerType;
 
 /**
- * Whiteboard: takes the STUN datagrams that reach the endpoint's socket, those whose first byte is
- * 0 to 3 (RFC 9443 §3). Sharing the socket with QUIC means the NAT mapping STUN discovers is the
- * one QUIC uses. At most one handler is used; with none, such datagrams are dropped and counted.
+ * Whiteboard: takes the STUN datagrams that reach the node's {@link SharedSocket}, those whose
+ * first byte is 0 to 3 (RFC 9443 §3). At most one handler is used; with none, such datagrams are
+ * dropped and counted.
  */
 @ConsumerType
 public interface StunHandler {
