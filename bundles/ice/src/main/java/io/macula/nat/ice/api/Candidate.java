@@ -25,8 +25,10 @@ public record Candidate(
   public Candidate {
     Objects.requireNonNull(address, "address");
     Objects.requireNonNull(type, "type");
-    if (foundation.isEmpty() || foundation.length() > 32) {
-      throw new IllegalArgumentException("a foundation has 1 to 32 characters, not '" + foundation + "'");
+    // RFC 8839 §5.1: 1*32 ice-char. Signals carry it as US-ASCII: any other character would not
+    // come back as it went.
+    if (!foundation.matches("[A-Za-z0-9+/]{1,32}")) {
+      throw new IllegalArgumentException("a foundation has 1 to 32 ice-chars (A-Z a-z 0-9 + /), not '" + foundation + "'");
     }
     if (component < 1 || component > 256) {
       throw new IllegalArgumentException("a component id is 1-256, not " + component);

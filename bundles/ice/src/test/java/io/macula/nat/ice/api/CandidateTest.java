@@ -33,6 +33,11 @@ class CandidateTest {
         Arguments.of("too short", "1 1 udp 1 10.0.0.1 5000", "not a candidate"),
         Arguments.of("tcp", "1 1 tcp 1 10.0.0.1 5000 typ host", "transport tcp"),
         Arguments.of("a name, not an address", "1 1 udp 1 example.org 5000 typ host", "not numeric"),
+        // Both look like literals, but the JDK would ask a resolver for them.
+        Arguments.of("an IPv4 octet over 255", "1 1 udp 1 999.1.1.1 5000 typ host", "octet 999 over 255"),
+        Arguments.of("an IPv6 address that starts with a dot", "1 1 udp 1 .:1 5000 typ host", "'.:1' is not an IPv6 literal"),
+        Arguments.of("a foundation with a character outside ice-char", "h;1 1 udp 1 10.0.0.1 5000 typ host", "ice-chars"),
+        Arguments.of("a foundation of 33 characters", "f".repeat(33) + " 1 udp 1 10.0.0.1 5000 typ host", "1 to 32 ice-chars"),
         Arguments.of("port out of range", "1 1 udp 1 10.0.0.1 70000 typ host", "port 70000"),
         Arguments.of("unknown type", "1 1 udp 1 10.0.0.1 5000 typ mystery", "unknown candidate type"),
         Arguments.of("priority zero", "1 1 udp 0 10.0.0.1 5000 typ host", "priority"),

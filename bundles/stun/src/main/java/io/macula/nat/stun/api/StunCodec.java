@@ -112,6 +112,10 @@ public final class StunCodec {
   /**
    * Encodes a message. Its own MESSAGE-INTEGRITY(-SHA256) and FINGERPRINT attributes are left out;
    * with a key, MESSAGE-INTEGRITY (or -SHA256) is computed and added, then, when asked, FINGERPRINT.
+   * The caller owns the buffer returned.
+   *
+   * @throws IllegalArgumentException when the attributes take more than the 65535 bytes the
+   *     header's length field counts
    */
   public static ByteBuf encode(ByteBufAllocator alloc, StunMessage m, byte[] integrityKey, boolean sha256, boolean fingerprint) {
     ByteBuf out = alloc.buffer(256);
@@ -124,6 +128,12 @@ public final class StunCodec {
         continue;
       }
       writeAttribute(out, a, m.transactionId());
+    }
+    int length = out.writerIndex() - StunMessage.HEADER_LENGTH
+        + (integrityKey == null ? 0 : 4 + (sha256 ? 32 : 20)) + (fingerprint ? 8 : 0);
+    if (length > 0xFFFF) {
+      out.release();
+      throw new IllegalArgumentException("the attributes take " + length + " bytes; a STUN length field counts 65535");
     }
     if (integrityKey != null) {
       int macLength = sha256 ? 32 : 20;
@@ -156,32 +166,41 @@ public final class StunCodec {
 
   /**
    * Whether the message's MESSAGE-INTEGRITY (or -SHA256, preferred when both are present) is the
-   * HMAC of what precedes it under {@code key}, RFC 8489 §14.5.
+   * HMAC of what precedes it under {@code key}, RFC 8489 §14.5 and §14.6.
+   *
+   * <p>Never throws on what {@code b} holds: a message that does not parse (among others: a header
+   * cut short, a length field that is not a multiple of 4 or runs past the readable bytes, an
+   * attribute that runs past the message) has no integrity that holds, and so does one whose MAC
+   * has a length §14.5 or §14.6 does not allow (an empty one would match any key). {@link #decode}
+   * says what is wrong.
    *
    * @return false also when the message has no integrity attribute
    */
   public static boolean verifyIntegrity(ByteBuf b, byte[] key) {
     int at = b.readerIndex();
-    int end = at + StunMessage.HEADER_LENGTH + b.getUnsignedShort(at + 2);
-    int p = at + StunMessage.HEADER_LENGTH;
+    int end = messageEnd(b);
+    if (end < 0) {
+      return false;
+    }
     int sha1 = -1;
     int sha256 = -1;
-    while (p + 4 <= end) {
+    for (int p = at + StunMessage.HEADER_LENGTH; p < end; p = next(b, p)) {
       int type = b.getUnsignedShort(p);
-      int len = b.getUnsignedShort(p + 2);
       if (type == MessageIntegrity.TYPE && sha1 < 0) {
         sha1 = p;
       } else if (type == MessageIntegritySha256.TYPE && sha256 < 0) {
         sha256 = p;
       }
-      p += 4 + ((len + 3) & ~3);
     }
     int mi = sha256 >= 0 ? sha256 : sha1;
     if (mi < 0) {
       return false;
     }
     int macLength = b.getUnsignedShort(mi + 2);
-    if (mi + 4 + macLength > end) {
+    boolean lengthAllowed = sha256 >= 0
+        ? macLength >= 16 && macLength <= 32 && macLength % 4 == 0
+        : macLength == MessageIntegrity.LENGTH;
+    if (!lengthAllowed) {
       return false;
     }
     ByteBuf copy = b.copy(at, mi - at);
@@ -197,15 +216,54 @@ public final class StunCodec {
     }
   }
 
-  /** Whether the message ends with a FINGERPRINT that matches its CRC-32, RFC 8489 §14.7. */
+  /**
+   * Whether the message's last attribute is a FINGERPRINT that matches its CRC-32, RFC 8489 §14.7.
+   * Never throws on what {@code b} holds: a message that does not parse (see {@link
+   * #verifyIntegrity}) has no FINGERPRINT that matches.
+   */
   public static boolean verifyFingerprint(ByteBuf b) {
     int at = b.readerIndex();
-    int end = at + StunMessage.HEADER_LENGTH + b.getUnsignedShort(at + 2);
-    int fp = end - 8;
-    if (fp < at + StunMessage.HEADER_LENGTH || b.getUnsignedShort(fp) != Fingerprint.TYPE) {
+    int end = messageEnd(b);
+    if (end < 0) {
       return false;
     }
-    return (crc(b.slice(at, fp - at), fp - at) ^ FINGERPRINT_XOR) == b.getUnsignedInt(fp + 4);
+    int last = -1;
+    for (int p = at + StunMessage.HEADER_LENGTH; p < end; p = next(b, p)) {
+      last = p;
+    }
+    if (last < 0 || b.getUnsignedShort(last) != Fingerprint.TYPE || b.getUnsignedShort(last + 2) != 4) {
+      return false;
+    }
+    return (crc(b.slice(at, last - at), last - at) ^ FINGERPRINT_XOR) == b.getUnsignedInt(last + 4);
+  }
+
+  /**
+   * The index just past the message that starts at {@code b}'s reader index, or -1 when it is not
+   * framed as {@link #decode} requires: a whole header with the first two bits zero and the magic
+   * cookie, a length that is a multiple of 4 and fits the readable bytes, and attributes that end
+   * exactly there.
+   */
+  private static int messageEnd(ByteBuf b) {
+    if (!looksLikeStun(b)) {
+      return -1;
+    }
+    int at = b.readerIndex();
+    int length = b.getUnsignedShort(at + 2);
+    if (StunMessage.HEADER_LENGTH + length > b.readableBytes()) {
+      return -1;
+    }
+    int end = at + StunMessage.HEADER_LENGTH + length;
+    int p = at + StunMessage.HEADER_LENGTH;
+    while (p < end) {
+      // A length that is a multiple of 4 leaves at least 4 bytes here: the header fits.
+      p = next(b, p);
+    }
+    return p == end ? end : -1;
+  }
+
+  /** Where the attribute after the one at {@code p} starts: past its header, value and padding. */
+  private static int next(ByteBuf b, int p) {
+    return p + 4 + ((b.getUnsignedShort(p + 2) + 3) & ~3);
   }
 
   /** The key of the short-term credential mechanism, RFC 8489 §9.1.1: the password. */

@@ -46,13 +46,13 @@ public record StunMessage(StunClass messageClass, int method, TransactionId tran
 
   /** The message type field: the method's 12 bits with the class's two bits among them, §5. */
   int typeField() {
-    int c = messageClass.ordinal();
+    int c = messageClass.code();
     return (method & 0x000F) | ((method & 0x0070) << 1) | ((method & 0x0F80) << 2)
         | ((c & 0x1) << 4) | ((c & 0x2) << 7);
   }
 
   static StunClass classOf(int type) {
-    return StunClass.values()[((type >> 4) & 0x1) | ((type >> 7) & 0x2)];
+    return StunClass.ofCode(((type >> 4) & 0x1) | ((type >> 7) & 0x2));
   }
 
   static int methodOf(int type) {

@@ -35,7 +35,11 @@ final class ClientTransactions {
     this.counters = counters;
   }
 
-  /** One request waiting for its answer. Fields are written under the instance's lock. */
+  /**
+   * One request waiting for its answer. {@code next} and {@code sent} are guarded by this
+   * instance's lock, which its methods take themselves: the timer, the I/O thread that completes
+   * the result and the caller of {@link #start} all call them.
+   */
   private final class Pending {
     final InetSocketAddress server;
     final byte[] datagram;
@@ -54,7 +58,7 @@ final class ClientTransactions {
       this.schedule = s;
     }
 
-    synchronized void sendAndScheduleLocked() {
+    synchronized void sendAndSchedule() {
       if (result.isDone()) {
         return;
       }
@@ -79,10 +83,10 @@ final class ClientTransactions {
       }
       long delay = schedule.offsetMillis(sent + 1) - schedule.offsetMillis(sent);
       sent++;
-      next = timer.schedule(this::sendAndScheduleLocked, delay, TimeUnit.MILLISECONDS);
+      next = timer.schedule(this::sendAndSchedule, delay, TimeUnit.MILLISECONDS);
     }
 
-    synchronized void cancelTimerLocked() {
+    synchronized void cancelTimer() {
       if (next != null) {
         next.cancel(false);
       }
@@ -111,9 +115,9 @@ final class ClientTransactions {
     counters.transactions.increment();
     p.result.whenComplete((m, e) -> {
       pending.remove(p.id);
-      p.cancelTimerLocked();
+      p.cancelTimer();
     });
-    p.sendAndScheduleLocked();
+    p.sendAndSchedule();
     return p.result;
   }
 

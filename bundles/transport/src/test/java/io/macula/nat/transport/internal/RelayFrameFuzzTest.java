@@ -1,0 +1,79 @@
+package io.macula.nat.transport.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.macula.nat.api.NodeId;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Named;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Coverage-guided fuzzing of the relay frame header (Jazzer): whatever the bytes, reading a frame
+ * throws nothing but {@link IllegalArgumentException}, and only for fewer bytes than a header; the
+ * node it reads is the one a header written for it names again.
+ *
+ * <p>The first input byte's low two bits say how many bytes precede the frame in its buffer, as
+ * when a frame is a slice of a larger one: reads must be relative to the reader index.
+ *
+ * <p>{@code mvn verify} runs the seeds below and nothing else; {@code mvn -Pfuzz} fuzzes (see the
+ * root pom). A crash the fuzzer finds is kept here as a seed, named for its bug.
+ */
+class RelayFrameFuzzTest {
+  private static final String NODE = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
+  static Stream<Arguments> seeds() {
+    return Stream.of(
+        seed("TO_RELAY with a packet", "00" + "08000000" + NODE + "c0ffee"),
+        seed("FROM_RELAY after two bytes", "02" + "abcd" + "09000000" + NODE + "40"),
+        seed("a header and no packet", "00" + "09000000" + NODE),
+        seed("one byte short of a header", "01" + "ff" + "08000000" + NODE.substring(2)));
+  }
+
+  private static Arguments seed(String name, String hex) {
+    return Arguments.of(Named.of(name, HexFormat.of().parseHex(hex)));
+  }
+
+  @MethodSource("seeds")
+  @FuzzTest
+  void readsTheNodeOrRefusesAShortFrame(byte[] input) {
+    if (input.length == 0) {
+      return;
+    }
+    int skip = Math.min(input[0] & 0x3, input.length - 1);
+    ByteBuf frame = Unpooled.wrappedBuffer(input, 1, input.length - 1).skipBytes(skip);
+    if (frame.isReadable()) {
+      int type = input[1 + skip];
+      assertEquals(type == RelayFrame.TO_RELAY || type == RelayFrame.FROM_RELAY,
+          RelayFrame.isRelayFrame(frame.getUnsignedByte(frame.readerIndex())));
+    }
+
+    NodeId node;
+    try {
+      node = RelayFrame.node(frame);
+    } catch (IllegalArgumentException e) {
+      assertTrue(frame.readableBytes() < RelayFrame.HEADER_LENGTH, "refused a whole header: " + e.getMessage());
+      return;
+    }
+    assertFalse(frame.readableBytes() < RelayFrame.HEADER_LENGTH, "read a node from a short frame");
+    int at = 1 + skip + 4;
+    assertArrayEquals(Arrays.copyOfRange(input, at, at + NodeId.LENGTH), node.toBytes());
+
+    ByteBuf header = Unpooled.buffer(RelayFrame.HEADER_LENGTH);
+    RelayFrame.writeHeader(header, RelayFrame.FROM_RELAY, node);
+    assertEquals(RelayFrame.HEADER_LENGTH, header.readableBytes());
+    assertEquals(RelayFrame.FROM_RELAY, header.getUnsignedByte(0));
+    assertEquals(0, header.getUnsignedMedium(1), "reserved");
+    assertEquals(node, RelayFrame.node(header));
+    assertArrayEquals(node.toBytes(), ByteBufUtil.getBytes(header, 4, NodeId.LENGTH));
+  }
+}
