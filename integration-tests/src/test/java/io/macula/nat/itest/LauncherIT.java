@@ -36,6 +36,37 @@ public class LauncherIT {
     }
   }
 
+  /**
+   * Clients that connect to the admin socket and say nothing hold a worker for a few seconds at
+   * most, a client refused meanwhile is told so (exit 2), and a command the parser recurses on
+   * fails alone: the next command still runs.
+   */
+  @Test
+  public void idleAndHostileAdminClientsDoNotLockTheOperatorOut() throws Exception {
+    try (NodeProcess node = NodeProcess.freshHome("admin-hostile").start()) {
+      var address = java.net.UnixDomainSocketAddress.of(node.home().resolve("admin.sock"));
+      java.util.List<java.nio.channels.SocketChannel> idle = new java.util.ArrayList<>();
+      try {
+        for (int i = 0; i < 8; i++) {
+          idle.add(java.nio.channels.SocketChannel.open(address));
+        }
+        NodeProcess.Result busy = node.nat("nat:id");
+        assertEquals(busy.out() + busy.err(), 2, busy.exit());
+        assertTrue(busy.err(), busy.err().contains("busy"));
+        Await.until("the idle clients are dropped and nat:id runs", () -> node.nat("nat:id").exit() == 0,
+            java.time.Duration.ofSeconds(20));
+      } finally {
+        for (var c : idle) {
+          c.close();
+        }
+      }
+      NodeProcess.Result deep = node.nat("[".repeat(20_000));
+      assertEquals(deep.out() + deep.err(), 1, deep.exit());
+      assertTrue(deep.err(), deep.err().startsWith("ERROR"));
+      assertEquals(0, node.nat("nat:id").exit());
+    }
+  }
+
   @Test
   public void aChangeMadeFromTheShellSurvivesARestart() throws Exception {
     try (NodeProcess node = NodeProcess.freshHome("restart").start()) {

@@ -31,8 +31,9 @@ final class Mesh implements AutoCloseable {
   }
 
   /** Starts a node, admits it (or not) and gives it the hub; waits until it registered. */
-  NodeProcess node(String name, boolean admitted) throws IOException {
+  NodeProcess node(String name, boolean admitted, String... jvmOptions) throws IOException {
     NodeProcess n = NodeProcess.freshHome(name)
+        .jvmOptions(jvmOptions)
         .config("io.macula.nat.endpoint", "bind = 127.0.0.1:0\n")
         .start();
     nodes.add(n);

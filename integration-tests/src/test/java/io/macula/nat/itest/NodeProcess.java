@@ -60,6 +60,11 @@ public final class NodeProcess implements AutoCloseable {
     return home;
   }
 
+  /** The node's process id, once started. */
+  long pid() {
+    return process.pid();
+  }
+
   /** Runs the node in a network namespace of the NAT lab. */
   public NodeProcess inNamespace(String ns) {
     this.namespace = ns;

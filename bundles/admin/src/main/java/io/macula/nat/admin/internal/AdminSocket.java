@@ -16,7 +16,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -61,6 +64,15 @@ public final class AdminSocket {
   private final ServerSocketChannel server;
   private final ExecutorService workers;
   private final Thread acceptor;
+  /** How long a client may take to send its command. */
+  static final java.time.Duration READ_DEADLINE = java.time.Duration.ofSeconds(5);
+  private final ScheduledExecutorService deadlines =
+      Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "nat-admin-deadline"));
+  /** How long a refused client may take to send its command: a real one sends it at once. */
+  static final java.time.Duration REFUSAL_DEADLINE = java.time.Duration.ofMillis(500);
+  private final ExecutorService refusals = new ThreadPoolExecutor(
+      4, 4, 30, TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(16),
+      r -> daemon(r, "nat-admin-refuse"));
 
   @Activate
   public AdminSocket(
@@ -81,8 +93,7 @@ public final class AdminSocket {
     // A socket file left by a node that was killed would make bind fail.
     Files.deleteIfExists(path);
     this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-    server.bind(UnixDomainSocketAddress.of(path));
-    Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+    bindOwnerOnly(server, path);
     this.workers =
         new ThreadPoolExecutor(
             0,
@@ -96,10 +107,30 @@ public final class AdminSocket {
     log.info("admin socket listening on {}", path);
   }
 
+  /**
+   * Binds the socket in a directory only the owner can enter, makes it owner-only, then moves it
+   * into place: nobody else can connect in the moment between bind and chmod.
+   */
+  private static void bindOwnerOnly(ServerSocketChannel server, Path path) throws IOException {
+    Path dir = Files.createTempDirectory(path.getParent(), ".admin-",
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    Path inside = dir.resolve("s");
+    try {
+      server.bind(UnixDomainSocketAddress.of(inside));
+      Files.setPosixFilePermissions(inside, PosixFilePermissions.fromString("rw-------"));
+      Files.move(inside, path, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(inside);
+      Files.deleteIfExists(dir);
+    }
+  }
+
   @Deactivate
   void deactivate() throws IOException {
     server.close();
     workers.shutdownNow();
+    refusals.shutdownNow();
+    deadlines.shutdownNow();
     Files.deleteIfExists(path);
   }
 
@@ -117,19 +148,64 @@ public final class AdminSocket {
       try {
         workers.execute(() -> serve(client));
       } catch (RejectedExecutionException e) {
-        reply(client, "the node is busy with other admin commands; try again\n", AdminProtocol.REJECTED);
+        refuse(client);
       }
     }
+  }
+
+  /**
+   * Every worker is busy: the client is told so with exit status 2, once its command is read (a
+   * reply to a client still writing would reach it as a broken pipe). Refusals run on a few threads
+   * of their own, each within a short deadline, so they cannot hold up the acceptor.
+   */
+  private void refuse(SocketChannel client) {
+    try {
+      refusals.execute(() -> {
+        try (client) {
+          ScheduledFuture<?> deadline = closeAt(client, REFUSAL_DEADLINE);
+          try {
+            readCommand(Channels.newInputStream(client));
+          } catch (IllegalArgumentException | IOException e) {
+            // refused all the same
+          } finally {
+            deadline.cancel(false);
+          }
+          reply(client, "the node is busy with other admin commands; try again\n", AdminProtocol.REJECTED);
+        } catch (IOException e) {
+          log.debug("refused admin client went away: {}", e.getMessage());
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      try {
+        client.close();
+      } catch (IOException ignored) {
+        // nothing to tell a client we cannot even refuse
+      }
+    }
+  }
+
+  /** Closes a client that has not sent its command within {@code deadline}. */
+  private ScheduledFuture<?> closeAt(SocketChannel client, java.time.Duration deadline) {
+    return deadlines.schedule(() -> {
+      try {
+        client.close();
+      } catch (IOException ignored) {
+        // closed already
+      }
+    }, deadline.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private void serve(SocketChannel client) {
     try (client) {
       String command;
+      ScheduledFuture<?> deadline = closeAt(client, READ_DEADLINE);
       try {
         command = readCommand(Channels.newInputStream(client));
       } catch (IllegalArgumentException e) {
         reply(client, e.getMessage() + "\n", AdminProtocol.REJECTED);
         return;
+      } finally {
+        deadline.cancel(false);
       }
       ByteArrayOutputStream output = new ByteArrayOutputStream();
       int status = execute(command, output);
@@ -148,7 +224,8 @@ public final class AdminSocket {
         out.print(session.format(result, Converter.INSPECT));
       }
       return AdminProtocol.OK;
-    } catch (Exception e) {
+    } catch (Exception | StackOverflowError | OutOfMemoryError e) {
+      // A command the parser recurses on (thousands of '[') must not take the worker down.
       String message = e.getMessage() != null ? e.getMessage() : e.toString();
       out.println("ERROR: " + message.lines().findFirst().orElse(message));
       return AdminProtocol.FAILED;

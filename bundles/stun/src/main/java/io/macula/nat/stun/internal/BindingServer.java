@@ -22,6 +22,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Answers Binding requests, RFC 8489 §6.3, with the RFC 5780 §6 behaviour when it has an alternate
@@ -42,14 +43,19 @@ final class BindingServer {
   /** With RFC 5780: the IP address and port of the sockets that are not the primary's. */
   private final InetAddress alternateIp;
   private final int alternatePort;
-  private final Software software;
+  private final Software software; // null: none
+  private final SourceRateLimit limit;
   private final StunCounters counters;
 
   /**
    * @param sockets the primary first; then, for RFC 5780, the other three combinations of the two
    *     IP addresses and two ports
    */
-  BindingServer(List<Socket> sockets, String software, StunCounters counters) {
+  /**
+   * @param software the SOFTWARE attribute of answers; blank: none, which keeps answers short
+   * @param limit how many answers each source prefix gets
+   */
+  BindingServer(List<Socket> sockets, String software, SourceRateLimit limit, StunCounters counters) {
     if (sockets.size() != 1 && sockets.size() != 4) {
       throw new IllegalArgumentException("a STUN server has 1 socket, or 4 for RFC 5780, not " + sockets.size());
     }
@@ -60,7 +66,8 @@ final class BindingServer {
     InetSocketAddress last = sockets.get(sockets.size() - 1).local();
     this.alternateIp = last.getAddress();
     this.alternatePort = last.getPort();
-    this.software = new Software(software);
+    this.software = software.isBlank() ? null : new Software(software);
+    this.limit = limit;
     this.counters = counters;
   }
 
@@ -109,14 +116,28 @@ final class BindingServer {
       counters.drop(StunCounters.BAD_FINGERPRINT);
       return; // §7.3: a bad FINGERPRINT means it was not STUN after all
     }
+    if (!limit.allow(from.getAddress())) {
+      counters.drop(StunCounters.RATE_LIMITED);
+      return;
+    }
     List<Integer> unknown = new ArrayList<>(StunCodec.unknownRequired(request));
     ChangeRequest change = request.attribute(ChangeRequest.class).orElse(null);
     if (change != null && !rfc5780) {
       unknown.add(ChangeRequest.TYPE);
     }
+    // RFC 5780 §7.5: RESPONSE-PORT is for behaviour discovery only; a server without it treats the
+    // attribute as unknown, so answers cannot be aimed at another port of the sender.
+    Optional<ResponsePort> responsePort = request.attribute(ResponsePort.class);
+    if (responsePort.isPresent() && !rfc5780) {
+      unknown.add(ResponsePort.TYPE);
+    }
     if (!unknown.isEmpty()) {
       reply(received, from, error(request, ErrorCode.UNKNOWN_ATTRIBUTE, "Unknown Attribute",
           new UnknownAttributes(unknown)), fingerprint);
+      return;
+    }
+    if (responsePort.isPresent() && responsePort.get().port() < 1024) {
+      reply(received, from, error(request, ErrorCode.BAD_REQUEST, "RESPONSE-PORT below 1024"), fingerprint);
       return;
     }
     if (request.method() != StunMessage.BINDING) {
@@ -129,7 +150,7 @@ final class BindingServer {
           change.changeIp() ? other(received.local().getAddress()) : received.local().getAddress(),
           change.changePort() ? otherPort(received.local().getPort()) : received.local().getPort()));
     }
-    InetSocketAddress to = request.attribute(ResponsePort.class)
+    InetSocketAddress to = responsePort
         .map(p -> new InetSocketAddress(from.getAddress(), p.port()))
         .orElse(from);
     List<StunAttribute> attributes = new ArrayList<>();
@@ -141,7 +162,9 @@ final class BindingServer {
       attributes.add(new OtherAddress(new InetSocketAddress(
           other(received.local().getAddress()), otherPort(received.local().getPort()))));
     }
-    attributes.add(software);
+    if (software != null) {
+      attributes.add(software);
+    }
     reply(out, to, new StunMessage(StunClass.SUCCESS_RESPONSE, request.method(), request.transactionId(), attributes),
         fingerprint);
   }

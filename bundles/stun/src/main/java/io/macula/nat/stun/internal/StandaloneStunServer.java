@@ -39,7 +39,8 @@ public final class StandaloneStunServer implements AutoCloseable {
       close();
       throw e;
     }
-    this.server = new BindingServer(all, BindingClient.SOFTWARE, counters);
+    // A benchmark's load comes from one address: the standalone server sets no rate limit.
+    this.server = new BindingServer(all, BindingClient.SOFTWARE, new SourceRateLimit(0, System::nanoTime), counters);
   }
 
   public InetSocketAddress localAddress() {

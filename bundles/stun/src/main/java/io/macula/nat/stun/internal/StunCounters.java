@@ -15,6 +15,7 @@ final class StunCounters {
   static final String BAD_INTEGRITY = "bad-integrity";
   static final String REQUEST_NOT_SERVED = "request-not-served";
   static final String INDICATION = "indication";
+  static final String RATE_LIMITED = "rate-limited";
 
   final LongAdder transactions = new LongAdder();
   final LongAdder retransmissions = new LongAdder();

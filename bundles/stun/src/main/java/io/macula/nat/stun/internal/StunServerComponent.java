@@ -56,8 +56,13 @@ public final class StunServerComponent {
     @AttributeDefinition(min = "0", max = "65535", description = "The alternate port; 0: the node's port + 1.")
     int alternate__port() default 0;
 
-    @AttributeDefinition(description = "The SOFTWARE attribute of answers.")
-    String software() default "Macula NAT";
+    @AttributeDefinition(required = false, description = "The SOFTWARE attribute of answers; empty: none,"
+        + " which keeps answers short (a forged request then gains an attacker less).")
+    String software() default "";
+
+    @AttributeDefinition(min = "0", description = "Answers each source network (IPv4 /24, IPv6 /64) gets per"
+        + " second, twice as many at once; 0: no limit.")
+    int answers__per__second() default 200;
   }
 
   private final Logger log;
@@ -74,6 +79,10 @@ public final class StunServerComponent {
     this.config = config;
     address(config.address(), "address");
     address(config.alternate__address(), "alternate_address");
+    if (config.answers__per__second() < 0) {
+      throw new IllegalArgumentException(PID + ": key 'answers_per_second' must be 0 or more, not "
+          + config.answers__per__second());
+    }
     if (config.alternate__port() < 0 || config.alternate__port() > 65535) {
       throw new IllegalArgumentException(PID + ": key 'alternate_port' must be 0-65535, not " + config.alternate__port());
     }
@@ -170,7 +179,8 @@ public final class StunServerComponent {
         sockets.add(new BindingServer.Socket(a, s));
       }
     }
-    BindingServer s = new BindingServer(sockets, config.software(), counters);
+    BindingServer s = new BindingServer(sockets, config.software(),
+        new SourceRateLimit(config.answers__per__second(), System::nanoTime), counters);
     log.info("STUN server on {}{}", primary,
         sockets.size() == 4 ? ", RFC 5780 with " + sockets.get(3).local() : "");
     return s;

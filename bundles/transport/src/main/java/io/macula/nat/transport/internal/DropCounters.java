@@ -16,6 +16,8 @@ final class DropCounters {
   static final String NO_RELAY = "no-relay";
   static final String STUN = "stun-unhandled";
   static final String NO_ROUTE = "no-route";
+  static final String CONNECTION_ERROR = "connection-error";
+  static final String SOCKET_ERROR = "socket-error";
 
   private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
 

@@ -139,6 +139,13 @@ final class PathLayer extends ChannelDuplexHandler {
     }
     Route route = routes.byVirtual(packet.recipient());
     if (route == null) {
+      if (Routes.isVirtual(packet.recipient())) {
+        // A connection's last packets after its route went: there is nowhere to send them.
+        drops.drop(DropCounters.NO_ROUTE);
+        packet.release();
+        promise.trySuccess();
+        return;
+      }
       // Not a virtual address: a packet the endpoint sends on its own (relay frames, STUN).
       ctx.write(msg, promise);
       return;

@@ -24,7 +24,6 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.nio.NioDatagramChannel;
-import io.netty.handler.codec.quic.InsecureQuicTokenHandler;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicClientCodecBuilder;
 import io.netty.handler.codec.quic.QuicCodecBuilder;
@@ -74,6 +73,9 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
   private static final byte[] NOT_ADMITTED_REASON =
       "not admitted".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
+  /** How long a Retry's token stays good: the client answers a Retry at once. */
+  private static final Duration TOKEN_LIFETIME = Duration.ofSeconds(10);
+
   /** Room for a relay header in a 1472-byte UDP payload (1500-byte MTU). */
   static final int MAX_UDP_PAYLOAD = 1472 - RelayFrame.HEADER_LENGTH;
 
@@ -86,7 +88,7 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
   }
 
   private final NodeIdentity identity;
-  private final Routes routes = new Routes();
+  private final Routes routes = new Routes(java.time.Clock.systemUTC());
   private final DropCounters drops = new DropCounters();
   private final Function<String, Optional<ConnectionAcceptor>> acceptors;
   private final Supplier<RelayHandler> relay;
@@ -142,7 +144,7 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
     ChannelHandler serverCodec =
         configure(new QuicServerCodecBuilder(), settings)
             .sslContext(serverTls)
-            .tokenHandler(InsecureQuicTokenHandler.INSTANCE)
+            .tokenHandler(new AddressToken(routes::origin, java.time.Clock.systemUTC(), TOKEN_LIFETIME))
             .connectionIdAddressGenerator(ConnectionIds.serverGenerator())
             .handler(new ConnectionInitializer(true))
             .streamHandler(new StreamInitializer())
@@ -170,7 +172,8 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
                         .addLast("demux", new RoleDemux(drops))
                         .addLast("server", serverCodec)
                         .addLast(BRIDGE, new ChannelDuplexHandler())
-                        .addLast("client", clientCodec);
+                        .addLast("client", clientCodec)
+                        .addLast("errors", new SocketErrors(drops));
                   }
                 })
             .bind(settings.bind())
@@ -186,8 +189,10 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
         .initialMaxData(s.connectionWindow())
         .initialMaxStreamDataBidirectionalLocal(s.streamWindow())
         .initialMaxStreamDataBidirectionalRemote(s.streamWindow())
-        .initialMaxStreamsBidirectional(1000)
-        .initialMaxStreamsUnidirectional(100)
+        // A peer holds at most 64 streams open at once (and opens no unidirectional ones): its streams
+        // cost this node threads and buffers.
+        .initialMaxStreamsBidirectional(64)
+        .initialMaxStreamsUnidirectional(0)
         .localConnectionIdLength(ConnectionIds.LENGTH)
         // Paths change beneath QUIC by the path layer's hand, never by QUIC's own migration.
         .activeMigration(false)
@@ -227,9 +232,10 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
         return result;
       }
     }
-    Route route = routes.forPeer(peer, path);
+    Route route = routes.holdForPeer(peer, path);
     boolean newAddress = path instanceof TransportPath.Direct d && routes.byDirect(d.address()) == null;
     routes.switchPath(route, path);
+    result.whenComplete((c, e) -> routes.release(route)); // the connection holds it from here
     QuicChannel.newBootstrap(channel)
         .attr(PROTOCOL, protocol)
         .handler(new ConnectionInitializer(false))
@@ -274,15 +280,22 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
   }
 
   private QuicPeerConnection established(QuicChannel ch, NodeId peer, Route route, String protocol) {
-    QuicPeerConnection c =
-        new QuicPeerConnection(ch, peer, route, routes, protocol, callbacks, connections::remove);
+    routes.established(route, peer);
+    QuicPeerConnection c = new QuicPeerConnection(ch, peer, route, routes, protocol, callbacks, this::closed);
     ch.attr(CONNECTION).set(c);
     connections.add(c);
     ch.pipeline().addLast(c);
     if (!ch.isActive()) {
-      connections.remove(c);
+      closed(c);
     }
     return c;
+  }
+
+  /** A connection ended: it no longer holds its route. Called once per connection. */
+  private void closed(QuicPeerConnection c) {
+    if (connections.remove(c)) {
+      routes.release(c.route());
+    }
   }
 
   @Override
@@ -378,6 +391,13 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
         admit((QuicChannel) ctx.channel());
       }
     }
+
+    /** A peer's garbage must not fill the log: counted, and the connection closed. */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      drops.drop(DropCounters.CONNECTION_ERROR);
+      ctx.close();
+    }
   }
 
   private void admit(QuicChannel ch) {
@@ -395,9 +415,7 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
       ch.close(true, NOT_ADMITTED, ch.alloc().buffer().writeBytes(NOT_ADMITTED_REASON));
       return;
     }
-    if (route.peer() == null) {
-      routes.identify(route, peer);
-    } else if (!route.peer().equals(peer)) {
+    if (route.peer() != null && !route.peer().equals(peer)) {
       ch.close();
       return;
     }

@@ -74,6 +74,10 @@ final class QuicPeerConnection extends ChannelInboundHandlerAdapter implements Q
     return channel;
   }
 
+  Route route() {
+    return route;
+  }
+
   @Override
   public NodeId peer() {
     return peer;

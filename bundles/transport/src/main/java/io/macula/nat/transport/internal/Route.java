@@ -13,6 +13,10 @@ final class Route {
   final InetSocketAddress virtualAddress;
   final LongAdder bytesSent = new LongAdder();
   final LongAdder bytesReceived = new LongAdder();
+  /** Guarded by the Routes: connects and connections using the route. */
+  int uses;
+  /** Guarded by the Routes: the real addresses whose packets belong to this route. */
+  final java.util.Set<InetSocketAddress> directAddresses = new java.util.HashSet<>();
 
   /** Null until the peer proves its identity (an inbound connection from a new address). */
   private volatile NodeId peer;

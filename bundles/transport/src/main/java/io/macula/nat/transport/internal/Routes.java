@@ -6,25 +6,75 @@ import io.macula.nat.transport.api.TransportPath;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Every peer's route, found by its virtual address (packets QUIC sends), its node id (relayed
  * packets), or a real address it sent from directly.
+ *
+ * <p>A route lives while something uses it: a connect under way, or a connection. A route that a
+ * packet from an unknown sender made (an Initial, a relayed packet from a node this one never
+ * heard of) is unconfirmed until a connection on it is established: such routes wait in a small
+ * table, oldest first, which drops them when it is full or when they are older than {@link
+ * #UNCONFIRMED_LIFETIME}. So no packet from an unauthenticated sender makes state that outlives
+ * that table.
  */
 final class Routes {
   /** fd6d:6163:756c:6100::/64, a unique local range (RFC 4193) no packet ever leaves on. */
   private static final byte[] PREFIX = {(byte) 0xfd, 0x6d, 0x61, 0x63, 0x75, 0x6c, 0x61, 0x00};
+  static final int MAX_UNCONFIRMED = 256;
+  static final Duration UNCONFIRMED_LIFETIME = Duration.ofSeconds(20);
 
-  private final AtomicLong next = new AtomicLong(1);
+  private final SecureRandom random = new SecureRandom();
+  private final Clock clock;
   private final Map<InetSocketAddress, Route> byVirtual = new ConcurrentHashMap<>();
   private final Map<NodeId, Route> byPeer = new ConcurrentHashMap<>();
   private final Map<InetSocketAddress, Route> byDirect = new ConcurrentHashMap<>();
+  /** Guarded by this: unconfirmed routes, oldest first, with the time each was made. */
+  private final LinkedHashMap<Route, Instant> unconfirmed = new LinkedHashMap<>();
 
-  /** The peer's route, made with {@code path} if it has none yet; an existing one keeps its own. */
-  Route forPeer(NodeId peer, TransportPath path) {
+  Routes(Clock clock) {
+    this.clock = clock;
+  }
+
+  /**
+   * The peer's route for a connect, made with {@code path} if it has none yet (an existing one
+   * keeps its own). The connect holds it until {@link #release}.
+   */
+  synchronized Route holdForPeer(NodeId peer, TransportPath path) {
+    Route r = byPeer.get(peer);
+    if (r == null) {
+      r = registerLocked(new Route(newVirtualAddressLocked(), peer, path));
+      byPeer.put(peer, r);
+    }
+    holdLocked(r);
+    return r;
+  }
+
+  /** An unconfirmed route for a sender not yet known: its packets arrived straight from {@code sender}. */
+  synchronized Route forNewSender(InetSocketAddress sender) {
+    Route r = byDirect.get(sender);
+    if (r != null) {
+      return r;
+    }
+    r = registerLocked(new Route(newVirtualAddressLocked(), null, new TransportPath.Direct(sender)));
+    admitUnconfirmedLocked(r);
+    return r;
+  }
+
+  /**
+   * The route a relay's packet from {@code peer} belongs to: the peer's own, or an unconfirmed one
+   * for a peer this node does not know yet.
+   */
+  Route forRelayed(NodeId peer, InetSocketAddress relay) {
     Route r = byPeer.get(peer);
     if (r != null) {
       return r;
@@ -32,17 +82,13 @@ final class Routes {
     synchronized (this) {
       r = byPeer.get(peer);
       if (r == null) {
-        r = register(new Route(newVirtualAddress(), peer, path));
+        r = registerLocked(new Route(newVirtualAddressLocked(), peer,
+            new TransportPath.Relayed(relay, peer, PathKind.HUB_RELAY)));
         byPeer.put(peer, r);
+        admitUnconfirmedLocked(r);
       }
       return r;
     }
-  }
-
-  /** A route for a sender not yet known: its packets arrived straight from {@code sender}. */
-  synchronized Route forNewSender(InetSocketAddress sender) {
-    Route r = byDirect.get(sender);
-    return r != null ? r : register(new Route(newVirtualAddress(), null, new TransportPath.Direct(sender)));
   }
 
   Route byVirtual(InetSocketAddress virtualAddress) {
@@ -58,52 +104,115 @@ final class Routes {
   }
 
   /**
-   * A route's peer proved its identity. If the peer has a route already, that one is kept for
-   * later connections; this one goes on serving the connection that made it.
+   * A connection on the route is established (its peer proved its identity): the route is
+   * confirmed, and held until the connection ends. If the peer has another route already, that
+   * one is kept for later connections; this one goes on serving the connection that made it.
    */
-  void identify(Route route, NodeId peer) {
-    route.peer(peer);
+  synchronized void established(Route route, NodeId peer) {
+    if (route.peer() == null) {
+      route.peer(peer);
+    }
     byPeer.putIfAbsent(peer, route);
+    unconfirmed.remove(route);
+    holdLocked(route);
+  }
+
+  /** A connect or connection on the route is over: the route goes when nothing uses it. */
+  synchronized void release(Route route) {
+    route.uses--;
+    if (route.uses <= 0 && !unconfirmed.containsKey(route)) {
+      removeLocked(route);
+    }
   }
 
   /** Moves a route to another path; packets still arriving over the old one are still taken. */
-  void switchPath(Route route, TransportPath path) {
+  synchronized void switchPath(Route route, TransportPath path) {
     route.path(path);
-    if (path instanceof TransportPath.Direct d) {
+    if (path instanceof TransportPath.Direct d && byVirtual.get(route.virtualAddress) == route) {
       byDirect.put(d.address(), route);
+      route.directAddresses.add(d.address());
     }
   }
 
   /** Forgets that packets from {@code address} belong to {@code route}: it was not the peer. */
-  void forget(InetSocketAddress address, Route route) {
+  synchronized void forget(InetSocketAddress address, Route route) {
     byDirect.remove(address, route);
+    route.directAddresses.remove(address);
   }
 
-  /** The route a relay's packet from {@code peer} belongs to. */
-  Route forRelayed(NodeId peer, InetSocketAddress relay) {
-    return forPeer(peer, new TransportPath.Relayed(relay, peer, PathKind.HUB_RELAY));
+  /** Whether an address is a virtual one, of a route that exists or existed. */
+  static boolean isVirtual(InetSocketAddress address) {
+    byte[] a = address.getAddress().getAddress();
+    return a.length == 16 && Arrays.equals(a, 0, PREFIX.length, PREFIX, 0, PREFIX.length);
   }
 
-  /** Called holding this object's lock. */
-  private Route register(Route r) {
+  /** How each route's packets arrive, for the address validation token: the path, never the virtual address. */
+  String origin(InetSocketAddress virtualAddress) {
+    Route r = byVirtual.get(virtualAddress);
+    if (r == null) {
+      return "unknown " + virtualAddress;
+    }
+    return r.path() instanceof TransportPath.Relayed rel
+        ? "relay " + rel.relay() + " " + rel.peer()
+        : "direct " + r.path().nextHop();
+  }
+
+  /** How many routes exist, and how many of them are unconfirmed. */
+  synchronized int[] counts() {
+    return new int[] {byVirtual.size(), unconfirmed.size()};
+  }
+
+  private void holdLocked(Route r) {
+    r.uses++;
+  }
+
+  private void admitUnconfirmedLocked(Route r) {
+    Instant now = clock.instant();
+    Instant oldest = now.minus(UNCONFIRMED_LIFETIME);
+    for (Iterator<Map.Entry<Route, Instant>> i = unconfirmed.entrySet().iterator(); i.hasNext(); ) {
+      Map.Entry<Route, Instant> e = i.next();
+      if (e.getValue().isAfter(oldest) && unconfirmed.size() < MAX_UNCONFIRMED) {
+        break;
+      }
+      i.remove();
+      if (e.getKey().uses <= 0) {
+        removeLocked(e.getKey());
+      }
+    }
+    unconfirmed.put(r, now);
+  }
+
+  private Route registerLocked(Route r) {
     byVirtual.put(r.virtualAddress, r);
-    if (r.path() instanceof TransportPath.Direct d) {
-      byDirect.putIfAbsent(d.address(), r);
+    if (r.path() instanceof TransportPath.Direct d && byDirect.putIfAbsent(d.address(), r) == null) {
+      r.directAddresses.add(d.address());
     }
     return r;
   }
 
-  private InetSocketAddress newVirtualAddress() {
-    long n = next.getAndIncrement();
-    byte[] a = new byte[16];
-    System.arraycopy(PREFIX, 0, a, 0, PREFIX.length);
-    for (int i = 0; i < 8; i++) {
-      a[15 - i] = (byte) (n >>> (8 * i));
+  private void removeLocked(Route r) {
+    byVirtual.remove(r.virtualAddress, r);
+    if (r.peer() != null) {
+      byPeer.remove(r.peer(), r);
     }
-    try {
-      return new InetSocketAddress(Inet6Address.getByAddress(null, a, -1), 4433);
-    } catch (UnknownHostException e) {
-      throw new IllegalStateException("16 bytes are an IPv6 address", e);
+    r.directAddresses.forEach(a -> byDirect.remove(a, r));
+    r.directAddresses.clear();
+  }
+
+  /** A random address in the prefix: nothing about one peer's tells another's. */
+  private InetSocketAddress newVirtualAddressLocked() {
+    byte[] a = new byte[16];
+    while (true) {
+      random.nextBytes(a);
+      System.arraycopy(PREFIX, 0, a, 0, PREFIX.length);
+      try {
+        InetSocketAddress v = new InetSocketAddress(Inet6Address.getByAddress(null, a, -1), 4433);
+        if (!byVirtual.containsKey(v)) {
+          return v;
+        }
+      } catch (UnknownHostException e) {
+        throw new IllegalStateException("16 bytes are an IPv6 address", e);
+      }
     }
   }
 }

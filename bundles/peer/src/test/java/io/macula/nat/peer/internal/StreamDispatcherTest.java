@@ -1,0 +1,117 @@
+package io.macula.nat.peer.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.macula.nat.api.NodeId;
+import io.macula.nat.api.PeerStream;
+import io.macula.nat.transport.api.QuicConnection;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.reflect.Proxy;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** A peer that opens streams and never writes gets a few threads for a few seconds, no more. */
+class StreamDispatcherTest {
+  private final StreamDispatcher dispatcher = new StreamDispatcher(Duration.ofMillis(300));
+
+  @AfterEach
+  void stop() {
+    dispatcher.deactivate();
+  }
+
+  /** A stream whose peer never writes: a read blocks until the stream is closed. */
+  private static final class SilentStream implements PeerStream {
+    final CountDownLatch closed = new CountDownLatch(1);
+
+    @Override
+    public InputStream input() {
+      return new InputStream() {
+        @Override
+        public int read() {
+          try {
+            closed.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return -1;
+        }
+      };
+    }
+
+    @Override
+    public OutputStream output() {
+      return OutputStream.nullOutputStream();
+    }
+
+    @Override
+    public void close() {
+      closed.countDown();
+    }
+  }
+
+  @Test
+  void silentStreamsFromOnePeerGetItsShareAndAreClosedAtTheDeadline() throws Exception {
+    Consumer<PeerStream> streams = accept(node(1));
+    List<SilentStream> opened = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) {
+      SilentStream s = new SilentStream();
+      opened.add(s);
+      streams.accept(s);
+    }
+    assertTrue(dispatcher.serving() <= StreamDispatcher.MAX_PER_PEER, dispatcher.serving() + " threads");
+    assertEquals(1000 - StreamDispatcher.MAX_PER_PEER, dispatcher.refused());
+    for (SilentStream s : opened) {
+      assertTrue(s.closed.await(5, TimeUnit.SECONDS), "every stream is closed: refused, or at the deadline");
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (dispatcher.serving() > 0 && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    assertEquals(0, dispatcher.serving(), "the threads are free again");
+  }
+
+  @Test
+  void anotherPeerIsServedWhileOneHoldsItsShare() throws Exception {
+    Consumer<PeerStream> greedy = accept(node(1));
+    for (int i = 0; i < 100; i++) {
+      greedy.accept(new SilentStream());
+    }
+    long refusedBefore = dispatcher.refused();
+    Consumer<PeerStream> polite = accept(node(2));
+    SilentStream s = new SilentStream();
+    polite.accept(s);
+    assertEquals(refusedBefore, dispatcher.refused(), "the second peer's stream is taken");
+  }
+
+  private Consumer<PeerStream> accept(NodeId peer) {
+    AtomicReference<Consumer<PeerStream>> handler = new AtomicReference<>();
+    QuicConnection c = (QuicConnection) Proxy.newProxyInstance(getClass().getClassLoader(),
+        new Class<?>[] {QuicConnection.class}, (proxy, method, args) -> switch (method.getName()) {
+          case "peer" -> peer;
+          case "onStream" -> {
+            @SuppressWarnings("unchecked")
+            Consumer<PeerStream> h = (Consumer<PeerStream>) args[0];
+            handler.set(h);
+            yield null;
+          }
+          default -> throw new UnsupportedOperationException(method.getName());
+        });
+    dispatcher.accepted(c);
+    return handler.get();
+  }
+
+  private static NodeId node(int n) {
+    byte[] id = new byte[NodeId.LENGTH];
+    id[0] = (byte) n;
+    return NodeId.of(id);
+  }
+}

@@ -1,0 +1,119 @@
+package io.macula.nat.transport.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.macula.nat.api.NodeId;
+import io.macula.nat.transport.api.TransportPath;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.Test;
+
+/** Routes live while used; those unknown senders make wait in a small table that expires. */
+class RoutesTest {
+  private final MutableClock clock = new MutableClock();
+  private final Routes routes = new Routes(clock);
+
+  @Test
+  void spoofedSendersNeverHoldMoreThanTheTable() {
+    for (int i = 0; i < 100_000; i++) {
+      routes.forNewSender(new InetSocketAddress("198.51.100.7", 1024 + i % 60_000 + i / 60_000));
+      routes.forRelayed(node(i), new InetSocketAddress("203.0.113.10", 7400));
+    }
+    assertEquals(Routes.MAX_UNCONFIRMED, routes.counts()[0]);
+    assertEquals(Routes.MAX_UNCONFIRMED, routes.counts()[1]);
+  }
+
+  @Test
+  void anUnconfirmedRouteExpires() {
+    Route r = routes.forNewSender(address(4000));
+    clock.advance(Routes.UNCONFIRMED_LIFETIME.plusSeconds(1));
+    routes.forNewSender(address(4001)); // the table is tidied as senders arrive
+    assertNull(routes.byVirtual(r.virtualAddress));
+    assertNull(routes.byDirect(address(4000)));
+    assertEquals(1, routes.counts()[0]);
+  }
+
+  @Test
+  void anEstablishedConnectionKeepsItsRouteUntilItEnds() {
+    Route r = routes.forNewSender(address(4000));
+    routes.established(r, node(1));
+    clock.advance(Duration.ofHours(1));
+    for (int i = 0; i < 2 * Routes.MAX_UNCONFIRMED; i++) {
+      routes.forNewSender(address(5000 + i));
+    }
+    assertSame(r, routes.byDirect(address(4000)));
+    assertSame(r, routes.byPeer(node(1)));
+    routes.release(r);
+    assertNull(routes.byVirtual(r.virtualAddress));
+    assertNull(routes.byPeer(node(1)));
+    assertNull(routes.byDirect(address(4000)));
+  }
+
+  @Test
+  void aConnectHoldsItsRouteAndAFailedOneLetsItGo() {
+    Route r = routes.holdForPeer(node(2), new TransportPath.Direct(address(4000)));
+    assertSame(r, routes.holdForPeer(node(2), new TransportPath.Direct(address(4000))));
+    routes.release(r);
+    assertNotNull(routes.byPeer(node(2)), "the second connect still holds it");
+    routes.release(r);
+    assertNull(routes.byPeer(node(2)));
+    assertEquals(0, routes.counts()[0]);
+  }
+
+  @Test
+  void virtualAddressesAreRandomInTheirPrefix() {
+    Route a = routes.forNewSender(address(4000));
+    Route b = routes.forNewSender(address(4001));
+    assertTrue(Routes.isVirtual(a.virtualAddress));
+    assertNotEquals(a.virtualAddress, b.virtualAddress);
+    // A counter would leave the high bytes of the interface id zero: one peer's address would tell another's.
+    byte[] x = a.virtualAddress.getAddress().getAddress();
+    byte[] y = b.virtualAddress.getAddress().getAddress();
+    assertTrue(java.util.Arrays.stream(new int[] {8, 9, 10, 11, 12, 13}).anyMatch(i -> x[i] != 0 || y[i] != 0));
+    assertTrue(!Routes.isVirtual(address(4000)));
+  }
+
+  private static InetSocketAddress address(int port) {
+    return new InetSocketAddress("198.51.100.7", port);
+  }
+
+  private static NodeId node(int n) {
+    byte[] id = new byte[NodeId.LENGTH];
+    id[0] = (byte) n;
+    id[1] = (byte) (n >> 8);
+    id[2] = (byte) (n >> 16);
+    return NodeId.of(id);
+  }
+
+  /** A clock a test moves by hand. */
+  static final class MutableClock extends Clock {
+    private Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+    void advance(Duration d) {
+      now = now.plus(d);
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+  }
+}
