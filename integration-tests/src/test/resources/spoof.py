@@ -3,8 +3,9 @@
 
   spoof.py initials DST_PORT COUNT        QUIC v1 Initials of 1200 bytes, each from a new source port
                                           of 127.0.0.0/8 (as spoofed clients would)
-  spoof.py relay DST_PORT SRC_PORT COUNT  37-byte FROM_RELAY frames from 127.0.0.1:SRC_PORT (the
-                                          hub's address), each naming a new random node
+  spoof.py relay DST_PORT SRC_PORT COUNT  FROM_RELAY frames from 127.0.0.1:SRC_PORT (the hub's
+                                          address), each naming a new random node, with 64 bytes of
+                                          "QUIC" and a MAC under no key the node has
 
 Prints how many it sent.
 """
@@ -43,8 +44,8 @@ def main():
     elif kind == "relay":
         dport, sport, count = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
         for _ in range(count):
-            # FROM_RELAY (0x09), three reserved bytes, the source node's id, one byte of "QUIC".
-            frame = bytes([0x09, 0, 0, 0]) + os.urandom(32) + os.urandom(1)
+            # FROM_RELAY (0x09), three reserved bytes, the source node's id, "QUIC", a 16-byte MAC.
+            frame = bytes([0x09, 0, 0, 0]) + os.urandom(32) + os.urandom(64) + os.urandom(16)
             s.sendto(checksum_free_udp("127.0.0.1", sport, dst, dport, frame), (dst, 0))
             sent += 1
     print(sent)

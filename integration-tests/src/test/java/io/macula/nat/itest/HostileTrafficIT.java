@@ -17,7 +17,8 @@ import org.junit.Test;
 /**
  * Attacks from outside, kept as regression tests: a node with a 64 MB heap takes a million spoofed
  * QUIC Initials, each from a new address, and a million relay frames forged with the hub's
- * address, each naming a new node; it serves on, and its live heap stays where it was.
+ * address, each naming a new node (their MACs, under no key the node has, are refused and
+ * counted); it serves on, and its live heap stays where it was.
  */
 public class HostileTrafficIT {
   private static final int SPOOFED = Integer.getInteger("hostile.count", 1_000_000);
@@ -60,6 +61,8 @@ public class HostileTrafficIT {
 
     long after = liveHeapKb(a);
     assertTrue("live heap " + before + " KB before, " + after + " KB after", after - before < HEAP_MARGIN_KB);
+    long forged = drops(a.ok("nat:drops"), "bad-relay-mac");
+    assertTrue("forged relay frames counted: " + forged, forged > SPOOFED / 10);
     assertTrue(a.ok("nat:ping", b.id(), "3").contains("3 probes"));
     assertTrue(a.ok("nat:send", b.id(), "5").contains("matches"));
     String log = a.log();
@@ -95,6 +98,12 @@ public class HostileTrafficIT {
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     assertTrue(String.join(" ", command), p.waitFor(60, TimeUnit.SECONDS));
     return new String(p.getInputStream().readAllBytes());
+  }
+
+  /** One reason's count in nat:drops. */
+  private static long drops(String table, String reason) {
+    Matcher m = Pattern.compile("(?m)^" + reason + "\\s+(\\d+)\\s*$").matcher(table);
+    return m.find() ? Long.parseLong(m.group(1)) : 0;
   }
 
   private static int port(String id) {

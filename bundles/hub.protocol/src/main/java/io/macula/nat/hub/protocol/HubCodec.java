@@ -34,6 +34,7 @@ public final class HubCodec {
   public static final int MAX_SIGNAL = io.macula.nat.api.Signalling.MAX_PAYLOAD;
 
   private static final int REGISTER = 1;
+
   private static final int REGISTERED = 2;
   private static final int REFUSED = 3;
   private static final int LIST_NODES = 4;
@@ -56,6 +57,7 @@ public final class HubCodec {
     } else if (m instanceof HubMessage.Registered r) {
       d.writeByte(REGISTERED);
       writeAddress(d, r.observed());
+      writeBytes(d, r.relayKey());
     } else if (m instanceof HubMessage.Refused r) {
       d.writeByte(REFUSED);
       writeBytes(d, r.reason().getBytes(StandardCharsets.UTF_8));
@@ -122,7 +124,7 @@ public final class HubCodec {
     Reader r = new Reader(frame);
     HubMessage m = switch (r.u8()) {
       case REGISTER -> new HubMessage.Register(r.addresses(), r.bool(), r.nat());
-      case REGISTERED -> new HubMessage.Registered(r.address());
+      case REGISTERED -> registered(r.address(), r.bytes());
       case REFUSED -> new HubMessage.Refused(new String(r.bytes(), StandardCharsets.UTF_8));
       case LIST_NODES -> new HubMessage.ListNodes();
       case NODES -> {
@@ -149,6 +151,13 @@ public final class HubCodec {
           m.getClass().getSimpleName() + ": " + (frame.length - r.at) + " bytes after its end");
     }
     return Optional.of(m);
+  }
+
+  private static HubMessage.Registered registered(InetSocketAddress observed, byte[] key) throws HubProtocolException {
+    if (key.length != 32) {
+      throw new HubProtocolException("relay key of " + key.length + " bytes, not 32");
+    }
+    return new HubMessage.Registered(observed, key);
   }
 
   private static void writeAddresses(DataOutputStream d, List<InetSocketAddress> list) throws IOException {

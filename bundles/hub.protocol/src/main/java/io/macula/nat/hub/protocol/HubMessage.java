@@ -18,8 +18,39 @@ public sealed interface HubMessage {
     }
   }
 
-  /** Hub to node: admitted; this is the address the hub sees the node's packets come from. */
-  record Registered(InetSocketAddress observed) implements HubMessage {}
+  /**
+   * Hub to node: admitted; this is the address the hub sees the node's packets come from, and the
+   * key of the MACs on the relay frames between them (32 bytes, this session's own).
+   */
+  record Registered(InetSocketAddress observed, byte[] relayKey) implements HubMessage {
+    public Registered {
+      Objects.requireNonNull(observed, "observed");
+      if (relayKey.length != 32) {
+        throw new IllegalArgumentException("a relay key has 32 bytes, not " + relayKey.length);
+      }
+      relayKey = relayKey.clone();
+    }
+
+    @Override
+    public byte[] relayKey() {
+      return relayKey.clone();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Registered r && observed.equals(r.observed) && java.util.Arrays.equals(relayKey, r.relayKey);
+    }
+
+    @Override
+    public int hashCode() {
+      return observed.hashCode() * 31 + java.util.Arrays.hashCode(relayKey);
+    }
+
+    @Override
+    public String toString() {
+      return "Registered[observed=" + observed + ", relayKey=(32 bytes)]";
+    }
+  }
 
   /** Hub to node: the last message could not be served, and why. */
   record Refused(String reason) implements HubMessage {}

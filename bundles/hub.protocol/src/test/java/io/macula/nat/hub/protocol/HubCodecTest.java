@@ -30,7 +30,7 @@ class HubCodecTest {
     InetSocketAddress v6 = new InetSocketAddress("2001:db8::1", 9);
     return Stream.of(
         new HubMessage.Register(List.of(v4, v6), true, NatBehavior.PORT_RESTRICTED_CONE),
-        new HubMessage.Registered(v4),
+        new HubMessage.Registered(v4, new byte[32]),
         new HubMessage.Refused("no, and here is why"),
         new HubMessage.ListNodes(),
         new HubMessage.Nodes(List.of(new HubMessage.Entry(

@@ -132,21 +132,31 @@ public final class HubComponent implements Hub, ConnectionAcceptor, RelayHandler
   }
 
   @Override
+  public byte[] relayKey(InetSocketAddress sender) {
+    Optional<Registry.Registration> from = registry.byObserved(sender);
+    if (from.isEmpty()) {
+      relay.drop(RelayAccounting.UNREGISTERED_SENDER);
+      return null;
+    }
+    return from.get().relayKey();
+  }
+
+  @Override
   public void relay(InetSocketAddress sender, NodeId destination, ByteBuffer packet, Forwarder out) {
     Optional<Registry.Registration> from = registry.byObserved(sender);
     if (from.isEmpty()) {
       relay.drop(RelayAccounting.UNREGISTERED_SENDER);
       return;
     }
-    Optional<InetSocketAddress> to =
-        registry.get(destination).flatMap(r -> r.node().observedAddress());
-    if (to.isEmpty()) {
+    Optional<Registry.Registration> to = registry.get(destination);
+    Optional<InetSocketAddress> address = to.flatMap(r -> r.node().observedAddress());
+    if (address.isEmpty()) {
       relay.drop(RelayAccounting.UNKNOWN_DESTINATION);
       return;
     }
     NodeId source = from.get().node().id();
     if (relay.admit(source, destination, packet.remaining(), System.nanoTime()) == null) {
-      out.forward(to.get(), source, packet);
+      out.forward(address.get(), to.get().relayKey(), source, packet);
     }
   }
 

@@ -19,6 +19,8 @@ import java.util.Optional;
  */
 final class NodeSession implements Runnable {
   /** What a session needs of the hub. */
+  private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+
   interface Hub {
     Registry registry();
 
@@ -55,8 +57,12 @@ final class NodeSession implements Runnable {
       InetSocketAddress observed = connection.path().nextHop();
       NodeDescriptor node =
           new NodeDescriptor(id, register.reported(), Optional.of(observed), register.nat(), register.offersRelay());
-      hub.registry().register(node, this, hub.clock().instant()).ifPresent(NodeSession::close);
-      send(new HubMessage.Registered(observed));
+      // The key of this session's relay frames: only the node and the hub know it, so nobody else
+      // can relay as the node, or feed it packets as the hub.
+      byte[] relayKey = new byte[32];
+      RANDOM.nextBytes(relayKey);
+      hub.registry().register(node, this, relayKey, hub.clock().instant()).ifPresent(NodeSession::close);
+      send(new HubMessage.Registered(observed, relayKey));
       hub.log("node {} registered from {}", id, observed);
       for (Optional<HubMessage> m; (m = HubCodec.read(stream.input())).isPresent(); ) {
         hub.registry().seen(id, hub.clock().instant());

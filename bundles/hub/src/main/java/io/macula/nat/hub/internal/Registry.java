@@ -15,9 +15,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /** The nodes registered with the hub, by id and by the address the hub observes them from. */
 final class Registry {
   /** A registered node and the session that registered it. */
-  record Registration(NodeDescriptor node, NodeSession session, Instant since, Instant lastSeen) {
+  record Registration(NodeDescriptor node, NodeSession session, byte[] relayKey, Instant since, Instant lastSeen) {
     Registration seen(Instant at) {
-      return new Registration(node, session, since, at);
+      return new Registration(node, session, relayKey, since, at);
     }
   }
 
@@ -27,8 +27,8 @@ final class Registry {
   private final Map<NatBehavior, java.util.concurrent.atomic.LongAdder> natTypesSeen = new ConcurrentHashMap<>();
 
   /** Registers a node; a session it had before is returned, to be closed. */
-  synchronized Optional<NodeSession> register(NodeDescriptor node, NodeSession session, Instant now) {
-    Registration old = byId.put(node.id(), new Registration(node, session, now, now));
+  synchronized Optional<NodeSession> register(NodeDescriptor node, NodeSession session, byte[] relayKey, Instant now) {
+    Registration old = byId.put(node.id(), new Registration(node, session, relayKey, now, now));
     if (old != null) {
       old.node().observedAddress().ifPresent(byObserved::remove);
     }
@@ -55,7 +55,7 @@ final class Registry {
     NodeDescriptor d = r.node();
     byId.put(id, new Registration(
         new NodeDescriptor(d.id(), d.reportedAddresses(), d.observedAddress(), nat, d.offersRelay()),
-        r.session(), r.since(), r.lastSeen()));
+        r.session(), r.relayKey(), r.since(), r.lastSeen()));
     countNatLocked(id, nat);
   }
 

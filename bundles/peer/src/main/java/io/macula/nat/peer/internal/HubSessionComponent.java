@@ -133,7 +133,6 @@ public final class HubSessionComponent implements HubSession, NodeDirectory {
     this.misses = Math.max(1, config.keepalive__misses());
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "nat-hub-keepalive"));
     this.deliveries = Executors.newSingleThreadExecutor(r -> daemon(r, "nat-hub-signals"));
-    endpoint.trustRelay(hub.address());
     this.sessionThread = daemon(this::run, "nat-hub-session");
     sessionThread.start();
   }
@@ -202,6 +201,7 @@ public final class HubSessionComponent implements HubSession, NodeDirectory {
       throw new IOException("the hub answered registration with " + answer.orElse(null));
     }
     observed = registered.observed();
+    endpoint.trustRelay(hub.address(), registered.relayKey());
     Live l = new Live(c, stream);
     live = l;
     log.info("registered with hub {} at {}; it sees this node at {}", hub.id().shortForm(), hub.address(), observed);

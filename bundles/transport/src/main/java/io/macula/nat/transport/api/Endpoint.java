@@ -35,8 +35,12 @@ public interface Endpoint extends SharedSocket {
   /** The open connection of a protocol with a peer, if there is one. */
   Optional<QuicConnection> connection(NodeId peer, String protocol);
 
-  /** Accepts relayed packets arriving from this address (the hub's). */
-  void trustRelay(InetSocketAddress relay);
+  /**
+   * Accepts relayed packets arriving from this address (the hub's) whose frames carry a MAC under
+   * {@code key}, and adds that MAC to the frames this node sends the relay. The hub gives a node its
+   * key at registration; a new key replaces the old.
+   */
+  void trustRelay(InetSocketAddress relay, byte[] key);
 
   /** Datagrams dropped since start, by reason: malformed, unknown sender, unknown kind... */
   Map<String, Long> drops();

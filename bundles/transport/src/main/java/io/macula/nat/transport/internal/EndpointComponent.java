@@ -157,8 +157,8 @@ public final class EndpointComponent implements Endpoint {
   }
 
   @Override
-  public void trustRelay(InetSocketAddress relayAddress) {
-    endpoint.trustRelay(relayAddress);
+  public void trustRelay(InetSocketAddress relayAddress, byte[] key) {
+    endpoint.trustRelay(relayAddress, key);
   }
 
   @Override

@@ -10,14 +10,14 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.DatagramPacket;
 import java.net.InetSocketAddress;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
  * The bottom of the endpoint's pipeline. Inbound, it sorts each datagram by its first byte (RFC
- * 9443): STUN goes to the STUN handler, relay frames and QUIC go up, with their sender replaced by the peer's virtual address;
- * anything else is dropped and counted. Outbound, it sends what QUIC addressed to a virtual
+ * 9443): STUN goes to the STUN handler, relay frames (once their MAC checks) and QUIC go up, with
+ * their sender replaced by the peer's virtual address; anything else is dropped and counted. Outbound, it sends what QUIC addressed to a virtual
  * address down the peer's current path.
  */
 final class PathLayer extends ChannelDuplexHandler {
@@ -26,7 +26,8 @@ final class PathLayer extends ChannelDuplexHandler {
   private final Supplier<RelayHandler> relay;
   private final RelayHandler.Forwarder forwarder;
   private final Supplier<StunHandler> stun;
-  private final Set<InetSocketAddress> trustedRelays = ConcurrentHashMap.newKeySet();
+  /** The relays this node is registered with, and the key each gave it. */
+  private final Map<InetSocketAddress, byte[]> trustedRelays = new ConcurrentHashMap<>();
 
   PathLayer(
       Routes routes,
@@ -41,8 +42,11 @@ final class PathLayer extends ChannelDuplexHandler {
     this.forwarder = forwarder;
   }
 
-  void trustRelay(InetSocketAddress relayAddress) {
-    trustedRelays.add(relayAddress);
+  void trustRelay(InetSocketAddress relayAddress, byte[] key) {
+    if (key.length != RelayMac.KEY_LENGTH) {
+      throw new IllegalArgumentException("a relay key has " + RelayMac.KEY_LENGTH + " bytes, not " + key.length);
+    }
+    trustedRelays.put(relayAddress, key.clone());
   }
 
   @Override
@@ -104,24 +108,34 @@ final class PathLayer extends ChannelDuplexHandler {
 
   private void relayed(ChannelHandlerContext ctx, DatagramPacket packet, int type) {
     ByteBuf content = packet.content();
-    if (content.readableBytes() <= RelayFrame.HEADER_LENGTH) {
+    if (content.readableBytes() <= RelayFrame.HEADER_LENGTH + RelayMac.LENGTH) {
       drops.drop(DropCounters.TRUNCATED);
       return;
     }
     NodeId node = RelayFrame.node(content);
     int at = content.readerIndex() + RelayFrame.HEADER_LENGTH;
-    int length = content.readableBytes() - RelayFrame.HEADER_LENGTH;
+    int length = content.readableBytes() - RelayFrame.HEADER_LENGTH - RelayMac.LENGTH;
     if (type == RelayFrame.TO_RELAY) {
       RelayHandler handler = relay.get();
       if (handler == null) {
         drops.drop(DropCounters.NO_RELAY);
         return;
       }
+      // Only the node registered at the sender's address has its key: no forged sender is relayed.
+      if (!RelayMac.verify(handler.relayKey(packet.sender()), content)) {
+        drops.drop(DropCounters.BAD_RELAY_MAC);
+        return;
+      }
       handler.relay(packet.sender(), node, content.nioBuffer(at, length), forwarder);
       return;
     }
-    if (!trustedRelays.contains(packet.sender())) {
+    byte[] key = trustedRelays.get(packet.sender());
+    if (key == null) {
       drops.drop(DropCounters.UNTRUSTED_RELAY);
+      return;
+    }
+    if (!RelayMac.verify(key, content)) {
+      drops.drop(DropCounters.BAD_RELAY_MAC);
       return;
     }
     Route route = routes.forRelayed(node, packet.sender());
@@ -154,9 +168,18 @@ final class PathLayer extends ChannelDuplexHandler {
     route.bytesSent.add(content.readableBytes());
     TransportPath path = route.path();
     if (path instanceof TransportPath.Relayed r) {
-      ByteBuf header = ctx.alloc().ioBuffer(RelayFrame.HEADER_LENGTH);
-      RelayFrame.writeHeader(header, RelayFrame.TO_RELAY, r.peer());
-      ByteBuf frame = ctx.alloc().compositeDirectBuffer(2).addComponents(true, header, content);
+      byte[] key = trustedRelays.get(r.relay());
+      if (key == null) {
+        drops.drop(DropCounters.UNTRUSTED_RELAY); // no session with that relay (yet): nothing it would take
+        packet.release();
+        promise.trySuccess();
+        return;
+      }
+      ByteBuf frame = ctx.alloc().ioBuffer(RelayFrame.HEADER_LENGTH + content.readableBytes() + RelayMac.LENGTH);
+      RelayFrame.writeHeader(frame, RelayFrame.TO_RELAY, r.peer());
+      frame.writeBytes(content);
+      packet.release();
+      RelayMac.append(key, frame);
       ctx.write(new DatagramPacket(frame, r.relay()), promise);
     } else {
       ctx.write(new DatagramPacket(content, path.nextHop()), promise);

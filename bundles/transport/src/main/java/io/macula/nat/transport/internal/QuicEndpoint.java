@@ -76,8 +76,8 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
   /** How long a Retry's token stays good: the client answers a Retry at once. */
   private static final Duration TOKEN_LIFETIME = Duration.ofSeconds(10);
 
-  /** Room for a relay header in a 1472-byte UDP payload (1500-byte MTU). */
-  static final int MAX_UDP_PAYLOAD = 1472 - RelayFrame.HEADER_LENGTH;
+  /** Room for a relay header and MAC in a 1472-byte UDP payload (1500-byte MTU). */
+  static final int MAX_UDP_PAYLOAD = 1472 - RelayFrame.HEADER_LENGTH - RelayMac.LENGTH;
 
   /** What an endpoint needs to run. */
   public record Settings(
@@ -312,15 +312,16 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
   }
 
   @Override
-  public void trustRelay(InetSocketAddress relayAddress) {
-    pathLayer.trustRelay(relayAddress);
+  public void trustRelay(InetSocketAddress relayAddress, byte[] key) {
+    pathLayer.trustRelay(relayAddress, key);
   }
 
   /** Sends a relayed packet on: the relay handler's forwarder. */
-  void relayTo(InetSocketAddress address, NodeId source, ByteBuffer packet) {
-    ByteBuf frame = channel.alloc().ioBuffer(RelayFrame.HEADER_LENGTH + packet.remaining());
+  void relayTo(InetSocketAddress address, byte[] key, NodeId source, ByteBuffer packet) {
+    ByteBuf frame = channel.alloc().ioBuffer(RelayFrame.HEADER_LENGTH + packet.remaining() + RelayMac.LENGTH);
     RelayFrame.writeHeader(frame, RelayFrame.FROM_RELAY, source);
     frame.writeBytes(packet);
+    RelayMac.append(key, frame);
     channel.writeAndFlush(new DatagramPacket(frame, address), channel.voidPromise());
   }
 
@@ -333,6 +334,11 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
   public void send(InetSocketAddress to, ByteBuffer datagram) {
     ByteBuf copy = channel.alloc().ioBuffer(datagram.remaining()).writeBytes(datagram.duplicate());
     channel.writeAndFlush(new DatagramPacket(copy, to), channel.voidPromise());
+  }
+
+  /** How many routes exist, and how many of them are unconfirmed (tests, soak runs). */
+  int[] routeCounts() {
+    return routes.counts();
   }
 
   /** Sends raw bytes from the endpoint's socket (tests, probes). */

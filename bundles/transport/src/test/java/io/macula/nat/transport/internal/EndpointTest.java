@@ -38,7 +38,8 @@ class EndpointTest {
   private static final InetSocketAddress ANY = new InetSocketAddress("127.0.0.1", 0);
 
   private final BlockingQueue<QuicConnection> acceptedByB = new ArrayBlockingQueue<>(10);
-  private final Map<NodeId, InetSocketAddress> relayDirectory = new ConcurrentHashMap<>();
+  private final TestRelay relayHandler = new TestRelay();
+  private final Map<NodeId, InetSocketAddress> relayDirectory = relayHandler.directory;
   private QuicEndpoint a;
   private QuicEndpoint b;
   private QuicEndpoint hub;
@@ -141,8 +142,8 @@ class EndpointTest {
     hub = relay();
     relayDirectory.put(a.localId(), loopback(a));
     relayDirectory.put(b.localId(), loopback(b));
-    a.trustRelay(loopback(hub));
-    b.trustRelay(loopback(hub));
+    a.trustRelay(loopback(hub), TestRelay.KEY);
+    b.trustRelay(loopback(hub), TestRelay.KEY);
     TransportPath relayToB = new TransportPath.Relayed(loopback(hub), b.localId(), PathKind.HUB_RELAY);
 
     QuicConnection c = a.connect(b.localId(), relayToB, Endpoint.PEER_PROTOCOL).get(10, TimeUnit.SECONDS);
@@ -172,6 +173,41 @@ class EndpointTest {
     assertTrue(c.isOpen());
     assertSame(c, a.connection(b.localId(), Endpoint.PEER_PROTOCOL).orElseThrow(), "the same connection");
     assertTrue(hub.drops().isEmpty(), hub.drops().toString());
+  }
+
+  /**
+   * Relay frames must carry the MAC of the key the relay gave: one forged from the relay's own
+   * address, or sent to the relay from an address no node has, is dropped and counted, and makes
+   * no route.
+   */
+  @Test
+  void forgedRelayFramesAreDroppedAndMakeNoRoute() throws Exception {
+    a = endpoint(new ArrayBlockingQueue<>(10));
+    b = endpoint(acceptedByB);
+    hub = relay();
+    b.trustRelay(loopback(a), TestRelay.KEY); // a plays the hub: frames from its address are "relayed"
+    byte[] other = new byte[RelayMac.KEY_LENGTH];
+    int forged = 1000;
+    for (int i = 0; i < forged; i++) {
+      io.netty.buffer.ByteBuf frame = io.netty.buffer.Unpooled.buffer();
+      byte[] node = new byte[NodeId.LENGTH];
+      new Random(i).nextBytes(node);
+      RelayFrame.writeHeader(frame, RelayFrame.FROM_RELAY, NodeId.of(node));
+      frame.writeBytes(new byte[1200]);
+      RelayMac.append(other, frame); // a MAC, under a key that is not the relay's
+      byte[] bytes = new byte[frame.readableBytes()];
+      frame.readBytes(bytes);
+      a.sendRaw(loopback(b), bytes);
+      byte[] toRelay = bytes.clone(); // sendRaw sends the array itself, later
+      toRelay[0] = (byte) RelayFrame.TO_RELAY;
+      a.sendRaw(loopback(hub), toRelay); // a is registered nowhere
+      if (i % 100 == 0) {
+        Thread.sleep(1); // the loopback's buffers are finite
+      }
+    }
+    waitFor(() -> b.drops().getOrDefault(DropCounters.BAD_RELAY_MAC, 0L) == forged);
+    waitFor(() -> hub.drops().getOrDefault(DropCounters.BAD_RELAY_MAC, 0L) == forged);
+    assertEquals(0, b.routeCounts()[0], "no route from a forged frame");
   }
 
   @Test
@@ -205,16 +241,8 @@ class EndpointTest {
   // --- helpers
 
   private QuicEndpoint relay() throws Exception {
-    RelayHandler forward = (sender, destination, packet, out) -> {
-      NodeId source = relayDirectory.entrySet().stream()
-          .filter(e -> e.getValue().equals(sender)).map(Map.Entry::getKey).findFirst().orElse(null);
-      InetSocketAddress to = relayDirectory.get(destination);
-      if (source != null && to != null) {
-        out.forward(to, source, packet);
-      }
-    };
     return new QuicEndpoint(
-        NodeIdentity.ephemeral(), QuicEndpoint.Settings.defaults(ANY), p -> Optional.empty(), () -> forward);
+        NodeIdentity.ephemeral(), QuicEndpoint.Settings.defaults(ANY), p -> Optional.empty(), () -> relayHandler);
   }
 
   /** The bytes a seeded transfer sends. */

@@ -76,15 +76,8 @@ public final class TransportBenchmark {
       c.onStream(TransportBenchmark::serve);
       accepted.add(c);
     };
-    Map<NodeId, InetSocketAddress> directory = new ConcurrentHashMap<>();
-    RelayHandler forward = (sender, destination, packet, out) -> {
-      NodeId source = directory.entrySet().stream().filter(e -> e.getValue().equals(sender))
-          .map(Map.Entry::getKey).findFirst().orElse(null);
-      InetSocketAddress to = directory.get(destination);
-      if (source != null && to != null) {
-        out.forward(to, source, packet);
-      }
-    };
+    TestRelay forward = new TestRelay();
+    Map<NodeId, InetSocketAddress> directory = forward.directory;
     try (QuicEndpoint a = new QuicEndpoint(NodeIdentity.ephemeral(), QuicEndpoint.Settings.defaults(LO), p -> Optional.empty(), () -> null);
         QuicEndpoint b = new QuicEndpoint(NodeIdentity.ephemeral(), QuicEndpoint.Settings.defaults(LO),
             p -> p.equals(Endpoint.PEER_PROTOCOL) ? Optional.of(acceptor) : Optional.empty(), () -> null);
@@ -94,8 +87,8 @@ public final class TransportBenchmark {
       InetSocketAddress hubAddr = loopback(hub.localAddress());
       directory.put(a.localId(), aAddr);
       directory.put(b.localId(), bAddr);
-      a.trustRelay(hubAddr);
-      b.trustRelay(hubAddr);
+      a.trustRelay(hubAddr, TestRelay.KEY);
+      b.trustRelay(hubAddr, TestRelay.KEY);
       TransportPath path = relayed
           ? new TransportPath.Relayed(hubAddr, b.localId(), PathKind.HUB_RELAY)
           : new TransportPath.Direct(bAddr);

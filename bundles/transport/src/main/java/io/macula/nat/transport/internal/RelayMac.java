@@ -1,0 +1,55 @@
+package io.macula.nat.transport.internal;
+
+import io.netty.buffer.ByteBuf;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * The MAC that ends every relay frame: HMAC-SHA256, cut to {@value #LENGTH} bytes, of the frame
+ * before it, under the key the hub gave the node at registration (over the hub session, which TLS
+ * protects). Only the node and its hub know the key: nobody else can make the hub relay as the
+ * node, or make the node take packets as relayed by its hub.
+ */
+final class RelayMac {
+  static final int LENGTH = 16;
+  static final int KEY_LENGTH = 32;
+
+  private static final ThreadLocal<Mac> MACS = ThreadLocal.withInitial(() -> {
+    try {
+      return Mac.getInstance("HmacSHA256");
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("every Java platform has HmacSHA256", e);
+    }
+  });
+
+  private RelayMac() {}
+
+  /** Appends the MAC of {@code frame}'s readable bytes to it. */
+  static void append(byte[] key, ByteBuf frame) {
+    frame.writeBytes(mac(key, frame, frame.readerIndex(), frame.readableBytes()));
+  }
+
+  /** Whether a frame (its readable bytes) ends with the MAC of what comes before. */
+  static boolean verify(byte[] key, ByteBuf frame) {
+    int length = frame.readableBytes() - LENGTH;
+    if (key == null || length < 0) {
+      return false;
+    }
+    byte[] theirs = new byte[LENGTH];
+    frame.getBytes(frame.readerIndex() + length, theirs);
+    return MessageDigest.isEqual(theirs, mac(key, frame, frame.readerIndex(), length));
+  }
+
+  private static byte[] mac(byte[] key, ByteBuf b, int from, int length) {
+    Mac m = MACS.get();
+    try {
+      m.init(new SecretKeySpec(key, "HmacSHA256"));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalArgumentException("a relay key of " + key.length + " bytes", e);
+    }
+    m.update(b.nioBuffer(from, length));
+    return java.util.Arrays.copyOf(m.doFinal(), LENGTH);
+  }
+}
