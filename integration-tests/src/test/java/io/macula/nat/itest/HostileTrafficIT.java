@@ -60,6 +60,8 @@ public class HostileTrafficIT {
     spoof("relay", String.valueOf(port), String.valueOf(mesh.hubPort), String.valueOf(SPOOFED));
 
     long after = liveHeapKb(a);
+    System.out.printf("hostile traffic: %d spoofed Initials, %d forged relay frames; live heap %d KB before, %d KB after%n",
+        SPOOFED, SPOOFED, before, after);
     assertTrue("live heap " + before + " KB before, " + after + " KB after", after - before < HEAP_MARGIN_KB);
     long forged = drops(a.ok("nat:drops"), "bad-relay-mac");
     assertTrue("forged relay frames counted: " + forged, forged > SPOOFED / 10);

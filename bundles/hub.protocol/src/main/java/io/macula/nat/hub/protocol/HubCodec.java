@@ -32,6 +32,10 @@ import java.util.Optional;
 public final class HubCodec {
   public static final int MAX_FRAME = 64 * 1024;
   public static final int MAX_SIGNAL = io.macula.nat.api.Signalling.MAX_PAYLOAD;
+  /** The addresses a node may report; more are refused. */
+  public static final int MAX_ADDRESSES = 16;
+  /** Nodes in one page of a node list: at most 32 + 2 + 16 x 19 + 1 + 19 + 10 bytes each, 56 KiB a page. */
+  public static final int NODES_PER_PAGE = 128;
 
   private static final int REGISTER = 1;
 
@@ -65,6 +69,7 @@ public final class HubCodec {
       d.writeByte(LIST_NODES);
     } else if (m instanceof HubMessage.Nodes n) {
       d.writeByte(NODES);
+      d.writeBoolean(n.more());
       d.writeShort(n.nodes().size());
       for (HubMessage.Entry e : n.nodes()) {
         NodeDescriptor node = e.node();
@@ -128,7 +133,11 @@ public final class HubCodec {
       case REFUSED -> new HubMessage.Refused(new String(r.bytes(), StandardCharsets.UTF_8));
       case LIST_NODES -> new HubMessage.ListNodes();
       case NODES -> {
+        boolean more = r.bool();
         int n = r.u16();
+        if (n > NODES_PER_PAGE) {
+          throw new HubProtocolException(n + " nodes in a page; at most " + NODES_PER_PAGE);
+        }
         List<HubMessage.Entry> nodes = new ArrayList<>(Math.min(n, 1024));
         for (int i = 0; i < n; i++) {
           NodeId id = r.nodeId();
@@ -138,7 +147,7 @@ public final class HubCodec {
           boolean relay = r.bool();
           nodes.add(new HubMessage.Entry(new NodeDescriptor(id, reported, observed, nat, relay), r.u64()));
         }
-        yield new HubMessage.Nodes(nodes);
+        yield new HubMessage.Nodes(nodes, more);
       }
       case SIGNAL -> new HubMessage.Signal(r.nodeId(), r.bytes());
       case PING -> new HubMessage.Ping(r.u64());
@@ -161,6 +170,9 @@ public final class HubCodec {
   }
 
   private static void writeAddresses(DataOutputStream d, List<InetSocketAddress> list) throws IOException {
+    if (list.size() > MAX_ADDRESSES) {
+      throw new IllegalArgumentException(list.size() + " addresses; at most " + MAX_ADDRESSES);
+    }
     d.writeShort(list.size());
     for (InetSocketAddress a : list) {
       writeAddress(d, a);
@@ -264,8 +276,8 @@ public final class HubCodec {
 
     List<InetSocketAddress> addresses() throws HubProtocolException {
       int n = u16();
-      if (n > 64) {
-        throw new HubProtocolException(n + " addresses; at most 64");
+      if (n > MAX_ADDRESSES) {
+        throw new HubProtocolException(n + " addresses; at most " + MAX_ADDRESSES);
       }
       List<InetSocketAddress> out = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {

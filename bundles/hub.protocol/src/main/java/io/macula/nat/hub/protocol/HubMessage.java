@@ -58,10 +58,17 @@ public sealed interface HubMessage {
   /** Node to hub: asks for the nodes the hub knows. */
   record ListNodes() implements HubMessage {}
 
-  /** Hub to node: the nodes the hub knows, each with its last-seen time (epoch milliseconds). */
-  record Nodes(List<Entry> nodes) implements HubMessage {
+  /**
+   * Hub to node: one page of the nodes the hub knows, each with its last-seen time (epoch
+   * milliseconds); {@code more} when another page follows. A page holds at most {@link
+   * HubCodec#NODES_PER_PAGE} nodes, so that it fits a frame whatever the hub holds.
+   */
+  record Nodes(List<Entry> nodes, boolean more) implements HubMessage {
     public Nodes {
       nodes = List.copyOf(nodes);
+      if (nodes.size() > HubCodec.NODES_PER_PAGE) {
+        throw new IllegalArgumentException("a page holds at most " + HubCodec.NODES_PER_PAGE + " nodes");
+      }
     }
   }
 

@@ -34,7 +34,7 @@ class HubCodecTest {
         new HubMessage.Refused("no, and here is why"),
         new HubMessage.ListNodes(),
         new HubMessage.Nodes(List.of(new HubMessage.Entry(
-            new NodeDescriptor(A, List.of(v4), Optional.of(v6), NatBehavior.SYMMETRIC, false), 123L))),
+            new NodeDescriptor(A, List.of(v4), Optional.of(v6), NatBehavior.SYMMETRIC, false), 123L)), true),
         new HubMessage.Signal(A, new byte[] {1, 2, 3}),
         new HubMessage.Ping(-1),
         new HubMessage.Pong(42),
@@ -65,6 +65,31 @@ class HubCodecTest {
         Arguments.of("00000002070000", "u64: needs 8 bytes"),
         Arguments.of("0000000a07000000000000000100", "Ping: 1 bytes after its end"),
         Arguments.of("000000050100000200", "boolean 2"));
+  }
+
+  /** The largest page of the largest nodes still fits a frame, and more addresses are refused. */
+  @Test
+  void aFullPageOfNodesWithTheMostAddressesFitsAFrame() throws IOException {
+    List<InetSocketAddress> many = new java.util.ArrayList<>();
+    for (int i = 0; i < HubCodec.MAX_ADDRESSES; i++) {
+      many.add(new InetSocketAddress(java.net.InetAddress.getByName("2001:db8::" + (i + 1)), 40000 + i));
+    }
+    List<HubMessage.Entry> page = new java.util.ArrayList<>();
+    for (int i = 0; i < HubCodec.NODES_PER_PAGE; i++) {
+      byte[] id = new byte[NodeId.LENGTH];
+      id[0] = (byte) i;
+      page.add(new HubMessage.Entry(new NodeDescriptor(NodeId.of(id), many,
+          Optional.of(many.get(0)), NatBehavior.SYMMETRIC, true), i));
+    }
+    HubMessage.Nodes nodes = new HubMessage.Nodes(page, true);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    HubCodec.write(out, nodes);
+    assertEquals(nodes, HubCodec.read(new ByteArrayInputStream(out.toByteArray())).orElseThrow());
+
+    List<InetSocketAddress> tooMany = new java.util.ArrayList<>(many);
+    tooMany.add(new InetSocketAddress("198.51.100.7", 4433));
+    assertThrows(IllegalArgumentException.class,
+        () -> HubCodec.write(new ByteArrayOutputStream(), new HubMessage.Register(tooMany, false, NatBehavior.UNKNOWN)));
   }
 
   @Test

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -81,9 +82,16 @@ final class NodeSession implements Runnable {
 
   private void handle(HubMessage m) throws IOException {
     if (m instanceof HubMessage.ListNodes) {
-      send(new HubMessage.Nodes(hub.registry().nodes().stream()
+      // In pages that each fit a frame, however many nodes the hub holds.
+      List<HubMessage.Entry> all = hub.registry().nodes().stream()
           .map(n -> new HubMessage.Entry(n.node(), n.lastSeen().toEpochMilli()))
-          .toList()));
+          .toList();
+      int pages = Math.max(1, (all.size() + HubCodec.NODES_PER_PAGE - 1) / HubCodec.NODES_PER_PAGE);
+      for (int p = 0; p < pages; p++) {
+        List<HubMessage.Entry> page =
+            all.subList(p * HubCodec.NODES_PER_PAGE, Math.min(all.size(), (p + 1) * HubCodec.NODES_PER_PAGE));
+        send(new HubMessage.Nodes(page, p + 1 < pages));
+      }
     } else if (m instanceof HubMessage.Signal s) {
       Optional<Registry.Registration> to = hub.registry().get(s.peer());
       if (to.isEmpty()) {

@@ -182,7 +182,7 @@ public final class IceAgentComponent implements IceAgent, SignalListener {
 
   private IceSession newSession(String id, NodeId peer, boolean controlling) {
     IceSession s = new IceSession(id, peer, controlling, token(8), token(24), RANDOM.nextLong(), stun, thread,
-        settings, sig -> send(peer, sig));
+        java.time.Clock.systemUTC(), settings, sig -> send(peer, sig));
     byId.put(id, s);
     byUfrag.put(s.localUfrag, s);
     synchronized (history) {
@@ -350,14 +350,10 @@ public final class IceAgentComponent implements IceAgent, SignalListener {
       return true;
     }
     long theirs = theyControl.map(IceControlling::value).orElseGet(() -> theyAreControlled.get().value());
-    switch (RoleConflict.resolve(session.controlling(), session.tieBreaker, theyControl.isPresent(), theirs)) {
-      case REJECT -> {
-        checksRefused.increment();
-        respond(from, request, key, error(request, ErrorCode.ROLE_CONFLICT, "Role Conflict"));
-        return true;
-      }
-      case SWITCH -> session.switchRole();
-      case NONE -> { }
+    if (session.resolveConflict(theyControl.isPresent(), theirs) == RoleConflict.REJECT) {
+      checksRefused.increment();
+      respond(from, request, key, error(request, ErrorCode.ROLE_CONFLICT, "Role Conflict"));
+      return true;
     }
     checksAnswered.increment();
     respond(from, request, key, new StunMessage(StunClass.SUCCESS_RESPONSE, request.method(),

@@ -20,6 +20,7 @@ import io.macula.nat.stun.api.Username;
 import io.macula.nat.stun.api.XorMappedAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -39,7 +40,8 @@ import java.util.function.Consumer;
 /**
  * One ICE session with a peer, RFC 8445: the check list, paced connectivity checks (ordinary and
  * triggered), answers to the peer's checks, role conflicts, and regular nomination by the
- * controlling agent. Every method but {@link #controlling()} runs on the agent's thread.
+ * controlling agent. Every method but {@link #controlling()} and {@link #resolveConflict} runs on
+ * the agent's thread; those two run on the socket's, and the role they read and change is atomic.
  */
 final class IceSession {
   /** How a session runs: the pacing, the checks' retransmissions, and how long it may take. */
@@ -55,16 +57,17 @@ final class IceSession {
   final long tieBreaker;
   private final StunClient stun;
   private final ScheduledExecutorService thread;
+  private final Clock clock;
   private final Settings settings;
   private final Consumer<IceSignal> signal;
-  private final Instant started = Instant.now();
-  private final long startNanos = System.nanoTime();
+  private final Instant started;
   private final CompletableFuture<IceResult> result = new CompletableFuture<>();
   private final Map<InetSocketAddress, CandidatePair> pairs = new LinkedHashMap<>();
   private final Deque<CandidatePair> triggered = new ArrayDeque<>();
   private final List<Candidate> localCandidates = new ArrayList<>();
   private final List<CompletableFuture<StunMessage>> checksInFlight = new ArrayList<>();
-  private volatile boolean controlling;
+  /** The role: written by the agent's thread (a 487 answer) and the socket's (a peer's check). */
+  private final java.util.concurrent.atomic.AtomicBoolean controlling;
   private String remoteUfrag;
   private byte[] remotePwd;
   private boolean remoteEnded;
@@ -76,15 +79,17 @@ final class IceSession {
   private ScheduledFuture<?> deadline;
 
   IceSession(String id, NodeId peer, boolean controlling, String localUfrag, String localPwd, long tieBreaker,
-      StunClient stun, ScheduledExecutorService thread, Settings settings, Consumer<IceSignal> signal) {
+      StunClient stun, ScheduledExecutorService thread, Clock clock, Settings settings, Consumer<IceSignal> signal) {
     this.id = id;
     this.peer = peer;
-    this.controlling = controlling;
+    this.controlling = new java.util.concurrent.atomic.AtomicBoolean(controlling);
     this.localUfrag = localUfrag;
     this.localPwd = localPwd;
     this.tieBreaker = tieBreaker;
     this.stun = stun;
     this.thread = thread;
+    this.clock = clock;
+    this.started = clock.instant();
     this.settings = settings;
     this.signal = signal;
   }
@@ -97,7 +102,7 @@ final class IceSession {
   }
 
   boolean controlling() {
-    return controlling;
+    return controlling.get();
   }
 
   CompletableFuture<IceResult> result() {
@@ -160,7 +165,7 @@ final class IceSession {
     CandidatePair next = triggered.pollFirst();
     if (next == null) {
       next = pairs.values().stream().filter(p -> p.state == CandidatePair.State.WAITING)
-          .max(Comparator.comparingLong(p -> p.priority(controlling))).orElse(null);
+          .max(Comparator.comparingLong(p -> p.priority(controlling.get()))).orElse(null);
     }
     if (next != null) {
       check(next, false);
@@ -173,7 +178,7 @@ final class IceSession {
     attributes.add(new Username(remoteUfrag + ":" + localUfrag));
     // The priority a peer-reflexive candidate of ours would have, §7.1.1.
     attributes.add(new Priority(Candidate.priority(CandidateType.PEER_REFLEXIVE, 65535, Candidate.COMPONENT)));
-    boolean asControlling = controlling;
+    boolean asControlling = controlling.get();
     attributes.add(asControlling ? new IceControlling(tieBreaker) : new IceControlled(tieBreaker));
     if (nominate) {
       attributes.add(new UseCandidate());
@@ -195,41 +200,36 @@ final class IceSession {
     }
     if (error != null) {
       pair.state = CandidatePair.State.FAILED;
-      pair.nominating = false;
-      if (nominated) {
-        // The nomination got no answer: nominate the best pair still valid, if any.
-        nominationScheduled = false;
-        if (controlling && pairs.values().stream().anyMatch(p -> p.state == CandidatePair.State.SUCCEEDED)) {
-          nominationScheduled = true;
-          thread.execute(this::nominate);
-        }
-      }
+      endedWithoutSuccess(pair, nominated);
       failIfHopeless();
       return;
     }
     if (response.messageClass() == StunClass.ERROR_RESPONSE) {
       int code = response.attribute(ErrorCode.class).map(ErrorCode::code).orElse(0);
-      if (code == ErrorCode.ROLE_CONFLICT && controlling == asControlling) {
-        // §7.2.5.1: take the other role, and check the pair again.
-        controlling = !asControlling;
+      if (code == ErrorCode.ROLE_CONFLICT) {
+        // §7.2.5.1: take the other role unless already switched since the check left, and check
+        // the pair again either way.
+        controlling.compareAndSet(asControlling, !asControlling);
         pair.state = CandidatePair.State.WAITING;
-        pair.nominating = false;
+        endedWithoutSuccess(pair, nominated);
+        triggered.remove(pair);
         triggered.addFirst(pair);
       } else {
         pair.state = CandidatePair.State.FAILED;
-        pair.nominating = false;
         detail = "check to " + pair.remote.address() + " answered " + code;
+        endedWithoutSuccess(pair, nominated);
         failIfHopeless();
       }
       return;
     }
     if (response.attribute(XorMappedAddress.class).isEmpty()) {
       pair.state = CandidatePair.State.FAILED;
+      endedWithoutSuccess(pair, nominated);
       failIfHopeless();
       return;
     }
     pair.state = CandidatePair.State.SUCCEEDED;
-    if (controlling) {
+    if (controlling.get()) {
       if (nominated) {
         select(pair);
       } else if (!nominationScheduled) {
@@ -242,8 +242,25 @@ final class IceSession {
     }
   }
 
+  /**
+   * A check of {@code pair} ended without success. When it was our nomination, nominate the best
+   * pair still valid, if any: whether the peer did not answer or answered with an error, waiting
+   * for the deadline would not help.
+   */
+  private void endedWithoutSuccess(CandidatePair pair, boolean nominated) {
+    pair.nominating = false;
+    if (!nominated) {
+      return;
+    }
+    nominationScheduled = false;
+    if (controlling.get() && pairs.values().stream().anyMatch(p -> p.state == CandidatePair.State.SUCCEEDED)) {
+      nominationScheduled = true;
+      thread.execute(this::nominate);
+    }
+  }
+
   private void nominate() {
-    if (isOver() || !controlling) {
+    if (isOver() || !controlling.get()) {
       nominationScheduled = false;
       return;
     }
@@ -270,7 +287,7 @@ final class IceSession {
       pair = new CandidatePair(baseCandidate(), prflx);
       pairs.put(from, pair);
     }
-    if (useCandidate && !controlling) {
+    if (useCandidate && !controlling.get()) {
       pair.nominatedByPeer = true;
       if (pair.state == CandidatePair.State.SUCCEEDED) {
         select(pair);
@@ -284,9 +301,18 @@ final class IceSession {
     }
   }
 
-  /** Switches role after a role conflict in a check the peer sent, §7.3.1.1. */
-  void switchRole() {
-    controlling = !controlling;
+  /**
+   * Resolves the role conflict a check from the peer may show, §7.3.1.1, switching the role when
+   * the tie-breakers say so; atomic against a switch the agent's thread makes meanwhile.
+   */
+  RoleConflict resolveConflict(boolean theyControl, long theirTieBreaker) {
+    while (true) {
+      boolean now = controlling.get();
+      RoleConflict outcome = RoleConflict.resolve(now, tieBreaker, theyControl, theirTieBreaker);
+      if (outcome != RoleConflict.SWITCH || controlling.compareAndSet(now, !now)) {
+        return outcome;
+      }
+    }
   }
 
   private void select(CandidatePair pair) {
@@ -296,8 +322,8 @@ final class IceSession {
     selected = pair;
     stopChecks();
     detail = "selected " + pair.remote.type().sdpName() + " " + pair.remote.address();
-    result.complete(new IceResult(peer, pair.local, pair.remote, controlling, pairs.size(), checksSent,
-        Duration.ofNanos(System.nanoTime() - startNanos)));
+    result.complete(new IceResult(peer, pair.local, pair.remote, controlling.get(), pairs.size(), checksSent,
+        Duration.between(started, clock.instant())));
   }
 
   /** Fails the session once no pair can still succeed: all failed, none coming, none being checked. */
@@ -331,7 +357,7 @@ final class IceSession {
 
   IceSessionRecord record() {
     String state = !isOver() ? "checking" : selected != null ? "selected" : "failed";
-    return new IceSessionRecord(peer, controlling, started, state,
+    return new IceSessionRecord(peer, controlling.get(), started, state,
         pairs.values().stream().map(CandidatePair::toString).toList(),
         Optional.ofNullable(selected).map(p -> p.remote.type().sdpName() + " " + p.remote.address()), detail);
   }

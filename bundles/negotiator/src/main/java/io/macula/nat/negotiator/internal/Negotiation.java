@@ -270,7 +270,6 @@ final class Negotiation {
   private final class Attempt {
     final EffectiveStrategy strategy;
     final Instant started = clock.instant();
-    final long startNanos = System.nanoTime();
     CompletableFuture<PeerPath> future;
     ScheduledFuture<?> timer;
     boolean timedOut;
@@ -281,7 +280,7 @@ final class Negotiation {
     }
 
     Duration elapsed() {
-      return Duration.ofNanos(System.nanoTime() - startNanos);
+      return Duration.between(started, clock.instant());
     }
 
     void launch() {

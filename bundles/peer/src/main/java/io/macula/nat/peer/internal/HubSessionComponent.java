@@ -104,6 +104,8 @@ public final class HubSessionComponent implements HubSession, NodeDirectory {
   private final Thread sessionThread;
   private final AtomicLong nonces = new AtomicLong();
   private final Map<NodeId, NodeDescriptor> known = new ConcurrentHashMap<>();
+  /** The pages of the node list the hub is sending; the session thread only. */
+  private final List<NodeDescriptor> listing = new ArrayList<>();
 
   private volatile boolean running = true;
   private volatile Live live;
@@ -256,7 +258,12 @@ public final class HubSessionComponent implements HubSession, NodeDirectory {
 
   private void handle(HubMessage m) {
     if (m instanceof HubMessage.Nodes n) {
-      List<NodeDescriptor> nodes = n.nodes().stream().map(HubMessage.Entry::node).toList();
+      n.nodes().forEach(e -> listing.add(e.node()));
+      if (n.more()) {
+        return; // the list goes on in the next page
+      }
+      List<NodeDescriptor> nodes = List.copyOf(listing);
+      listing.clear();
       known.clear();
       nodes.forEach(d -> known.put(d.id(), d));
       pendingList.complete(nodes);
@@ -382,6 +389,10 @@ public final class HubSessionComponent implements HubSession, NodeDirectory {
         }
       }
     }
+    if (out.size() > HubCodec.MAX_ADDRESSES) {
+      throw new IllegalArgumentException(PID + ": key 'reported': " + out.size() + " addresses; at most "
+          + HubCodec.MAX_ADDRESSES);
+    }
     return out;
   }
 
@@ -405,7 +416,8 @@ public final class HubSessionComponent implements HubSession, NodeDirectory {
     } catch (SocketException e) {
       // no interfaces to report
     }
-    return out;
+    // A host with more interfaces reports the first ones: the hub takes no more.
+    return out.size() > HubCodec.MAX_ADDRESSES ? List.copyOf(out.subList(0, HubCodec.MAX_ADDRESSES)) : out;
   }
 
   private static Thread daemon(Runnable r, String name) {

@@ -1,0 +1,401 @@
+package io.macula.nat.ice.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.macula.nat.api.NodeId;
+import io.macula.nat.ice.api.Candidate;
+import io.macula.nat.ice.api.CandidateType;
+import io.macula.nat.ice.api.IceFailedException;
+import io.macula.nat.ice.api.IceResult;
+import io.macula.nat.ice.api.IceSessionRecord;
+import io.macula.nat.stun.api.ErrorCode;
+import io.macula.nat.stun.api.IceControlled;
+import io.macula.nat.stun.api.RetransmissionSchedule;
+import io.macula.nat.stun.api.Username;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.function.BiConsumer;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The session's state machine, RFC 8445, on a {@link ManualScheduler}: pacing, nomination delay,
+ * the checks' give-up and the session's deadline all run on the test's clock, to the millisecond.
+ */
+class IceSessionTest {
+  private static final NodeId PEER = NodeId.of(new byte[32]);
+  private static final long TIE_BREAKER = 0x1234_5678_9ABCL;
+  private static final Duration PACING = ms(20);
+  private static final Duration NOMINATION_DELAY = ms(40);
+  private static final Duration DEADLINE = ms(5000);
+  /** RTO 100 ms, 3 sends, Rm 4: a check gives up 700 ms after it was sent. */
+  private static final RetransmissionSchedule CHECKS = new RetransmissionSchedule(ms(100), 3, 4);
+  private static final Duration GIVE_UP = CHECKS.giveUp();
+
+  private static final Candidate LOCAL = host("10.0.0.1", 7400, 65535);
+  private static final Candidate REMOTE_HOST = host("10.0.0.2", 7400, 65535);
+  private static final Candidate REMOTE_SRFLX = new Candidate("s1", Candidate.COMPONENT,
+      Candidate.priority(CandidateType.SERVER_REFLEXIVE, 65535, Candidate.COMPONENT),
+      new InetSocketAddress("203.0.113.2", 40000), CandidateType.SERVER_REFLEXIVE,
+      Optional.of(REMOTE_HOST.address()));
+  private static final InetSocketAddress MAPPED = new InetSocketAddress("198.51.100.1", 7400);
+
+  private final ManualScheduler time = new ManualScheduler();
+  private final ScriptedStun stun = new ScriptedStun(time);
+  private final List<IceSignal> signals = new ArrayList<>();
+
+  @Test
+  void theControllingAgentNominatesTheBestValidPairAfterTheDelayAndSelectsIt() {
+    IceSession s = checking(true, REMOTE_HOST, REMOTE_SRFLX);
+    assertEquals(List.of("10.0.0.2:7400 controlling"), stun.sent(), "the best pair first");
+    assertEquals(Optional.of(new Username("rmte:locl")), stun.check(0).request.attribute(Username.class));
+    time.advance(PACING);
+    assertEquals(List.of("10.0.0.2:7400 controlling", "203.0.113.2:40000 controlling"), stun.sent(),
+        "one check per pacing interval");
+
+    stun.check(0).succeed(MAPPED);
+    time.runDue();
+    assertEquals(List.of("host /10.0.0.2:7400 succeeded", "srflx /203.0.113.2:40000 in_progress"), s.record().pairs());
+    time.advance(NOMINATION_DELAY.minus(ms(1)));
+    assertEquals(2, stun.checks().size(), "better pairs get the nomination delay to succeed");
+    time.advance(ms(1));
+    assertEquals("10.0.0.2:7400 controlling use-candidate", stun.last().toString());
+    assertFalse(s.isOver(), "nominated, not yet selected");
+
+    time.advance(ms(3));
+    stun.last().succeed(MAPPED);
+    time.runDue();
+
+    IceResult r = selected(s);
+    assertEquals(REMOTE_HOST, r.remote());
+    assertEquals(LOCAL, r.local());
+    assertTrue(r.controlling());
+    assertEquals(2, r.pairs());
+    assertEquals(3, r.checksSent());
+    assertEquals(ms(63), r.elapsed(), "20 ms to the first answer, 40 ms of delay, 3 ms for the nomination's answer");
+    IceSessionRecord record = s.record();
+    assertEquals("selected", record.state());
+    assertEquals(Optional.of("host /10.0.0.2:7400"), record.selected());
+    assertEquals(ManualScheduler.EPOCH, record.started());
+
+    assertTrue(stun.check(1).answer.isCancelled(), "the checks still in flight are abandoned");
+    assertEquals(0, time.pending(), "no pacing, no deadline, no give-up left to run");
+    time.advance(ms(1000));
+    assertEquals(3, stun.checks().size(), "no checks once a pair is selected");
+  }
+
+  @Test
+  void aBetterPairThatSucceedsWithinTheDelayIsTheOneNominated() {
+    IceSession s = checking(true, REMOTE_HOST, REMOTE_SRFLX);
+    time.advance(PACING);
+    stun.check(1).succeed(MAPPED); // the srflx pair first, at 20 ms: nomination at 60 ms
+    time.runDue();
+    time.advance(ms(30));
+    stun.check(0).succeed(MAPPED); // the host pair, at 50 ms
+    time.runDue();
+
+    time.advance(ms(10));
+    assertEquals("10.0.0.2:7400 controlling use-candidate", stun.last().toString());
+    stun.last().succeed(MAPPED);
+    time.runDue();
+    assertEquals(REMOTE_HOST, selected(s).remote());
+  }
+
+  static Stream<Arguments> answers() {
+    BiConsumer<ManualScheduler, ScriptedStun.Check> success = (t, c) -> c.succeed(MAPPED);
+    return Stream.of(
+        Arguments.of("success", success, "succeeded", true),
+        Arguments.of("no answer", (BiConsumer<ManualScheduler, ScriptedStun.Check>) (t, c) -> t.advance(GIVE_UP),
+            "failed", true),
+        Arguments.of("401 Unauthenticated",
+            (BiConsumer<ManualScheduler, ScriptedStun.Check>) (t, c) -> c.error(ErrorCode.UNAUTHENTICATED),
+            "failed", true),
+        Arguments.of("success without XOR-MAPPED-ADDRESS",
+            (BiConsumer<ManualScheduler, ScriptedStun.Check>) (t, c) -> c.succeedWithoutMappedAddress(),
+            "failed", true),
+        Arguments.of("487 Role Conflict: switch role, check again",
+            (BiConsumer<ManualScheduler, ScriptedStun.Check>) (t, c) -> c.error(ErrorCode.ROLE_CONFLICT),
+            "waiting", false));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("answers")
+  void theAnswerToACheckSetsItsPairsState(
+      String name, BiConsumer<ManualScheduler, ScriptedStun.Check> answer, String state, boolean controlling) {
+    IceSession s = checking(true, REMOTE_HOST);
+
+    answer.accept(time, stun.check(0));
+    time.runDue();
+
+    assertEquals(List.of("host /10.0.0.2:7400 " + state), s.record().pairs());
+    assertEquals(controlling, s.controlling());
+    assertFalse(s.isOver(), "one pair's answer does not end a session whose peer may trickle more");
+  }
+
+  @Test
+  void aRoleConflictMakesTheAgentControlledAndChecksThePairAgainFirst() {
+    IceSession s = checking(true, REMOTE_HOST, REMOTE_SRFLX);
+    time.advance(PACING.plus(ms(5)));
+    stun.check(1).error(ErrorCode.ROLE_CONFLICT);
+    time.runDue();
+    assertFalse(s.controlling());
+    s.addRemote(host("10.0.0.3", 7400, 65000)); // waits, and ranks above the srflx pair
+    time.advance(ms(15)); // the next pacing slot: the triggered check goes first
+
+    assertEquals(List.of("10.0.0.2:7400 controlling", "203.0.113.2:40000 controlling",
+        "203.0.113.2:40000 controlled"), stun.sent());
+    assertEquals(Optional.of(new IceControlled(TIE_BREAKER)), stun.last().request.attribute(IceControlled.class),
+        "the same tie-breaker, §7.2.5.1");
+
+    stun.last().succeed(MAPPED);
+    time.advance(ms(500));
+    assertFalse(stun.checks().stream().anyMatch(ScriptedStun.Check::nominates), "a controlled agent never nominates");
+    assertFalse(s.isOver());
+
+    s.checkReceived(REMOTE_SRFLX.address(), REMOTE_SRFLX.priority(), true);
+    IceResult r = selected(s);
+    assertFalse(r.controlling());
+    assertEquals(REMOTE_SRFLX, r.remote());
+  }
+
+  @Test
+  void aRoleConflictAnsweredAfterTheRoleChangedStillChecksThePairAgain() {
+    IceSession s = checking(true, REMOTE_HOST, REMOTE_SRFLX);
+    time.advance(PACING);
+    // The peer's check told this agent to switch (§7.3.1.1) while both checks were out.
+    // (its tie-breaker loses to a controlling peer's of all ones)
+    assertEquals(RoleConflict.SWITCH, s.resolveConflict(true, -1L));
+    stun.check(0).error(ErrorCode.ROLE_CONFLICT); // to the check sent as controlling
+    time.runDue();
+
+    assertFalse(s.controlling(), "the agent does not switch back");
+    assertEquals("host /10.0.0.2:7400 waiting", s.record().pairs().get(0),
+        "§7.2.5.1: the pair goes back to Waiting, into the triggered-check queue");
+    time.advance(PACING);
+    assertEquals("10.0.0.2:7400 controlled", stun.last().toString());
+  }
+
+  static Stream<Arguments> nominationOrders() {
+    return Stream.of(
+        Arguments.of("our check succeeds, then the peer nominates", true),
+        Arguments.of("the peer nominates, then our check succeeds", false));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("nominationOrders")
+  void theControlledAgentSelectsThePairThePeerNominated(String name, boolean succeedFirst) {
+    IceSession s = checking(false, REMOTE_HOST, REMOTE_SRFLX);
+    assertEquals(List.of("10.0.0.2:7400 controlled"), stun.sent());
+    time.advance(ms(10));
+
+    if (succeedFirst) {
+      stun.check(0).succeed(MAPPED);
+      time.runDue();
+      assertFalse(s.isOver(), "a valid pair is not selected until the peer nominates it");
+      time.advance(ms(5));
+      s.checkReceived(REMOTE_HOST.address(), REMOTE_HOST.priority(), true);
+    } else {
+      s.checkReceived(REMOTE_HOST.address(), REMOTE_HOST.priority(), true);
+      assertFalse(s.isOver(), "a nominated pair is not selected until its own check succeeds");
+      time.advance(ms(5));
+      stun.check(0).succeed(MAPPED);
+      time.runDue();
+    }
+
+    IceResult r = selected(s);
+    assertEquals(REMOTE_HOST, r.remote());
+    assertFalse(r.controlling());
+    assertEquals(ms(15), r.elapsed());
+    assertEquals(List.of("host /10.0.0.2:7400 succeeded nominated", "srflx /203.0.113.2:40000 waiting"),
+        s.record().pairs());
+  }
+
+  @Test
+  void aNominationWithoutAnswerMovesToTheNextValidPair() {
+    IceSession s = bothPairsValidAndHostNominated();
+
+    time.advance(GIVE_UP.minus(ms(1)));
+    assertEquals(3, stun.checks().size());
+    time.advance(ms(1));
+
+    assertEquals("203.0.113.2:40000 controlling use-candidate", stun.last().toString());
+    stun.last().succeed(MAPPED);
+    time.runDue();
+    assertEquals(REMOTE_SRFLX, selected(s).remote());
+    assertEquals(List.of("host /10.0.0.2:7400 failed", "srflx /203.0.113.2:40000 succeeded nominated"),
+        s.record().pairs());
+  }
+
+  @Test
+  void aNominationAnsweredWithAnErrorMovesToTheNextValidPair() {
+    IceSession s = bothPairsValidAndHostNominated();
+
+    stun.last().error(ErrorCode.SERVER_ERROR);
+    time.runDue();
+
+    assertEquals("203.0.113.2:40000 controlling use-candidate", stun.last().toString());
+    stun.last().succeed(MAPPED);
+    time.runDue();
+    assertEquals(REMOTE_SRFLX, selected(s).remote());
+  }
+
+  @Test
+  void aNominationWhoseAnswerLacksTheMappedAddressMovesToTheNextValidPair() {
+    IceSession s = bothPairsValidAndHostNominated();
+
+    stun.last().succeedWithoutMappedAddress();
+    time.runDue();
+
+    assertEquals("203.0.113.2:40000 controlling use-candidate", stun.last().toString());
+    stun.last().succeed(MAPPED);
+    time.runDue();
+    assertEquals(REMOTE_SRFLX, selected(s).remote());
+  }
+
+  @Test
+  void theSessionFailsAtItsDeadlineAndStopsChecking() {
+    IceSession s = checking(true, REMOTE_HOST);
+    time.advance(DEADLINE.minus(ms(50)));
+    assertEquals("host /10.0.0.2:7400 failed", s.record().pairs().get(0));
+    assertFalse(s.isOver(), "the peer has not said it is done: more candidates may come");
+    s.addRemote(REMOTE_SRFLX);
+    time.advance(PACING);
+    ScriptedStun.Check late = stun.last();
+    assertEquals("203.0.113.2:40000 controlling", late.toString());
+
+    time.advance(ms(29));
+    assertFalse(s.isOver(), "1 ms before the deadline");
+    time.advance(ms(1));
+
+    assertEquals("no pair worked within 5000 ms", failure(s).getMessage());
+    assertTrue(late.answer.isCancelled(), "the check in flight is abandoned");
+    assertEquals("failed", s.record().state());
+    assertEquals("no pair worked within 5000 ms", s.record().detail());
+    assertEquals(0, time.pending(), "no pacing, no deadline, no give-up left to run");
+    s.addRemote(host("10.0.0.3", 7400, 100));
+    assertEquals(2, s.record().pairs().size(), "a failed session takes no more candidates");
+    time.advance(ms(1000));
+    assertEquals(2, stun.checks().size(), "a failed session sends no more checks");
+  }
+
+  @Test
+  void whenEveryPairFailedAndThePeerIsDoneTheSessionFailsAtOnce() {
+    IceSession s = checking(true, REMOTE_HOST, REMOTE_SRFLX);
+    s.remoteGatheringDone();
+    time.advance(PACING);
+
+    time.advance(GIVE_UP.minus(ms(1)));
+    assertFalse(s.isOver(), "the srflx check has 1 ms left");
+    time.advance(ms(1));
+
+    assertEquals("every pair failed its checks (2 pairs)", failure(s).getMessage());
+    assertEquals(PACING.plus(GIVE_UP), time.elapsed(), "long before the deadline");
+  }
+
+  @Test
+  void aPeerThatGaveNoCandidatesFailsTheSessionWhenItIsDone() {
+    IceSession s = checking(true);
+    s.remoteGatheringDone();
+    assertEquals("the peer gave no candidates", failure(s).getMessage());
+  }
+
+  @Test
+  void aCheckFromAnUnknownAddressIsAPeerReflexivePairCheckedBackFirst() {
+    IceSession s = checking(true, REMOTE_HOST, REMOTE_SRFLX);
+    InetSocketAddress from = new InetSocketAddress("192.0.2.9", 5000);
+    // By priority alone this pair would be checked last.
+    s.checkReceived(from, 1, false);
+    time.advance(PACING);
+
+    assertEquals(List.of("10.0.0.2:7400 controlling", "192.0.2.9:5000 controlling"), stun.sent(),
+        "the triggered check goes before the better srflx pair that waits");
+    assertEquals("prflx /192.0.2.9:5000 in_progress", s.record().pairs().get(2));
+  }
+
+  @Test
+  void aPeerCannotMakeTheSessionCheckMoreThanMaxPairs() {
+    IceSession s = checking(true);
+    IntStream.range(0, IceSession.MAX_PAIRS + 5)
+        .forEach(i -> s.addRemote(host("10.1.0." + i, 7400, 1000 + i)));
+    s.checkReceived(new InetSocketAddress("192.0.2.9", 5000), 1, false);
+
+    assertEquals(IceSession.MAX_PAIRS, s.record().pairs().size());
+  }
+
+  @Test
+  void checksWaitForThePeersCredentials() {
+    IceSession s = new IceSession("sess1", PEER, true, "locl", "localpasswordlocalpasswd", TIE_BREAKER, stun, time,
+        time.clock(), new IceSession.Settings(PACING, CHECKS, NOMINATION_DELAY, DEADLINE), signals::add);
+    s.addLocal(LOCAL);
+    s.addRemote(REMOTE_HOST);
+    s.start();
+    time.advance(ms(100));
+    assertEquals(List.of(), stun.sent(), "a check needs the peer's password for its MESSAGE-INTEGRITY");
+
+    s.remoteCredentials("rmte", "remotepasswordremotepass");
+    time.advance(PACING);
+    assertEquals(List.of("10.0.0.2:7400 controlling"), stun.sent());
+  }
+
+  // --- helpers
+
+  private IceSession bothPairsValidAndHostNominated() {
+    IceSession s = checking(true, REMOTE_HOST, REMOTE_SRFLX);
+    time.advance(PACING);
+    stun.check(0).succeed(MAPPED);
+    stun.check(1).succeed(MAPPED);
+    time.runDue();
+    time.advance(NOMINATION_DELAY);
+    assertEquals("10.0.0.2:7400 controlling use-candidate", stun.last().toString());
+    assertEquals(3, stun.checks().size());
+    return s;
+  }
+
+  /** A started session that knows the peer's credentials and candidates; what is due at once has run. */
+  private IceSession checking(boolean controlling, Candidate... remotes) {
+    IceSession s = new IceSession("sess1", PEER, controlling, "locl", "localpasswordlocalpasswd", TIE_BREAKER, stun,
+        time, time.clock(), new IceSession.Settings(PACING, CHECKS, NOMINATION_DELAY, DEADLINE), signals::add);
+    s.addLocal(LOCAL);
+    s.remoteCredentials("rmte", "remotepasswordremotepass");
+    for (Candidate c : remotes) {
+      s.addRemote(c);
+    }
+    s.start();
+    time.runDue();
+    return s;
+  }
+
+  /** The session's result; never blocks, so a stalled session fails the test instead of hanging it. */
+  private static IceResult selected(IceSession s) {
+    assertTrue(s.isOver(), "the session has ended");
+    return s.result().join();
+  }
+
+  private static IceFailedException failure(IceSession s) {
+    assertTrue(s.isOver(), "the session has ended");
+    CompletionException e = assertThrows(CompletionException.class, () -> s.result().join());
+    return assertInstanceOf(IceFailedException.class, e.getCause());
+  }
+
+  private static Candidate host(String ip, int port, int localPreference) {
+    return new Candidate("h" + Integer.toHexString(ip.hashCode() & 0xffff), Candidate.COMPONENT,
+        Candidate.priority(CandidateType.HOST, localPreference, Candidate.COMPONENT),
+        new InetSocketAddress(ip, port), CandidateType.HOST, Optional.empty());
+  }
+
+  private static Duration ms(long millis) {
+    return Duration.ofMillis(millis);
+  }
+}
