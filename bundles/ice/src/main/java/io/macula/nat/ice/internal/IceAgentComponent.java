@@ -1,14 +1,14 @@
 package io.macula.nat.ice.internal;
 
 import io.macula.nat.api.NodeId;
+import io.macula.nat.api.SignalListener;
+import io.macula.nat.api.Signalling;
 import io.macula.nat.ice.api.Candidate;
 import io.macula.nat.ice.api.CandidateType;
 import io.macula.nat.ice.api.IceAgent;
 import io.macula.nat.ice.api.IceFailedException;
 import io.macula.nat.ice.api.IceResult;
 import io.macula.nat.ice.api.IceSessionRecord;
-import io.macula.nat.api.Signalling;
-import io.macula.nat.api.SignalListener;
 import io.macula.nat.stun.api.ErrorCode;
 import io.macula.nat.stun.api.IceControlled;
 import io.macula.nat.stun.api.IceControlling;

@@ -16,6 +16,7 @@ import io.macula.nat.stun.api.ErrorCode;
 import io.macula.nat.stun.api.IceControlled;
 import io.macula.nat.stun.api.RetransmissionSchedule;
 import io.macula.nat.stun.api.Username;
+import io.macula.nat.testing.ManualScheduler;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;

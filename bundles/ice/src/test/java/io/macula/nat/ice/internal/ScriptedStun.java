@@ -14,6 +14,7 @@ import io.macula.nat.stun.api.StunStatistics;
 import io.macula.nat.stun.api.StunTransactionException;
 import io.macula.nat.stun.api.UseCandidate;
 import io.macula.nat.stun.api.XorMappedAddress;
+import io.macula.nat.testing.ManualScheduler;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;

@@ -18,6 +18,7 @@ import io.macula.nat.api.PeerConnection;
 import io.macula.nat.api.PeerPath;
 import io.macula.nat.api.StrategyFailure;
 import io.macula.nat.api.TraversalEvent;
+import io.macula.nat.testing.ManualScheduler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

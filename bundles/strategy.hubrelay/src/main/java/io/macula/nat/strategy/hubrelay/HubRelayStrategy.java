@@ -1,8 +1,8 @@
 package io.macula.nat.strategy.hubrelay;
 
 import io.macula.nat.api.Applicability;
-import io.macula.nat.api.HubRelay;
 import io.macula.nat.api.ConnectionStrategy;
+import io.macula.nat.api.HubRelay;
 import io.macula.nat.api.NodePair;
 import io.macula.nat.api.PathKind;
 import io.macula.nat.api.PeerPath;

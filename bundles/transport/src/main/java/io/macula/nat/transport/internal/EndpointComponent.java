@@ -2,12 +2,12 @@ package io.macula.nat.transport.internal;
 
 import io.macula.nat.api.HostPort;
 import io.macula.nat.api.NodeId;
+import io.macula.nat.api.SharedSocket;
+import io.macula.nat.api.StunHandler;
 import io.macula.nat.transport.api.ConnectionAcceptor;
 import io.macula.nat.transport.api.Endpoint;
 import io.macula.nat.transport.api.QuicConnection;
 import io.macula.nat.transport.api.RelayHandler;
-import io.macula.nat.api.SharedSocket;
-import io.macula.nat.api.StunHandler;
 import io.macula.nat.transport.api.TransportPath;
 import java.io.IOException;
 import java.net.InetSocketAddress;

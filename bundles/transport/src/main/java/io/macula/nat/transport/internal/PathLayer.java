@@ -1,8 +1,8 @@
 package io.macula.nat.transport.internal;
 
 import io.macula.nat.api.NodeId;
-import io.macula.nat.transport.api.RelayHandler;
 import io.macula.nat.api.StunHandler;
+import io.macula.nat.transport.api.RelayHandler;
 import io.macula.nat.transport.api.TransportPath;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;

@@ -1,11 +1,11 @@
 package io.macula.nat.transport.internal;
 
 import io.macula.nat.api.NodeId;
+import io.macula.nat.api.StunHandler;
 import io.macula.nat.transport.api.ConnectionAcceptor;
 import io.macula.nat.transport.api.Endpoint;
 import io.macula.nat.transport.api.QuicConnection;
 import io.macula.nat.transport.api.RelayHandler;
-import io.macula.nat.api.StunHandler;
 import io.macula.nat.transport.api.TransportPath;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;

@@ -6,7 +6,6 @@ import io.macula.nat.api.PeerStream;
 import io.macula.nat.transport.api.ConnectionAcceptor;
 import io.macula.nat.transport.api.Endpoint;
 import io.macula.nat.transport.api.QuicConnection;
-import io.macula.nat.transport.api.RelayHandler;
 import io.macula.nat.transport.api.TransportPath;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -38,7 +37,6 @@ import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**

@@ -1,4 +1,4 @@
-package io.macula.nat.negotiator.internal;
+package io.macula.nat.testing;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -26,8 +26,8 @@ import java.util.concurrent.TimeUnit;
  * state machine that takes both from its constructor runs the same in a test as it does in
  * production, with no real waiting and no races.
  */
-final class ManualScheduler extends AbstractExecutorService implements ScheduledExecutorService {
-  static final Instant EPOCH = Instant.parse("2025-01-01T00:00:00Z");
+public final class ManualScheduler extends AbstractExecutorService implements ScheduledExecutorService {
+  public static final Instant EPOCH = Instant.parse("2025-01-01T00:00:00Z");
 
   private final ManualClock clock = new ManualClock();
   /** Guarded by this; by due time, then by the order of scheduling. */
@@ -36,31 +36,31 @@ final class ManualScheduler extends AbstractExecutorService implements Scheduled
   private long sequence; // guarded by this
   private boolean shutdown; // guarded by this
 
-  Clock clock() {
+  public Clock clock() {
     return clock;
   }
 
-  Instant now() {
+  public Instant now() {
     return clock.instant();
   }
 
   /** How long since the scheduler was made. */
-  Duration elapsed() {
+  public Duration elapsed() {
     return Duration.between(EPOCH, now());
   }
 
   /** The tasks still to run, now or later: none once everything that was started has stopped. */
-  synchronized int pending() {
+  public synchronized int pending() {
     return (int) queue.stream().filter(t -> !t.isCancelled()).count();
   }
 
   /** Runs what is due now, and what that makes due now, until nothing is. */
-  void runDue() {
+  public void runDue() {
     advance(Duration.ZERO);
   }
 
   /** Moves the clock forward by {@code d}, running each task at its due time on the way. */
-  void advance(Duration d) {
+  public void advance(Duration d) {
     if (d.isNegative()) {
       throw new IllegalArgumentException("time does not go back: " + d);
     }
