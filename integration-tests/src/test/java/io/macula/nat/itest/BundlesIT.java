@@ -87,6 +87,26 @@ public class BundlesIT {
     assertTrue(keys.toString(), keys.containsAll(List.of("name", "enabled", "priority", "timeout_ms")));
   }
 
+  /** Each strategy's defaults are its own configuration, with the roadmap's values, in Metatype. */
+  @Test
+  public void eachStrategysDefaultsAreDescribedByMetatype() throws Exception {
+    for (String strategy : TestRuntime.STRATEGY_BUNDLES) {
+      context.installBundle(TestRuntime.url(strategy)).start();
+    }
+    java.util.Map<String, String> expected = java.util.Map.of(
+        "direct", "100/2000", "holepunch", "80/3000", "hubrelay", "40/5000");
+    expected.forEach((name, defaults) -> {
+      String pid = "io.macula.nat.strategy." + name;
+      var ocd = metatype.getMetaTypeInformation(installed(pid)).getObjectClassDefinition(pid, null);
+      assertNotNull(pid, ocd);
+      java.util.Map<String, String> values = new java.util.HashMap<>();
+      for (var ad : ocd.getAttributeDefinitions(org.osgi.service.metatype.ObjectClassDefinition.ALL)) {
+        values.put(ad.getID(), ad.getDefaultValue()[0]);
+      }
+      assertEquals(pid, defaults, values.get("priority") + "/" + values.get("timeout_ms"));
+    });
+  }
+
   /** The project's components that are not active (or satisfied, for delayed ones). */
   private List<String> inactiveComponents() {
     List<String> inactive = new ArrayList<>();

@@ -31,4 +31,17 @@ public interface ConnectionStrategy {
    * is abandoned; the strategy must then stop its work and release what it holds.
    */
   CompletableFuture<PeerPath> attempt(NodePair pair);
+
+  /**
+   * A strategy's timeout as its configuration gives it, in milliseconds under the key {@code
+   * timeout_ms}, checked.
+   *
+   * @throws IllegalArgumentException naming the PID and the key, for less than 1 ms
+   */
+  static Duration configuredTimeout(String pid, long millis) {
+    if (millis < 1) {
+      throw new IllegalArgumentException(pid + ": key 'timeout_ms' must be at least 1, not " + millis);
+    }
+    return Duration.ofMillis(millis);
+  }
 }

@@ -30,7 +30,8 @@ final class Registry {
   synchronized Optional<NodeSession> register(NodeDescriptor node, NodeSession session, byte[] relayKey, Instant now) {
     Registration old = byId.put(node.id(), new Registration(node, session, relayKey, now, now));
     if (old != null) {
-      old.node().observedAddress().ifPresent(byObserved::remove);
+      // By key and value: the address may be another node's by now.
+      old.node().observedAddress().ifPresent(a -> byObserved.remove(a, node.id()));
     }
     node.observedAddress().ifPresent(a -> byObserved.put(a, node.id()));
     countNatLocked(node.id(), node.nat());
@@ -42,7 +43,7 @@ final class Registry {
     Registration r = byId.get(id);
     if (r != null && r.session() == session) {
       byId.remove(id);
-      r.node().observedAddress().ifPresent(byObserved::remove);
+      r.node().observedAddress().ifPresent(a -> byObserved.remove(a, id));
     }
   }
 

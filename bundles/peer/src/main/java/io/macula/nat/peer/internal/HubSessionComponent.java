@@ -204,6 +204,7 @@ public final class HubSessionComponent implements HubSession, NodeDirectory {
     }
     observed = registered.observed();
     endpoint.trustRelay(hub.address(), registered.relayKey());
+    listing.clear(); // pages a lost session left half sent
     Live l = new Live(c, stream);
     live = l;
     log.info("registered with hub {} at {}; it sees this node at {}", hub.id().shortForm(), hub.address(), observed);

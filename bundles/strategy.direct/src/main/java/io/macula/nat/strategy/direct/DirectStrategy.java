@@ -16,20 +16,43 @@ import java.util.concurrent.CompletableFuture;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
  * QUIC straight to the remote node. It applies when the remote is reachable from outside: the
  * address it reports is the one the hub observes it at, so no NAT stands in between.
  */
-@Component
+@Component(configurationPid = DirectStrategy.PID)
+@Designate(ocd = DirectStrategy.Config.class)
 public final class DirectStrategy implements ConnectionStrategy {
   static final String NAME = "direct";
+  static final String PID = "io.macula.nat.strategy.direct";
+
+  /**
+   * The strategy's defaults, in Metatype for an operator to read (and set, with this PID); an
+   * override made with nat:priority or nat:timeout (PID io.macula.nat.strategy~direct) goes over them.
+   */
+  @ObjectClassDefinition(name = "Macula NAT direct strategy", description = "QUIC straight to a reachable node: its defaults.")
+  public @interface Config {
+    @AttributeDefinition(description = "Higher goes first; the roadmap's default is 100.")
+    int priority() default 100;
+
+    @AttributeDefinition(min = "1", description = "Milliseconds a connect waits for this strategy before starting the next.")
+    long timeout__ms() default 2000;
+  }
+
+  private final int priority;
+  private final Duration timeout;
 
   private final Endpoint endpoint;
 
   @Activate
-  public DirectStrategy(@Reference Endpoint endpoint) {
+  public DirectStrategy(Config config, @Reference Endpoint endpoint) {
     this.endpoint = endpoint;
+    this.priority = config.priority();
+    this.timeout = ConnectionStrategy.configuredTimeout(PID, config.timeout__ms());
   }
 
   @Override
@@ -39,12 +62,12 @@ public final class DirectStrategy implements ConnectionStrategy {
 
   @Override
   public int priority() {
-    return 100;
+    return priority;
   }
 
   @Override
   public Duration timeout() {
-    return Duration.ofSeconds(2);
+    return timeout;
   }
 
   @Override

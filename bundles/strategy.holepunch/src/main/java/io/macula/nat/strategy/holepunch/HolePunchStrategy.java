@@ -22,25 +22,49 @@ import java.util.concurrent.CompletionException;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
  * A direct path between two nodes behind NATs: both ICE agents check every pair of candidates at
  * once, which opens each NAT towards the other, and QUIC then runs on the pair they selected. Two
  * nodes behind one NAT find each other's LAN (host) candidates this way too.
  */
-@Component
+@Component(configurationPid = HolePunchStrategy.PID)
+@Designate(ocd = HolePunchStrategy.Config.class)
 public final class HolePunchStrategy implements ConnectionStrategy {
   static final String NAME = "holepunch";
+  static final String PID = "io.macula.nat.strategy.holepunch";
+
+  /**
+   * The strategy's defaults, in Metatype for an operator to read (and set, with this PID); an
+   * override made with nat:priority or nat:timeout (PID io.macula.nat.strategy~holepunch) goes over them.
+   */
+  @ObjectClassDefinition(name = "Macula NAT hole punch strategy", description = "ICE checks from both sides, then QUIC on the pair they select: its defaults.")
+  public @interface Config {
+    @AttributeDefinition(description = "Higher goes first; the roadmap's default is 80.")
+    int priority() default 80;
+
+    @AttributeDefinition(min = "1", description = "Milliseconds a connect waits for this strategy before starting the next.")
+    long timeout__ms() default 3000;
+  }
+
+  private final int priority;
+  private final Duration timeout;
 
   private final IceAgent ice;
   private final Endpoint endpoint;
   private final Signalling signalling;
 
   @Activate
-  public HolePunchStrategy(@Reference IceAgent ice, @Reference Endpoint endpoint, @Reference Signalling signalling) {
+  public HolePunchStrategy(Config config, @Reference IceAgent ice, @Reference Endpoint endpoint,
+      @Reference Signalling signalling) {
     this.ice = ice;
     this.endpoint = endpoint;
     this.signalling = signalling;
+    this.priority = config.priority();
+    this.timeout = ConnectionStrategy.configuredTimeout(PID, config.timeout__ms());
   }
 
   @Override
@@ -50,12 +74,12 @@ public final class HolePunchStrategy implements ConnectionStrategy {
 
   @Override
   public int priority() {
-    return 80;
+    return priority;
   }
 
   @Override
   public Duration timeout() {
-    return Duration.ofSeconds(3);
+    return timeout;
   }
 
   @Override

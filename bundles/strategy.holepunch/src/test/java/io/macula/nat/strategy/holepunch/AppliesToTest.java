@@ -44,10 +44,44 @@ class AppliesToTest {
   @ParameterizedTest(name = "{0} with {1}")
   @MethodSource("everyPair")
   void appliesWhereTheTableSaysAHoleCanOpen(NatBehavior local, NatBehavior remote) {
-    HolePunchStrategy strategy = new HolePunchStrategy(null, null, UP);
+    HolePunchStrategy strategy = new HolePunchStrategy(config(3000), null, null, UP);
     NodePair pair = new NodePair(node(1, local), node(2, remote));
     assertEquals(NatPairTable.unpunchable(local, remote).isEmpty(), strategy.appliesTo(pair).applies(),
         strategy.appliesTo(pair).reason());
+  }
+
+  @org.junit.jupiter.api.Test
+  void aTimeoutUnder1MsIsRefusedNamingItsKey() {
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> new HolePunchStrategy(config(0), null, null, UP));
+    assertEquals("io.macula.nat.strategy.holepunch: key 'timeout_ms' must be at least 1, not 0", e.getMessage());
+  }
+
+  @org.junit.jupiter.api.Test
+  void itsPriorityAndTimeoutAreItsConfigurations() {
+    HolePunchStrategy strategy = new HolePunchStrategy(config(1234), null, null, UP);
+    assertEquals(80, strategy.priority());
+    assertEquals(java.time.Duration.ofMillis(1234), strategy.timeout());
+  }
+
+  /** The configuration DS would give: the default priority, and this timeout. */
+  private static HolePunchStrategy.Config config(long timeoutMs) {
+    return new HolePunchStrategy.Config() {
+      @Override
+      public Class<? extends java.lang.annotation.Annotation> annotationType() {
+        return HolePunchStrategy.Config.class;
+      }
+
+      @Override
+      public int priority() {
+        return 80;
+      }
+
+      @Override
+      public long timeout__ms() {
+        return timeoutMs;
+      }
+    };
   }
 
   private static NodeDescriptor node(int n, NatBehavior nat) {

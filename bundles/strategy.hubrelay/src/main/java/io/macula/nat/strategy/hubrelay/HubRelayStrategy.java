@@ -17,22 +17,45 @@ import java.util.concurrent.CompletableFuture;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
  * The peer-to-peer QUIC connection over the hub's relay: the hub forwards its packets, which it
  * cannot read, between the two nodes. It applies whenever both nodes are registered with the hub.
  */
-@Component
+@Component(configurationPid = HubRelayStrategy.PID)
+@Designate(ocd = HubRelayStrategy.Config.class)
 public final class HubRelayStrategy implements ConnectionStrategy {
   static final String NAME = "hubrelay";
+  static final String PID = "io.macula.nat.strategy.hubrelay";
+
+  /**
+   * The strategy's defaults, in Metatype for an operator to read (and set, with this PID); an
+   * override made with nat:priority or nat:timeout (PID io.macula.nat.strategy~hubrelay) goes over them.
+   */
+  @ObjectClassDefinition(name = "Macula NAT hub relay strategy", description = "QUIC through the hub, which forwards packets it cannot read: its defaults.")
+  public @interface Config {
+    @AttributeDefinition(description = "Higher goes first; the roadmap's default is 40.")
+    int priority() default 40;
+
+    @AttributeDefinition(min = "1", description = "Milliseconds a connect waits for this strategy before starting the next.")
+    long timeout__ms() default 5000;
+  }
+
+  private final int priority;
+  private final Duration timeout;
 
   private final Endpoint endpoint;
   private final HubRelay hub;
 
   @Activate
-  public HubRelayStrategy(@Reference Endpoint endpoint, @Reference HubRelay hub) {
+  public HubRelayStrategy(Config config, @Reference Endpoint endpoint, @Reference HubRelay hub) {
     this.endpoint = endpoint;
     this.hub = hub;
+    this.priority = config.priority();
+    this.timeout = ConnectionStrategy.configuredTimeout(PID, config.timeout__ms());
   }
 
   @Override
@@ -42,12 +65,12 @@ public final class HubRelayStrategy implements ConnectionStrategy {
 
   @Override
   public int priority() {
-    return 40;
+    return priority;
   }
 
   @Override
   public Duration timeout() {
-    return Duration.ofSeconds(5);
+    return timeout;
   }
 
   @Override
