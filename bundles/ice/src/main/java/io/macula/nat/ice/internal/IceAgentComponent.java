@@ -77,6 +77,7 @@ public final class IceAgentComponent implements IceAgent, SignalListener {
   private static final Duration LINGER = Duration.ofSeconds(30);
   /** Sessions at once, lingering ones included: peers cannot make this node hold more. */
   private static final int MAX_SESSIONS = 256;
+  static final int MAX_SESSIONS_PER_PEER = 4;
 
   @ObjectClassDefinition(name = "Macula NAT ICE agent", description = "Connectivity checks with peers (RFC 8445).")
   public @interface Config {
@@ -278,6 +279,12 @@ public final class IceAgentComponent implements IceAgent, SignalListener {
       if (byId.size() >= MAX_SESSIONS) {
         refusedOffers.increment();
         log.warn("ICE offer from {} refused: {} sessions already", from.shortForm(), byId.size());
+        return;
+      }
+      // One peer cannot take the table: a few sessions at once with any one peer.
+      if (byId.values().stream().filter(x -> x.peer.equals(from)).count() >= MAX_SESSIONS_PER_PEER) {
+        refusedOffers.increment();
+        log.debug("ICE offer from {} refused: {} sessions with it already", from.shortForm(), MAX_SESSIONS_PER_PEER);
         return;
       }
       IceSession joined = newSession(o.session(), from, false);

@@ -68,6 +68,7 @@ final class IceSession {
   private final List<CompletableFuture<StunMessage>> checksInFlight = new ArrayList<>();
   /** The role: written by the agent's thread (a 487 answer) and the socket's (a peer's check). */
   private final java.util.concurrent.atomic.AtomicBoolean controlling;
+  private int refusedCandidates; // the agent's thread only
   private String remoteUfrag;
   private byte[] remotePwd;
   private boolean remoteEnded;
@@ -132,15 +133,36 @@ final class IceSession {
     signal.accept(new IceSignal.End(id));
   }
 
-  /** A candidate of the peer's, trickled: a new pair on the check list, up to {@link #MAX_PAIRS}. */
+  /**
+   * A candidate of the peer's, trickled: a new pair on the check list, up to {@link #MAX_PAIRS}.
+   * A peer names where this node sends checks, so addresses no peer can be at are refused: the
+   * unspecified address, multicast, broadcast, and loopback unless this node's own candidate is
+   * loopback too (both on one host).
+   */
   void addRemote(Candidate c) {
     if (isOver() && selected == null) {
+      return;
+    }
+    if (!reachable(c.address().getAddress())) {
+      refusedCandidates++;
       return;
     }
     CandidatePair existing = pairs.get(c.address());
     if (existing == null && pairs.size() < MAX_PAIRS) {
       pairs.put(c.address(), new CandidatePair(baseCandidate(), c));
     }
+  }
+
+  private boolean reachable(java.net.InetAddress a) {
+    if (a.isAnyLocalAddress() || a.isMulticastAddress() || a.getHostAddress().equals("255.255.255.255")) {
+      return false;
+    }
+    return !a.isLoopbackAddress() || baseCandidate().address().getAddress().isLoopbackAddress();
+  }
+
+  /** The peer's candidates refused: addresses no peer can be at. */
+  int refusedCandidates() {
+    return refusedCandidates;
   }
 
   void remoteGatheringDone() {

@@ -336,6 +336,17 @@ class IceSessionTest {
   }
 
   @Test
+  void aPeerCannotAimChecksAtAddressesNoPeerCanBeAt() {
+    IceSession s = checking(true);
+    for (String address : new String[] {"0.0.0.0", "127.0.0.1", "224.0.0.1", "255.255.255.255", "::", "::1", "ff02::1"}) {
+      s.addRemote(new Candidate("x1", Candidate.COMPONENT, 1000, new InetSocketAddress(address, 7400),
+          CandidateType.HOST, Optional.empty()));
+    }
+    assertEquals(List.of(), s.record().pairs());
+    assertEquals(7, s.refusedCandidates());
+  }
+
+  @Test
   void checksWaitForThePeersCredentials() {
     IceSession s = new IceSession("sess1", PEER, true, "locl", "localpasswordlocalpasswd", TIE_BREAKER, stun, time,
         time.clock(), new IceSession.Settings(PACING, CHECKS, NOMINATION_DELAY, DEADLINE), signals::add);

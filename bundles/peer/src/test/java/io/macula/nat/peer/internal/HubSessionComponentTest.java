@@ -1,0 +1,227 @@
+package io.macula.nat.peer.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.macula.nat.api.NatBehavior;
+import io.macula.nat.api.NodeDescriptor;
+import io.macula.nat.api.NodeId;
+import io.macula.nat.api.PeerStream;
+import io.macula.nat.hub.protocol.HubCodec;
+import io.macula.nat.hub.protocol.HubMessage;
+import io.macula.nat.transport.api.Endpoint;
+import io.macula.nat.transport.api.QuicConnection;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.lang.reflect.Proxy;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.osgi.service.log.Logger;
+
+/**
+ * The hub session against a hub the test plays on the session's own stream: registration, the
+ * relay key, node lists in pages, signals, and a hub gone silent taken for lost and reconnected.
+ */
+class HubSessionComponentTest {
+  private static final NodeId HUB = node(9);
+  private static final NodeId SELF = node(1);
+  private static final InetSocketAddress HUB_AT = new InetSocketAddress("203.0.113.10", 7400);
+  private static final InetSocketAddress SEEN_AT = new InetSocketAddress("198.51.100.7", 40000);
+
+  /** One session's stream, as the hub sees it. */
+  private record HubSide(InputStream in, OutputStream out, AtomicLong bytesToNode) {
+    HubMessage read() throws IOException {
+      return HubCodec.read(in).orElseThrow();
+    }
+
+    void write(HubMessage m) throws IOException {
+      HubCodec.write(out, m);
+      bytesToNode.addAndGet(64);
+    }
+  }
+
+  private final BlockingQueue<HubSide> sessions = new LinkedBlockingQueue<>();
+  private final AtomicReference<byte[]> trustedKey = new AtomicReference<>();
+  private HubSessionComponent session;
+
+  @AfterEach
+  void stop() {
+    if (session != null) {
+      session.deactivate();
+    }
+  }
+
+  @Test
+  void registersAndTrustsTheRelayWithTheKeyTheHubGave() throws Exception {
+    session = start(60_000);
+    HubSide hub = nextSession();
+    HubMessage.Register register = assertInstanceOf(HubMessage.Register.class, hub.read());
+    assertEquals(List.of(new InetSocketAddress("10.0.0.2", 4000)), register.reported());
+    byte[] key = new byte[32];
+    key[0] = 42;
+    hub.write(new HubMessage.Registered(SEEN_AT, key));
+
+    await(() -> session.isConnected());
+    assertEquals(Optional.of(SEEN_AT), session.observedAddress());
+    assertEquals(Optional.of(HUB_AT), session.relayAddress());
+    assertArrayEquals(key, trustedKey.get());
+  }
+
+  @Test
+  void aNodeListInPagesIsOneList() throws Exception {
+    session = start(60_000);
+    HubSide hub = registered();
+    CompletableFuture<List<NodeDescriptor>> listed = CompletableFuture.supplyAsync(() -> session.nodes());
+    assertInstanceOf(HubMessage.ListNodes.class, hub.read());
+    hub.write(new HubMessage.Nodes(List.of(entry(2)), true));
+    hub.write(new HubMessage.Nodes(List.of(entry(3), entry(4)), false));
+    assertEquals(List.of(node(2), node(3), node(4)),
+        listed.get(5, TimeUnit.SECONDS).stream().map(NodeDescriptor::id).toList());
+  }
+
+  @Test
+  void aSignalReachesEveryListenerWithTheSenderTheHubNamed() throws Exception {
+    session = start(60_000);
+    BlockingQueue<String> got = new LinkedBlockingQueue<>();
+    session.addListener((from, payload) -> got.add(from + " " + new String(payload)));
+    HubSide hub = registered();
+    hub.write(new HubMessage.Signal(node(2), "hello".getBytes()));
+    assertEquals(node(2) + " hello", got.poll(5, TimeUnit.SECONDS));
+  }
+
+  @Test
+  void aSilentHubIsTakenForLostAndTheSessionComesBack() throws Exception {
+    session = start(100);
+    HubSide first = registered();
+    assertInstanceOf(HubMessage.Ping.class, first.read(), "a keep-alive");
+    // The hub says nothing more: after three keep-alive intervals the session is lost.
+    HubSide second = nextSession();
+    assertInstanceOf(HubMessage.Register.class, second.read());
+  }
+
+  // --- the session's surroundings
+
+  private HubSide registered() throws Exception {
+    HubSide hub = nextSession();
+    assertInstanceOf(HubMessage.Register.class, hub.read());
+    hub.write(new HubMessage.Registered(SEEN_AT, new byte[32]));
+    await(() -> session.isConnected());
+    return hub;
+  }
+
+  private HubSide nextSession() throws InterruptedException {
+    HubSide s = sessions.poll(10, TimeUnit.SECONDS);
+    assertTrue(s != null, "the session connects to the hub");
+    return s;
+  }
+
+  private HubSessionComponent start(long keepaliveMs) {
+    Map<String, Object> config = Map.of(
+        "hub", HUB + "@" + HUB_AT.getHostString() + ":" + HUB_AT.getPort(),
+        "reported", new String[] {"10.0.0.2:4000"},
+        "offers__relay", false,
+        "keepalive__ms", keepaliveMs,
+        "keepalive__misses", 3);
+    HubSessionComponent.Config c = (HubSessionComponent.Config) Proxy.newProxyInstance(
+        getClass().getClassLoader(), new Class<?>[] {HubSessionComponent.Config.class},
+        (p, m, a) -> m.getName().equals("annotationType") ? HubSessionComponent.Config.class : config.get(m.getName()));
+    Logger log = (Logger) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Logger.class},
+        (p, m, a) -> m.getReturnType() == boolean.class ? false : null);
+    return new HubSessionComponent(c, endpoint(), log);
+  }
+
+  /** An endpoint whose every connect to the hub is a new stream the test reads and writes. */
+  private Endpoint endpoint() {
+    return (Endpoint) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Endpoint.class},
+        (p, m, a) -> switch (m.getName()) {
+          case "localId" -> SELF;
+          case "localAddress" -> new InetSocketAddress("10.0.0.2", 4000);
+          case "trustRelay" -> {
+            trustedKey.set((byte[]) a[1]);
+            yield null;
+          }
+          case "connect" -> CompletableFuture.completedFuture(connection());
+          default -> throw new UnsupportedOperationException(m.getName());
+        });
+  }
+
+  private QuicConnection connection() throws IOException {
+    PipedInputStream nodeIn = new PipedInputStream(1 << 16);
+    PipedOutputStream hubOut = new PipedOutputStream(nodeIn);
+    PipedInputStream hubIn = new PipedInputStream(1 << 16);
+    PipedOutputStream nodeOut = new PipedOutputStream(hubIn);
+    AtomicLong received = new AtomicLong();
+    AtomicReference<Boolean> open = new AtomicReference<>(true);
+    PeerStream stream = new PeerStream() {
+      @Override
+      public InputStream input() {
+        return nodeIn;
+      }
+
+      @Override
+      public OutputStream output() {
+        return nodeOut;
+      }
+
+      /** As a closed QUIC stream does: the node's reads end, its writes go nowhere. */
+      @Override
+      public void close() {
+        try {
+          hubOut.close();
+          nodeOut.close();
+        } catch (IOException e) {
+          // closed already
+        }
+      }
+    };
+    sessions.add(new HubSide(hubIn, hubOut, received));
+    return (QuicConnection) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {QuicConnection.class},
+        (p, m, a) -> switch (m.getName()) {
+          case "openStream" -> stream;
+          case "isOpen" -> open.get();
+          case "bytesReceived" -> received.get();
+          case "peer" -> HUB;
+          case "close" -> {
+            open.set(false);
+            stream.close();
+            yield null;
+          }
+          default -> throw new UnsupportedOperationException(m.getName());
+        });
+  }
+
+  private static HubMessage.Entry entry(int n) {
+    return new HubMessage.Entry(new NodeDescriptor(node(n), List.of(), Optional.empty(), NatBehavior.UNKNOWN, false), 0);
+  }
+
+  private static NodeId node(int n) {
+    byte[] id = new byte[NodeId.LENGTH];
+    id[0] = (byte) n;
+    return NodeId.of(id);
+  }
+
+  private static void await(BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!condition.getAsBoolean()) {
+      assertTrue(System.nanoTime() < deadline, "condition not met within 10 s");
+      Thread.sleep(10);
+    }
+  }
+}
