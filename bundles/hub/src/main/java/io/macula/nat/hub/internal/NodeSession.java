@@ -13,15 +13,20 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 
 /**
  * One node's session with the hub: the control stream of its hub connection. The first message
  * must register the node; then it asks for the node list, signals other nodes and keeps alive.
  */
 final class NodeSession implements Runnable {
-  /** What a session needs of the hub. */
   private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
+  /** Messages that may wait for a node to read them; one more, and the node is taken for gone. */
+  static final int MAX_OUTBOUND = 256;
+
+  /** What a session needs of the hub. */
   interface Hub {
     Registry registry();
 
@@ -34,6 +39,10 @@ final class NodeSession implements Runnable {
   private final PeerStream stream;
   private final Hub hub;
   private final OutputStream out;
+  /** What waits to be written, in order, by the session's writer: no sender ever blocks on this node. */
+  private final BlockingQueue<Object> outbound = new ArrayBlockingQueue<>(MAX_OUTBOUND + 1);
+  /** The last thing in {@link #outbound}: the writer stops once all before it is written. */
+  private static final Object END = new Object();
 
   NodeSession(QuicConnection connection, PeerStream stream, Hub hub) {
     this.connection = connection;
@@ -49,6 +58,9 @@ final class NodeSession implements Runnable {
   @Override
   public void run() {
     NodeId id = connection.peer();
+    Thread writer = new Thread(this::write, "nat-hub-session-writer");
+    writer.setDaemon(true);
+    writer.start();
     try (stream) {
       Optional<HubMessage> first = HubCodec.read(stream.input());
       if (first.isEmpty() || !(first.get() instanceof HubMessage.Register register)) {
@@ -74,6 +86,16 @@ final class NodeSession implements Runnable {
     } catch (IOException e) {
       // the session ended: the node went away or the connection closed
     } finally {
+      // What the session queued last (a refusal, say) still reaches the node, if it reads.
+      if (!outbound.offer(END)) {
+        writer.interrupt();
+      }
+      try {
+        writer.join(2000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      writer.interrupt();
       hub.registry().unregister(id, this);
       connection.close();
       hub.log("node {} left", id);
@@ -116,9 +138,31 @@ final class NodeSession implements Runnable {
     }
   }
 
-  /** Sends one message; any session's thread may call it. */
-  synchronized void send(HubMessage m) throws IOException {
-    HubCodec.write(out, m);
+  /**
+   * Queues one message for the node; any session's thread may call it, and none waits. A node
+   * that lets {@link #MAX_OUTBOUND} messages pile up is not reading: its session ends.
+   *
+   * @throws IOException when the node is not reading
+   */
+  void send(HubMessage m) throws IOException {
+    if (outbound.size() >= MAX_OUTBOUND || !outbound.offer(m)) {
+      hub.log("node {} does not read: {} messages wait; its session ends", connection.peer(), MAX_OUTBOUND);
+      close();
+      throw new IOException("node " + connection.peer() + " does not read");
+    }
+  }
+
+  /** The session's writer: one message after another, as the node takes them. */
+  private void write() {
+    try {
+      for (Object m; (m = outbound.take()) != END; ) {
+        HubCodec.write(out, (HubMessage) m);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (IOException | RuntimeException e) {
+      close();
+    }
   }
 
   void close() {
