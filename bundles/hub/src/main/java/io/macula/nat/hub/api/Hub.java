@@ -21,7 +21,7 @@ public interface Hub {
 
   List<RelayFlow> relayFlows();
 
-  /** How many nodes reported each NAT behaviour since the hub started. */
+  /** How many of the nodes registered now reported each NAT behaviour (as hub:nodes shows them). */
   Map<NatBehavior, Long> natTypesSeen();
 
   /** Relay packets dropped, by reason: unregistered sender, unknown destination, over a limit. */

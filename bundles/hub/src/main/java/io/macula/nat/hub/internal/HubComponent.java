@@ -70,6 +70,9 @@ public final class HubComponent implements Hub, ConnectionAcceptor, RelayHandler
   private volatile boolean open;
   private volatile Set<NodeId> allowed;
   private volatile RelayAccounting relay;
+  private final java.util.concurrent.atomic.LongAdder refused = new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.AtomicLong lastRefusalLogged =
+      new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - 1_000_000_000L);
   private final Clock clock = Clock.systemUTC();
   private final ExecutorService sessions = Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "nat-hub-session");
@@ -121,9 +124,20 @@ public final class HubComponent implements Hub, ConnectionAcceptor, RelayHandler
   public boolean admits(NodeId peer) {
     boolean yes = open || allowed.contains(peer);
     if (!yes) {
-      log.warn("refused node {}: not in the hub's allowlist", peer);
+      refused.increment();
+      // At most one line a second: a node refused over and over must not fill the log.
+      long now = System.nanoTime();
+      long last = lastRefusalLogged.get();
+      if (now - last >= 1_000_000_000L && lastRefusalLogged.compareAndSet(last, now)) {
+        log.warn("refused node {}: not in the hub's allowlist ({} refusals in all)", peer, refused.sum());
+      }
     }
     return yes;
+  }
+
+  @Override
+  public void left(NodeId node) {
+    relay.forget(node);
   }
 
   @Override

@@ -33,6 +33,9 @@ final class NodeSession implements Runnable {
     Clock clock();
 
     void log(String message, Object... args);
+
+    /** The node left the hub (no later session of it registered meanwhile). */
+    void left(NodeId node);
   }
 
   private final QuicConnection connection;
@@ -96,7 +99,9 @@ final class NodeSession implements Runnable {
         Thread.currentThread().interrupt();
       }
       writer.interrupt();
-      hub.registry().unregister(id, this);
+      if (hub.registry().unregister(id, this)) {
+        hub.left(id);
+      }
       connection.close();
       hub.log("node {} left", id);
     }

@@ -23,8 +23,6 @@ final class Registry {
 
   private final Map<NodeId, Registration> byId = new ConcurrentHashMap<>();
   private final Map<InetSocketAddress, NodeId> byObserved = new ConcurrentHashMap<>();
-  private final Map<NodeId, NatBehavior> natSeen = new ConcurrentHashMap<>();
-  private final Map<NatBehavior, java.util.concurrent.atomic.LongAdder> natTypesSeen = new ConcurrentHashMap<>();
 
   /** Registers a node; a session it had before is returned, to be closed. */
   synchronized Optional<NodeSession> register(NodeDescriptor node, NodeSession session, byte[] relayKey, Instant now) {
@@ -34,20 +32,25 @@ final class Registry {
       old.node().observedAddress().ifPresent(a -> byObserved.remove(a, node.id()));
     }
     node.observedAddress().ifPresent(a -> byObserved.put(a, node.id()));
-    countNatLocked(node.id(), node.nat());
     return Optional.ofNullable(old).map(Registration::session).filter(s -> s != session);
   }
 
-  /** Removes the node if {@code session} is still the one that registered it. */
-  synchronized void unregister(NodeId id, NodeSession session) {
+  /**
+   * Removes the node if {@code session} is still the one that registered it.
+   *
+   * @return whether it did: the node has left the hub
+   */
+  synchronized boolean unregister(NodeId id, NodeSession session) {
     Registration r = byId.get(id);
     if (r != null && r.session() == session) {
       byId.remove(id);
       r.node().observedAddress().ifPresent(a -> byObserved.remove(a, id));
+      return true;
     }
+    return false;
   }
 
-  /** A node's NAT behaviour, as it discovered it: kept with the node, and counted once per node. */
+  /** A node's NAT behaviour, as it discovered it: kept with the node. */
   synchronized void natDiscovered(NodeId id, NatBehavior nat) {
     Registration r = byId.get(id);
     if (r == null) {
@@ -57,19 +60,13 @@ final class Registry {
     byId.put(id, new Registration(
         new NodeDescriptor(d.id(), d.reportedAddresses(), d.observedAddress(), nat, d.offersRelay()),
         r.session(), r.relayKey(), r.since(), r.lastSeen()));
-    countNatLocked(id, nat);
   }
 
-  private void countNatLocked(NodeId id, NatBehavior nat) {
-    if (nat != NatBehavior.UNKNOWN && !nat.equals(natSeen.put(id, nat))) {
-      natTypesSeen.computeIfAbsent(nat, k -> new java.util.concurrent.atomic.LongAdder()).increment();
-    }
-  }
-
-  /** How many nodes reported each NAT behaviour since the hub started (a node counts again if its NAT changes). */
+  /** How many of the nodes registered now reported each NAT behaviour: what hub:nodes shows, counted. */
   Map<NatBehavior, Long> natTypesSeen() {
     Map<NatBehavior, Long> out = new java.util.EnumMap<>(NatBehavior.class);
-    natTypesSeen.forEach((k, v) -> out.put(k, v.sum()));
+    byId.values().stream().map(r -> r.node().nat()).filter(n -> n != NatBehavior.UNKNOWN)
+        .forEach(n -> out.merge(n, 1L, Long::sum));
     return out;
   }
 

@@ -89,6 +89,12 @@ final class RelayAccounting {
     return null;
   }
 
+  /** A node left the hub: its bucket and its flows, both ways, go with it. */
+  void forget(NodeId node) {
+    buckets.remove(node);
+    flows.keySet().removeIf(f -> f.from().equals(node) || f.to().equals(node));
+  }
+
   void drop(String reason) {
     drops.computeIfAbsent(reason, r -> new LongAdder()).increment();
   }

@@ -44,6 +44,9 @@ class NodeSessionTest {
 
     @Override
     public void log(String message, Object... args) {}
+
+    @Override
+    public void left(NodeId node) {}
   };
 
   @AfterEach

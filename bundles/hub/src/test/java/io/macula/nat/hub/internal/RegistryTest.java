@@ -27,6 +27,27 @@ class RegistryTest {
     assertEquals(Optional.of(b), registry.byObserved(AT).map(r -> r.node().id()));
   }
 
+  @Test
+  void theNatCountsAreOfTheNodesRegisteredNow() {
+    Registry registry = new Registry();
+    registry.register(descriptor(node(1)), null, new byte[32], Instant.EPOCH);
+    registry.natDiscovered(node(1), NatBehavior.SYMMETRIC);
+    registry.natDiscovered(node(1), NatBehavior.FULL_CONE); // rediscovered: counted once, as it is now
+    assertEquals(java.util.Map.of(NatBehavior.FULL_CONE, 1L), registry.natTypesSeen());
+    registry.unregister(node(1), null);
+    assertEquals(java.util.Map.of(), registry.natTypesSeen());
+  }
+
+  @Test
+  void aNodeThatLeavesTakesItsRelayFlowsAndBucketWithIt() {
+    RelayAccounting relay = new RelayAccounting(100, 100_000);
+    relay.admit(node(1), node(2), 1000, 0);
+    relay.admit(node(3), node(1), 1000, 0);
+    relay.admit(node(2), node(3), 1000, 0);
+    relay.forget(node(1));
+    assertEquals(List.of(node(2)), relay.flows().stream().map(io.macula.nat.hub.api.Hub.RelayFlow::from).toList());
+  }
+
   private static NodeDescriptor descriptor(NodeId id) {
     return new NodeDescriptor(id, List.of(AT), Optional.of(AT), NatBehavior.UNKNOWN, false);
   }

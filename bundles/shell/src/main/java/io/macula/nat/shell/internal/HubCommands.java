@@ -39,7 +39,7 @@ public final class HubCommands {
     return t.toString();
   }
 
-  @Descriptor("count the NAT behaviours the nodes reported since the hub started")
+  @Descriptor("count the NAT behaviours the nodes registered now reported")
   public String nat() {
     var seen = hub.natTypesSeen();
     if (seen.isEmpty()) {

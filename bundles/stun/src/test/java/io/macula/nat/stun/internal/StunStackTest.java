@@ -121,7 +121,11 @@ class StunStackTest {
       s.send(new DatagramPacket(almost, almost.length, to));
       s.send(new DatagramPacket(new byte[] {1, 2, 3}, 3, to));
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-      while (System.nanoTime() < deadline && client.stack.statistics().drops().size() < 2) {
+      // Wait for these two reasons, not any two: a late answer meant for an earlier test's socket on
+      // this port would count as an unmatched response.
+      while (System.nanoTime() < deadline
+          && !(client.stack.statistics().drops().containsKey(StunCounters.MALFORMED)
+              && client.stack.statistics().drops().containsKey(StunCounters.NOT_STUN))) {
         Thread.onSpinWait();
       }
       assertEquals(1L, client.stack.statistics().drops().get(StunCounters.MALFORMED));
