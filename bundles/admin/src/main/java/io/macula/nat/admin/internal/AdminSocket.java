@@ -112,8 +112,17 @@ public final class AdminSocket {
    * into place: nobody else can connect in the moment between bind and chmod.
    */
   private static void bindOwnerOnly(ServerSocketChannel server, Path path) throws IOException {
-    Path dir = Files.createTempDirectory(path.getParent(), ".admin-",
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    // Beside the socket, with a short name: a Unix socket's path may not exceed 107 bytes.
+    Path dir = path.resolveSibling(path.getFileName() + ".d");
+    if (Files.isDirectory(dir)) {
+      try (var left = Files.list(dir)) {
+        for (Path p : left.toList()) {
+          Files.delete(p); // what a node that was killed left
+        }
+      }
+      Files.delete(dir);
+    }
+    Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     Path inside = dir.resolve("s");
     try {
       server.bind(UnixDomainSocketAddress.of(inside));
@@ -202,10 +211,12 @@ public final class AdminSocket {
       try {
         command = readCommand(Channels.newInputStream(client));
       } catch (IllegalArgumentException e) {
+        deadline.cancel(false);
         reply(client, e.getMessage() + "\n", AdminProtocol.REJECTED);
         return;
-      } finally {
-        deadline.cancel(false);
+      }
+      if (!deadline.cancel(false)) {
+        return; // the deadline closed the client as its command arrived
       }
       ByteArrayOutputStream output = new ByteArrayOutputStream();
       int status = execute(command, output);

@@ -1,6 +1,5 @@
 package io.macula.nat.hub.internal;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +8,7 @@ import io.macula.nat.api.NodeId;
 import io.macula.nat.api.PeerStream;
 import io.macula.nat.hub.protocol.HubCodec;
 import io.macula.nat.hub.protocol.HubMessage;
+import io.macula.nat.testing.Eventually;
 import io.macula.nat.transport.api.QuicConnection;
 import io.macula.nat.transport.api.TransportPath;
 import java.io.IOException;
@@ -88,11 +88,7 @@ class NodeSessionTest {
     // Before its queue let it, the hub had the sender's session wait on the deaf node for ever.
     int refused = refusals.get(10, TimeUnit.SECONDS);
     assertTrue(refused > 0, "the sender is told the deaf node is unreachable");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (registry.get(node(2)).isPresent()) {
-      assertTrue(System.nanoTime() < deadline, "the deaf node's session ends");
-      Thread.onSpinWait();
-    }
+    Eventually.until("the deaf node's session ends", () -> registry.get(node(2)).isEmpty());
   }
 
   private void register(Node n, NodeId id, boolean read) throws IOException {
@@ -100,11 +96,7 @@ class NodeSessionTest {
     if (read) {
       assertInstanceOf(HubMessage.Registered.class, n.read());
     } else {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (registry.get(id).isEmpty()) {
-        assertTrue(System.nanoTime() < deadline, "registered");
-        Thread.onSpinWait();
-      }
+      Eventually.until(id.shortForm() + " registered", () -> registry.get(id).isPresent());
     }
   }
 

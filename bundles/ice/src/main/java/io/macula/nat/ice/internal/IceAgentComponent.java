@@ -281,10 +281,12 @@ public final class IceAgentComponent implements IceAgent, SignalListener {
         log.warn("ICE offer from {} refused: {} sessions already", from.shortForm(), byId.size());
         return;
       }
-      // One peer cannot take the table: a few sessions at once with any one peer.
-      if (byId.values().stream().filter(x -> x.peer.equals(from)).count() >= MAX_SESSIONS_PER_PEER) {
+      // One peer cannot take the table: a few sessions running at once with any one peer. The
+      // peer hears so at once, and does not wait out its timeout.
+      if (byId.values().stream().filter(x -> x.peer.equals(from) && !x.isOver()).count() >= MAX_SESSIONS_PER_PEER) {
         refusedOffers.increment();
         log.debug("ICE offer from {} refused: {} sessions with it already", from.shortForm(), MAX_SESSIONS_PER_PEER);
+        send(from, new IceSignal.Bye(o.session()));
         return;
       }
       IceSession joined = newSession(o.session(), from, false);

@@ -11,6 +11,7 @@ import io.macula.nat.api.NodeId;
 import io.macula.nat.api.PeerStream;
 import io.macula.nat.hub.protocol.HubCodec;
 import io.macula.nat.hub.protocol.HubMessage;
+import io.macula.nat.testing.Eventually;
 import io.macula.nat.transport.api.Endpoint;
 import io.macula.nat.transport.api.QuicConnection;
 import java.io.IOException;
@@ -20,7 +21,6 @@ import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.lang.reflect.Proxy;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,7 +30,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.osgi.service.log.Logger;
@@ -78,7 +77,7 @@ class HubSessionComponentTest {
     key[0] = 42;
     hub.write(new HubMessage.Registered(SEEN_AT, key));
 
-    await(() -> session.isConnected());
+    Eventually.until("registered", () -> session.isConnected());
     assertEquals(Optional.of(SEEN_AT), session.observedAddress());
     assertEquals(Optional.of(HUB_AT), session.relayAddress());
     assertArrayEquals(key, trustedKey.get());
@@ -122,7 +121,7 @@ class HubSessionComponentTest {
     HubSide hub = nextSession();
     assertInstanceOf(HubMessage.Register.class, hub.read());
     hub.write(new HubMessage.Registered(SEEN_AT, new byte[32]));
-    await(() -> session.isConnected());
+    Eventually.until("registered", () -> session.isConnected());
     return hub;
   }
 
@@ -217,11 +216,4 @@ class HubSessionComponentTest {
     return NodeId.of(id);
   }
 
-  private static void await(BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!condition.getAsBoolean()) {
-      assertTrue(System.nanoTime() < deadline, "condition not met within 10 s");
-      Thread.sleep(10);
-    }
-  }
 }

@@ -32,7 +32,7 @@ final class AddressToken implements QuicTokenHandler {
   private static final int HEADER = 1 + 8 + MAC_LENGTH;
   private static final int MAX_CID = 20;
 
-  private final SecretKeySpec key;
+  private final ThreadLocal<Mac> macs;
   private final Function<InetSocketAddress, String> origin;
   private final Clock clock;
   private final Duration lifetime;
@@ -44,7 +44,16 @@ final class AddressToken implements QuicTokenHandler {
   AddressToken(Function<InetSocketAddress, String> origin, Clock clock, Duration lifetime) {
     byte[] secret = new byte[32];
     new SecureRandom().nextBytes(secret);
-    this.key = new SecretKeySpec(secret, "HmacSHA256");
+    SecretKeySpec key = new SecretKeySpec(secret, "HmacSHA256");
+    this.macs = ThreadLocal.withInitial(() -> {
+      try {
+        Mac m = Mac.getInstance("HmacSHA256");
+        m.init(key);
+        return m;
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException("every Java platform has HmacSHA256", e);
+      }
+    });
     this.origin = origin;
     this.clock = clock;
     this.lifetime = lifetime;
@@ -58,13 +67,17 @@ final class AddressToken implements QuicTokenHandler {
     long expiry = clock.instant().plus(lifetime).getEpochSecond();
     byte[] cid = new byte[dcid.readableBytes()];
     dcid.getBytes(dcid.readerIndex(), cid);
-    out.writeByte(FORMAT).writeLong(expiry).writeBytes(mac(expiry, address, cid)).writeBytes(cid);
+    out.writeByte(FORMAT).writeLong(expiry).writeBytes(mac(expiry, origin.apply(address), cid)).writeBytes(cid);
     return true;
   }
 
   /** The offset of the original DCID in a valid token; -1 for a token that is not ours, forged or expired. */
   @Override
   public int validateToken(ByteBuf token, InetSocketAddress address) {
+    return validate(token, origin.apply(address));
+  }
+
+  private int validate(ByteBuf token, String from) {
     int at = token.readerIndex();
     int length = token.readableBytes();
     if (length < HEADER || length > HEADER + MAX_CID || token.getUnsignedByte(at) != FORMAT) {
@@ -78,7 +91,12 @@ final class AddressToken implements QuicTokenHandler {
     token.getBytes(at + HEADER, cid);
     byte[] mac = new byte[MAC_LENGTH];
     token.getBytes(at + 9, mac);
-    return MessageDigest.isEqual(mac, mac(expiry, address, cid)) ? HEADER : -1;
+    return MessageDigest.isEqual(mac, mac(expiry, from, cid)) ? HEADER : -1;
+  }
+
+  /** Whether {@code token} is one this endpoint made for packets from {@code origin}, still valid. */
+  boolean validFor(ByteBuf token, String origin) {
+    return validate(token, origin) >= 0;
   }
 
   @Override
@@ -86,21 +104,15 @@ final class AddressToken implements QuicTokenHandler {
     return HEADER + MAX_CID;
   }
 
-  private byte[] mac(long expiry, InetSocketAddress address, byte[] cid) {
-    try {
-      Mac m = Mac.getInstance("HmacSHA256");
-      m.init(key);
-      for (int i = 7; i >= 0; i--) {
-        m.update((byte) (expiry >>> (8 * i)));
-      }
-      byte[] from = origin.apply(address).getBytes(StandardCharsets.UTF_8);
-      m.update((byte) from.length);
-      m.update(from);
-      m.update(cid);
-      byte[] full = m.doFinal();
-      return java.util.Arrays.copyOf(full, MAC_LENGTH);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("every Java platform has HmacSHA256", e);
+  private byte[] mac(long expiry, String from, byte[] cid) {
+    Mac m = macs.get(); // made once a thread: Initials are the path a flood takes
+    for (int i = 7; i >= 0; i--) {
+      m.update((byte) (expiry >>> (8 * i)));
     }
+    byte[] fromBytes = from.getBytes(StandardCharsets.UTF_8);
+    m.update((byte) fromBytes.length);
+    m.update(fromBytes);
+    m.update(cid);
+    return java.util.Arrays.copyOf(m.doFinal(), MAC_LENGTH);
   }
 }

@@ -26,6 +26,7 @@ final class PathLayer extends ChannelDuplexHandler {
   private final Supplier<RelayHandler> relay;
   private final RelayHandler.Forwarder forwarder;
   private final Supplier<StunHandler> stun;
+  private final AddressToken tokens;
   /** The relays this node is registered with, and the key each gave it. */
   private final Map<InetSocketAddress, byte[]> trustedRelays = new ConcurrentHashMap<>();
 
@@ -34,8 +35,10 @@ final class PathLayer extends ChannelDuplexHandler {
       DropCounters drops,
       Supplier<RelayHandler> relay,
       RelayHandler.Forwarder forwarder,
-      Supplier<StunHandler> stun) {
+      Supplier<StunHandler> stun,
+      AddressToken tokens) {
     this.routes = routes;
+    this.tokens = tokens;
     this.stun = stun;
     this.drops = drops;
     this.relay = relay;
@@ -95,11 +98,16 @@ final class PathLayer extends ChannelDuplexHandler {
     InetSocketAddress sender = packet.sender();
     Route route = routes.byDirect(sender);
     if (route == null) {
-      if (!isInitial(packet.content())) {
+      if (!isInitial(content)) {
         drops.drop(DropCounters.UNKNOWN_SENDER);
         return;
       }
       route = routes.forNewSender(sender);
+    }
+    // An Initial with a valid Retry token proves its sender's address: its route can no longer be
+    // pushed out by forged senders while the handshake runs.
+    if (isInitial(content) && routes.isUnconfirmed(route) && validToken(content, sender)) {
+      routes.validated(route);
     }
     route.bytesReceived.add(packet.content().readableBytes());
     ctx.fireChannelRead(
@@ -175,15 +183,49 @@ final class PathLayer extends ChannelDuplexHandler {
         promise.trySuccess();
         return;
       }
-      ByteBuf frame = ctx.alloc().ioBuffer(RelayFrame.HEADER_LENGTH + content.readableBytes() + RelayMac.LENGTH);
-      RelayFrame.writeHeader(frame, RelayFrame.TO_RELAY, r.peer());
-      frame.writeBytes(content);
-      packet.release();
-      RelayMac.append(key, frame);
+      // Header, packet and MAC side by side: the packet is not copied.
+      ByteBuf header = ctx.alloc().ioBuffer(RelayFrame.HEADER_LENGTH);
+      RelayFrame.writeHeader(header, RelayFrame.TO_RELAY, r.peer());
+      ByteBuf mac = ctx.alloc().ioBuffer(RelayMac.LENGTH).writeBytes(RelayMac.of(key, header, content));
+      ByteBuf frame = ctx.alloc().compositeDirectBuffer(3).addComponents(true, header, content, mac);
       ctx.write(new DatagramPacket(frame, r.relay()), promise);
     } else {
       ctx.write(new DatagramPacket(content, path.nextHop()), promise);
     }
+  }
+
+  private boolean validToken(ByteBuf initial, InetSocketAddress sender) {
+    ByteBuf token = initialToken(initial);
+    return token.isReadable() && tokens.validFor(token, Routes.directOrigin(sender));
+  }
+
+  /**
+   * The token of an Initial, RFC 9000 §17.2.2: after the version, the two connection ids (each
+   * behind its length byte) and the token's variable-length length; empty when there is none or
+   * the packet is cut short.
+   */
+  static ByteBuf initialToken(ByteBuf b) {
+    int at = b.readerIndex() + 5;
+    int end = b.writerIndex();
+    for (int cid = 0; cid < 2; cid++) {
+      if (at >= end) {
+        return io.netty.buffer.Unpooled.EMPTY_BUFFER;
+      }
+      at += 1 + b.getUnsignedByte(at);
+    }
+    if (at >= end) {
+      return io.netty.buffer.Unpooled.EMPTY_BUFFER;
+    }
+    int size = 1 << (b.getUnsignedByte(at) >> 6);
+    if (at + size > end) {
+      return io.netty.buffer.Unpooled.EMPTY_BUFFER;
+    }
+    long length = b.getUnsignedByte(at) & 0x3f;
+    for (int i = 1; i < size; i++) {
+      length = (length << 8) | b.getUnsignedByte(at + i);
+    }
+    at += size;
+    return length <= 0 || length > end - at ? io.netty.buffer.Unpooled.EMPTY_BUFFER : b.slice(at, (int) length);
   }
 
   private static boolean isLongHeader(ByteBuf b) {

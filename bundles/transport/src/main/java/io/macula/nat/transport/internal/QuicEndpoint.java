@@ -134,7 +134,8 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    this.pathLayer = new PathLayer(routes, drops, relay, this::relayTo, stun);
+    AddressToken tokens = new AddressToken(routes::origin, java.time.Clock.systemUTC(), TOKEN_LIFETIME);
+    this.pathLayer = new PathLayer(routes, drops, relay, this::relayTo, stun, tokens);
     QuicSslContext serverTls =
         QuicSslContextBuilder.forServer(identity.keys().getPrivate(), null, identity.certificate())
             .trustManager(SelfSignedTrustManager.INSTANCE)
@@ -144,7 +145,7 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
     ChannelHandler serverCodec =
         configure(new QuicServerCodecBuilder(), settings)
             .sslContext(serverTls)
-            .tokenHandler(new AddressToken(routes::origin, java.time.Clock.systemUTC(), TOKEN_LIFETIME))
+            .tokenHandler(tokens)
             .connectionIdAddressGenerator(ConnectionIds.serverGenerator())
             .handler(new ConnectionInitializer(true))
             .streamHandler(new StreamInitializer())
@@ -318,6 +319,10 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
 
   /** Sends a relayed packet on: the relay handler's forwarder. */
   void relayTo(InetSocketAddress address, byte[] key, NodeId source, ByteBuffer packet) {
+    if (key == null || key.length != RelayMac.KEY_LENGTH) {
+      drops.drop(DropCounters.NO_RELAY); // a relay handler without the destination's key
+      return;
+    }
     ByteBuf frame = channel.alloc().ioBuffer(RelayFrame.HEADER_LENGTH + packet.remaining() + RelayMac.LENGTH);
     RelayFrame.writeHeader(frame, RelayFrame.FROM_RELAY, source);
     frame.writeBytes(packet);

@@ -28,7 +28,7 @@ final class RelayMac {
 
   /** Appends the MAC of {@code frame}'s readable bytes to it. */
   static void append(byte[] key, ByteBuf frame) {
-    frame.writeBytes(mac(key, frame, frame.readerIndex(), frame.readableBytes()));
+    frame.writeBytes(of(key, frame));
   }
 
   /** Whether a frame (its readable bytes) ends with the MAC of what comes before. */
@@ -39,17 +39,22 @@ final class RelayMac {
     }
     byte[] theirs = new byte[LENGTH];
     frame.getBytes(frame.readerIndex() + length, theirs);
-    return MessageDigest.isEqual(theirs, mac(key, frame, frame.readerIndex(), length));
+    return MessageDigest.isEqual(theirs, of(key, frame.slice(frame.readerIndex(), length)));
   }
 
-  private static byte[] mac(byte[] key, ByteBuf b, int from, int length) {
+  /** The MAC of the readable bytes of {@code parts}, one after another, as if they were one frame. */
+  static byte[] of(byte[] key, ByteBuf... parts) {
     Mac m = MACS.get();
     try {
       m.init(new SecretKeySpec(key, "HmacSHA256"));
     } catch (GeneralSecurityException e) {
       throw new IllegalArgumentException("a relay key of " + key.length + " bytes", e);
     }
-    m.update(b.nioBuffer(from, length));
+    for (ByteBuf part : parts) {
+      for (java.nio.ByteBuffer b : part.nioBuffers()) {
+        m.update(b);
+      }
+    }
     return java.util.Arrays.copyOf(m.doFinal(), LENGTH);
   }
 }

@@ -31,6 +31,8 @@ final class Routes {
   /** fd6d:6163:756c:6100::/64, a unique local range (RFC 4193) no packet ever leaves on. */
   private static final byte[] PREFIX = {(byte) 0xfd, 0x6d, 0x61, 0x63, 0x75, 0x6c, 0x61, 0x00};
   static final int MAX_UNCONFIRMED = 256;
+  /** Unconfirmed routes whose sender proved its address with a Retry token: spoofers cannot evict them. */
+  static final int MAX_VALIDATED = 1024;
   static final Duration UNCONFIRMED_LIFETIME = Duration.ofSeconds(20);
 
   private final SecureRandom random = new SecureRandom();
@@ -40,6 +42,8 @@ final class Routes {
   private final Map<InetSocketAddress, Route> byDirect = new ConcurrentHashMap<>();
   /** Guarded by this: unconfirmed routes, oldest first, with the time each was made. */
   private final LinkedHashMap<Route, Instant> unconfirmed = new LinkedHashMap<>();
+  /** Guarded by this: unconfirmed routes of senders that proved their address, oldest first. */
+  private final LinkedHashMap<Route, Instant> validated = new LinkedHashMap<>();
 
   Routes(Clock clock) {
     this.clock = clock;
@@ -66,8 +70,23 @@ final class Routes {
       return r;
     }
     r = registerLocked(new Route(newVirtualAddressLocked(), null, new TransportPath.Direct(sender)));
-    admitUnconfirmedLocked(r);
+    admitLocked(unconfirmed, MAX_UNCONFIRMED, r);
     return r;
+  }
+
+  /**
+   * The sender of an unconfirmed route proved its address (its Initial carried a valid Retry
+   * token): the route moves to a table of its own, which packets from forged senders cannot fill.
+   */
+  synchronized void validated(Route route) {
+    if (unconfirmed.remove(route) != null) {
+      admitLocked(validated, MAX_VALIDATED, route);
+    }
+  }
+
+  /** Whether a route waits, unconfirmed, in one of the tables. */
+  synchronized boolean isUnconfirmed(Route route) {
+    return unconfirmed.containsKey(route) || validated.containsKey(route);
   }
 
   /**
@@ -85,7 +104,7 @@ final class Routes {
         r = registerLocked(new Route(newVirtualAddressLocked(), peer,
             new TransportPath.Relayed(relay, peer, PathKind.HUB_RELAY)));
         byPeer.put(peer, r);
-        admitUnconfirmedLocked(r);
+        admitLocked(unconfirmed, MAX_UNCONFIRMED, r);
       }
       return r;
     }
@@ -114,13 +133,14 @@ final class Routes {
     }
     byPeer.putIfAbsent(peer, route);
     unconfirmed.remove(route);
+    validated.remove(route);
     holdLocked(route);
   }
 
   /** A connect or connection on the route is over: the route goes when nothing uses it. */
   synchronized void release(Route route) {
     route.uses--;
-    if (route.uses <= 0 && !unconfirmed.containsKey(route)) {
+    if (route.uses <= 0 && !unconfirmed.containsKey(route) && !validated.containsKey(route)) {
       removeLocked(route);
     }
   }
@@ -154,24 +174,30 @@ final class Routes {
     }
     return r.path() instanceof TransportPath.Relayed rel
         ? "relay " + rel.relay() + " " + rel.peer()
-        : "direct " + r.path().nextHop();
+        : directOrigin(r.path().nextHop());
+  }
+
+  /** The origin of packets straight from {@code sender}, as {@link #origin} names it. */
+  static String directOrigin(InetSocketAddress sender) {
+    return "direct " + sender;
   }
 
   /** How many routes exist, and how many of them are unconfirmed. */
   synchronized int[] counts() {
-    return new int[] {byVirtual.size(), unconfirmed.size()};
+    return new int[] {byVirtual.size(), unconfirmed.size() + validated.size()};
   }
 
   private void holdLocked(Route r) {
     r.uses++;
   }
 
-  private void admitUnconfirmedLocked(Route r) {
+  /** Puts a route in a table of unconfirmed ones, dropping the expired and, when full, the oldest. */
+  private void admitLocked(LinkedHashMap<Route, Instant> table, int max, Route r) {
     Instant now = clock.instant();
     Instant oldest = now.minus(UNCONFIRMED_LIFETIME);
-    for (Iterator<Map.Entry<Route, Instant>> i = unconfirmed.entrySet().iterator(); i.hasNext(); ) {
+    for (Iterator<Map.Entry<Route, Instant>> i = table.entrySet().iterator(); i.hasNext(); ) {
       Map.Entry<Route, Instant> e = i.next();
-      if (e.getValue().isAfter(oldest) && unconfirmed.size() < MAX_UNCONFIRMED) {
+      if (e.getValue().isAfter(oldest) && table.size() < max) {
         break;
       }
       i.remove();
@@ -179,7 +205,7 @@ final class Routes {
         removeLocked(e.getKey());
       }
     }
-    unconfirmed.put(r, now);
+    table.put(r, now);
   }
 
   private Route registerLocked(Route r) {

@@ -3,6 +3,7 @@ package io.macula.nat.transport.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.macula.nat.testing.ManualScheduler;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.net.InetSocketAddress;
@@ -14,10 +15,10 @@ import org.junit.jupiter.api.Test;
 class AddressTokenTest {
   private static final InetSocketAddress V1 = new InetSocketAddress("fd6d:6163:756c:6100::1", 4433);
   private static final InetSocketAddress V2 = new InetSocketAddress("fd6d:6163:756c:6100::2", 4433);
-  private final RoutesTest.MutableClock clock = new RoutesTest.MutableClock();
+  private final ManualScheduler clock = new ManualScheduler();
   private final Map<InetSocketAddress, String> origins =
       Map.of(V1, "direct /198.51.100.7:4000", V2, "direct /198.51.100.8:4000");
-  private final AddressToken tokens = new AddressToken(origins::get, clock, Duration.ofSeconds(10));
+  private final AddressToken tokens = new AddressToken(origins::get, clock.clock(), Duration.ofSeconds(10));
   private final ByteBuf dcid = Unpooled.wrappedBuffer(new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
 
   @Test
@@ -53,7 +54,7 @@ class AddressTokenTest {
 
   @Test
   void anotherEndpointsTokenIsRefused() {
-    AddressToken other = new AddressToken(origins::get, clock, Duration.ofSeconds(10));
+    AddressToken other = new AddressToken(origins::get, clock.clock(), Duration.ofSeconds(10));
     ByteBuf token = Unpooled.buffer();
     other.writeToken(token, dcid.duplicate(), V1);
     assertEquals(-1, tokens.validateToken(token, V1));

@@ -8,18 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.macula.nat.api.NodeId;
+import io.macula.nat.testing.ManualScheduler;
 import io.macula.nat.transport.api.TransportPath;
 import java.net.InetSocketAddress;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 
 /** Routes live while used; those unknown senders make wait in a small table that expires. */
 class RoutesTest {
-  private final MutableClock clock = new MutableClock();
-  private final Routes routes = new Routes(clock);
+  private final ManualScheduler clock = new ManualScheduler();
+  private final Routes routes = new Routes(clock.clock());
 
   @Test
   void spoofedSendersNeverHoldMoreThanTheTable() {
@@ -29,6 +27,19 @@ class RoutesTest {
     }
     assertEquals(Routes.MAX_UNCONFIRMED, routes.counts()[0]);
     assertEquals(Routes.MAX_UNCONFIRMED, routes.counts()[1]);
+  }
+
+  @Test
+  void aSenderThatProvedItsAddressIsNotPushedOutByForgedOnes() {
+    Route real = routes.forNewSender(address(4000));
+    routes.validated(real);
+    for (int i = 0; i < 10 * Routes.MAX_UNCONFIRMED; i++) {
+      routes.forNewSender(new InetSocketAddress("203.0.113.9", 1024 + i));
+    }
+    assertSame(real, routes.byDirect(address(4000)), "its handshake can finish");
+    assertTrue(routes.isUnconfirmed(real));
+    routes.established(real, node(1));
+    assertTrue(!routes.isUnconfirmed(real));
   }
 
   @Test
@@ -91,29 +102,5 @@ class RoutesTest {
     id[1] = (byte) (n >> 8);
     id[2] = (byte) (n >> 16);
     return NodeId.of(id);
-  }
-
-  /** A clock a test moves by hand. */
-  static final class MutableClock extends Clock {
-    private Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public java.time.ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
   }
 }
