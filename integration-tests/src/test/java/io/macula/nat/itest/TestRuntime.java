@@ -15,7 +15,7 @@ final class TestRuntime {
 
   /** The project's own bundles, each started by the base runtime. */
   static final String[] PROJECT_BUNDLES = {
-    "io.macula.nat.api", "io.macula.nat.negotiator", "io.macula.nat.shell",
+    "io.macula.nat.api", "io.macula.nat.config", "io.macula.nat.negotiator", "io.macula.nat.shell",
     "io.macula.nat.transport", "io.macula.nat.hub.protocol", "io.macula.nat.hub", "io.macula.nat.peer",
     "io.macula.nat.stun", "io.macula.nat.ice", "io.macula.nat.diagnostics",
   };
@@ -43,6 +43,8 @@ final class TestRuntime {
         frameworkProperty("org.osgi.framework.storage.clean").value("onFirstInit"),
         // Keep every log entry, so a test can tell whether anything was logged at error level.
         frameworkProperty("org.apache.felix.log.maxSize").value("-1"),
+        // ConfigAdmin serves no configuration before the guard checks it, as in the node.
+        frameworkProperty("felix.cm.config.plugins").value("io.macula.nat.config"),
         systemProperty("pax.exam.osgi.unresolved.fail").value("true"),
         bundle(url("org.osgi.util.function")),
         bundle(url("org.osgi.util.promise")),
@@ -67,6 +69,7 @@ final class TestRuntime {
         bundle(url("bcprov-jdk18on")),
         bundle(url("bcutil-jdk18on")),
         bundle(url("bcpkix-jdk18on")),
+        bundle(url("io.macula.nat.config")),
         bundle(url("io.macula.nat.api")),
         bundle(url("io.macula.nat.negotiator")),
         bundle(url("io.macula.nat.transport")),

@@ -54,9 +54,22 @@ public record HostPort(String host, int port) {
     return h;
   }
 
-  /** The socket address, its host resolved now. */
+  /** The socket address, its host resolved now; unresolved if it does not resolve. */
   public InetSocketAddress resolve() {
     return new InetSocketAddress(host, port);
+  }
+
+  /**
+   * The socket address, its host resolved now.
+   *
+   * @throws IllegalArgumentException if the host does not resolve
+   */
+  public InetSocketAddress resolved() {
+    InetSocketAddress a = resolve();
+    if (a.isUnresolved()) {
+      throw new IllegalArgumentException("'" + host + "' does not resolve");
+    }
+    return a;
   }
 
   @Override

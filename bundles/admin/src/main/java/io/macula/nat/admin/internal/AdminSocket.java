@@ -74,6 +74,11 @@ public final class AdminSocket {
       4, 4, 30, TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(16),
       r -> daemon(r, "nat-admin-refuse"));
 
+  /** Where the socket goes: blank is the default, a relative path is in the node's directory. */
+  static Path socketPath(String configured) {
+    return Path.of(configured.isBlank() ? "admin.sock" : configured.strip()).toAbsolutePath();
+  }
+
   @Activate
   public AdminSocket(
       Config config,
@@ -82,14 +87,11 @@ public final class AdminSocket {
       throws IOException {
     this.log = log;
     this.processor = processor;
-    if (config.socket().isBlank()) {
-      throw new IllegalArgumentException(PID + ": key 'socket' must name a path");
-    }
     if (config.max__concurrent() < 1) {
       throw new IllegalArgumentException(
           PID + ": key 'max_concurrent' must be at least 1, not " + config.max__concurrent());
     }
-    this.path = Path.of(config.socket()).toAbsolutePath();
+    this.path = socketPath(config.socket());
     // A socket file left by a node that was killed would make bind fail.
     Files.deleteIfExists(path);
     this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);

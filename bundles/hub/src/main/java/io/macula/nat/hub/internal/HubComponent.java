@@ -29,6 +29,7 @@ import org.osgi.service.log.Logger;
 import org.osgi.service.log.LoggerFactory;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.Option;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
@@ -50,7 +51,8 @@ public final class HubComponent implements Hub, ConnectionAcceptor, RelayHandler
       name = "Macula NAT hub",
       description = "Admission, signalling and relay of the hub this node runs.")
   public @interface Config {
-    @AttributeDefinition(description = "'allowlist' admits the node ids in 'allow' only; 'open' admits any.")
+    @AttributeDefinition(description = "'allowlist' admits the node ids in 'allow' only; 'open' admits any.",
+        options = {@Option(value = "allowlist"), @Option(value = "open")})
     String admission() default "allowlist";
 
     @AttributeDefinition(required = false, description = "Node ids admitted under 'allowlist'.")
@@ -86,15 +88,8 @@ public final class HubComponent implements Hub, ConnectionAcceptor, RelayHandler
     modified(config);
   }
 
-  @Modified
-  void modified(Config config) {
-    boolean open = switch (config.admission()) {
-      case "open" -> true;
-      case "allowlist" -> false;
-      default -> throw new IllegalArgumentException(
-          PID + ": key 'admission' must be 'allowlist' or 'open', not '" + config.admission() + "'");
-    };
-    Set<NodeId> allowed = Stream.of(config.allow())
+  static Set<NodeId> parseAllow(String[] allow) {
+    return Stream.of(allow)
         .flatMap(s -> Stream.of(s.split("[,\\s]+")))
         .filter(s -> !s.isBlank())
         .map(s -> {
@@ -105,6 +100,17 @@ public final class HubComponent implements Hub, ConnectionAcceptor, RelayHandler
           }
         })
         .collect(Collectors.toUnmodifiableSet());
+  }
+
+  @Modified
+  void modified(Config config) {
+    boolean open = switch (config.admission()) {
+      case "open" -> true;
+      case "allowlist" -> false;
+      default -> throw new IllegalArgumentException(
+          PID + ": key 'admission' must be 'allowlist' or 'open', not '" + config.admission() + "'");
+    };
+    Set<NodeId> allowed = parseAllow(config.allow());
     RelayAccounting old = relay;
     if (old == null || old.packetLimit() != config.relay__packets__per__second()
         || old.byteLimit() != config.relay__bytes__per__second()) {

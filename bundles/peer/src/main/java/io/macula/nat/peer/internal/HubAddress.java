@@ -7,12 +7,15 @@ import java.net.InetSocketAddress;
 /** Where a node's hub is: its node id and address, written {@code NODEID@host:port}. */
 record HubAddress(NodeId id, InetSocketAddress address) {
   static HubAddress parse(String key, String text) {
+    if (text == null || text.isBlank()) {
+      throw new IllegalArgumentException(key + " is required: the hub, NODEID@host:port");
+    }
     int at = text.indexOf('@');
     if (at < 0) {
       throw new IllegalArgumentException(key + " must be NODEID@host:port, not '" + text + "'");
     }
     try {
-      return new HubAddress(NodeId.parse(text.substring(0, at)), HostPort.parseRemote(text.substring(at + 1)).resolve());
+      return new HubAddress(NodeId.parse(text.substring(0, at)), HostPort.parseRemote(text.substring(at + 1)).resolved());
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(key + ": " + e.getMessage(), e);
     }

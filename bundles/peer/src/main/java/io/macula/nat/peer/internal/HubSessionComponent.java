@@ -86,6 +86,7 @@ public final class HubSessionComponent implements HubSession, NodeDirectory {
     long keepalive__ms() default 1000;
 
     @AttributeDefinition(
+        min = "1",
         description = "Keep-alive intervals with nothing heard from the hub before the session is"
             + " taken as lost.")
     int keepalive__misses() default 3;
@@ -377,13 +378,13 @@ public final class HubSessionComponent implements HubSession, NodeDirectory {
         .or(() -> Optional.ofNullable(known.get(node)));
   }
 
-  private static List<InetSocketAddress> parseReported(String[] values) {
+  static List<InetSocketAddress> parseReported(String[] values) {
     List<InetSocketAddress> out = new ArrayList<>();
     for (String v : values) {
       for (String one : v.split("[,\\s]+")) {
         if (!one.isBlank()) {
           try {
-            out.add(HostPort.parseRemote(one).resolve());
+            out.add(HostPort.parseRemote(one).resolved());
           } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(PID + ": key 'reported': " + e.getMessage(), e);
           }

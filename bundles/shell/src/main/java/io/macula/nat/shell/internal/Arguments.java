@@ -37,7 +37,7 @@ final class Arguments {
 
   static java.net.InetSocketAddress address(String what, String text) {
     try {
-      return io.macula.nat.api.HostPort.parseRemote(text).resolve();
+      return io.macula.nat.api.HostPort.parseRemote(text).resolved();
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(what + ": " + e.getMessage());
     }

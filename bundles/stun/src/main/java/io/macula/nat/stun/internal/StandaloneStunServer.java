@@ -77,7 +77,7 @@ public final class StandaloneStunServer implements AutoCloseable {
         }
         String value = args[++i];
         switch (option) {
-          case "--bind" -> bind = HostPort.parse(value).resolve();
+          case "--bind" -> bind = HostPort.parse(value).resolved();
           case "--alternate" -> alternate = InetAddress.getByName(value);
           case "--alternate-port" -> alternatePort = Integer.parseInt(value);
           default -> throw new IllegalArgumentException("unknown option " + option);

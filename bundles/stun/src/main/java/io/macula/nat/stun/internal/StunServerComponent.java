@@ -88,7 +88,7 @@ public final class StunServerComponent {
     }
   }
 
-  private static InetAddress address(String text, String key) {
+  static InetAddress address(String text, String key) {
     if (text.isBlank()) {
       return null;
     }

@@ -84,10 +84,9 @@ public final class EndpointComponent implements Endpoint {
       throw new IllegalArgumentException(
           PID + ": key 'idle_timeout_ms' must be at least 1000, not " + config.idle__timeout__ms());
     }
-    Path identityFile = config.identity().isBlank()
-        ? context.getDataFile("identity.pem").toPath()
-        : Path.of(config.identity());
+    Path identityFile = IdentityLocation.file(context, config.identity().strip());
     NodeIdentity identity = NodeIdentity.loadOrCreate(identityFile);
+    IdentityLocation.record(context, identityFile);
     QuicEndpoint.Settings defaults = QuicEndpoint.Settings.defaults(bind);
     this.endpoint =
         new QuicEndpoint(
@@ -103,7 +102,7 @@ public final class EndpointComponent implements Endpoint {
 
   static InetSocketAddress parseBind(String text) {
     try {
-      return HostPort.parse(text).resolve();
+      return HostPort.parse(text).resolved();
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(PID + ": key 'bind': " + e.getMessage(), e);
     }
