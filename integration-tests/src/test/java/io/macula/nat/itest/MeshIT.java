@@ -168,6 +168,18 @@ public class MeshIT {
   }
 
   @Test
+  public void aNodeTheHubDoesNotKnowIsRefusedByItsPeersToo() throws Exception {
+    NodeProcess stranger = mesh.node("mesh-intruder", false);
+    int bPort = port(b.ok("nat:id"));
+
+    NodeProcess.Result r = stranger.nat("nat:dial", bId, "127.0.0.1:" + bPort);
+
+    assertEquals(r.out() + r.err(), 0, r.exit()); // the handshake proves b; then b refuses
+    Await.until("b refused the stranger", () -> b.ok("nat:drops").contains("not-admitted"));
+    assertTrue(!b.ok("nat:peers").contains(stranger.id()));
+  }
+
+  @Test
   public void aPeerPresentingAnotherIdIsRefused() {
     // The hub's address answers with the hub's identity, not b's.
     NodeProcess.Result r = a.nat("nat:dial", bId, "127.0.0.1:" + mesh.hubPort);

@@ -2,6 +2,7 @@ package io.macula.nat.hub.internal;
 
 import io.macula.nat.api.NatBehavior;
 import io.macula.nat.api.NodeId;
+import io.macula.nat.api.PeerAdmission;
 import io.macula.nat.hub.api.Hub;
 import io.macula.nat.stun.api.StunServerRequest;
 import io.macula.nat.transport.api.ConnectionAcceptor;
@@ -15,8 +16,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.osgi.service.component.annotations.Activate;
@@ -29,8 +37,8 @@ import org.osgi.service.log.Logger;
 import org.osgi.service.log.LoggerFactory;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
-import org.osgi.service.metatype.annotations.Option;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.metatype.annotations.Option;
 
 /**
  * The hub: admits nodes on the hub protocol, keeps their registry, forwards signalling, and
@@ -38,12 +46,14 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * node configured as a hub (PID {@value #PID}) runs one.
  */
 @Component(
-    service = {Hub.class, ConnectionAcceptor.class, RelayHandler.class, StunServerRequest.class},
+    service = {Hub.class, ConnectionAcceptor.class, RelayHandler.class, StunServerRequest.class,
+        PeerAdmission.class},
     configurationPid = HubComponent.PID,
     configurationPolicy = ConfigurationPolicy.REQUIRE,
     property = ConnectionAcceptor.PROTOCOL + "=" + Endpoint.HUB_PROTOCOL)
 @Designate(ocd = HubComponent.Config.class)
-public final class HubComponent implements Hub, ConnectionAcceptor, RelayHandler, NodeSession.Hub, StunServerRequest {
+public final class HubComponent
+    implements Hub, ConnectionAcceptor, RelayHandler, NodeSession.Hub, StunServerRequest, PeerAdmission {
   static final String PID = "io.macula.nat.hub";
 
   // A double underscore in a method name gives an underscore in the key (a single one, a dot).
@@ -72,10 +82,19 @@ public final class HubComponent implements Hub, ConnectionAcceptor, RelayHandler
   private volatile boolean open;
   private volatile Set<NodeId> allowed;
   private volatile RelayAccounting relay;
-  private final java.util.concurrent.atomic.LongAdder refused = new java.util.concurrent.atomic.LongAdder();
-  private final java.util.concurrent.atomic.AtomicLong lastRefusalLogged =
-      new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - 1_000_000_000L);
+  private final LongAdder refused = new LongAdder();
+  private final AtomicLong lastRefusalLogged =
+      new AtomicLong(System.nanoTime() - 1_000_000_000L);
   private final Clock clock = Clock.systemUTC();
+  /** Sessions that may wait for their node's Register at once. */
+  static final int MAX_UNREGISTERED = 1024;
+  private final AtomicInteger unregistered = new AtomicInteger();
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "nat-hub-timer");
+        t.setDaemon(true);
+        return t;
+      });
   private final ExecutorService sessions = Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "nat-hub-session");
     t.setDaemon(true);
@@ -124,6 +143,13 @@ public final class HubComponent implements Hub, ConnectionAcceptor, RelayHandler
   @Deactivate
   void deactivate() {
     sessions.shutdownNow();
+    timer.shutdownNow();
+  }
+
+  /** The nodes registered with this hub now may open the peer protocol to it too. */
+  @Override
+  public CompletionStage<Boolean> vouchesFor(NodeId peer) {
+    return CompletableFuture.completedFuture(registry.get(peer).isPresent());
   }
 
   @Override
@@ -146,9 +172,36 @@ public final class HubComponent implements Hub, ConnectionAcceptor, RelayHandler
     relay.forget(node);
   }
 
+  /**
+   * A connection's first stream is its node's session; the node has nothing to say on others. At
+   * most {@link #MAX_UNREGISTERED} sessions may wait for their Register at once.
+   */
   @Override
   public void accepted(QuicConnection connection) {
-    connection.onStream(stream -> sessions.execute(new NodeSession(connection, stream, this)));
+    AtomicBoolean first = new AtomicBoolean(true);
+    connection.onStream(stream -> {
+      if (!first.getAndSet(false)) {
+        stream.close();
+        return;
+      }
+      if (unregistered.incrementAndGet() > MAX_UNREGISTERED) {
+        unregistered.decrementAndGet();
+        log.debug("node {}: {} sessions wait to register already; closed", connection.peer(), MAX_UNREGISTERED);
+        connection.close();
+        return;
+      }
+      sessions.execute(new NodeSession(connection, stream, this));
+    });
+  }
+
+  @Override
+  public ScheduledExecutorService timer() {
+    return timer;
+  }
+
+  @Override
+  public void settled(NodeSession session) {
+    unregistered.decrementAndGet();
   }
 
   @Override

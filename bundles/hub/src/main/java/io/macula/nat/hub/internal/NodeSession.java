@@ -11,10 +11,15 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One node's session with the hub: the control stream of its hub connection. The first message
@@ -25,6 +30,14 @@ final class NodeSession implements Runnable {
 
   /** Messages that may wait for a node to read them; one more, and the node is taken for gone. */
   static final int MAX_OUTBOUND = 256;
+  /** How long a new session has to register; then it is closed. */
+  static final Duration REGISTER_DEADLINE = Duration.ofSeconds(5);
+  /** Signals a node may send: a connect takes about ten. */
+  static final int SIGNAL_BURST = 64;
+  static final double SIGNALS_PER_SECOND = 32;
+  /** Node lists a node may ask for: each may be many pages. */
+  static final int LIST_BURST = 4;
+  static final double LISTS_PER_SECOND = 2;
 
   /** What a session needs of the hub. */
   interface Hub {
@@ -36,6 +49,12 @@ final class NodeSession implements Runnable {
 
     /** The node left the hub (no later session of it registered meanwhile). */
     void left(NodeId node);
+
+    /** Runs the sessions' deadlines. */
+    ScheduledExecutorService timer();
+
+    /** The session registered its node, or ended before it did: called once per session. */
+    void settled(NodeSession session);
   }
 
   private final QuicConnection connection;
@@ -46,12 +65,24 @@ final class NodeSession implements Runnable {
   private final BlockingQueue<Object> outbound = new ArrayBlockingQueue<>(MAX_OUTBOUND + 1);
   /** The last thing in {@link #outbound}: the writer stops once all before it is written. */
   private static final Object END = new Object();
+  private final TokenBucket signals;
+  private final TokenBucket lists;
+  private final AtomicBoolean settled = new AtomicBoolean();
+  private boolean signalsLimited; // the reader's only
 
   NodeSession(QuicConnection connection, PeerStream stream, Hub hub) {
     this.connection = connection;
     this.stream = stream;
     this.hub = hub;
     this.out = stream.output();
+    this.signals = new TokenBucket(SIGNAL_BURST, SIGNALS_PER_SECOND, hub.clock());
+    this.lists = new TokenBucket(LIST_BURST, LISTS_PER_SECOND, hub.clock());
+  }
+
+  private void settle() {
+    if (settled.compareAndSet(false, true)) {
+      hub.settled(this);
+    }
   }
 
   NodeId node() {
@@ -61,15 +92,23 @@ final class NodeSession implements Runnable {
   @Override
   public void run() {
     NodeId id = connection.peer();
+    // A session that never registers holds no writer, and not for long.
+    ScheduledFuture<?> deadline = hub.timer().schedule(() -> {
+      if (!settled.get()) {
+        hub.log("node {} did not register within {} s; its session ends", id, REGISTER_DEADLINE.toSeconds());
+        close();
+      }
+    }, REGISTER_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
     Thread writer = new Thread(this::write, "nat-hub-session-writer");
     writer.setDaemon(true);
-    writer.start();
     try (stream) {
       Optional<HubMessage> first = HubCodec.read(stream.input());
       if (first.isEmpty() || !(first.get() instanceof HubMessage.Register register)) {
-        send(new HubMessage.Refused("the first message must be Register"));
+        HubCodec.write(out, new HubMessage.Refused("the first message must be Register"));
         return;
       }
+      deadline.cancel(false);
+      writer.start();
       InetSocketAddress observed = connection.path().nextHop();
       NodeDescriptor node =
           new NodeDescriptor(id, register.reported(), Optional.of(observed), register.nat(), register.offersRelay());
@@ -78,6 +117,7 @@ final class NodeSession implements Runnable {
       byte[] relayKey = new byte[32];
       RANDOM.nextBytes(relayKey);
       hub.registry().register(node, this, relayKey, hub.clock().instant()).ifPresent(NodeSession::close);
+      settle();
       send(new HubMessage.Registered(observed, relayKey));
       hub.log("node {} registered from {}", id, observed);
       for (Optional<HubMessage> m; (m = HubCodec.read(stream.input())).isPresent(); ) {
@@ -89,16 +129,20 @@ final class NodeSession implements Runnable {
     } catch (IOException e) {
       // the session ended: the node went away or the connection closed
     } finally {
+      deadline.cancel(false);
+      settle();
       // What the session queued last (a refusal, say) still reaches the node, if it reads.
-      if (!outbound.offer(END)) {
+      if (writer.isAlive()) {
+        if (!outbound.offer(END)) {
+          writer.interrupt();
+        }
+        try {
+          writer.join(2000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
         writer.interrupt();
       }
-      try {
-        writer.join(2000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      writer.interrupt();
       if (hub.registry().unregister(id, this)) {
         hub.left(id);
       }
@@ -109,6 +153,10 @@ final class NodeSession implements Runnable {
 
   private void handle(HubMessage m) throws IOException {
     if (m instanceof HubMessage.ListNodes) {
+      if (!lists.take()) {
+        send(new HubMessage.Refused("node lists asked too often: at most " + LISTS_PER_SECOND + " a second"));
+        return;
+      }
       // In pages that each fit a frame, however many nodes the hub holds.
       List<HubMessage.Entry> all = hub.registry().nodes().stream()
           .map(n -> new HubMessage.Entry(n.node(), n.lastSeen().toEpochMilli()))
@@ -120,6 +168,15 @@ final class NodeSession implements Runnable {
         send(new HubMessage.Nodes(page, p + 1 < pages));
       }
     } else if (m instanceof HubMessage.Signal s) {
+      if (!signals.take()) {
+        // Said once per burst of refusals: the node is told, the refusals do not fill its queue.
+        if (!signalsLimited) {
+          signalsLimited = true;
+          send(new HubMessage.Refused("signals sent too fast: at most " + SIGNALS_PER_SECOND + " a second"));
+        }
+        return;
+      }
+      signalsLimited = false;
       Optional<Registry.Registration> to = hub.registry().get(s.peer());
       if (to.isEmpty()) {
         send(new HubMessage.Refused("node " + s.peer() + " is not registered"));

@@ -1,5 +1,6 @@
 package io.macula.nat.hub.internal;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,7 @@ import io.macula.nat.api.PeerStream;
 import io.macula.nat.hub.protocol.HubCodec;
 import io.macula.nat.hub.protocol.HubMessage;
 import io.macula.nat.testing.Eventually;
+import io.macula.nat.testing.ManualScheduler;
 import io.macula.nat.transport.api.QuicConnection;
 import io.macula.nat.transport.api.TransportPath;
 import java.io.IOException;
@@ -23,7 +25,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -31,6 +35,8 @@ import org.junit.jupiter.api.Test;
 class NodeSessionTest {
   private final Registry registry = new Registry();
   private final ExecutorService sessions = Executors.newCachedThreadPool();
+  private final ManualScheduler timer = new ManualScheduler();
+  private final AtomicInteger settled = new AtomicInteger();
   private final NodeSession.Hub hub = new NodeSession.Hub() {
     @Override
     public Registry registry() {
@@ -39,7 +45,7 @@ class NodeSessionTest {
 
     @Override
     public Clock clock() {
-      return Clock.systemUTC();
+      return timer.clock();
     }
 
     @Override
@@ -47,6 +53,16 @@ class NodeSessionTest {
 
     @Override
     public void left(NodeId node) {}
+
+    @Override
+    public ScheduledExecutorService timer() {
+      return timer;
+    }
+
+    @Override
+    public void settled(NodeSession session) {
+      settled.incrementAndGet();
+    }
   };
 
   @AfterEach
@@ -62,33 +78,99 @@ class NodeSessionTest {
   }
 
   @Test
-  void aSenderKeepsItsAnswersWhileTheNodeItSignalsNeverReads() throws Exception {
+  void sendersKeepTheirAnswersWhileTheNodeTheySignalNeverReads() throws Exception {
     Node deaf = connect(node(2), 40002, 1024); // reads nothing: its pipe holds 1 KB
     register(deaf, node(2), false);
+    // Enough senders, each within its signal rate, to fill the deaf node's queue.
+    int senders = NodeSession.MAX_OUTBOUND / NodeSession.SIGNAL_BURST + 2;
+    List<CompletableFuture<List<String>>> answers = new java.util.ArrayList<>();
+    for (int n = 0; n < senders; n++) {
+      Node sender = connect(node(10 + n), 40010 + n, 1 << 20);
+      register(sender, node(10 + n), true);
+      answers.add(CompletableFuture.supplyAsync(() -> {
+        List<String> refusals = new java.util.ArrayList<>();
+        try {
+          for (int i = 0; i < NodeSession.SIGNAL_BURST; i++) {
+            HubCodec.write(sender.toHub(), new HubMessage.Signal(node(2), new byte[512]));
+          }
+          HubCodec.write(sender.toHub(), new HubMessage.Ping(77));
+          for (HubMessage m; !((m = sender.read()) instanceof HubMessage.Pong); ) {
+            if (m instanceof HubMessage.Refused r) {
+              refusals.add(r.reason());
+            }
+          }
+        } catch (IOException e) {
+          throw new AssertionError(e);
+        }
+        return refusals;
+      }, sessions));
+    }
+    // Before its queue let it, the hub had the senders' sessions wait on the deaf node for ever.
+    List<String> refusals = new java.util.ArrayList<>();
+    for (CompletableFuture<List<String>> a : answers) {
+      refusals.addAll(a.get(10, TimeUnit.SECONDS));
+    }
+    assertTrue(refusals.stream().anyMatch(r -> r.contains("unreachable"))
+            && refusals.stream().allMatch(r -> r.contains("unreachable") || r.contains("is not registered")),
+        "the senders are told the deaf node is unreachable (then gone), and nothing else: " + refusals);
+    Eventually.until("the deaf node's session ends", () -> registry.get(node(2)).isEmpty());
+  }
+
+  @Test
+  void aSessionThatNeverRegistersIsClosedAtItsDeadline() throws Exception {
+    connect(node(3), 40003, 1 << 16);
+    Eventually.until("the session waits for its Register", () -> timer.pending() == 1);
+    assertEquals(0, settled.get());
+
+    timer.advance(NodeSession.REGISTER_DEADLINE);
+
+    Eventually.until("the hub closed the session", () -> settled.get() == 1);
+    assertTrue(registry.get(node(3)).isEmpty());
+  }
+
+  @Test
+  void signalsPastTheBurstAreRefusedOnceAndNotForwarded() throws Exception {
+    Node receiver = connect(node(2), 40002, 1 << 20);
+    register(receiver, node(2), true);
     Node sender = connect(node(1), 40001, 1 << 20);
     register(sender, node(1), true);
 
-    CompletableFuture<Integer> refusals = CompletableFuture.supplyAsync(() -> {
-      int refused = 0;
-      try {
-        for (int i = 0; i < 2 * NodeSession.MAX_OUTBOUND; i++) {
-          HubCodec.write(sender.toHub(), new HubMessage.Signal(node(2), new byte[512]));
-        }
-        HubCodec.write(sender.toHub(), new HubMessage.Ping(77));
-        for (HubMessage m; !((m = sender.read()) instanceof HubMessage.Pong); ) {
-          if (m instanceof HubMessage.Refused) {
-            refused++;
-          }
-        }
-      } catch (IOException e) {
-        throw new AssertionError(e);
-      }
-      return refused;
-    });
-    // Before its queue let it, the hub had the sender's session wait on the deaf node for ever.
-    int refused = refusals.get(10, TimeUnit.SECONDS);
-    assertTrue(refused > 0, "the sender is told the deaf node is unreachable");
-    Eventually.until("the deaf node's session ends", () -> registry.get(node(2)).isEmpty());
+    for (int i = 0; i < NodeSession.SIGNAL_BURST + 10; i++) {
+      HubCodec.write(sender.toHub(), new HubMessage.Signal(node(2), new byte[] {(byte) i}));
+    }
+    HubCodec.write(sender.toHub(), new HubMessage.Ping(1));
+    int refusals = 0;
+    for (HubMessage m; !((m = sender.read()) instanceof HubMessage.Pong); ) {
+      refusals += m instanceof HubMessage.Refused r && r.reason().contains("too fast") ? 1 : 0;
+    }
+    assertEquals(1, refusals, "told once, not once per signal");
+    for (int i = 0; i < NodeSession.SIGNAL_BURST; i++) {
+      assertInstanceOf(HubMessage.Signal.class, receiver.read());
+    }
+    assertEquals(0, receiver.fromHub().available(), "nothing past the burst was forwarded");
+
+    timer.advance(java.time.Duration.ofSeconds(1)); // the bucket fills again: 32 a second
+    HubCodec.write(sender.toHub(), new HubMessage.Signal(node(2), new byte[] {1}));
+    assertInstanceOf(HubMessage.Signal.class, receiver.read());
+  }
+
+  @Test
+  void nodeListsPastTheBurstAreRefused() throws Exception {
+    Node n = connect(node(1), 40001, 1 << 20);
+    register(n, node(1), true);
+
+    for (int i = 0; i < NodeSession.LIST_BURST + 2; i++) {
+      HubCodec.write(n.toHub(), new HubMessage.ListNodes());
+    }
+    int lists = 0;
+    int refused = 0;
+    for (int i = 0; i < NodeSession.LIST_BURST + 2; i++) {
+      HubMessage m = n.read();
+      lists += m instanceof HubMessage.Nodes ? 1 : 0;
+      refused += m instanceof HubMessage.Refused ? 1 : 0;
+    }
+    assertEquals(NodeSession.LIST_BURST, lists);
+    assertEquals(2, refused);
   }
 
   private void register(Node n, NodeId id, boolean read) throws IOException {

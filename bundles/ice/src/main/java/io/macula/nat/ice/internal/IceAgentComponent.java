@@ -78,6 +78,10 @@ public final class IceAgentComponent implements IceAgent, SignalListener {
   /** Sessions at once, lingering ones included: peers cannot make this node hold more. */
   private static final int MAX_SESSIONS = 256;
   static final int MAX_SESSIONS_PER_PEER = 4;
+  /** Offers a peer may make: a few at once, then one every few seconds (a connect makes one). */
+  static final int OFFER_BURST = 8;
+  static final Duration OFFER_INTERVAL = Duration.ofSeconds(2);
+  private final PeerRateLimit offers = new PeerRateLimit(OFFER_BURST, OFFER_INTERVAL, 4096, System::nanoTime);
 
   @ObjectClassDefinition(name = "Macula NAT ICE agent", description = "Connectivity checks with peers (RFC 8445).")
   public @interface Config {
@@ -275,6 +279,12 @@ public final class IceAgentComponent implements IceAgent, SignalListener {
     if (s instanceof IceSignal.Offer o) {
       if (session != null) {
         return; // a duplicate
+      }
+      if (!offers.allow(from)) {
+        refusedOffers.increment(); // no Bye: a flood of offers gets no flood of answers
+        log.debug("ICE offer from {} refused: more than {} offers at once or one every {}", from.shortForm(),
+            OFFER_BURST, OFFER_INTERVAL);
+        return;
       }
       if (byId.size() >= MAX_SESSIONS) {
         refusedOffers.increment();

@@ -153,8 +153,16 @@ final class IceSession {
     }
   }
 
+  /**
+   * Whether a peer can be at {@code a}: not unspecified, multicast, "this network" (0/8), reserved or
+   * broadcast (240/4), nor one of the endpoint's virtual addresses; loopback only if this node is on
+   * loopback too. Checks go where the peer's candidates say, so these are refused up front.
+   */
   private boolean reachable(java.net.InetAddress a) {
-    if (a.isAnyLocalAddress() || a.isMulticastAddress() || a.getHostAddress().equals("255.255.255.255")) {
+    byte[] b = a.getAddress();
+    boolean thisNetworkOrReserved = b.length == 4 && ((b[0] & 0xff) == 0 || (b[0] & 0xf0) == 0xf0);
+    if (a.isAnyLocalAddress() || a.isMulticastAddress() || thisNetworkOrReserved
+        || io.macula.nat.transport.api.Endpoint.isVirtual(a)) {
       return false;
     }
     return !a.isLoopbackAddress() || baseCandidate().address().getAddress().isLoopbackAddress();

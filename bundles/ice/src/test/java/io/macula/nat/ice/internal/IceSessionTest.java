@@ -338,12 +338,14 @@ class IceSessionTest {
   @Test
   void aPeerCannotAimChecksAtAddressesNoPeerCanBeAt() {
     IceSession s = checking(true);
-    for (String address : new String[] {"0.0.0.0", "127.0.0.1", "224.0.0.1", "255.255.255.255", "::", "::1", "ff02::1"}) {
+    String[] nowhere = {"0.0.0.0", "0.1.2.3", "127.0.0.1", "224.0.0.1", "240.0.0.1", "255.255.255.255", "::", "::1",
+        "ff02::1", "fd6d:6163:756c:6100::7"};
+    for (String address : nowhere) {
       s.addRemote(new Candidate("x1", Candidate.COMPONENT, 1000, new InetSocketAddress(address, 7400),
           CandidateType.HOST, Optional.empty()));
     }
     assertEquals(List.of(), s.record().pairs());
-    assertEquals(7, s.refusedCandidates());
+    assertEquals(nowhere.length, s.refusedCandidates());
   }
 
   @Test

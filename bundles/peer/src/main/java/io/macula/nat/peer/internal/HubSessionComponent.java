@@ -6,6 +6,7 @@ import io.macula.nat.api.NatBehavior;
 import io.macula.nat.api.NodeDescriptor;
 import io.macula.nat.api.NodeDirectory;
 import io.macula.nat.api.NodeId;
+import io.macula.nat.api.PeerAdmission;
 import io.macula.nat.api.PeerStream;
 import io.macula.nat.api.SignalListener;
 import io.macula.nat.api.Signalling;
@@ -29,6 +30,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -56,16 +58,25 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * also the node directory the negotiator asks, and the way strategies signal other nodes.
  */
 @Component(
-    service = {HubSession.class, Signalling.class, HubRelay.class, NodeDirectory.class},
+    service = {HubSession.class, Signalling.class, HubRelay.class, NodeDirectory.class, PeerAdmission.class},
     configurationPid = HubSessionComponent.PID,
     configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = HubSessionComponent.Config.class)
-public final class HubSessionComponent implements HubSession, NodeDirectory {
+public final class HubSessionComponent implements HubSession, NodeDirectory, PeerAdmission {
   static final String PID = "io.macula.nat.peer";
 
   private static final Duration FIRST_BACKOFF = Duration.ofMillis(250);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
   private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(3);
+  static final Duration MIN_LIST_INTERVAL = Duration.ofMillis(500);
+  /**
+   * A hub whose connection passes packets but that answers no ping for this many times the silence
+   * that ends a session (30 s by default) is taken for lost: pongs may wait seconds behind relayed
+   * traffic, never that long.
+   */
+  static final int UNANSWERED_FACTOR = 10;
+  /** The most nodes a node list holds here, however many pages the hub sends. */
+  static final int MAX_LISTED = 65_536;
 
   // A double underscore in a method name gives an underscore in the key (a single one, a dot).
   @ObjectClassDefinition(name = "Macula NAT hub session", description = "This node's hub.")
@@ -112,7 +123,11 @@ public final class HubSessionComponent implements HubSession, NodeDirectory {
   private volatile Live live;
   private volatile InetSocketAddress observed;
   private volatile NatBehavior nat = NatBehavior.UNKNOWN;
-  private volatile CompletableFuture<List<NodeDescriptor>> pendingList = new CompletableFuture<>();
+  private volatile CompletableFuture<List<NodeDescriptor>> pendingList =
+      CompletableFuture.completedFuture(List.of());
+  private long listAsked; // guarded by this
+  /** Nodes the hub forwarded a signal from lately: registered with it, so admitted. */
+  private final RecentNodes signalled = new RecentNodes(1024);
 
   /** The session while it is up. */
   private record Live(QuicConnection connection, PeerStream stream) {}
@@ -150,6 +165,7 @@ public final class HubSessionComponent implements HubSession, NodeDirectory {
     }
     timer.shutdownNow();
     deliveries.shutdownNow();
+    endpoint.distrustRelay(hub.address()); // a node that leaves this hub takes nothing more from it
   }
 
   @Reference(
@@ -177,6 +193,7 @@ public final class HubSessionComponent implements HubSession, NodeDirectory {
       } finally {
         Live l = live;
         live = null;
+        pendingList.complete(List.copyOf(known.values())); // no answer comes on a lost session
         if (l != null) {
           l.connection().close();
           log.info("hub session with {} lost; reconnecting", hub.address());
@@ -214,6 +231,7 @@ public final class HubSessionComponent implements HubSession, NodeDirectory {
         keepalive.toMillis(), keepalive.toMillis(), TimeUnit.MILLISECONDS);
     try {
       for (Optional<HubMessage> m; (m = HubCodec.read(stream.input())).isPresent(); ) {
+        lastHeard.answered();
         handle(m.get());
       }
     } finally {
@@ -223,12 +241,24 @@ public final class HubSessionComponent implements HubSession, NodeDirectory {
 
   /**
    * When the hub was last heard: any packet of the hub connection counts (acknowledgements too),
-   * so a hub busy relaying is not taken for a lost one.
+   * so a hub busy relaying is not taken for a lost one; and when it last answered, for a hub whose
+   * QUIC stack acknowledges while the hub itself answers nothing.
    */
   private static final class Heard {
     private final QuicConnection connection;
     private long bytes;
     private long at = System.nanoTime();
+    private volatile long answeredAt = System.nanoTime();
+
+    /** A message of the hub arrived (a pong, a node list, a signal). */
+    void answered() {
+      answeredAt = System.nanoTime();
+    }
+
+    /** Nanoseconds since the hub last sent a message. */
+    long unanswered() {
+      return System.nanoTime() - answeredAt;
+    }
 
     Heard(QuicConnection connection) {
       this.connection = connection;
@@ -249,8 +279,11 @@ public final class HubSessionComponent implements HubSession, NodeDirectory {
 
   private void keepAlive(Live l, Heard lastHeard) {
     long silentFor = lastHeard.silence();
-    if (silentFor > keepalive.toNanos() * misses) {
-      log.info("hub {} silent for {} ms", hub.address(), silentFor / 1_000_000);
+    long unanswered = lastHeard.unanswered();
+    if (silentFor > keepalive.toNanos() * misses
+        || unanswered > keepalive.toNanos() * misses * UNANSWERED_FACTOR) {
+      log.info("hub {} silent for {} ms, no answer for {} ms", hub.address(), silentFor / 1_000_000,
+          unanswered / 1_000_000);
       l.connection().close(); // ends the read loop: the session reconnects
       l.stream().close();
       return;
@@ -260,7 +293,7 @@ public final class HubSessionComponent implements HubSession, NodeDirectory {
 
   private void handle(HubMessage m) {
     if (m instanceof HubMessage.Nodes n) {
-      n.nodes().forEach(e -> listing.add(e.node()));
+      n.nodes().stream().limit(Math.max(0, MAX_LISTED - listing.size())).forEach(e -> listing.add(e.node()));
       if (n.more()) {
         return; // the list goes on in the next page
       }
@@ -270,6 +303,7 @@ public final class HubSessionComponent implements HubSession, NodeDirectory {
       nodes.forEach(d -> known.put(d.id(), d));
       pendingList.complete(nodes);
     } else if (m instanceof HubMessage.Signal s) {
+      signalled.add(s.peer());
       deliveries.execute(() -> listeners.forEach(l -> {
         try {
           l.signal(s.peer(), s.payload());
@@ -329,20 +363,49 @@ public final class HubSessionComponent implements HubSession, NodeDirectory {
     if (l == null) {
       return List.copyOf(known.values());
     }
-    CompletableFuture<List<NodeDescriptor>> answer = new CompletableFuture<>();
-    synchronized (this) {
-      if (pendingList.isDone()) {
-        pendingList = answer;
-      } else {
-        answer = pendingList;
-      }
-    }
-    send(l, new HubMessage.ListNodes());
     try {
-      return answer.get(ANSWER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      return askForList(l).get(ANSWER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       return List.copyOf(known.values());
     }
+  }
+
+  /** The next node list the hub sends; asks for one unless a question is out already. Never blocks. */
+  private CompletableFuture<List<NodeDescriptor>> askForList(Live l) {
+    CompletableFuture<List<NodeDescriptor>> answer;
+    synchronized (this) {
+      if (!pendingList.isDone()) {
+        return pendingList;
+      }
+      answer = new CompletableFuture<>();
+      pendingList = answer;
+      listAsked = System.nanoTime();
+    }
+    timer.execute(() -> send(l, new HubMessage.ListNodes()));
+    return answer;
+  }
+
+  /**
+   * The hub vouches for a peer it has registered: known from its last node list or from a signal it
+   * forwarded, else asked of the hub, at most one list every {@link #MIN_LIST_INTERVAL} (a stranger
+   * connecting over and over must not make this node flood its hub).
+   */
+  @Override
+  public CompletionStage<Boolean> vouchesFor(NodeId peer) {
+    if (peer.equals(hub.id()) || known.containsKey(peer) || signalled.contains(peer)) {
+      return CompletableFuture.completedFuture(true);
+    }
+    Live l = live;
+    if (l == null) {
+      return CompletableFuture.completedFuture(false);
+    }
+    CompletableFuture<List<NodeDescriptor>> list;
+    synchronized (this) {
+      list = pendingList.isDone() && System.nanoTime() - listAsked < MIN_LIST_INTERVAL.toNanos()
+          ? pendingList : askForList(l);
+    }
+    return list.thenApply(nodes -> known.containsKey(peer))
+        .completeOnTimeout(false, ANSWER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   @Override

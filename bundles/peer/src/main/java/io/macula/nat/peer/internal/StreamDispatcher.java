@@ -1,6 +1,7 @@
 package io.macula.nat.peer.internal;
 
 import io.macula.nat.api.NodeId;
+import io.macula.nat.api.PeerAdmission;
 import io.macula.nat.api.PeerStream;
 import io.macula.nat.peer.api.StreamService;
 import io.macula.nat.transport.api.ConnectionAcceptor;
@@ -10,8 +11,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -19,6 +24,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -28,7 +34,8 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
- * Takes the node's peer-to-peer connections, both ways, and hands each stream a peer opens to the
+ * Takes the node's peer-to-peer connections, both ways, from peers its hub vouches for (see {@link
+ * PeerAdmission}), and hands each stream a peer opens to the
  * stream service its header names. A stream to a service nobody serves is closed, and so is one
  * whose header does not arrive within {@link #HEADER_DEADLINE}. Streams are served on a bounded
  * pool, and each peer gets at most {@link #MAX_PER_PEER} of its threads: a peer that opens streams
@@ -43,6 +50,8 @@ public final class StreamDispatcher implements ConnectionAcceptor {
   private final Map<String, StreamService> services = new ConcurrentHashMap<>();
   private final Map<NodeId, Integer> busy = new ConcurrentHashMap<>();
   private final LongAdder refused = new LongAdder();
+  private final LongAdder notAdmitted = new LongAdder();
+  private final List<PeerAdmission> admissions = new CopyOnWriteArrayList<>();
   private final Duration headerDeadline;
   private final ThreadPoolExecutor workers = new ThreadPoolExecutor(
       0, MAX_WORKERS, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), daemon("nat-stream-service"));
@@ -75,6 +84,54 @@ public final class StreamDispatcher implements ConnectionAcceptor {
 
   void removeService(StreamService s) {
     services.values().remove(s);
+  }
+
+  @Reference(
+      cardinality = ReferenceCardinality.MULTIPLE,
+      policy = ReferencePolicy.DYNAMIC,
+      policyOption = ReferencePolicyOption.GREEDY)
+  void addAdmission(PeerAdmission a) {
+    admissions.add(a);
+  }
+
+  void removeAdmission(PeerAdmission a) {
+    admissions.remove(a);
+  }
+
+  /** A peer is admitted when its hub (or, on a hub, the hub itself) vouches for it; else refused. */
+  @Override
+  public CompletionStage<Boolean> admission(NodeId peer) {
+    List<PeerAdmission> all = List.copyOf(admissions);
+    CompletableFuture<Boolean> answer = new CompletableFuture<>();
+    AtomicInteger undecided = new AtomicInteger(all.size());
+    for (PeerAdmission a : all) {
+      CompletionStage<Boolean> vouch;
+      try {
+        vouch = a.vouchesFor(peer);
+      } catch (RuntimeException e) {
+        vouch = CompletableFuture.completedFuture(false);
+      }
+      vouch.whenComplete((yes, failed) -> {
+        if (failed == null && Boolean.TRUE.equals(yes)) {
+          answer.complete(true);
+        } else if (undecided.decrementAndGet() == 0) {
+          answer.complete(false);
+        }
+      });
+    }
+    if (all.isEmpty()) {
+      answer.complete(false);
+    }
+    return answer.whenComplete((yes, failed) -> {
+      if (!Boolean.TRUE.equals(yes)) {
+        notAdmitted.increment();
+      }
+    });
+  }
+
+  /** Peers refused since start: nobody vouched for them. */
+  long notAdmitted() {
+    return notAdmitted.sum();
   }
 
   @Override

@@ -26,7 +26,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -81,6 +83,10 @@ class HubSessionComponentTest {
     assertEquals(Optional.of(SEEN_AT), session.observedAddress());
     assertEquals(Optional.of(HUB_AT), session.relayAddress());
     assertArrayEquals(key, trustedKey.get());
+
+    session.deactivate();
+    assertEquals(null, trustedKey.get(), "a node that leaves its hub takes no more relayed packets from it");
+    session = null;
   }
 
   @Test
@@ -113,6 +119,22 @@ class HubSessionComponentTest {
     // The hub says nothing more: after three keep-alive intervals the session is lost.
     HubSide second = nextSession();
     assertInstanceOf(HubMessage.Register.class, second.read());
+  }
+
+  @Test
+  void aHubThatAcknowledgesButNeverAnswersIsTakenForLost() throws Exception {
+    session = start(100);
+    HubSide first = registered();
+    // Its QUIC stack acknowledges every keep-alive; the hub itself answers none.
+    ScheduledExecutorService acks = Executors.newSingleThreadScheduledExecutor();
+    try {
+      acks.scheduleAtFixedRate(() -> first.bytesToNode().addAndGet(40), 0, 50, TimeUnit.MILLISECONDS);
+      HubSide second = sessions.poll(100L * 3 * HubSessionComponent.UNANSWERED_FACTOR + 5000, TimeUnit.MILLISECONDS);
+      assertTrue(second != null, "the session gave the mute hub up and connected again");
+      assertInstanceOf(HubMessage.Register.class, second.read());
+    } finally {
+      acks.shutdownNow();
+    }
   }
 
   // --- the session's surroundings
@@ -154,6 +176,10 @@ class HubSessionComponentTest {
           case "localAddress" -> new InetSocketAddress("10.0.0.2", 4000);
           case "trustRelay" -> {
             trustedKey.set((byte[]) a[1]);
+            yield null;
+          }
+          case "distrustRelay" -> {
+            trustedKey.set(null);
             yield null;
           }
           case "connect" -> CompletableFuture.completedFuture(connection());

@@ -13,6 +13,7 @@ import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -111,5 +112,33 @@ class StreamDispatcherTest {
     byte[] id = new byte[NodeId.LENGTH];
     id[0] = (byte) n;
     return NodeId.of(id);
+  }
+
+  @Test
+  void aPeerNobodyVouchesForIsRefused() throws Exception {
+    NodeId stranger = NodeId.of(new byte[NodeId.LENGTH]);
+    assertEquals(false, dispatcher.admission(stranger).toCompletableFuture().get(1, TimeUnit.SECONDS),
+        "no hub session, no hub: nobody may connect");
+
+    dispatcher.addAdmission(p -> CompletableFuture.completedFuture(false));
+    CompletableFuture<Boolean> later = new CompletableFuture<>();
+    dispatcher.addAdmission(p -> later);
+    CompletableFuture<Boolean> answer = dispatcher.admission(stranger).toCompletableFuture();
+    assertEquals(false, answer.isDone(), "one voucher has not answered yet");
+    later.complete(false);
+
+    assertEquals(false, answer.get(1, TimeUnit.SECONDS));
+    assertEquals(2, dispatcher.notAdmitted());
+  }
+
+  @Test
+  void aPeerAnyVoucherVouchesForIsAdmittedAtOnce() throws Exception {
+    NodeId peer = NodeId.of(new byte[NodeId.LENGTH]);
+    dispatcher.addAdmission(p -> new CompletableFuture<>()); // never answers
+    dispatcher.addAdmission(p -> { throw new IllegalStateException("broken"); });
+    dispatcher.addAdmission(p -> CompletableFuture.completedFuture(p.equals(peer)));
+
+    assertEquals(true, dispatcher.admission(peer).toCompletableFuture().get(1, TimeUnit.SECONDS));
+    assertEquals(0, dispatcher.notAdmitted());
   }
 }

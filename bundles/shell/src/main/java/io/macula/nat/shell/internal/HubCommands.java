@@ -5,8 +5,10 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.annotations.GogoCommand;
+import org.osgi.service.component.ComponentServiceObjects;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 
 /** On a hub: the nodes registered, and what the relay carries. */
@@ -16,16 +18,22 @@ public final class HubCommands {
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
 
-  private final Hub hub;
+  private final Lazy<Hub> hub;
 
   @Activate
-  public HubCommands(@Reference Hub hub) {
-    this.hub = hub;
+  public HubCommands(
+      @Reference(service = Hub.class) ComponentServiceObjects<Hub> hub) {
+    this.hub = new Lazy<>(hub, "the hub");
+  }
+
+  @Deactivate
+  void deactivate() {
+    hub.release();
   }
 
   @Descriptor("list the nodes registered with this hub")
   public String nodes() {
-    var all = hub.nodes();
+    var all = hub.get().nodes();
     if (all.isEmpty()) {
       return "no nodes registered\n";
     }
@@ -41,7 +49,7 @@ public final class HubCommands {
 
   @Descriptor("count the NAT behaviours the nodes registered now reported")
   public String nat() {
-    var seen = hub.natTypesSeen();
+    var seen = hub.get().natTypesSeen();
     if (seen.isEmpty()) {
       return "no NAT behaviour reported yet\n";
     }
@@ -53,7 +61,7 @@ public final class HubCommands {
   @Descriptor("list the relay's flows (packets, bytes, drops) and its drops by reason")
   public String relay() {
     StringBuilder out = new StringBuilder();
-    var flows = hub.relayFlows();
+    var flows = hub.get().relayFlows();
     if (flows.isEmpty()) {
       out.append("no relayed flows\n");
     } else {
@@ -61,7 +69,7 @@ public final class HubCommands {
       flows.forEach(f -> t.row(f.from().shortForm(), f.to().shortForm(), f.packets(), f.bytes(), f.dropped()));
       out.append(t);
     }
-    var drops = hub.relayDrops();
+    var drops = hub.get().relayDrops();
     if (!drops.isEmpty()) {
       Table t = new Table("DROP_REASON", "PACKETS");
       drops.forEach(t::row);

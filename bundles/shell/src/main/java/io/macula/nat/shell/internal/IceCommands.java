@@ -7,8 +7,10 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.annotations.GogoCommand;
+import org.osgi.service.component.ComponentServiceObjects;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 
 /** ICE from the shell: this node's candidates, and the sessions with peers and their pairs. */
@@ -18,17 +20,23 @@ public final class IceCommands {
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
 
-  private final IceAgent ice;
+  private final Lazy<IceAgent> ice;
 
   @Activate
-  public IceCommands(@Reference IceAgent ice) {
-    this.ice = ice;
+  public IceCommands(
+      @Reference(service = IceAgent.class) ComponentServiceObjects<IceAgent> ice) {
+    this.ice = new Lazy<>(ice, "the ICE agent");
+  }
+
+  @Deactivate
+  void deactivate() {
+    ice.release();
   }
 
   @Descriptor("list this node's host candidates (server-reflexive ones come from nat:stun)")
   public String candidates() {
     Table t = new Table("TYPE", "ADDRESS", "PRIORITY", "CANDIDATE");
-    for (Candidate c : ice.localCandidates()) {
+    for (Candidate c : ice.get().localCandidates()) {
       t.row(c.type().sdpName(), c.address(), c.priority(), c.toSdp());
     }
     return t.isEmpty() ? "no candidates\n" : t.toString();
@@ -36,7 +44,7 @@ public final class IceCommands {
 
   @Descriptor("list the ICE sessions with peers, newest first: role, state, pairs checked, selected pair; then the agent's counters")
   public String ice() {
-    var all = ice.sessions();
+    var all = ice.get().sessions();
     StringBuilder out = new StringBuilder();
     if (all.isEmpty()) {
       out.append("no ICE sessions\n");
@@ -51,7 +59,7 @@ public final class IceCommands {
       }
     }
     StringBuilder counters = new StringBuilder();
-    ice.counters().forEach((k, v) -> counters.append(counters.length() == 0 ? "" : ", ").append(k).append(' ').append(v));
+    ice.get().counters().forEach((k, v) -> counters.append(counters.length() == 0 ? "" : ", ").append(k).append(' ').append(v));
     return out.append(counters).append('\n').toString();
   }
 }

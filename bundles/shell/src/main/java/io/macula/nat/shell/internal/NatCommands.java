@@ -17,8 +17,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.annotations.GogoCommand;
+import org.osgi.service.component.ComponentServiceObjects;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 
 /** The operator's view of traversal: strategies, their settings, connects and attempts. */
@@ -33,18 +35,26 @@ public final class NatCommands {
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
 
-  private final Negotiator negotiator;
-  private final StrategySettings settings;
+  private final Lazy<Negotiator> negotiator;
+  private final Lazy<StrategySettings> settings;
 
   @Activate
-  public NatCommands(@Reference Negotiator negotiator, @Reference StrategySettings settings) {
-    this.negotiator = negotiator;
-    this.settings = settings;
+  public NatCommands(
+      @Reference(service = Negotiator.class) ComponentServiceObjects<Negotiator> negotiator,
+      @Reference(service = StrategySettings.class) ComponentServiceObjects<StrategySettings> settings) {
+    this.negotiator = new Lazy<>(negotiator, "the negotiator");
+    this.settings = new Lazy<>(settings, "the negotiator");
+  }
+
+  @Deactivate
+  void deactivate() {
+    negotiator.release();
+    settings.release();
   }
 
   @Descriptor("list the connection strategies installed, in the order a connect tries them")
   public String strategies() {
-    List<StrategyStatus> all = negotiator.strategies();
+    List<StrategyStatus> all = negotiator.get().strategies();
     if (all.isEmpty()) {
       return "no connection strategy is installed\n";
     }
@@ -57,13 +67,13 @@ public final class NatCommands {
 
   @Descriptor("let connects use a strategy")
   public String enable(@Descriptor("the strategy's name") String name) {
-    settings.setEnabled(name, true);
+    settings.get().setEnabled(name, true);
     return name + " enabled\n";
   }
 
   @Descriptor("keep connects from using a strategy")
   public String disable(@Descriptor("the strategy's name") String name) {
-    settings.setEnabled(name, false);
+    settings.get().setEnabled(name, false);
     return name + " disabled\n";
   }
 
@@ -72,7 +82,7 @@ public final class NatCommands {
       @Descriptor("the strategy's name") String name,
       @Descriptor("the new priority, an integer") String priority) {
     int p = Arguments.integer("priority", priority);
-    settings.setPriority(name, p);
+    settings.get().setPriority(name, p);
     return name + " priority " + p + "\n";
   }
 
@@ -81,7 +91,7 @@ public final class NatCommands {
       @Descriptor("the strategy's name") String name,
       @Descriptor("milliseconds") String millis) {
     long ms = Arguments.positiveMillis("timeout", millis);
-    settings.setTimeout(name, Duration.ofMillis(ms));
+    settings.get().setTimeout(name, Duration.ofMillis(ms));
     return name + " timeout " + ms + " ms\n";
   }
 
@@ -89,7 +99,7 @@ public final class NatCommands {
   public String connect(@Descriptor("the node's id") String node) throws InterruptedException {
     NodeId id = Arguments.node(node);
     long start = System.nanoTime();
-    CompletableFuture<PeerConnection> connect = negotiator.connect(id);
+    CompletableFuture<PeerConnection> connect = negotiator.get().connect(id);
     try {
       PeerConnection c = connect.get(CONNECT_WAIT.toSeconds(), TimeUnit.SECONDS);
       long ms = (System.nanoTime() - start) / 1_000_000;
@@ -115,12 +125,12 @@ public final class NatCommands {
 
   @Descriptor("list the recorded attempts of every connect, newest first")
   public String attempts() {
-    return history(negotiator.attempts());
+    return history(negotiator.get().attempts());
   }
 
   @Descriptor("list the recorded attempts of connects to one node, newest first")
   public String attempts(@Descriptor("the node's id") String node) {
-    return history(negotiator.attempts(Arguments.node(node)));
+    return history(negotiator.get().attempts(Arguments.node(node)));
   }
 
   private static String attemptTable(List<AttemptRecord> records) {

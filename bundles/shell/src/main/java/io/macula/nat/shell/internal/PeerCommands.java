@@ -23,8 +23,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.annotations.GogoCommand;
+import org.osgi.service.component.ComponentServiceObjects;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -32,14 +34,15 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /** Commands about this node's peers: who is there, the paths to them, and data across them. */
 @Component(service = PeerCommands.class)
-@GogoCommand(scope = "nat", function = {"id", "peers", "paths", "ping", "send", "received", "drops", "path", "dial", "signal", "signals"})
+@GogoCommand(scope = "nat", function = {"id", "peers", "paths", "ping", "send", "received", "drops", "tables", "path", "dial", "signal",
+    "signals"})
 public final class PeerCommands {
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
 
-  private final Endpoint endpoint;
-  private final Negotiator negotiator;
-  private final PeerDiagnostics diagnostics;
+  private final Lazy<Endpoint> endpoint;
+  private final Lazy<Negotiator> negotiator;
+  private final Lazy<PeerDiagnostics> diagnostics;
 
   @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
       policyOption = ReferencePolicyOption.GREEDY)
@@ -47,12 +50,19 @@ public final class PeerCommands {
 
   @Activate
   public PeerCommands(
-      @Reference Endpoint endpoint,
-      @Reference Negotiator negotiator,
-      @Reference PeerDiagnostics diagnostics) {
-    this.endpoint = endpoint;
-    this.negotiator = negotiator;
-    this.diagnostics = diagnostics;
+      @Reference(service = Endpoint.class) ComponentServiceObjects<Endpoint> endpoint,
+      @Reference(service = Negotiator.class) ComponentServiceObjects<Negotiator> negotiator,
+      @Reference(service = PeerDiagnostics.class) ComponentServiceObjects<PeerDiagnostics> diagnostics) {
+    this.endpoint = new Lazy<>(endpoint, "the endpoint");
+    this.negotiator = new Lazy<>(negotiator, "the negotiator");
+    this.diagnostics = new Lazy<>(diagnostics, "the diagnostics");
+  }
+
+  @Deactivate
+  void deactivate() {
+    endpoint.release();
+    negotiator.release();
+    diagnostics.release();
   }
 
   @Descriptor("send a text message to a node through the hub's signalling")
@@ -67,7 +77,7 @@ public final class PeerCommands {
 
   @Descriptor("list the signals other nodes sent this one, newest first, with the sender the hub named")
   public String signals() {
-    var all = diagnostics.signals();
+    var all = diagnostics.get().signals();
     if (all.isEmpty()) {
       return "no signals received\n";
     }
@@ -79,7 +89,7 @@ public final class PeerCommands {
   @Descriptor("print this node's id and the address of its socket")
   public String id() {
     HubSession h = hub;
-    return endpoint.localId() + " " + endpoint.localAddress()
+    return endpoint.get().localId() + " " + endpoint.get().localAddress()
         + (h == null ? "" : " hub " + (h.isConnected() ? "up" : "down") + " "
             + h.observedAddress().map(a -> "observed " + a).orElse("")) + "\n";
   }
@@ -97,14 +107,14 @@ public final class PeerCommands {
     for (NodeDescriptor d : h.nodes()) {
       t.row(d.id(), d.observedAddress().map(String::valueOf).orElse("-"),
           d.reportedAddresses().isEmpty() ? "-" : d.reportedAddresses().toString().replace(" ", ""),
-          d.offersRelay() ? "yes" : "no", d.id().equals(endpoint.localId()) ? "*" : "");
+          d.offersRelay() ? "yes" : "no", d.id().equals(endpoint.get().localId()) ? "*" : "");
     }
     return t.toString();
   }
 
   @Descriptor("list the connections to peers: path, round-trip time and bytes each way")
   public String paths() {
-    List<QuicConnection> all = new ArrayList<>(endpoint.connections());
+    List<QuicConnection> all = new ArrayList<>(endpoint.get().connections());
     all.removeIf(c -> !c.protocol().equals(Endpoint.PEER_PROTOCOL) || !c.isOpen());
     if (all.isEmpty()) {
       return "no connections to peers\n";
@@ -133,7 +143,7 @@ public final class PeerCommands {
   public String ping(@Descriptor("the node's id") String node, @Descriptor("how many probes") String count)
       throws Exception {
     int n = Arguments.integer("count", count, 1, 10_000);
-    PeerDiagnostics.Ping ping = diagnostics.ping(Arguments.node(node), n);
+    PeerDiagnostics.Ping ping = diagnostics.get().ping(Arguments.node(node), n);
     StringBuilder out = new StringBuilder();
     List<Double> ms = new ArrayList<>();
     for (Duration rtt : ping.roundTrips()) {
@@ -150,7 +160,7 @@ public final class PeerCommands {
   public String send(@Descriptor("the node's id") String node, @Descriptor("megabytes") String megabytes)
       throws Exception {
     int mb = Arguments.integer("megabytes", megabytes, 1, 100_000);
-    PeerDiagnostics.Transfer t = diagnostics.send(Arguments.node(node), mb);
+    PeerDiagnostics.Transfer t = diagnostics.get().send(Arguments.node(node), mb);
     double seconds = t.took().toNanos() / 1e9;
     return String.format("sent %d MB over %s in %.2f s: %.1f MB/s; sha256 %s matches%n",
         mb, t.over(), seconds, mb / seconds, t.sha256());
@@ -158,7 +168,7 @@ public final class PeerCommands {
 
   @Descriptor("list the transfers other nodes sent this one, newest first")
   public String received() {
-    List<PeerDiagnostics.Transfer> all = diagnostics.received();
+    List<PeerDiagnostics.Transfer> all = diagnostics.get().received();
     if (all.isEmpty()) {
       return "nothing received\n";
     }
@@ -171,12 +181,19 @@ public final class PeerCommands {
 
   @Descriptor("list the datagrams this node's socket dropped, by reason")
   public String drops() {
-    var all = endpoint.drops();
+    var all = endpoint.get().drops();
     if (all.isEmpty()) {
-      return "no datagrams dropped\n";
+      return "nothing dropped\n";
     }
-    Table t = new Table("REASON", "DATAGRAMS");
+    Table t = new Table("REASON", "DROPPED");
     all.forEach(t::row);
+    return t.toString();
+  }
+
+  @Descriptor("print the size of each of the endpoint's tables: routes, unconfirmed routes, connections")
+  public String tables() {
+    Table t = new Table("TABLE", "ENTRIES");
+    endpoint.get().tables().forEach(t::row);
     return t.toString();
   }
 
@@ -189,7 +206,7 @@ public final class PeerCommands {
       case "direct" -> PathKind.DIRECT;
       default -> throw new IllegalArgumentException("the path is 'direct' or 'relay', not '" + kind + "'");
     };
-    return "connection to " + id.shortForm() + " now on the " + diagnostics.movePath(id, to) + "\n";
+    return "connection to " + id.shortForm() + " now on the " + diagnostics.get().movePath(id, to) + "\n";
   }
 
   @Descriptor("connect to a node at an address, without negotiating: the node must prove its id")
@@ -198,7 +215,7 @@ public final class PeerCommands {
     NodeId id = Arguments.node(node);
     java.net.InetSocketAddress to = Arguments.address("address", address);
     try {
-      QuicConnection c = endpoint.connect(id, new TransportPath.Direct(to), Endpoint.PEER_PROTOCOL)
+      QuicConnection c = endpoint.get().connect(id, new TransportPath.Direct(to), Endpoint.PEER_PROTOCOL)
           .get(10, TimeUnit.SECONDS);
       return "connected to " + c.peer() + " at " + to + "\n";
     } catch (ExecutionException e) {
@@ -213,7 +230,7 @@ public final class PeerCommands {
   }
 
   private String strategyOf(NodeId peer) {
-    return negotiator.attempts(peer).stream()
+    return negotiator.get().attempts(peer).stream()
         .filter(r -> r.outcome() == AttemptOutcome.SUCCEEDED)
         .map(AttemptRecord::strategy)
         .findFirst()

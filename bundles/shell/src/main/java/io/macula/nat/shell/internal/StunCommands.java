@@ -12,8 +12,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.annotations.GogoCommand;
+import org.osgi.service.component.ComponentServiceObjects;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 
 /** STUN from the shell: the mapped address a server sees, and the NAT's behaviour. */
@@ -22,18 +24,26 @@ import org.osgi.service.component.annotations.Reference;
 public final class StunCommands {
   private static final long WAIT_SECONDS = 60;
 
-  private final StunClient client;
-  private final NatDiscovery discovery;
+  private final Lazy<StunClient> client;
+  private final Lazy<NatDiscovery> discovery;
 
   @Activate
-  public StunCommands(@Reference StunClient client, @Reference NatDiscovery discovery) {
-    this.client = client;
-    this.discovery = discovery;
+  public StunCommands(
+      @Reference(service = StunClient.class) ComponentServiceObjects<StunClient> client,
+      @Reference(service = NatDiscovery.class) ComponentServiceObjects<NatDiscovery> discovery) {
+    this.client = new Lazy<>(client, "the STUN client");
+    this.discovery = new Lazy<>(discovery, "NAT discovery");
+  }
+
+  @Deactivate
+  void deactivate() {
+    client.release();
+    discovery.release();
   }
 
   @Descriptor("print the mapped (server-reflexive) address the configured STUN servers see, first that answers")
   public String stun() {
-    return binding(client.binding());
+    return binding(client.get().binding());
   }
 
   @Descriptor("print the mapped (server-reflexive) address a STUN server sees")
@@ -44,7 +54,7 @@ public final class StunCommands {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("server " + e.getMessage());
     }
-    return binding(client.binding(address));
+    return binding(client.get().binding(address));
   }
 
   private static String binding(CompletableFuture<BindingResult> f) {
@@ -61,7 +71,7 @@ public final class StunCommands {
 
   @Descriptor("print this node's NAT behaviour (RFC 5780 discovery), discovering it first if it never ran")
   public String natinfo() {
-    return format(discovery.current().orElseGet(() -> await(discovery.discover())));
+    return format(discovery.get().current().orElseGet(() -> await(discovery.get().discover())));
   }
 
   @Descriptor("run NAT behaviour discovery now and print the result")
@@ -69,7 +79,7 @@ public final class StunCommands {
     if (!flag.equals("--refresh")) {
       throw new IllegalArgumentException("natinfo takes --refresh or nothing, not '" + flag + "'");
     }
-    return format(await(discovery.discover()));
+    return format(await(discovery.get().discover()));
   }
 
   private static String format(NatInfo n) {
@@ -88,7 +98,7 @@ public final class StunCommands {
 
   @Descriptor("print this node's STUN counters: transactions, retransmissions, timeouts, answers, drops")
   public String stunstats() {
-    StunStatistics s = client.statistics();
+    StunStatistics s = client.get().statistics();
     Table t = new Table("COUNTER", "VALUE");
     t.row("transactions", s.transactions());
     t.row("retransmissions", s.retransmissions());

@@ -1,6 +1,8 @@
 package io.macula.nat.transport.api;
 
 import io.macula.nat.api.NodeId;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.osgi.annotation.versioning.ConsumerType;
 
 /**
@@ -15,6 +17,17 @@ public interface ConnectionAcceptor {
   /** Whether a peer may connect at all; called once its identity is proven, for inbound ones. */
   default boolean admits(NodeId peer) {
     return true;
+  }
+
+  /**
+   * Whether a peer may connect, answered when known: for an inbound connection, once the peer's
+   * identity is proven. Called on an I/O thread, so it must not block; an acceptor that has to ask
+   * (its hub) answers later. Until it answers, the peer's streams wait (a few; more are closed),
+   * and the endpoint refuses the connection if no answer comes within a few seconds. By default,
+   * {@link #admits} at once.
+   */
+  default CompletionStage<Boolean> admission(NodeId peer) {
+    return CompletableFuture.completedFuture(admits(peer));
   }
 
   void accepted(QuicConnection connection);

@@ -21,6 +21,17 @@ public interface Endpoint extends SharedSocket {
   /** The application protocol of a node's session with its hub. */
   String HUB_PROTOCOL = "macula-hub/1";
 
+  /**
+   * Whether an address is in fd6d:6163:756c:6100::/64, the unique local range (RFC 4193) of the
+   * virtual addresses QUIC sees beneath the path layer: no packet ever leaves on one, so no peer is
+   * ever at one.
+   */
+  static boolean isVirtual(java.net.InetAddress address) {
+    byte[] a = address.getAddress();
+    byte[] prefix = {(byte) 0xfd, 0x6d, 0x61, 0x63, 0x75, 0x6c, 0x61, 0x00};
+    return a.length == 16 && java.util.Arrays.equals(a, 0, prefix.length, prefix, 0, prefix.length);
+  }
+
   NodeId localId();
 
   /**
@@ -41,6 +52,15 @@ public interface Endpoint extends SharedSocket {
    * key at registration; a new key replaces the old.
    */
   void trustRelay(InetSocketAddress relay, byte[] key);
+
+  /** Takes relayed packets from this address no longer: the node left that hub. */
+  void distrustRelay(InetSocketAddress relay);
+
+  /**
+   * The size of each of the endpoint's tables now (routes, unconfirmed routes, connections...):
+   * what an operator watches to see that no traffic makes state grow past its bounds.
+   */
+  Map<String, Integer> tables();
 
   /** Datagrams dropped since start, by reason: malformed, unknown sender, unknown kind... */
   Map<String, Long> drops();

@@ -4,8 +4,9 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 
-/** Datagrams the endpoint dropped, by reason, for operators to see. */
+/** Datagrams (and connections, not admitted) the endpoint dropped, by reason, for operators to see. */
 final class DropCounters {
   static final String EMPTY = "empty";
   static final String TRUNCATED = "truncated";
@@ -19,11 +20,35 @@ final class DropCounters {
   static final String NO_ROUTE = "no-route";
   static final String CONNECTION_ERROR = "connection-error";
   static final String SOCKET_ERROR = "socket-error";
+  static final String NOT_ADMITTED = "not-admitted";
+  static final String STREAM_NOT_ADMITTED = "stream-not-admitted";
+
+  private static final long ERROR_LOG_INTERVAL_NANOS = 10_000_000_000L;
 
   private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
+  private final Map<String, Long> lastLogged = new ConcurrentHashMap<>();
+  private volatile Consumer<String> debug = line -> { };
 
   void drop(String reason) {
     counts.computeIfAbsent(reason, r -> new LongAdder()).increment();
+  }
+
+  /**
+   * Counts an error a codec raised, and says what it was at debug level, at most once every 10 s
+   * per reason: enough to see what garbage arrives, never a line per packet.
+   */
+  void error(String reason, Throwable cause) {
+    drop(reason);
+    long now = System.nanoTime();
+    Long last = lastLogged.get(reason);
+    if ((last == null || now - last >= ERROR_LOG_INTERVAL_NANOS)
+        && (last == null ? lastLogged.putIfAbsent(reason, now) == null : lastLogged.replace(reason, last, now))) {
+      debug.accept(reason + ": " + cause + " (" + counts.get(reason).sum() + " so far)");
+    }
+  }
+
+  void logErrorsTo(Consumer<String> debug) {
+    this.debug = debug;
   }
 
   long total() {

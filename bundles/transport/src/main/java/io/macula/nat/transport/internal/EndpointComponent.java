@@ -97,6 +97,7 @@ public final class EndpointComponent implements Endpoint {
             p -> Optional.ofNullable(acceptors.get(p)),
             () -> relay,
             () -> stun);
+    endpoint.logErrorsTo(log::debug);
     log.info("node {} listening on {}", identity.id(), endpoint.localAddress());
   }
 
@@ -161,8 +162,18 @@ public final class EndpointComponent implements Endpoint {
   }
 
   @Override
+  public void distrustRelay(InetSocketAddress relayAddress) {
+    endpoint.distrustRelay(relayAddress);
+  }
+
+  @Override
   public void send(InetSocketAddress to, ByteBuffer datagram) {
     endpoint.send(to, datagram);
+  }
+
+  @Override
+  public Map<String, Integer> tables() {
+    return endpoint.tables();
   }
 
   @Override

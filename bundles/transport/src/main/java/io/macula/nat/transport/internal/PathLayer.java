@@ -52,6 +52,10 @@ final class PathLayer extends ChannelDuplexHandler {
     trustedRelays.put(relayAddress, key.clone());
   }
 
+  void distrustRelay(InetSocketAddress relayAddress) {
+    trustedRelays.remove(relayAddress);
+  }
+
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (!(msg instanceof DatagramPacket packet)) {

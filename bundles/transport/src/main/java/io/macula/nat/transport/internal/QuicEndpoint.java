@@ -37,15 +37,18 @@ import io.netty.util.AttributeKey;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLPeerUnverifiedException;
@@ -66,6 +69,15 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
   private static final AttributeKey<String> PROTOCOL = AttributeKey.valueOf("macula.protocol");
   private static final AttributeKey<QuicPeerConnection> CONNECTION =
       AttributeKey.valueOf("macula.connection");
+
+  /** Streams a peer opened before its admission was decided, kept for it; the first few only. */
+  private static final AttributeKey<List<QuicStreamChannel>> WAITING_STREAMS =
+      AttributeKey.valueOf("macula.waitingStreams");
+  static final int MAX_STREAMS_WHILE_ADMITTING = 16;
+  /** Connections whose admission is being decided at once; more are refused. */
+  static final int MAX_ADMITTING = 256;
+  /** How long an acceptor may take to decide; then the connection is refused. */
+  static final Duration ADMISSION_DEADLINE = Duration.ofSeconds(5);
 
   /** The application error code of a connection refused after the handshake. */
   static final int NOT_ADMITTED = 0x4d01;
@@ -90,6 +102,7 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
   private final NodeIdentity identity;
   private final Routes routes = new Routes(java.time.Clock.systemUTC());
   private final DropCounters drops = new DropCounters();
+  private final AtomicInteger admitting = new AtomicInteger();
   private final Function<String, Optional<ConnectionAcceptor>> acceptors;
   private final Supplier<RelayHandler> relay;
   private final ExecutorService callbacks;
@@ -317,6 +330,24 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
     pathLayer.trustRelay(relayAddress, key);
   }
 
+  @Override
+  public Map<String, Integer> tables() {
+    Map<String, Integer> out = new java.util.TreeMap<>(routes.sizes());
+    out.put("connections", connections.size());
+    out.put("admitting", admitting.get());
+    return out;
+  }
+
+  /** Where the errors garbage raises in the codecs are told, now and then (debug level). */
+  void logErrorsTo(java.util.function.Consumer<String> debug) {
+    drops.logErrorsTo(debug);
+  }
+
+  @Override
+  public void distrustRelay(InetSocketAddress relayAddress) {
+    pathLayer.distrustRelay(relayAddress);
+  }
+
   /** Sends a relayed packet on: the relay handler's forwarder. */
   void relayTo(InetSocketAddress address, byte[] key, NodeId source, ByteBuffer packet) {
     if (key == null || key.length != RelayMac.KEY_LENGTH) {
@@ -406,7 +437,7 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
     /** A peer's garbage must not fill the log: counted, and the connection closed. */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      drops.drop(DropCounters.CONNECTION_ERROR);
+      drops.error(DropCounters.CONNECTION_ERROR, cause);
       ctx.close();
     }
   }
@@ -422,16 +453,77 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
     String protocol = ch.sslEngine().getApplicationProtocol();
     Optional<ConnectionAcceptor> acceptor = acceptors.apply(protocol);
     Route route = routes.byVirtual((InetSocketAddress) ch.remoteSocketAddress());
-    if (acceptor.isEmpty() || route == null || !acceptor.get().admits(peer)) {
-      ch.close(true, NOT_ADMITTED, ch.alloc().buffer().writeBytes(NOT_ADMITTED_REASON));
+    if (acceptor.isEmpty() || route == null) {
+      refuse(ch);
       return;
     }
     if (route.peer() != null && !route.peer().equals(peer)) {
       ch.close();
       return;
     }
-    QuicPeerConnection c = established(ch, peer, route, protocol);
-    callbacks.execute(() -> acceptor.get().accepted(c));
+    if (admitting.incrementAndGet() > MAX_ADMITTING) {
+      admitting.decrementAndGet();
+      refuse(ch);
+      return;
+    }
+    ch.attr(WAITING_STREAMS).set(new ArrayList<>());
+    Admission admission = new Admission(ch, peer, route, protocol, acceptor.get());
+    ch.eventLoop().schedule(() -> admission.decide(false), ADMISSION_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+    CompletionStage<Boolean> answer;
+    try {
+      answer = acceptor.get().admission(peer);
+    } catch (RuntimeException e) {
+      answer = CompletableFuture.completedFuture(false);
+    }
+    answer.whenComplete((ok, failed) ->
+        ch.eventLoop().execute(() -> admission.decide(failed == null && Boolean.TRUE.equals(ok))));
+  }
+
+  private void refuse(QuicChannel ch) {
+    drops.drop(DropCounters.NOT_ADMITTED);
+    ch.close(true, NOT_ADMITTED, ch.alloc().buffer().writeBytes(NOT_ADMITTED_REASON));
+  }
+
+  /**
+   * An inbound connection whose peer is proven and whose acceptor has not said yet whether it may
+   * stay. Nothing of it is visible to the node (no route, no connection) until it is admitted.
+   */
+  private final class Admission {
+    private final QuicChannel ch;
+    private final NodeId peer;
+    private final Route route;
+    private final String protocol;
+    private final ConnectionAcceptor acceptor;
+
+    Admission(QuicChannel ch, NodeId peer, Route route, String protocol, ConnectionAcceptor acceptor) {
+      this.ch = ch;
+      this.peer = peer;
+      this.route = route;
+      this.protocol = protocol;
+      this.acceptor = acceptor;
+    }
+
+    /** On the connection's event loop; the first decision counts (the answer, or the deadline). */
+    void decide(boolean admitted) {
+      List<QuicStreamChannel> waiting = ch.attr(WAITING_STREAMS).getAndSet(null);
+      if (waiting == null) {
+        return;
+      }
+      admitting.decrementAndGet();
+      if (!admitted || !ch.isActive()) {
+        waiting.forEach(QuicStreamChannel::close);
+        if (ch.isActive()) {
+          refuse(ch);
+        }
+        return;
+      }
+      QuicPeerConnection c = established(ch, peer, route, protocol);
+      for (QuicStreamChannel stream : waiting) {
+        c.accepted(stream);
+        stream.config().setAutoRead(true);
+      }
+      callbacks.execute(() -> acceptor.accepted(c));
+    }
   }
 
   /** Hands each stream the peer opens to its connection. */
@@ -439,11 +531,20 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
     @Override
     protected void initChannel(QuicStreamChannel stream) {
       QuicPeerConnection c = stream.parent().attr(CONNECTION).get();
-      if (c == null) {
-        stream.close(); // the peer is not admitted yet
+      if (c != null) {
+        c.accepted(stream);
         return;
       }
-      c.accepted(stream);
+      List<QuicStreamChannel> waiting = stream.parent().attr(WAITING_STREAMS).get();
+      if (waiting != null && waiting.size() < MAX_STREAMS_WHILE_ADMITTING) {
+        // Served once the peer is admitted; what it sends meanwhile waits in QUIC's buffers, since
+        // nothing in the stream's pipeline would take it yet.
+        stream.config().setAutoRead(false);
+        waiting.add(stream);
+      } else {
+        drops.drop(DropCounters.STREAM_NOT_ADMITTED);
+        stream.close();
+      }
     }
 
     @Override

@@ -84,6 +84,13 @@ final class Routes {
     }
   }
 
+  /** How many entries each table holds now: what to watch for state that outgrows its bounds. */
+  synchronized Map<String, Integer> sizes() {
+    return Map.of("routes", byVirtual.size(), "routes-by-peer", byPeer.size(),
+        "direct-addresses", byDirect.size(), "routes-unconfirmed", unconfirmed.size(),
+        "routes-validated", validated.size());
+  }
+
   /** Whether a route waits, unconfirmed, in one of the tables. */
   synchronized boolean isUnconfirmed(Route route) {
     return unconfirmed.containsKey(route) || validated.containsKey(route);
@@ -162,8 +169,7 @@ final class Routes {
 
   /** Whether an address is a virtual one, of a route that exists or existed. */
   static boolean isVirtual(InetSocketAddress address) {
-    byte[] a = address.getAddress().getAddress();
-    return a.length == 16 && Arrays.equals(a, 0, PREFIX.length, PREFIX, 0, PREFIX.length);
+    return io.macula.nat.transport.api.Endpoint.isVirtual(address.getAddress());
   }
 
   /** How each route's packets arrive, for the address validation token: the path, never the virtual address. */

@@ -6,7 +6,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 
 /**
  * The tail of the socket's pipeline: an error a codec raised on a datagram (garbage that looked
- * like QUIC, say) is counted, never logged with a stack trace per packet, and the socket serves on.
+ * like QUIC, say) is counted, logged at debug level now and then (never a stack trace per packet),
+ * and the socket serves on.
  */
 @ChannelHandler.Sharable
 final class SocketErrors extends ChannelInboundHandlerAdapter {
@@ -18,6 +19,6 @@ final class SocketErrors extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    drops.drop(DropCounters.SOCKET_ERROR);
+    drops.error(DropCounters.SOCKET_ERROR, cause);
   }
 }

@@ -1,0 +1,130 @@
+package io.macula.nat.transport.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.macula.nat.api.NodeId;
+import io.macula.nat.api.PeerStream;
+import io.macula.nat.testing.Eventually;
+import io.macula.nat.transport.api.ConnectionAcceptor;
+import io.macula.nat.transport.api.Endpoint;
+import io.macula.nat.transport.api.QuicConnection;
+import io.macula.nat.transport.api.TransportPath;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** An inbound connection waits for its acceptor's answer, with its first streams, and no longer than a deadline. */
+class AdmissionTest {
+  private static final InetSocketAddress ANY = new InetSocketAddress("127.0.0.1", 0);
+
+  private final List<QuicConnection> accepted = new CopyOnWriteArrayList<>();
+  private final AtomicInteger served = new AtomicInteger();
+  private final List<Integer> firstBytes = new CopyOnWriteArrayList<>();
+  private final CompletableFuture<Boolean> answer = new CompletableFuture<>();
+  private final List<NodeId> asked = new CopyOnWriteArrayList<>();
+  private QuicEndpoint client;
+  private QuicEndpoint server;
+
+  @AfterEach
+  void close() {
+    for (QuicEndpoint e : new QuicEndpoint[] {client, server}) {
+      if (e != null) {
+        e.close();
+      }
+    }
+  }
+
+  private QuicEndpoint serverAnswering(CompletionStage<Boolean> admission) throws Exception {
+    ConnectionAcceptor acceptor = new ConnectionAcceptor() {
+      @Override
+      public CompletionStage<Boolean> admission(NodeId peer) {
+        asked.add(peer);
+        return admission;
+      }
+
+      @Override
+      public void accepted(QuicConnection c) {
+        c.onStream(s -> {
+          try (s) {
+            firstBytes.add(s.input().read());
+          } catch (java.io.IOException e) {
+            firstBytes.add(-2);
+          }
+          served.incrementAndGet();
+        });
+        accepted.add(c);
+      }
+    };
+    return new QuicEndpoint(NodeIdentity.ephemeral(), QuicEndpoint.Settings.defaults(ANY),
+        p -> p.equals(Endpoint.PEER_PROTOCOL) ? Optional.of(acceptor) : Optional.empty(), () -> null);
+  }
+
+  private QuicConnection connect() throws Exception {
+    client = new QuicEndpoint(NodeIdentity.ephemeral(), QuicEndpoint.Settings.defaults(ANY),
+        p -> Optional.empty(), () -> null);
+    InetSocketAddress at = new InetSocketAddress("127.0.0.1", server.localAddress().getPort());
+    return client.connect(server.localId(), new TransportPath.Direct(at), Endpoint.PEER_PROTOCOL)
+        .get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void aRefusedPeerIsClosedAndLeavesNoConnection() throws Exception {
+    server = serverAnswering(CompletableFuture.completedFuture(false));
+
+    QuicConnection c = connect();
+
+    Eventually.until("the refused connection closes", () -> !c.isOpen());
+    assertEquals(List.of(client.localId()), asked);
+    assertEquals(List.of(), accepted);
+    assertEquals(List.of(), server.connections());
+    assertEquals(1L, server.drops().get(DropCounters.NOT_ADMITTED));
+  }
+
+  @Test
+  void theFirstStreamsWaitForTheAnswerAndTheRestAreClosed() throws Exception {
+    server = serverAnswering(answer);
+    QuicConnection c = connect();
+    Eventually.until("the server asks about the client", () -> asked.size() == 1);
+
+    List<PeerStream> streams = new CopyOnWriteArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      PeerStream s = c.openStream();
+      s.output().write(i);
+      s.output().flush();
+      streams.add(s);
+    }
+    Eventually.until("the streams past the first few are closed", () -> server.drops()
+        .getOrDefault(DropCounters.STREAM_NOT_ADMITTED, 0L) == 40 - QuicEndpoint.MAX_STREAMS_WHILE_ADMITTING);
+    assertEquals(List.of(), server.connections(), "nothing is visible before the answer");
+    assertEquals(0, served.get());
+    answer.complete(true);
+
+    Eventually.until("the client is accepted", () -> accepted.size() == 1);
+    Eventually.until("the waiting streams are served", () -> served.get() == QuicEndpoint.MAX_STREAMS_WHILE_ADMITTING);
+    assertEquals(QuicEndpoint.MAX_STREAMS_WHILE_ADMITTING, firstBytes.stream().filter(b -> b >= 0).distinct().count(),
+        "what each stream sent while its peer waited arrives: " + firstBytes);
+    assertEquals(1, server.connections().size());
+    assertTrue(c.isOpen());
+  }
+
+  @Test
+  void anAcceptorThatNeverAnswersIsTakenForNo() throws Exception {
+    server = serverAnswering(answer);
+
+    QuicConnection c = connect();
+
+    Eventually.until("the unanswered connection closes", () -> !c.isOpen(),
+        QuicEndpoint.ADMISSION_DEADLINE.plus(Duration.ofSeconds(10)));
+    assertEquals(List.of(), accepted);
+    assertEquals(List.of(), server.connections());
+  }
+}
