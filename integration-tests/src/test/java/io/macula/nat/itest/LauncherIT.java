@@ -100,7 +100,8 @@ public class LauncherIT {
             .start();
     try {
       // Type only once the node is up, as a person at the terminal would.
-      Await.until("the node answers", () -> home.nat("nat:strategies").exit() == 0, java.time.Duration.ofSeconds(60));
+      Await.until("the node answers, its strategies installed",
+          () -> home.nat("nat:strategies").out().contains("io.macula.nat.strategy.direct"), java.time.Duration.ofSeconds(60));
       try (OutputStream in = p.getOutputStream()) {
         in.write("nat:strategies\nhelp nat:strategies\n".getBytes(StandardCharsets.UTF_8));
       }

@@ -214,7 +214,8 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
         .connect(hub.id(), new TransportPath.Direct(hub.address()), Endpoint.HUB_PROTOCOL)
         .get(10, TimeUnit.SECONDS);
     PeerStream stream = c.openStream();
-    HubCodec.write(stream.output(), new HubMessage.Register(reported, offersRelay, nat));
+    NatBehavior registeredNat = nat;
+    HubCodec.write(stream.output(), new HubMessage.Register(reported, offersRelay, registeredNat));
     Optional<HubMessage> answer = HubCodec.read(stream.input());
     if (answer.isEmpty() || !(answer.get() instanceof HubMessage.Registered registered)) {
       c.close();
@@ -225,6 +226,10 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
     listing.clear(); // pages a lost session left half sent
     Live l = new Live(c, stream);
     live = l;
+    if (nat != registeredNat) {
+      // Discovered while the registration was on its way: reportNat found no session to tell.
+      send(l, new HubMessage.NatReport(nat));
+    }
     log.info("registered with hub {} at {}; it sees this node at {}", hub.id().shortForm(), hub.address(), observed);
     Heard lastHeard = new Heard(c);
     var pinger = timer.scheduleAtFixedRate(() -> keepAlive(l, lastHeard),

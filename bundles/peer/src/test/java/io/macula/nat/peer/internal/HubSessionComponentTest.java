@@ -90,6 +90,20 @@ class HubSessionComponentTest {
   }
 
   @Test
+  void aNatFoundWhileTheRegistrationIsOnItsWayStillReachesTheHub() throws Exception {
+    session = start(60_000);
+    HubSide hub = nextSession();
+    HubMessage.Register register = assertInstanceOf(HubMessage.Register.class, hub.read());
+    assertEquals(NatBehavior.UNKNOWN, register.nat());
+
+    session.reportNat(NatBehavior.NONE); // no session to tell yet
+    hub.write(new HubMessage.Registered(SEEN_AT, new byte[32]));
+
+    HubMessage.NatReport report = assertInstanceOf(HubMessage.NatReport.class, hub.read());
+    assertEquals(NatBehavior.NONE, report.nat());
+  }
+
+  @Test
   void aNodeListInPagesIsOneList() throws Exception {
     session = start(60_000);
     HubSide hub = registered();

@@ -95,6 +95,16 @@ public final class HolePunchStrategy implements ConnectionStrategy {
         .orElse(Applicability.yes());
   }
 
+  /**
+   * Whether the pair ICE chose reaches one of the peer's own addresses: a path on this node's own
+   * network, not one punched through a NAT. The peer's check can arrive before its host candidate
+   * does, and then names it a peer-reflexive one; the addresses the peer reported to the hub tell.
+   */
+  static boolean lanPath(IceResult r, NodePair pair) {
+    return r.remote().type() == CandidateType.HOST
+        || pair.remote().reportedAddresses().contains(r.remote().address());
+  }
+
   @Override
   public CompletableFuture<PeerPath> attempt(NodePair pair) {
     CompletableFuture<PeerPath> result = new CompletableFuture<>();
@@ -107,8 +117,7 @@ public final class HolePunchStrategy implements ConnectionStrategy {
       if (result.isDone()) {
         return; // abandoned while ICE ran
       }
-      // A host candidate of the peer is on this node's own network: a LAN path, not a punched one.
-      PathKind kind = r.remote().type() == CandidateType.HOST ? PathKind.DIRECT : PathKind.HOLE_PUNCHED;
+      PathKind kind = lanPath(r, pair) ? PathKind.DIRECT : PathKind.HOLE_PUNCHED;
       ConnectionPath.attempt(NAME, endpoint.connect(pair.remote().id(),
               new TransportPath.Direct(r.remote().address(), kind), Endpoint.PEER_PROTOCOL))
           .whenComplete((path, error) -> {

@@ -17,7 +17,8 @@ public sealed interface StunAttribute
     permits MappedAddress, XorMappedAddress, AlternateServer, ResponseOrigin, OtherAddress,
         Username, Realm, Nonce, Software, MessageIntegrity, MessageIntegritySha256, Fingerprint,
         ErrorCode, UnknownAttributes, ChangeRequest, ResponsePort, Padding, Priority, UseCandidate,
-        IceControlled, IceControlling, UnknownAttribute {
+        IceControlled, IceControlling, XorRelayedAddress, XorPeerAddress, Lifetime, RequestedTransport,
+        ChannelNumber, Data, DontFragment, UnknownAttribute {
   int type();
 
   /** Writes the value (not the type, length or padding); {@code tx} masks the XOR addresses. */

@@ -97,6 +97,13 @@ public final class StunCodec {
       case UseCandidate.TYPE -> UseCandidate.decode(b, off, len, tx);
       case IceControlled.TYPE -> IceControlled.decode(b, off, len, tx);
       case IceControlling.TYPE -> IceControlling.decode(b, off, len, tx);
+      case XorRelayedAddress.TYPE -> XorRelayedAddress.decode(b, off, len, tx);
+      case XorPeerAddress.TYPE -> XorPeerAddress.decode(b, off, len, tx);
+      case Lifetime.TYPE -> Lifetime.decode(b, off, len, tx);
+      case RequestedTransport.TYPE -> RequestedTransport.decode(b, off, len, tx);
+      case ChannelNumber.TYPE -> ChannelNumber.decode(b, off, len, tx);
+      case Data.TYPE -> Data.decode(b, off, len, tx);
+      case DontFragment.TYPE -> DontFragment.decode(b, off, len, tx);
       default -> UnknownAttribute.decode(type, b, off, len);
     };
   }

@@ -25,6 +25,13 @@ public record StunMessage(StunClass messageClass, int method, TransactionId tran
   public static final int MAGIC_COOKIE = 0x2112A442;
   public static final int HEADER_LENGTH = 20;
   public static final int BINDING = 0x001;
+  /** TURN's methods, RFC 8656 §17. */
+  public static final int ALLOCATE = 0x003;
+  public static final int REFRESH = 0x004;
+  public static final int SEND = 0x006;
+  public static final int DATA = 0x007;
+  public static final int CREATE_PERMISSION = 0x008;
+  public static final int CHANNEL_BIND = 0x009;
 
   public StunMessage {
     Objects.requireNonNull(messageClass, "messageClass");

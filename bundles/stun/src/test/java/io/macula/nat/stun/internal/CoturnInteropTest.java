@@ -9,6 +9,7 @@ import io.macula.nat.stun.api.BindingResult;
 import io.macula.nat.stun.api.ErrorCode;
 import io.macula.nat.stun.api.StunServerAddress;
 import io.macula.nat.stun.api.StunTransactionException;
+import io.macula.nat.testing.Coturn;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package io.macula.nat.stun.internal;
 
+import io.macula.nat.testing.Coturn;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;

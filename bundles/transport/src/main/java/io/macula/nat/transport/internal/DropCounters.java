@@ -15,6 +15,7 @@ final class DropCounters {
   static final String UNKNOWN_SENDER = "unknown-sender";
   static final String UNTRUSTED_RELAY = "untrusted-relay";
   static final String BAD_RELAY_MAC = "bad-relay-mac";
+  static final String REPLAYED_RELAY_FRAME = "replayed-relay-frame";
   static final String NO_RELAY = "no-relay";
   static final String STUN = "stun-unhandled";
   static final String NO_ROUTE = "no-route";

@@ -27,6 +27,7 @@ final class PathLayer extends ChannelDuplexHandler {
   private final RelayHandler.Forwarder forwarder;
   private final Supplier<StunHandler> stun;
   private final AddressToken tokens;
+  private final RelaySequences sequences;
   /** The relays this node is registered with, and the key each gave it. */
   private final Map<InetSocketAddress, byte[]> trustedRelays = new ConcurrentHashMap<>();
 
@@ -36,7 +37,9 @@ final class PathLayer extends ChannelDuplexHandler {
       Supplier<RelayHandler> relay,
       RelayHandler.Forwarder forwarder,
       Supplier<StunHandler> stun,
-      AddressToken tokens) {
+      AddressToken tokens,
+      RelaySequences sequences) {
+    this.sequences = sequences;
     this.routes = routes;
     this.tokens = tokens;
     this.stun = stun;
@@ -133,9 +136,9 @@ final class PathLayer extends ChannelDuplexHandler {
         drops.drop(DropCounters.NO_RELAY);
         return;
       }
-      // Only the node registered at the sender's address has its key: no forged sender is relayed.
-      if (!RelayMac.verify(handler.relayKey(packet.sender()), content)) {
-        drops.drop(DropCounters.BAD_RELAY_MAC);
+      // Only the node registered at the sender's address has its key: no forged sender is relayed,
+      // and no frame of it twice (a replay would spend its relay allowance).
+      if (!authentic(handler.relayKey(packet.sender()), content)) {
         return;
       }
       handler.relay(packet.sender(), node, content.nioBuffer(at, length), forwarder);
@@ -146,8 +149,7 @@ final class PathLayer extends ChannelDuplexHandler {
       drops.drop(DropCounters.UNTRUSTED_RELAY);
       return;
     }
-    if (!RelayMac.verify(key, content)) {
-      drops.drop(DropCounters.BAD_RELAY_MAC);
+    if (!authentic(key, content)) {
       return;
     }
     Route route = routes.forRelayed(node, packet.sender());
@@ -155,6 +157,25 @@ final class PathLayer extends ChannelDuplexHandler {
     // A slice, not skipBytes: Netty's QUIC header parser reads from index 0 of the buffer.
     ctx.fireChannelRead(
         new DatagramPacket(content.retainedSlice(at, length), packet.recipient(), route.virtualAddress));
+  }
+
+  /** Whether a frame's MAC holds under {@code key}, for a sequence number not taken before; counted if not. */
+  private boolean authentic(byte[] key, ByteBuf frame) {
+    if (key == null) {
+      drops.drop(DropCounters.BAD_RELAY_MAC);
+      return false;
+    }
+    ReplayWindow window = sequences.of(key).received;
+    long sequence = window.infer(RelayFrame.sequence(frame));
+    if (!RelayMac.verify(key, sequence, frame)) {
+      drops.drop(DropCounters.BAD_RELAY_MAC);
+      return false;
+    }
+    if (!window.accept(sequence)) {
+      drops.drop(DropCounters.REPLAYED_RELAY_FRAME);
+      return false;
+    }
+    return true;
   }
 
   @Override
@@ -189,8 +210,9 @@ final class PathLayer extends ChannelDuplexHandler {
       }
       // Header, packet and MAC side by side: the packet is not copied.
       ByteBuf header = ctx.alloc().ioBuffer(RelayFrame.HEADER_LENGTH);
-      RelayFrame.writeHeader(header, RelayFrame.TO_RELAY, r.peer());
-      ByteBuf mac = ctx.alloc().ioBuffer(RelayMac.LENGTH).writeBytes(RelayMac.of(key, header, content));
+      long sequence = sequences.of(key).next.getAndIncrement();
+      RelayFrame.writeHeader(header, RelayFrame.TO_RELAY, sequence, r.peer());
+      ByteBuf mac = ctx.alloc().ioBuffer(RelayMac.LENGTH).writeBytes(RelayMac.of(key, sequence, header, content));
       ByteBuf frame = ctx.alloc().compositeDirectBuffer(3).addComponents(true, header, content, mac);
       ctx.write(new DatagramPacket(frame, r.relay()), promise);
     } else {

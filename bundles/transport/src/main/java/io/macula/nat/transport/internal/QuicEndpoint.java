@@ -103,6 +103,7 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
   private final Routes routes = new Routes(java.time.Clock.systemUTC());
   private final DropCounters drops = new DropCounters();
   private final AtomicInteger admitting = new AtomicInteger();
+  private final RelaySequences sequences = new RelaySequences();
   private final Function<String, Optional<ConnectionAcceptor>> acceptors;
   private final Supplier<RelayHandler> relay;
   private final ExecutorService callbacks;
@@ -148,7 +149,7 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
       return t;
     });
     AddressToken tokens = new AddressToken(routes::origin, java.time.Clock.systemUTC(), TOKEN_LIFETIME);
-    this.pathLayer = new PathLayer(routes, drops, relay, this::relayTo, stun, tokens);
+    this.pathLayer = new PathLayer(routes, drops, relay, this::relayTo, stun, tokens, sequences);
     QuicSslContext serverTls =
         QuicSslContextBuilder.forServer(identity.keys().getPrivate(), null, identity.certificate())
             .trustManager(SelfSignedTrustManager.INSTANCE)
@@ -355,9 +356,10 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
       return;
     }
     ByteBuf frame = channel.alloc().ioBuffer(RelayFrame.HEADER_LENGTH + packet.remaining() + RelayMac.LENGTH);
-    RelayFrame.writeHeader(frame, RelayFrame.FROM_RELAY, source);
+    long sequence = sequences.of(key).next.getAndIncrement();
+    RelayFrame.writeHeader(frame, RelayFrame.FROM_RELAY, sequence, source);
     frame.writeBytes(packet);
-    RelayMac.append(key, frame);
+    RelayMac.append(key, sequence, frame);
     channel.writeAndFlush(new DatagramPacket(frame, address), channel.voidPromise());
   }
 
@@ -469,6 +471,7 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
     ch.attr(WAITING_STREAMS).set(new ArrayList<>());
     Admission admission = new Admission(ch, peer, route, protocol, acceptor.get());
     ch.eventLoop().schedule(() -> admission.decide(false), ADMISSION_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+    ch.closeFuture().addListener(closed -> admission.decide(false)); // a peer that gave up frees its place
     CompletionStage<Boolean> answer;
     try {
       answer = acceptor.get().admission(peer);

@@ -10,7 +10,7 @@ import io.netty.buffer.ByteBuf;
  *  0                   1                   2                   3
  *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  * +---------------+-----------------------------------------------+
- * |     type      |                  reserved (0)                 |
+ * |     type      |   sequence number, its low 24 bits            |
  * +---------------+-----------------------------------------------+
  * |                                                               |
  * |          node id (32 bytes): the destination in TO_RELAY,     |
@@ -21,7 +21,8 @@ import io.netty.buffer.ByteBuf;
  * </pre>
  *
  * The type bytes lie in 4..15, which RFC 9443 leaves unassigned: no STUN (0-3), TURN ChannelData
- * (64-79) or QUIC packet (fixed bit 0x40 set) starts with them.
+ * (64-79) or QUIC packet (fixed bit 0x40 set) starts with them. A frame ends with a MAC (see {@link
+ * RelayMac}) that covers the whole 64-bit sequence number; see {@link ReplayWindow}.
  */
 final class RelayFrame {
   static final int TO_RELAY = 0x08;
@@ -34,11 +35,16 @@ final class RelayFrame {
     return firstByte == TO_RELAY || firstByte == FROM_RELAY;
   }
 
-  /** Writes the header of a frame of {@code type} naming {@code node}. */
-  static void writeHeader(ByteBuf out, int type, NodeId node) {
+  /** Writes the header of a frame of {@code type}, number {@code sequence}, naming {@code node}. */
+  static void writeHeader(ByteBuf out, int type, long sequence, NodeId node) {
     out.writeByte(type);
-    out.writeMedium(0);
+    out.writeMedium((int) (sequence & 0xFFFFFF));
     out.writeBytes(node.toBytes());
+  }
+
+  /** The low 24 bits of a frame's sequence number. */
+  static int sequence(ByteBuf frame) {
+    return frame.getUnsignedMedium(frame.readerIndex() + 1);
   }
 
   /**

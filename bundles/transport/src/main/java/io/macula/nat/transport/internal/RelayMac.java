@@ -26,24 +26,30 @@ final class RelayMac {
 
   private RelayMac() {}
 
-  /** Appends the MAC of {@code frame}'s readable bytes to it. */
-  static void append(byte[] key, ByteBuf frame) {
-    frame.writeBytes(of(key, frame));
+  /** Appends the MAC of {@code frame}'s readable bytes, number {@code sequence}, to it. */
+  static void append(byte[] key, long sequence, ByteBuf frame) {
+    frame.writeBytes(of(key, sequence, frame));
   }
 
-  /** Whether a frame (its readable bytes) ends with the MAC of what comes before. */
-  static boolean verify(byte[] key, ByteBuf frame) {
+  /**
+   * Whether a frame (its readable bytes) ends with the MAC of what comes before, as number {@code
+   * sequence}.
+   */
+  static boolean verify(byte[] key, long sequence, ByteBuf frame) {
     int length = frame.readableBytes() - LENGTH;
     if (key == null || length < 0) {
       return false;
     }
     byte[] theirs = new byte[LENGTH];
     frame.getBytes(frame.readerIndex() + length, theirs);
-    return MessageDigest.isEqual(theirs, of(key, frame.slice(frame.readerIndex(), length)));
+    return MessageDigest.isEqual(theirs, of(key, sequence, frame.slice(frame.readerIndex(), length)));
   }
 
-  /** The MAC of the readable bytes of {@code parts}, one after another, as if they were one frame. */
-  static byte[] of(byte[] key, ByteBuf... parts) {
+  /**
+   * The MAC of the readable bytes of {@code parts}, one after another, as if they were one frame,
+   * then of the frame's whole 64-bit sequence number (its header carries only the low 24 bits).
+   */
+  static byte[] of(byte[] key, long sequence, ByteBuf... parts) {
     Mac m = MACS.get();
     try {
       m.init(new SecretKeySpec(key, "HmacSHA256"));
@@ -55,6 +61,7 @@ final class RelayMac {
         m.update(b);
       }
     }
+    m.update(java.nio.ByteBuffer.allocate(Long.BYTES).putLong(0, sequence));
     return java.util.Arrays.copyOf(m.doFinal(), LENGTH);
   }
 }

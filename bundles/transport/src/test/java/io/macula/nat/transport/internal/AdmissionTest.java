@@ -13,6 +13,7 @@ import io.macula.nat.transport.api.TransportPath;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -114,6 +115,50 @@ class AdmissionTest {
         "what each stream sent while its peer waited arrives: " + firstBytes);
     assertEquals(1, server.connections().size());
     assertTrue(c.isOpen());
+  }
+
+  /**
+   * The worst an unadmitted key can do: connect again and again, opening every stream QUIC lets it,
+   * while the node never decides. The node's threads and tables stay where they were.
+   */
+  @Test
+  void tenThousandStreamsFromAnUnadmittedKeyLeaveThreadsAndTablesFlat() throws Exception {
+    server = serverAnswering(answer); // never answers: each connection waits out its deadline
+    client = new QuicEndpoint(NodeIdentity.ephemeral(), QuicEndpoint.Settings.defaults(ANY),
+        p -> Optional.empty(), () -> null);
+    InetSocketAddress at = new InetSocketAddress("127.0.0.1", server.localAddress().getPort());
+    java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    int threadsBefore = threads.getThreadCount();
+
+    int streams = 0;
+    int connections = 0;
+    while (streams < 10_000) {
+      QuicConnection c = client.connect(server.localId(), new TransportPath.Direct(at), Endpoint.PEER_PROTOCOL)
+          .get(10, TimeUnit.SECONDS);
+      connections++;
+      for (int i = 0; i < 100 && streams < 10_000; i++, streams++) {
+        try {
+          PeerStream s = c.openStream();
+          s.output().write(i);
+          s.output().flush();
+        } catch (java.io.IOException | RuntimeException refused) {
+          break; // QUIC's stream limit, or the connection closed: the next connection
+        }
+      }
+      c.close();
+    }
+
+    Map<String, Integer> tables = server.tables();
+    System.out.printf("unadmitted: %d streams on %d connections; threads %d before, %d after; %s; dropped %s%n",
+        streams, connections, threadsBefore, threads.getThreadCount(), tables, server.drops());
+    assertEquals(0, tables.get("connections"), "no unadmitted connection became one: " + tables);
+    assertTrue(tables.get("admitting") <= QuicEndpoint.MAX_ADMITTING, tables.toString());
+    assertTrue(threads.getThreadCount() - threadsBefore < 10,
+        threadsBefore + " threads before, " + threads.getThreadCount() + " after " + streams + " streams on "
+            + connections + " connections");
+    assertEquals(List.of(), accepted);
+    assertEquals(0, served.get());
+    Eventually.until("the connections the client closed no longer wait", () -> server.tables().get("admitting") == 0);
   }
 
   @Test

@@ -140,8 +140,8 @@ class EndpointTest {
     hub = relay();
     relayDirectory.put(a.localId(), loopback(a));
     relayDirectory.put(b.localId(), loopback(b));
-    a.trustRelay(loopback(hub), TestRelay.KEY);
-    b.trustRelay(loopback(hub), TestRelay.KEY);
+    a.trustRelay(loopback(hub), TestRelay.keyOf(a.localId()));
+    b.trustRelay(loopback(hub), TestRelay.keyOf(b.localId()));
     TransportPath relayToB = new TransportPath.Relayed(loopback(hub), b.localId(), PathKind.HUB_RELAY);
 
     QuicConnection c = a.connect(b.localId(), relayToB, Endpoint.PEER_PROTOCOL).get(10, TimeUnit.SECONDS);
@@ -183,16 +183,16 @@ class EndpointTest {
     a = endpoint(new ArrayBlockingQueue<>(10));
     b = endpoint(acceptedByB);
     hub = relay();
-    b.trustRelay(loopback(a), TestRelay.KEY); // a plays the hub: frames from its address are "relayed"
+    b.trustRelay(loopback(a), TestRelay.keyOf(b.localId())); // a plays the hub: frames from its address are "relayed"
     byte[] other = new byte[RelayMac.KEY_LENGTH];
     int forged = 1000;
     for (int i = 0; i < forged; i++) {
       io.netty.buffer.ByteBuf frame = io.netty.buffer.Unpooled.buffer();
       byte[] node = new byte[NodeId.LENGTH];
       new Random(i).nextBytes(node);
-      RelayFrame.writeHeader(frame, RelayFrame.FROM_RELAY, NodeId.of(node));
+      RelayFrame.writeHeader(frame, RelayFrame.FROM_RELAY, i, NodeId.of(node));
       frame.writeBytes(new byte[1200]);
-      RelayMac.append(other, frame); // a MAC, under a key that is not the relay's
+      RelayMac.append(other, i, frame); // a MAC, under a key that is not the relay's
       byte[] bytes = new byte[frame.readableBytes()];
       frame.readBytes(bytes);
       a.sendRaw(loopback(b), bytes);
@@ -207,6 +207,42 @@ class EndpointTest {
     waitFor(() -> b.drops().getOrDefault(DropCounters.BAD_RELAY_MAC, 0L) >= forged * 0.95);
     waitFor(() -> hub.drops().getOrDefault(DropCounters.BAD_RELAY_MAC, 0L) >= forged * 0.95);
     assertEquals(0, b.routeCounts()[0], "no route from a forged frame");
+  }
+
+  /** Someone on the path who copies a node's relay frames cannot have them taken twice. */
+  @Test
+  void aReplayedRelayFrameIsTakenOnce() throws Exception {
+    a = endpoint(new ArrayBlockingQueue<>(10));
+    b = endpoint(acceptedByB);
+    byte[] key = TestRelay.keyOf(b.localId());
+    b.trustRelay(loopback(a), key); // a plays the hub
+    NodeId source = NodeIdentity.ephemeral().id();
+    byte[] first = frame(key, 0, source);
+    byte[] later = frame(key, ReplayWindow.SIZE + 5, source);
+
+    a.sendRaw(loopback(b), first);
+    waitFor(() -> b.routeCounts()[0] == 1); // taken: a route for the relayed source
+    for (int i = 0; i < 10; i++) {
+      a.sendRaw(loopback(b), first.clone());
+    }
+    waitFor(() -> b.drops().getOrDefault(DropCounters.REPLAYED_RELAY_FRAME, 0L) == 10);
+    assertEquals(0L, b.drops().getOrDefault(DropCounters.BAD_RELAY_MAC, 0L));
+
+    a.sendRaw(loopback(b), later); // moves the window past the first frame
+    a.sendRaw(loopback(b), first.clone());
+    // Too old for the window, its 24 bits read as the next round of numbers: its MAC fails.
+    waitFor(() -> b.drops().getOrDefault(DropCounters.BAD_RELAY_MAC, 0L) == 1);
+    assertEquals(10L, b.drops().get(DropCounters.REPLAYED_RELAY_FRAME), "the later frame was taken");
+  }
+
+  private static byte[] frame(byte[] key, long sequence, NodeId source) {
+    io.netty.buffer.ByteBuf frame = io.netty.buffer.Unpooled.buffer();
+    RelayFrame.writeHeader(frame, RelayFrame.FROM_RELAY, sequence, source);
+    frame.writeBytes(new byte[1200]);
+    RelayMac.append(key, sequence, frame);
+    byte[] bytes = new byte[frame.readableBytes()];
+    frame.readBytes(bytes);
+    return bytes;
   }
 
   @Test

@@ -69,10 +69,10 @@ class RelayFrameFuzzTest {
     assertArrayEquals(Arrays.copyOfRange(input, at, at + NodeId.LENGTH), node.toBytes());
 
     ByteBuf header = Unpooled.buffer(RelayFrame.HEADER_LENGTH);
-    RelayFrame.writeHeader(header, RelayFrame.FROM_RELAY, node);
+    RelayFrame.writeHeader(header, RelayFrame.FROM_RELAY, 0x123456789L, node);
     assertEquals(RelayFrame.HEADER_LENGTH, header.readableBytes());
     assertEquals(RelayFrame.FROM_RELAY, header.getUnsignedByte(0));
-    assertEquals(0, header.getUnsignedMedium(1), "reserved");
+    assertEquals(0x456789, RelayFrame.sequence(header), "the sequence number's low 24 bits");
     assertEquals(node, RelayFrame.node(header));
     assertArrayEquals(node.toBytes(), ByteBufUtil.getBytes(header, 4, NodeId.LENGTH));
   }

@@ -8,19 +8,28 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** A relay for tests and benchmarks: a directory of the nodes' addresses, one relay key for all. */
+/**
+ * A relay for tests and benchmarks: a directory of the nodes' addresses, and a relay key of each
+ * node's own, as the hub gives each node its own.
+ */
 final class TestRelay implements RelayHandler {
-  static final byte[] KEY = new byte[RelayMac.KEY_LENGTH];
-
-  static {
-    Arrays.fill(KEY, (byte) 7);
-  }
+  private static final Map<NodeId, byte[]> KEYS = new ConcurrentHashMap<>();
 
   final Map<NodeId, InetSocketAddress> directory = new ConcurrentHashMap<>();
 
+  /** The relay key of a node: one array per node, as the hub's registration holds one. */
+  static byte[] keyOf(NodeId node) {
+    return KEYS.computeIfAbsent(node, n -> {
+      byte[] key = Arrays.copyOf(n.toBytes(), RelayMac.KEY_LENGTH);
+      key[0] ^= 0x5a;
+      return key;
+    });
+  }
+
   @Override
   public byte[] relayKey(InetSocketAddress sender) {
-    return directory.containsValue(sender) ? KEY : null;
+    return directory.entrySet().stream().filter(e -> e.getValue().equals(sender))
+        .map(e -> keyOf(e.getKey())).findFirst().orElse(null);
   }
 
   @Override
@@ -29,7 +38,7 @@ final class TestRelay implements RelayHandler {
         .map(Map.Entry::getKey).findFirst().orElse(null);
     InetSocketAddress to = directory.get(destination);
     if (source != null && to != null) {
-      out.forward(to, KEY, source, packet);
+      out.forward(to, keyOf(destination), source, packet);
     }
   }
 }

@@ -85,8 +85,8 @@ public final class TransportBenchmark {
       InetSocketAddress hubAddr = loopback(hub.localAddress());
       directory.put(a.localId(), aAddr);
       directory.put(b.localId(), bAddr);
-      a.trustRelay(hubAddr, TestRelay.KEY);
-      b.trustRelay(hubAddr, TestRelay.KEY);
+      a.trustRelay(hubAddr, TestRelay.keyOf(a.localId()));
+      b.trustRelay(hubAddr, TestRelay.keyOf(b.localId()));
       TransportPath path = relayed
           ? new TransportPath.Relayed(hubAddr, b.localId(), PathKind.HUB_RELAY)
           : new TransportPath.Direct(bAddr);

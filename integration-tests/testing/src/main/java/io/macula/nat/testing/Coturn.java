@@ -1,4 +1,4 @@
-package io.macula.nat.stun.internal;
+package io.macula.nat.testing;
 
 import java.io.IOException;
 import java.net.DatagramSocket;
@@ -13,13 +13,13 @@ import org.junit.jupiter.api.Assumptions;
  * coturn (Debian's package) as a real third-party STUN server: started on loopback with a
  * configuration of the test's own, and stopped after.
  */
-final class Coturn implements AutoCloseable {
-  static final Path TURNSERVER = Path.of("/usr/bin/turnserver");
-  static final Path STUNCLIENT = Path.of("/usr/bin/turnutils_stunclient");
+public final class Coturn implements AutoCloseable {
+  public static final Path TURNSERVER = Path.of("/usr/bin/turnserver");
+  public static final Path STUNCLIENT = Path.of("/usr/bin/turnutils_stunclient");
 
   private final Process process;
   private final Path log;
-  final int port;
+  public final int port;
 
   private Coturn(Process process, Path log, int port) {
     this.process = process;
@@ -28,7 +28,7 @@ final class Coturn implements AutoCloseable {
   }
 
   /** Skips the test without coturn, saying so; under CI (CI=true) a missing coturn fails it instead. */
-  static void require() {
+  public static void require() {
     boolean present = Files.isExecutable(TURNSERVER) && Files.isExecutable(STUNCLIENT);
     if (!present && "true".equalsIgnoreCase(System.getenv("CI"))) {
       throw new AssertionError("coturn is not installed (apt-get install coturn): CI must run the interop tests");
@@ -44,7 +44,7 @@ final class Coturn implements AutoCloseable {
    *
    * @param extra further options, e.g. the second listening IP for RFC 5780, or credentials
    */
-  static Coturn start(Path dir, int port, String... extra) throws IOException {
+  public static Coturn start(Path dir, int port, String... extra) throws IOException {
     Files.createDirectories(dir);
     List<String> command = new ArrayList<>(List.of(TURNSERVER.toString(), "-n",
         "--listening-ip=127.0.0.1", "--listening-port=" + port,
@@ -57,11 +57,11 @@ final class Coturn implements AutoCloseable {
     return new Coturn(p, out, port);
   }
 
-  InetSocketAddress address() {
+  public InetSocketAddress address() {
     return new InetSocketAddress("127.0.0.1", port);
   }
 
-  String log() {
+  public String log() {
     try {
       return Files.readString(log);
     } catch (IOException e) {
@@ -69,7 +69,7 @@ final class Coturn implements AutoCloseable {
     }
   }
 
-  boolean isAlive() {
+  public boolean isAlive() {
     return process.isAlive();
   }
 
@@ -87,7 +87,7 @@ final class Coturn implements AutoCloseable {
   }
 
   /** A UDP port free on both loopback addresses now, and the next one too (RFC 5780's alternate). */
-  static int freePortPair() throws IOException {
+  public static int freePortPair() throws IOException {
     for (int attempt = 0; attempt < 50; attempt++) {
       int port;
       try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
@@ -112,7 +112,7 @@ final class Coturn implements AutoCloseable {
    * Runs turnutils_stunclient against a server; returns its exit status and output. It never
    * retransmits and waits forever for an answer that does not come: timeout(1) bounds it.
    */
-  static String[] stunclient(InetSocketAddress server) throws IOException, InterruptedException {
+  public static String[] stunclient(InetSocketAddress server) throws IOException, InterruptedException {
     Process p = new ProcessBuilder("timeout", "20", STUNCLIENT.toString(), "-p", Integer.toString(server.getPort()),
         server.getAddress().getHostAddress()).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);

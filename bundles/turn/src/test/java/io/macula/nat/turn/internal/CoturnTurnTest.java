@@ -1,0 +1,170 @@
+package io.macula.nat.turn.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.macula.nat.stun.api.RetransmissionSchedule;
+import io.macula.nat.testing.Coturn;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Our TURN client against coturn (Debian's package), on loopback over UDP: it allocates with
+ * static and with time-limited (REST) credentials, data crosses the relay both ways in Send and
+ * Data indications and in ChannelData, and wrong credentials are refused with 401.
+ */
+class CoturnTurnTest {
+  private static final String REALM = "macula.test";
+  private static final byte[] SECRET = "shared-secret-of-the-test".getBytes(StandardCharsets.UTF_8);
+  private static final RetransmissionSchedule FAST = new RetransmissionSchedule(Duration.ofMillis(100), 7, 16);
+
+  @TempDir Path dir;
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+  private final BlockingQueue<String> atClient = new ArrayBlockingQueue<>(16);
+
+  @BeforeAll
+  static void coturnIsThere() {
+    Coturn.require();
+  }
+
+  @AfterEach
+  void stop() {
+    timer.shutdownNow();
+  }
+
+  private Coturn coturn(String... auth) throws Exception {
+    int port = Coturn.freePortPair();
+    String[] options = new String[auth.length + 4];
+    options[0] = "--realm=" + REALM;
+    options[1] = "--allow-loopback-peers"; // the peer of these tests is on loopback too
+    options[2] = "--relay-ip=127.0.0.1";
+    options[3] = "--no-tcp-relay";
+    System.arraycopy(auth, 0, options, 4, auth.length);
+    return Coturn.start(dir, port, options);
+  }
+
+  @Test
+  void dataCrossesTheRelayBothWaysInIndicationsAndChannels() throws Exception {
+    try (Coturn coturn = coturn("--lt-cred-mech", "--user=alice:wonderland");
+        UdpTransport udp = new UdpTransport(coturn.address());
+        DatagramSocket peer = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+      TurnClient client = client(udp, new TurnCredentials("alice", "wonderland"));
+      Allocation a = allocateOnceUp(client, coturn);
+      assertEquals("127.0.0.1", a.relayed().getHostString());
+      assertEquals(udp.localAddress(), a.mapped().orElseThrow());
+      assertTrue(a.lifetime().toSeconds() > 0, "a lifetime: " + a.lifetime());
+      a.onData((from, data) -> atClient.add(from.getPort() + " " + data.toString(StandardCharsets.UTF_8)));
+      InetSocketAddress peerAt = (InetSocketAddress) peer.getLocalSocketAddress();
+      peer.setSoTimeout(5000);
+
+      a.permit(peerAt.getAddress()).get(5, TimeUnit.SECONDS);
+      a.send(peerAt, utf8("hello in a Send indication"));
+      DatagramPacket got = receive(peer);
+      assertEquals(a.relayed(), got.getSocketAddress(), "the peer hears from the relayed address");
+      assertEquals("hello in a Send indication", text(got));
+      reply(peer, a, "hello back in a Data indication");
+      assertEquals(peerAt.getPort() + " hello back in a Data indication", atClient.poll(5, TimeUnit.SECONDS));
+
+      int channel = a.bind(peerAt).get(5, TimeUnit.SECONDS);
+      assertTrue(channel >= 0x4000 && channel <= 0x4FFF, "channel " + channel);
+      a.send(peerAt, utf8("over channel " + channel));
+      assertEquals("over channel " + channel, text(receive(peer)));
+      reply(peer, a, "back over the channel");
+      assertEquals(peerAt.getPort() + " back over the channel", atClient.poll(5, TimeUnit.SECONDS));
+
+      assertTrue(a.refresh().get(5, TimeUnit.SECONDS).toSeconds() > 0, "a refresh grants a lifetime");
+      a.release().get(5, TimeUnit.SECONDS);
+      assertEquals(0, client.dropped(), "nothing the server sent was dropped");
+    }
+  }
+
+  @Test
+  void timeLimitedCredentialsFromTheSharedSecretAllocate() throws Exception {
+    try (Coturn coturn = coturn("--use-auth-secret", "--static-auth-secret=" + new String(SECRET, StandardCharsets.UTF_8));
+        UdpTransport udp = new UdpTransport(coturn.address())) {
+      TurnCredentials rest = TurnCredentials.rest("alice", SECRET, Duration.ofHours(1), Clock.systemUTC());
+      Allocation a = allocateOnceUp(client(udp, rest), coturn);
+      assertEquals("127.0.0.1", a.relayed().getHostString());
+      a.release().get(5, TimeUnit.SECONDS);
+    }
+    try (Coturn coturn = coturn("--use-auth-secret", "--static-auth-secret=" + new String(SECRET, StandardCharsets.UTF_8));
+        UdpTransport udp = new UdpTransport(coturn.address())) {
+      TurnCredentials expired = TurnCredentials.rest("alice", SECRET, Duration.ofHours(-1), Clock.systemUTC());
+      assertEquals(401, refusal(client(udp, expired), coturn).code(), "expired credentials are refused");
+    }
+  }
+
+  @Test
+  void aWrongPasswordIsRefusedWith401() throws Exception {
+    try (Coturn coturn = coturn("--lt-cred-mech", "--user=alice:wonderland");
+        UdpTransport udp = new UdpTransport(coturn.address())) {
+      TurnException e = refusal(client(udp, new TurnCredentials("alice", "looking-glass")), coturn);
+      assertEquals(401, e.code());
+      assertTrue(e.getMessage().contains("refused the credentials of alice"), e.getMessage());
+    }
+  }
+
+  private TurnClient client(UdpTransport udp, TurnCredentials credentials) {
+    TurnClient client = new TurnClient(udp, credentials, timer, FAST);
+    udp.receiver(client::received);
+    return client;
+  }
+
+  /** Allocates, once coturn has bound its port: it takes a moment to start. */
+  private static Allocation allocateOnceUp(TurnClient client, Coturn coturn) throws Exception {
+    ExecutionException last = null;
+    for (int attempt = 0; attempt < 20 && coturn.isAlive(); attempt++) {
+      try {
+        return client.allocate().get(10, TimeUnit.SECONDS);
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof TurnException t && t.code() != 0) {
+          throw e; // the server answered: no point in asking again
+        }
+        last = e;
+      }
+    }
+    throw new AssertionError("coturn never answered: " + coturn.log(), last);
+  }
+
+  private static TurnException refusal(TurnClient client, Coturn coturn) throws Exception {
+    ExecutionException e = assertThrows(ExecutionException.class, () -> allocateOnceUp(client, coturn));
+    return assertInstanceOf(TurnException.class, e.getCause());
+  }
+
+  private static DatagramPacket receive(DatagramSocket peer) throws Exception {
+    DatagramPacket p = new DatagramPacket(new byte[2048], 2048);
+    peer.receive(p);
+    return p;
+  }
+
+  private static void reply(DatagramSocket peer, Allocation a, String text) throws Exception {
+    byte[] b = text.getBytes(StandardCharsets.UTF_8);
+    peer.send(new DatagramPacket(b, b.length, a.relayed()));
+  }
+
+  private static String text(DatagramPacket p) {
+    return new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8);
+  }
+
+  private static ByteBuffer utf8(String s) {
+    return ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8));
+  }
+}
