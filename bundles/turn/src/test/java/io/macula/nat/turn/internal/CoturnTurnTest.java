@@ -62,14 +62,32 @@ class CoturnTurnTest {
   }
 
   @Test
-  void dataCrossesTheRelayBothWaysInIndicationsAndChannels() throws Exception {
+  void dataCrossesTheRelayBothWaysOverUdp() throws Exception {
     try (Coturn coturn = coturn("--lt-cred-mech", "--user=alice:wonderland");
-        UdpTransport udp = new UdpTransport(coturn.address());
-        DatagramSocket peer = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
-      TurnClient client = client(udp, new TurnCredentials("alice", "wonderland"));
-      Allocation a = allocateOnceUp(client, coturn);
+        UdpTransport udp = new UdpTransport(coturn.address())) {
+      TurnClient client = new TurnClient(udp, new TurnCredentials("alice", "wonderland"), timer, FAST);
+      udp.receiver(client::received);
+      exchange(client, allocateOnceUp(client, coturn), udp.localAddress());
+    }
+  }
+
+  /** Where UDP is blocked: the same through coturn, to it over TCP, ChannelData padded on the stream. */
+  @Test
+  void dataCrossesTheRelayBothWaysOverTcp() throws Exception {
+    try (Coturn coturn = coturn("--lt-cred-mech", "--user=alice:wonderland");
+        TcpTransport tcp = connectOnceUp(coturn)) {
+      TurnClient client = new TurnClient(tcp, new TurnCredentials("alice", "wonderland"), timer, FAST);
+      tcp.receiver(client::received);
+      exchange(client, client.allocate().get(10, TimeUnit.SECONDS), tcp.localAddress());
+      assertTrue(tcp.isOpen(), "the stream stayed in step");
+    }
+  }
+
+  /** Send/Data indications, then a channel, both ways between the client and a peer on loopback. */
+  private void exchange(TurnClient client, Allocation a, InetSocketAddress clientAt) throws Exception {
+    try (DatagramSocket peer = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
       assertEquals("127.0.0.1", a.relayed().getHostString());
-      assertEquals(udp.localAddress(), a.mapped().orElseThrow());
+      assertEquals(clientAt, a.mapped().orElseThrow());
       assertTrue(a.lifetime().toSeconds() > 0, "a lifetime: " + a.lifetime());
       a.onData((from, data) -> atClient.add(from.getPort() + " " + data.toString(StandardCharsets.UTF_8)));
       InetSocketAddress peerAt = (InetSocketAddress) peer.getLocalSocketAddress();
@@ -85,15 +103,29 @@ class CoturnTurnTest {
 
       int channel = a.bind(peerAt).get(5, TimeUnit.SECONDS);
       assertTrue(channel >= 0x4000 && channel <= 0x4FFF, "channel " + channel);
-      a.send(peerAt, utf8("over channel " + channel));
-      assertEquals("over channel " + channel, text(receive(peer)));
-      reply(peer, a, "back over the channel");
-      assertEquals(peerAt.getPort() + " back over the channel", atClient.poll(5, TimeUnit.SECONDS));
+      a.send(peerAt, utf8("over channel " + channel + ", 5 bytes more"));
+      assertEquals("over channel " + channel + ", 5 bytes more", text(receive(peer)));
+      reply(peer, a, "back over the channel, odd length");
+      assertEquals(peerAt.getPort() + " back over the channel, odd length", atClient.poll(5, TimeUnit.SECONDS));
 
       assertTrue(a.refresh().get(5, TimeUnit.SECONDS).toSeconds() > 0, "a refresh grants a lifetime");
       a.release().get(5, TimeUnit.SECONDS);
       assertEquals(0, client.dropped(), "nothing the server sent was dropped");
     }
+  }
+
+  /** Connects over TCP, once coturn listens: it takes a moment to start. */
+  private static TcpTransport connectOnceUp(Coturn coturn) throws Exception {
+    java.io.IOException last = null;
+    for (int attempt = 0; attempt < 100 && coturn.isAlive(); attempt++) {
+      try {
+        return TcpTransport.connect(coturn.address());
+      } catch (java.io.IOException e) {
+        last = e;
+        Thread.sleep(50); // coturn is starting; nothing to wait on but its port
+      }
+    }
+    throw new AssertionError("coturn never listened on TCP: " + coturn.log(), last);
   }
 
   @Test
