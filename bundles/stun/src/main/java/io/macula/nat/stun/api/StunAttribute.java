@@ -18,7 +18,7 @@ public sealed interface StunAttribute
         Username, Realm, Nonce, Software, MessageIntegrity, MessageIntegritySha256, Fingerprint,
         ErrorCode, UnknownAttributes, ChangeRequest, ResponsePort, Padding, Priority, UseCandidate,
         IceControlled, IceControlling, XorRelayedAddress, XorPeerAddress, Lifetime, RequestedTransport,
-        ChannelNumber, Data, DontFragment, UnknownAttribute {
+        ChannelNumber, Data, DontFragment, RequestedAddressFamily, EvenPort, UnknownAttribute {
   int type();
 
   /** Writes the value (not the type, length or padding); {@code tx} masks the XOR addresses. */

@@ -104,6 +104,8 @@ public final class StunCodec {
       case ChannelNumber.TYPE -> ChannelNumber.decode(b, off, len, tx);
       case Data.TYPE -> Data.decode(b, off, len, tx);
       case DontFragment.TYPE -> DontFragment.decode(b, off, len, tx);
+      case RequestedAddressFamily.TYPE -> RequestedAddressFamily.decode(b, off, len, tx);
+      case EvenPort.TYPE -> EvenPort.decode(b, off, len, tx);
       default -> UnknownAttribute.decode(type, b, off, len);
     };
   }

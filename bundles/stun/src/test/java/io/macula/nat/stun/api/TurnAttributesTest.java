@@ -38,6 +38,8 @@ class TurnAttributesTest {
     assertEquals("000c0004" + "40010000", attribute(new ChannelNumber(0x4001)));
     assertEquals("00130003" + "616263" + "00", attribute(new Data("abc".getBytes())));
     assertEquals("001a0000", attribute(new DontFragment()));
+    assertEquals("00170004" + "01000000", attribute(new RequestedAddressFamily(RequestedAddressFamily.IPV4)));
+    assertEquals("00180001" + "80" + "000000", attribute(new EvenPort(true)));
     // XOR-PEER-ADDRESS of 192.0.2.1:32853 under the magic cookie, as XOR-MAPPED-ADDRESS would be.
     assertEquals("00120008" + "0001" + "a147" + "e112a643",
         attribute(new XorPeerAddress(new InetSocketAddress("192.0.2.1", 32853))));

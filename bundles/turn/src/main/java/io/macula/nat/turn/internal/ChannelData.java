@@ -33,8 +33,9 @@ record ChannelData(int channel, ByteBuf data) {
    * short, or a length that runs past what arrived (padding after it is allowed).
    */
   static ChannelData decode(ByteBuf b) {
-    if (b.readableBytes() < HEADER_LENGTH || !isChannelData(b.getUnsignedByte(b.readerIndex()))) {
-      return null;
+    int first = b.isReadable() ? b.getUnsignedByte(b.readerIndex()) : 0;
+    if (b.readableBytes() < HEADER_LENGTH || first < 0x40 || first > 0x7F) {
+      return null; // 0x50-0x7F: RFC 5766's channels, which a server still takes on a socket of its own
     }
     int length = b.getUnsignedShort(b.readerIndex() + 2);
     if (length > b.readableBytes() - HEADER_LENGTH) {

@@ -1,0 +1,57 @@
+package io.macula.nat.turn.internal;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.channels.DatagramChannel;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * One allocation on the server: the client's 5-tuple, its relayed socket, its permissions and
+ * channels with their expiries, and what it relayed. The server's one thread owns it.
+ */
+final class ServerAllocation {
+  final InetSocketAddress client;
+  final String username;
+  final DatagramChannel relay;
+  final InetSocketAddress relayed;
+  Instant expires;
+  final Map<InetAddress, Instant> permissions = new HashMap<>();
+  final Map<Integer, InetSocketAddress> peerOfChannel = new HashMap<>();
+  final Map<InetSocketAddress, Integer> channelOfPeer = new HashMap<>();
+  final Map<Integer, Instant> channelExpires = new HashMap<>();
+  long packetsToPeers;
+  long bytesToPeers;
+  long packetsFromPeers;
+  long bytesFromPeers;
+
+  ServerAllocation(InetSocketAddress client, String username, DatagramChannel relay, InetSocketAddress relayed,
+      Instant expires) {
+    this.client = client;
+    this.username = username;
+    this.relay = relay;
+    this.relayed = relayed;
+    this.expires = expires;
+  }
+
+  boolean permits(InetAddress peer, Instant now) {
+    Instant until = permissions.get(peer);
+    return until != null && until.isAfter(now);
+  }
+
+  /** Drops the permissions and channels whose time ran out. */
+  void expire(Instant now) {
+    permissions.values().removeIf(until -> !until.isAfter(now));
+    channelExpires.entrySet().removeIf(e -> {
+      if (e.getValue().isAfter(now)) {
+        return false;
+      }
+      InetSocketAddress peer = peerOfChannel.remove(e.getKey());
+      if (peer != null) {
+        channelOfPeer.remove(peer);
+      }
+      return true;
+    });
+  }
+}

@@ -1,0 +1,489 @@
+package io.macula.nat.turn.internal;
+
+import io.macula.nat.stun.api.ChannelNumber;
+import io.macula.nat.stun.api.Data;
+import io.macula.nat.stun.api.ErrorCode;
+import io.macula.nat.stun.api.EvenPort;
+import io.macula.nat.stun.api.Lifetime;
+import io.macula.nat.stun.api.MessageIntegrity;
+import io.macula.nat.stun.api.Nonce;
+import io.macula.nat.stun.api.Realm;
+import io.macula.nat.stun.api.RequestedAddressFamily;
+import io.macula.nat.stun.api.RequestedTransport;
+import io.macula.nat.stun.api.StunAttribute;
+import io.macula.nat.stun.api.StunClass;
+import io.macula.nat.stun.api.StunCodec;
+import io.macula.nat.stun.api.StunMessage;
+import io.macula.nat.stun.api.StunParseException;
+import io.macula.nat.stun.api.UnknownAttributes;
+import io.macula.nat.stun.api.Username;
+import io.macula.nat.stun.api.XorMappedAddress;
+import io.macula.nat.stun.api.XorPeerAddress;
+import io.macula.nat.stun.api.XorRelayedAddress;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * A TURN server over UDP, RFC 8656, on one thread: allocations for authenticated users only (no
+ * open relay), each with a relayed UDP socket of its own, permissions, channels and lifetimes;
+ * peers in the ranges a server's own network uses are refused unless allowed. What an
+ * unauthenticated sender can make it hold is nothing: challenges carry stateless nonces.
+ */
+final class TurnServer implements AutoCloseable {
+  static final Duration PERMISSION_LIFETIME = Duration.ofMinutes(5);
+  static final Duration CHANNEL_LIFETIME = Duration.ofMinutes(10);
+
+  /** How the server runs. */
+  record Settings(InetSocketAddress listen, InetAddress relayIp, ServerCredentials credentials, PeerFilter peers,
+      int allocationsPerUser, Duration defaultLifetime, Duration maxLifetime, Clock clock) {}
+
+  private record Authenticated(String username, byte[] key) {}
+
+  private final Settings settings;
+  private final Selector selector;
+  private final DatagramChannel listen;
+  private final Thread thread;
+  private final Map<InetSocketAddress, ServerAllocation> byClient = new ConcurrentHashMap<>();
+  private final Map<String, LongAdder> counters = new ConcurrentHashMap<>();
+  private final ByteBuffer in = ByteBuffer.allocateDirect(65536);
+  private Instant lastSweep = Instant.EPOCH;
+  private volatile boolean running = true;
+
+  TurnServer(Settings settings) throws IOException {
+    this.settings = settings;
+    this.selector = Selector.open();
+    this.listen = DatagramChannel.open();
+    listen.bind(settings.listen());
+    listen.configureBlocking(false);
+    listen.register(selector, SelectionKey.OP_READ);
+    this.thread = new Thread(this::run, "nat-turn-server");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  InetSocketAddress localAddress() throws IOException {
+    return (InetSocketAddress) listen.getLocalAddress();
+  }
+
+  /** What the server counted: allocations, relayed packets and bytes, drops by reason. */
+  Map<String, Long> counters() {
+    Map<String, Long> out = new TreeMap<>();
+    counters.forEach((k, v) -> out.put(k, v.sum()));
+    return out;
+  }
+
+  private void count(String what, long n) {
+    counters.computeIfAbsent(what, k -> new LongAdder()).add(n);
+  }
+
+  private void run() {
+    try {
+      while (running) {
+        selector.select(250);
+        for (SelectionKey key : selector.selectedKeys()) {
+          if (key.isValid() && key.isReadable()) {
+            try {
+              if (key.attachment() instanceof ServerAllocation a) {
+                readPeers(a);
+              } else {
+                readClients();
+              }
+            } catch (IOException e) {
+              count("error-socket", 1); // one socket's trouble; the others serve on
+            }
+          }
+        }
+        selector.selectedKeys().clear();
+        sweep();
+      }
+    } catch (IOException | ClosedSelectorException e) {
+      // closed
+    }
+  }
+
+  private void readClients() throws IOException {
+    for (InetSocketAddress from; (from = (InetSocketAddress) listen.receive(in.clear())) != null; ) {
+      in.flip();
+      ByteBuf b = Unpooled.wrappedBuffer(in);
+      try {
+        fromClient(from, b);
+      } catch (IOException | RuntimeException e) {
+        count("drop-client-error", 1); // a request we could not serve must not stop the server
+      }
+    }
+  }
+
+  private void fromClient(InetSocketAddress from, ByteBuf b) throws IOException {
+    if (b.isReadable() && b.getUnsignedByte(0) >= 0x40 && b.getUnsignedByte(0) <= 0x7F) {
+      channelDataFromClient(from, b);
+      return;
+    }
+    StunMessage m;
+    try {
+      m = StunCodec.decode(b);
+    } catch (StunParseException e) {
+      count("drop-malformed", 1);
+      return;
+    }
+    if (m.messageClass() == StunClass.INDICATION && m.method() == StunMessage.SEND) {
+      sendIndication(from, m);
+      return;
+    }
+    if (m.messageClass() != StunClass.REQUEST) {
+      count("drop-not-request", 1);
+      return;
+    }
+    List<Integer> unknown = StunCodec.unknownRequired(m);
+    if (!unknown.isEmpty()) {
+      unknown.forEach(type -> count(String.format("refused-unknown-attribute-0x%04x", type), 1));
+      error(from, m, 420, "Unknown Attribute", null, new UnknownAttributes(unknown));
+      return;
+    }
+    if (m.method() == StunMessage.BINDING) {
+      respond(from, m, null, new XorMappedAddress(from));
+      return;
+    }
+    Optional<Authenticated> auth = authenticate(from, m, b);
+    if (auth.isEmpty()) {
+      return;
+    }
+    switch (m.method()) {
+      case StunMessage.ALLOCATE -> allocate(from, m, auth.get());
+      case StunMessage.REFRESH -> refresh(from, m, auth.get());
+      case StunMessage.CREATE_PERMISSION -> createPermission(from, m, auth.get());
+      case StunMessage.CHANNEL_BIND -> channelBind(from, m, auth.get());
+      default -> error(from, m, 400, "Bad Request", auth.get().key());
+    }
+  }
+
+  /** RFC 8489 §9.2.4: the request's long-term credentials, or the error response that says why not. */
+  private Optional<Authenticated> authenticate(InetSocketAddress from, StunMessage m, ByteBuf raw) throws IOException {
+    ServerCredentials c = settings.credentials();
+    if (m.attribute(MessageIntegrity.class).isEmpty()) {
+      error(from, m, 401, "Unauthorized", null, new Realm(c.realm()), new Nonce(c.nonce()));
+      return Optional.empty();
+    }
+    Optional<Username> user = m.attribute(Username.class);
+    Optional<Realm> realm = m.attribute(Realm.class);
+    Optional<Nonce> nonce = m.attribute(Nonce.class);
+    if (user.isEmpty() || realm.isEmpty() || nonce.isEmpty()) {
+      error(from, m, 400, "Bad Request", null);
+      return Optional.empty();
+    }
+    if (!c.fresh(nonce.get().value())) {
+      count("stale-nonce", 1);
+      error(from, m, 438, "Stale Nonce", null, new Realm(c.realm()), new Nonce(c.nonce()));
+      return Optional.empty();
+    }
+    Optional<byte[]> key = c.key(user.get().value());
+    if (key.isEmpty() || !realm.get().value().equals(c.realm()) || !StunCodec.verifyIntegrity(raw, key.get())) {
+      count("refused-credentials", 1);
+      error(from, m, 401, "Unauthorized", null, new Realm(c.realm()), new Nonce(c.nonce()));
+      return Optional.empty();
+    }
+    return Optional.of(new Authenticated(user.get().value(), key.get()));
+  }
+
+  private void allocate(InetSocketAddress from, StunMessage m, Authenticated auth) throws IOException {
+    if (byClient.containsKey(from)) {
+      error(from, m, 437, "Allocation Mismatch", auth.key());
+      return;
+    }
+    Optional<RequestedTransport> transport = m.attribute(RequestedTransport.class);
+    if (transport.isEmpty()) {
+      error(from, m, 400, "Bad Request", auth.key());
+      return;
+    }
+    if (transport.get().protocol() != RequestedTransport.UDP) {
+      error(from, m, 442, "Unsupported Transport Protocol", auth.key());
+      return;
+    }
+    int family = settings.relayIp().getAddress().length == 4 ? RequestedAddressFamily.IPV4 : RequestedAddressFamily.IPV6;
+    if (m.attribute(RequestedAddressFamily.class).map(f -> f.family() != family).orElse(false)) {
+      error(from, m, 440, "Address Family not Supported", auth.key());
+      return;
+    }
+    long mine = byClient.values().stream().filter(a -> a.username.equals(auth.username())).count();
+    if (mine >= settings.allocationsPerUser()) {
+      count("refused-quota", 1);
+      error(from, m, 486, "Allocation Quota Reached", auth.key());
+      return;
+    }
+    DatagramChannel relay = relaySocket(m.attribute(EvenPort.class).isPresent());
+    if (relay == null) {
+      error(from, m, 508, "Insufficient Capacity", auth.key());
+      return;
+    }
+    InetSocketAddress relayed = (InetSocketAddress) relay.getLocalAddress();
+    Duration lifetime = lifetime(m);
+    ServerAllocation a = new ServerAllocation(from, auth.username(), relay, relayed, now().plus(lifetime));
+    relay.register(selector, SelectionKey.OP_READ, a);
+    byClient.put(from, a);
+    count("allocations-made", 1);
+    respond(from, m, auth.key(), new XorRelayedAddress(relayed), new XorMappedAddress(from),
+        new Lifetime(lifetime.toSeconds()));
+  }
+
+  /**
+   * A relayed socket on a port the system picks; an even one when asked (RTP). The next port is
+   * not reserved: EVEN-PORT's R bit is not honoured, and no RESERVATION-TOKEN is given.
+   */
+  private DatagramChannel relaySocket(boolean even) throws IOException {
+    for (int attempt = 0; attempt < 16; attempt++) {
+      DatagramChannel relay = DatagramChannel.open();
+      relay.bind(new InetSocketAddress(settings.relayIp(), 0));
+      if (!even || ((InetSocketAddress) relay.getLocalAddress()).getPort() % 2 == 0) {
+        relay.configureBlocking(false);
+        return relay;
+      }
+      relay.close();
+    }
+    return null;
+  }
+
+  private Duration lifetime(StunMessage m) {
+    Duration asked = m.attribute(Lifetime.class).map(l -> Duration.ofSeconds(l.seconds()))
+        .orElse(settings.defaultLifetime());
+    return asked.compareTo(settings.maxLifetime()) > 0 ? settings.maxLifetime() : asked;
+  }
+
+  private void refresh(InetSocketAddress from, StunMessage m, Authenticated auth) throws IOException {
+    ServerAllocation a = byClient.get(from);
+    if (a == null) {
+      error(from, m, 437, "Allocation Mismatch", auth.key());
+      return;
+    }
+    Duration lifetime = lifetime(m);
+    if (lifetime.isZero()) {
+      remove(a);
+    } else {
+      a.expires = now().plus(lifetime);
+    }
+    respond(from, m, auth.key(), new Lifetime(lifetime.toSeconds()));
+  }
+
+  private void createPermission(InetSocketAddress from, StunMessage m, Authenticated auth) throws IOException {
+    ServerAllocation a = byClient.get(from);
+    if (a == null) {
+      error(from, m, 437, "Allocation Mismatch", auth.key());
+      return;
+    }
+    List<InetAddress> peers = new ArrayList<>();
+    for (StunAttribute attribute : m.attributes()) {
+      if (attribute instanceof XorPeerAddress p) {
+        peers.add(p.address().getAddress());
+      }
+    }
+    if (peers.isEmpty()) {
+      error(from, m, 400, "Bad Request", auth.key());
+      return;
+    }
+    if (!peers.stream().allMatch(settings.peers()::relays)) {
+      count("refused-peer", 1);
+      error(from, m, 403, "Forbidden", auth.key());
+      return;
+    }
+    peers.forEach(p -> a.permissions.put(p, now().plus(PERMISSION_LIFETIME)));
+    respond(from, m, auth.key());
+  }
+
+  private void channelBind(InetSocketAddress from, StunMessage m, Authenticated auth) throws IOException {
+    ServerAllocation a = byClient.get(from);
+    if (a == null) {
+      error(from, m, 437, "Allocation Mismatch", auth.key());
+      return;
+    }
+    Optional<ChannelNumber> channel = m.attribute(ChannelNumber.class);
+    Optional<XorPeerAddress> peer = m.attribute(XorPeerAddress.class);
+    if (channel.isEmpty() || !takes(channel.get().number()) || peer.isEmpty()) {
+      error(from, m, 400, "Bad Request", auth.key());
+      return;
+    }
+    if (!settings.peers().relays(peer.get().address().getAddress())) {
+      count("refused-peer", 1);
+      error(from, m, 403, "Forbidden", auth.key());
+      return;
+    }
+    int number = channel.get().number();
+    InetSocketAddress to = peer.get().address();
+    InetSocketAddress bound = a.peerOfChannel.get(number);
+    Integer existing = a.channelOfPeer.get(to);
+    if ((bound != null && !bound.equals(to)) || (existing != null && existing != number)) {
+      error(from, m, 400, "Bad Request", auth.key()); // a channel is bound to one peer, a peer to one channel
+      return;
+    }
+    a.peerOfChannel.put(number, to);
+    a.channelOfPeer.put(to, number);
+    a.channelExpires.put(number, now().plus(CHANNEL_LIFETIME));
+    a.permissions.put(to.getAddress(), now().plus(PERMISSION_LIFETIME));
+    respond(from, m, auth.key());
+  }
+
+  /**
+   * The channel numbers the server binds: RFC 8656's 0x4000-0x4FFF, and RFC 5766's up to 0x7FFE,
+   * which clients of that RFC (coturn's among them) still pick. This socket carries TURN only, so
+   * ChannelData starting 0x50-0x7F cannot be taken for anything else here.
+   */
+  static boolean takes(int channel) {
+    return channel >= ChannelNumber.FIRST && channel <= 0x7FFE;
+  }
+
+  private void sendIndication(InetSocketAddress from, StunMessage m) throws IOException {
+    ServerAllocation a = byClient.get(from);
+    Optional<XorPeerAddress> peer = m.attribute(XorPeerAddress.class);
+    Optional<Data> data = m.attribute(Data.class);
+    if (a == null || peer.isEmpty() || data.isEmpty() || !a.permits(peer.get().address().getAddress(), now())) {
+      count("drop-send-indication", 1);
+      return;
+    }
+    toPeer(a, peer.get().address(), ByteBuffer.wrap(data.get().value()));
+  }
+
+  private void channelDataFromClient(InetSocketAddress from, ByteBuf b) throws IOException {
+    ServerAllocation a = byClient.get(from);
+    ChannelData cd = ChannelData.decode(b);
+    InetSocketAddress peer = a == null || cd == null ? null : a.peerOfChannel.get(cd.channel());
+    if (peer == null || !a.permits(peer.getAddress(), now())) {
+      count("drop-channel-data", 1);
+      return;
+    }
+    toPeer(a, peer, cd.data().nioBuffer());
+  }
+
+  private void toPeer(ServerAllocation a, InetSocketAddress peer, ByteBuffer data) throws IOException {
+    int n = data.remaining();
+    a.relay.send(data, peer);
+    a.packetsToPeers++;
+    a.bytesToPeers += n;
+    count("relayed-packets", 1);
+    count("relayed-bytes", n);
+  }
+
+  /** What peers send to an allocation's relayed address: to its client, if the peer is permitted. */
+  private void readPeers(ServerAllocation a) throws IOException {
+    for (InetSocketAddress peer; (peer = (InetSocketAddress) a.relay.receive(in.clear())) != null; ) {
+      in.flip();
+      if (!a.permits(peer.getAddress(), now())) {
+        count("drop-peer-not-permitted", 1);
+        continue;
+      }
+      int n = in.remaining();
+      a.packetsFromPeers++;
+      a.bytesFromPeers += n;
+      count("relayed-packets", 1);
+      count("relayed-bytes", n);
+      Integer channel = a.channelOfPeer.get(peer);
+      ByteBuf out = channel != null
+          ? ChannelData.encode(ByteBufAllocator.DEFAULT, channel, in, false)
+          : StunCodec.encode(ByteBufAllocator.DEFAULT, new StunMessage(StunClass.INDICATION, StunMessage.DATA,
+              io.macula.nat.stun.api.TransactionId.random(), List.of(new XorPeerAddress(peer), new Data(bytes(in)))),
+              null, false, true);
+      try {
+        sendTo(a.client, out);
+      } catch (IOException e) {
+        count("drop-client-unreachable", 1);
+      }
+    }
+  }
+
+  private static byte[] bytes(ByteBuffer b) {
+    byte[] out = new byte[b.remaining()];
+    b.duplicate().get(out);
+    return out;
+  }
+
+  private void respond(InetSocketAddress to, StunMessage request, byte[] key, StunAttribute... attributes)
+      throws IOException {
+    StunMessage m = new StunMessage(StunClass.SUCCESS_RESPONSE, request.method(), request.transactionId(),
+        List.of(attributes));
+    sendTo(to, StunCodec.encode(ByteBufAllocator.DEFAULT, m, key, false, true));
+  }
+
+  private void error(InetSocketAddress to, StunMessage request, int code, String reason, byte[] key,
+      StunAttribute... more) throws IOException {
+    List<StunAttribute> attributes = new ArrayList<>();
+    attributes.add(new ErrorCode(code, reason));
+    attributes.addAll(List.of(more));
+    StunMessage m = new StunMessage(StunClass.ERROR_RESPONSE, request.method(), request.transactionId(), attributes);
+    sendTo(to, StunCodec.encode(ByteBufAllocator.DEFAULT, m, key, false, true));
+  }
+
+  private void sendTo(InetSocketAddress to, ByteBuf message) throws IOException {
+    try {
+      listen.send(message.nioBuffer(), to);
+    } finally {
+      message.release();
+    }
+  }
+
+  private Instant now() {
+    return settings.clock().instant();
+  }
+
+  /** Once a second: allocations, permissions and channels whose time ran out go. */
+  private void sweep() {
+    Instant now = now();
+    if (Duration.between(lastSweep, now).toMillis() < 1000) {
+      return;
+    }
+    lastSweep = now;
+    for (ServerAllocation a : List.copyOf(byClient.values())) {
+      if (!a.expires.isAfter(now)) {
+        remove(a);
+      } else {
+        a.expire(now);
+      }
+    }
+  }
+
+  private void remove(ServerAllocation a) {
+    byClient.remove(a.client);
+    try {
+      a.relay.close();
+    } catch (IOException e) {
+      // closed already
+    }
+  }
+
+  /** Allocations now. */
+  int allocations() {
+    return byClient.size();
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    try {
+      selector.close();
+      listen.close();
+    } catch (IOException e) {
+      // closed already
+    }
+    byClient.values().forEach(a -> {
+      try {
+        a.relay.close();
+      } catch (IOException e) {
+        // closed already
+      }
+    });
+  }
+}
