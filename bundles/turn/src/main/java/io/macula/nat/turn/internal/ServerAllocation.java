@@ -17,7 +17,8 @@ final class ServerAllocation {
   final DatagramChannel relay;
   final InetSocketAddress relayed;
   Instant expires;
-  final Map<InetAddress, Instant> permissions = new HashMap<>();
+  /** Each permitted peer address, and when its permission ends (epoch ms). */
+  final Map<InetAddress, Long> permissions = new HashMap<>();
   final Map<Integer, InetSocketAddress> peerOfChannel = new HashMap<>();
   final Map<InetSocketAddress, Integer> channelOfPeer = new HashMap<>();
   final Map<Integer, Instant> channelExpires = new HashMap<>();
@@ -35,14 +36,15 @@ final class ServerAllocation {
     this.expires = expires;
   }
 
-  boolean permits(InetAddress peer, Instant now) {
-    Instant until = permissions.get(peer);
-    return until != null && until.isAfter(now);
+  /** Whether a peer may send and be sent to at {@code nowMillis}: a lookup on every relayed packet. */
+  boolean permits(InetAddress peer, long nowMillis) {
+    Long until = permissions.get(peer);
+    return until != null && until > nowMillis;
   }
 
   /** Drops the permissions and channels whose time ran out. */
   void expire(Instant now) {
-    permissions.values().removeIf(until -> !until.isAfter(now));
+    permissions.values().removeIf(until -> until <= now.toEpochMilli());
     channelExpires.entrySet().removeIf(e -> {
       if (e.getValue().isAfter(now)) {
         return false;

@@ -1,0 +1,165 @@
+package io.macula.nat.turn.internal;
+
+import io.macula.nat.testing.Coturn;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The same relay load through our TURN server and through coturn, one after the other on this
+ * machine: coturn's {@code turnutils_uclient} with {@value #CLIENTS} clients, each sending
+ * {@value #MESSAGES} messages of {@value #LENGTH} bytes over a channel to {@code turnutils_peer},
+ * which echoes them. Prints for each server the packets it relayed (both ways), the loss, the
+ * time the load took, and the server's CPU time per relayed packet from its own counters in
+ * {@code /proc}, then the ratios.
+ *
+ * <pre>mvn -q -DskipTests install && mvn -q -pl bundles/turn exec:java@benchmark</pre>
+ */
+public final class TurnServerBenchmark {
+  static final int CLIENTS = 20;
+  static final int MESSAGES = 2000;
+  static final int LENGTH = 200;
+  static final int INTERVAL_MS = 2;
+
+  private record Measured(String name, long relayed, long lost, double seconds, double cpuSeconds) {
+    double cpuMicrosPerPacket() {
+      return cpuSeconds * 1e6 / Math.max(1, relayed);
+    }
+  }
+
+  private TurnServerBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    Coturn.require();
+    int peerPort = freePort();
+    Process peer = new ProcessBuilder("turnutils_peer", "-L", "127.0.0.1", "-p", String.valueOf(peerPort))
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    try {
+      Measured ours = ours(peerPort);
+      Measured theirs = coturn(peerPort);
+      System.out.printf("%-22s %12s %8s %10s %14s%n", "TURN server", "relayed", "lost", "seconds", "CPU µs/packet");
+      for (Measured m : List.of(ours, theirs)) {
+        System.out.printf("%-22s %12d %8d %10.1f %14.2f%n", m.name(), m.relayed(), m.lost(), m.seconds(),
+            m.cpuMicrosPerPacket());
+      }
+      System.out.printf("%nours / coturn: CPU per relayed packet %.2f, lost %d vs %d%n",
+          ours.cpuMicrosPerPacket() / theirs.cpuMicrosPerPacket(), ours.lost(), theirs.lost());
+    } finally {
+      peer.destroy();
+    }
+  }
+
+  private static Measured ours(int peerPort) throws Exception {
+    int port = freePort();
+    Process server = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx256m", "-cp", classpath(), StandaloneTurnServer.class.getName(), "--listen", "127.0.0.1:" + port,
+        "--realm", "bench", "--user", "bench:bench", "--allow-peers", "127.0.0.0/8", "--quota", "1000")
+        .redirectErrorStream(true).start();
+    try {
+      String line = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8)).readLine();
+      if (line == null || !line.startsWith("listening")) {
+        throw new IllegalStateException("our TURN server did not start: " + line);
+      }
+      warmUp(port, peerPort);
+      return measure("Macula NAT TURN server", server.pid(), port, peerPort);
+    } finally {
+      server.destroy();
+    }
+  }
+
+  private static Measured coturn(int peerPort) throws Exception {
+    Path dir = Files.createTempDirectory("coturn-bench");
+    int port = Coturn.freePortPair();
+    try (Coturn c = Coturn.start(dir, port, "--realm=bench", "--lt-cred-mech", "--user=bench:bench",
+        "--allow-loopback-peers", "--relay-ip=127.0.0.1", "--no-tcp-relay", "--relay-threads=1",
+        "--user-quota=1000", "--total-quota=1000")) {
+      warmUp(port, peerPort); // coturn is up once this runs
+      long pid = Long.parseLong(Files.readString(dir.resolve("turn.pid")).strip());
+      return measure("coturn " + version(), pid, port, peerPort);
+    }
+  }
+
+  private static Measured measure(String name, long pid, int port, int peerPort) throws Exception {
+    long before = cpuTicks(pid);
+    long start = System.nanoTime();
+    long lost = load(port, peerPort, MESSAGES);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    long after = cpuTicks(pid);
+    long relayed = 2L * CLIENTS * MESSAGES; // each message to the peer and its echo back
+    return new Measured(name, relayed, lost, seconds, (after - before) / 100.0);
+  }
+
+  /** A short run, again until the server answers (it takes a moment to start). */
+  private static void warmUp(int port, int peerPort) throws Exception {
+    IllegalStateException last = null;
+    for (int attempt = 0; attempt < 20; attempt++) {
+      try {
+        load(port, peerPort, 500);
+        return;
+      } catch (IllegalStateException e) {
+        last = e;
+      }
+    }
+    throw last;
+  }
+
+  /** One run of uclient; returns the packets it lost. */
+  private static long load(int port, int peerPort, int messages) throws Exception {
+    Process p = new ProcessBuilder("timeout", "300", "turnutils_uclient", "-u", "bench", "-w", "bench",
+        "-e", "127.0.0.1", "-r", String.valueOf(peerPort), "-n", String.valueOf(messages), "-l", String.valueOf(LENGTH),
+        "-m", String.valueOf(CLIENTS), "-z", String.valueOf(INTERVAL_MS), "-c", "-X", "-p", String.valueOf(port),
+        "127.0.0.1").redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    p.waitFor(310, TimeUnit.SECONDS);
+    Matcher lost = Pattern.compile("Total lost packets (\\d+)").matcher(out);
+    if (!lost.find()) {
+      throw new IllegalStateException("uclient did not finish:\n" + out);
+    }
+    return Long.parseLong(lost.group(1));
+  }
+
+  /** utime + stime of a process, in clock ticks (100 a second): fields 14 and 15 of /proc/PID/stat. */
+  private static long cpuTicks(long pid) throws IOException {
+    String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+  }
+
+  private static String version() throws Exception {
+    Process p = new ProcessBuilder("dpkg-query", "-W", "-f=${Version}", "coturn").start();
+    return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+  }
+
+  private static int freePort() throws IOException {
+    try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** The class path this benchmark runs with, also under exec:java's class loader. */
+  private static String classpath() {
+    List<String> parts = new ArrayList<>();
+    for (ClassLoader l = Thread.currentThread().getContextClassLoader(); l != null; l = l.getParent()) {
+      if (l instanceof URLClassLoader u) {
+        for (URL url : u.getURLs()) {
+          parts.add(new File(url.getPath()).getPath());
+        }
+      }
+    }
+    parts.add(System.getProperty("java.class.path"));
+    return String.join(File.pathSeparator, parts);
+  }
+}
