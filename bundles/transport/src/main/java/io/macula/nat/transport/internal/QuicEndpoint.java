@@ -470,7 +470,8 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
     }
     ch.attr(WAITING_STREAMS).set(new ArrayList<>());
     Admission admission = new Admission(ch, peer, route, protocol, acceptor.get());
-    ch.eventLoop().schedule(() -> admission.decide(false), ADMISSION_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+    admission.deadline = ch.eventLoop().schedule(
+        () -> admission.decide(false), ADMISSION_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
     ch.closeFuture().addListener(closed -> admission.decide(false)); // a peer that gave up frees its place
     CompletionStage<Boolean> answer;
     try {
@@ -497,6 +498,7 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
     private final Route route;
     private final String protocol;
     private final ConnectionAcceptor acceptor;
+    private io.netty.util.concurrent.ScheduledFuture<?> deadline; // the event loop's
 
     Admission(QuicChannel ch, NodeId peer, Route route, String protocol, ConnectionAcceptor acceptor) {
       this.ch = ch;
@@ -511,6 +513,9 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
       List<QuicStreamChannel> waiting = ch.attr(WAITING_STREAMS).getAndSet(null);
       if (waiting == null) {
         return;
+      }
+      if (deadline != null) {
+        deadline.cancel(false);
       }
       admitting.decrementAndGet();
       if (!admitted || !ch.isActive()) {
