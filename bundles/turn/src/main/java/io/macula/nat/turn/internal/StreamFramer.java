@@ -15,10 +15,25 @@ final class StreamFramer {
   static final int MAX_MESSAGE = 20 + 0xFFFF;
 
   private final Consumer<ByteBuf> messages;
+  private final int lastChannelByte;
   private ByteBuf pending = Unpooled.buffer();
 
+  /** A client's framer: ChannelData starts 0x40-0x4F, RFC 8656's channels. */
   StreamFramer(Consumer<ByteBuf> messages) {
+    this(messages, 0x4F);
+  }
+
+  /**
+   * @param lastChannelByte the highest first byte of ChannelData: 0x4F for RFC 8656, 0x7F for a
+   *     server that takes RFC 5766's channels too
+   */
+  StreamFramer(Consumer<ByteBuf> messages, int lastChannelByte) {
     this.messages = messages;
+    this.lastChannelByte = lastChannelByte;
+  }
+
+  private boolean channelData(int firstByte) {
+    return firstByte >= 0x40 && firstByte <= lastChannelByte;
   }
 
   /**
@@ -35,7 +50,7 @@ final class StreamFramer {
       }
       ByteBuf message = pending.readSlice(length);
       int first = message.getUnsignedByte(0);
-      messages.accept(ChannelData.isChannelData(first)
+      messages.accept(channelData(first)
           ? message.slice(0, ChannelData.HEADER_LENGTH + message.getUnsignedShort(2)) // without its padding
           : message);
     }
@@ -43,13 +58,13 @@ final class StreamFramer {
   }
 
   /** The length on the stream of the message that starts the buffer, padding included; -1 if unknown yet. */
-  private static int nextLength(ByteBuf b) {
+  private int nextLength(ByteBuf b) {
     if (b.readableBytes() < 4) {
       return -1;
     }
     int first = b.getUnsignedByte(b.readerIndex());
     int length = b.getUnsignedShort(b.readerIndex() + 2);
-    if (ChannelData.isChannelData(first)) {
+    if (channelData(first)) {
       return ChannelData.HEADER_LENGTH + length + (4 - length % 4) % 4;
     }
     if ((first & 0xC0) == 0) {

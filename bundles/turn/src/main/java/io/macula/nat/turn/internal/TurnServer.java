@@ -31,6 +31,8 @@ import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,7 +45,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * A TURN server over UDP, RFC 8656, on one thread: allocations for authenticated users only (no
+ * A TURN server over UDP and TCP (one port for both), RFC 8656, on one thread: allocations for authenticated users only (no
  * open relay), each with a relayed UDP socket of its own, permissions, channels and lifetimes;
  * peers in the ranges a server's own network uses are refused unless allowed. What an
  * unauthenticated sender can make it hold is nothing: challenges carry stateless nonces.
@@ -58,9 +60,14 @@ final class TurnServer implements AutoCloseable {
 
   private record Authenticated(String username, byte[] key) {}
 
+  /** A client's TCP connection: its messages come through a framer; its allocation goes with it. */
+  private record TcpClient(SocketChannel channel, InetSocketAddress remote, StreamFramer framer) {}
+
   private final Settings settings;
   private final Selector selector;
   private final DatagramChannel listen;
+  private final ServerSocketChannel tcp;
+  private final Map<InetSocketAddress, TcpClient> tcpClients = new ConcurrentHashMap<>();
   private final Thread thread;
   private final Map<InetSocketAddress, ServerAllocation> byClient = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> counters = new ConcurrentHashMap<>();
@@ -78,6 +85,10 @@ final class TurnServer implements AutoCloseable {
     listen.bind(settings.listen());
     listen.configureBlocking(false);
     listen.register(selector, SelectionKey.OP_READ);
+    this.tcp = ServerSocketChannel.open();
+    tcp.bind(new InetSocketAddress(settings.listen().getAddress(), localAddress().getPort()));
+    tcp.configureBlocking(false);
+    tcp.register(selector, SelectionKey.OP_ACCEPT, tcp);
     this.thread = new Thread(this::run, "nat-turn-server");
     thread.setDaemon(true);
     thread.start();
@@ -105,10 +116,14 @@ final class TurnServer implements AutoCloseable {
       while (running) {
         selector.select(250);
         for (SelectionKey key : selector.selectedKeys()) {
-          if (key.isValid() && key.isReadable()) {
+          if (key.isValid() && (key.isReadable() || key.isAcceptable())) {
             try {
               if (key.attachment() instanceof ServerAllocation a) {
                 readPeers(a);
+              } else if (key.attachment() instanceof TcpClient c) {
+                readTcp(c);
+              } else if (key.attachment() == tcp) {
+                accept();
               } else {
                 readClients();
               }
@@ -134,6 +149,54 @@ final class TurnServer implements AutoCloseable {
       } catch (IOException | RuntimeException e) {
         count("drop-client-error", 1); // a request we could not serve must not stop the server
       }
+    }
+  }
+
+  private void accept() throws IOException {
+    for (SocketChannel c; (c = tcp.accept()) != null; ) {
+      c.configureBlocking(false);
+      c.socket().setTcpNoDelay(true);
+      InetSocketAddress remote = (InetSocketAddress) c.getRemoteAddress();
+      TcpClient client = new TcpClient(c, remote, new StreamFramer(m -> {
+        try {
+          fromClient(remote, m);
+        } catch (IOException | RuntimeException e) {
+          count("drop-client-error", 1);
+        }
+      }, 0x7F));
+      tcpClients.put(remote, client);
+      c.register(selector, SelectionKey.OP_READ, client);
+    }
+  }
+
+  private void readTcp(TcpClient c) {
+    try {
+      int n = c.channel().read(in.clear());
+      if (n < 0) {
+        closeTcp(c);
+        return;
+      }
+      in.flip();
+      c.framer().received(Unpooled.wrappedBuffer(in));
+    } catch (IOException | IllegalStateException e) {
+      if (e instanceof IllegalStateException) {
+        count("closed-tcp-out-of-step", 1);
+      }
+      closeTcp(c);
+    }
+  }
+
+  /** A client's connection ended: its allocation ends with it (RFC 8656 §3.1). */
+  private void closeTcp(TcpClient c) {
+    tcpClients.remove(c.remote());
+    try {
+      c.channel().close();
+    } catch (IOException e) {
+      // closed already
+    }
+    ServerAllocation a = byClient.get(c.remote());
+    if (a != null) {
+      remove(a);
     }
   }
 
@@ -398,7 +461,7 @@ final class TurnServer implements AutoCloseable {
       relayedBytes += n;
       Integer channel = a.channelOfPeer.get(peer);
       ByteBuf out = channel != null
-          ? ChannelData.encode(ByteBufAllocator.DEFAULT, channel, in, false)
+          ? ChannelData.encode(ByteBufAllocator.DEFAULT, channel, in, tcpClients.containsKey(a.client))
           : StunCodec.encode(ByteBufAllocator.DEFAULT, new StunMessage(StunClass.INDICATION, StunMessage.DATA,
               io.macula.nat.stun.api.TransactionId.random(), List.of(new XorPeerAddress(peer), new Data(bytes(in)))),
               null, false, true);
@@ -432,9 +495,23 @@ final class TurnServer implements AutoCloseable {
     sendTo(to, StunCodec.encode(ByteBufAllocator.DEFAULT, m, key, false, true));
   }
 
+  /**
+   * To a client, over the connection it came on. A TCP client whose socket cannot take a whole
+   * message now is not reading: it is closed, rather than let it hold up the server's one thread.
+   */
   private void sendTo(InetSocketAddress to, ByteBuf message) throws IOException {
     try {
-      listen.send(message.nioBuffer(), to);
+      TcpClient c = tcpClients.get(to);
+      if (c == null) {
+        listen.send(message.nioBuffer(), to);
+        return;
+      }
+      ByteBuffer b = message.nioBuffer();
+      c.channel().write(b);
+      if (b.hasRemaining()) {
+        count("closed-tcp-not-reading", 1);
+        closeTcp(c);
+      }
     } finally {
       message.release();
     }
@@ -484,9 +561,17 @@ final class TurnServer implements AutoCloseable {
     try {
       selector.close();
       listen.close();
+      tcp.close();
     } catch (IOException e) {
       // closed already
     }
+    tcpClients.values().forEach(c -> {
+      try {
+        c.channel().close();
+      } catch (IOException e) {
+        // closed already
+      }
+    });
     byClient.values().forEach(a -> {
       try {
         a.relay.close();

@@ -71,6 +71,23 @@ class TurnServerTest {
   }
 
   @Test
+  void overTcpTheSameAndTheAllocationGoesWithTheConnection() throws Exception {
+    server(List.of("127.0.0.0/8"), 4);
+    try (TcpTransport tcp = TcpTransport.connect(server.localAddress())) {
+      TurnClient c = new TurnClient(tcp, new TurnCredentials("alice", "wonderland"), timer, FAST);
+      tcp.receiver(c::received);
+      RelayExchange.run(c, c.allocate().get(5, TimeUnit.SECONDS), tcp.localAddress());
+    }
+    TcpTransport tcp = TcpTransport.connect(server.localAddress());
+    TurnClient c = new TurnClient(tcp, new TurnCredentials("alice", "wonderland"), timer, FAST);
+    tcp.receiver(c::received);
+    c.allocate().get(5, TimeUnit.SECONDS);
+    assertEquals(1, server.allocations());
+    tcp.close();
+    Eventually.until("the allocation went with its connection", () -> server.allocations() == 0);
+  }
+
+  @Test
   void wrongOrExpiredCredentialsAreRefusedWith401() throws Exception {
     server(List.of("127.0.0.0/8"), 4);
     for (TurnCredentials bad : List.of(new TurnCredentials("alice", "looking-glass"),

@@ -36,6 +36,16 @@ class UclientInteropTest {
 
   @Test
   void coturnsClientRelaysThroughOurServerWithNothingLost() throws Exception {
+    relayWithNothingLost();
+  }
+
+  /** The same with the client on TCP to our server (relayed to the peer over UDP, as ever). */
+  @Test
+  void overTcpToo() throws Exception {
+    relayWithNothingLost("-t");
+  }
+
+  private void relayWithNothingLost(String... flags) throws Exception {
     assertTrue(Files.isExecutable(UCLIENT) && Files.isExecutable(PEER), "coturn's test tools");
     ServerCredentials credentials = new ServerCredentials("macula.test", Map.of("alice", "wonderland"),
         Optional.empty(), Clock.systemUTC(), ServerCredentials.NONCE_LIFETIME);
@@ -45,17 +55,19 @@ class UclientInteropTest {
     try (TurnServer server = new TurnServer(new TurnServer.Settings(new InetSocketAddress("127.0.0.1", 0),
         InetAddress.getByName("127.0.0.1"), credentials, PeerFilter.allowing(List.of("127.0.0.0/8")), 10,
         Duration.ofMinutes(10), Duration.ofHours(1), Clock.systemUTC()))) {
-      Process client = new ProcessBuilder("timeout", "60", UCLIENT.toString(), "-u", "alice", "-w", "wonderland",
-          "-e", "127.0.0.1", "-r", String.valueOf(peerPort), "-n", "50", "-l", "120", "-m", "2", "-c", "-X",
-          "-p", String.valueOf(server.localAddress().getPort()), "127.0.0.1")
-          .redirectErrorStream(true).start();
+      List<String> command = new java.util.ArrayList<>(List.of("timeout", "60", UCLIENT.toString(), "-u", "alice",
+          "-w", "wonderland", "-e", "127.0.0.1", "-r", String.valueOf(peerPort), "-n", "50", "-l", "120", "-m", "2",
+          "-c", "-X", "-p", String.valueOf(server.localAddress().getPort())));
+      command.addAll(List.of(flags));
+      command.add("127.0.0.1");
+      Process client = new ProcessBuilder(command).redirectErrorStream(true).start();
       String out = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertTrue(client.waitFor(70, TimeUnit.SECONDS), out);
       out.lines().filter(l -> l.contains("Total") || l.contains("Average")).forEach(l -> System.out.println("uclient: " + l.strip()));
       Matcher lost = Pattern.compile("Total lost packets (\\d+)").matcher(out);
       Matcher sent = Pattern.compile("total send dropped (\\d+)").matcher(out);
       assertTrue(lost.find(), "uclient reports its losses:\n" + out + "\nour server counted " + server.counters());
-      assertTrue(lost.group(1).equals("0"), "nothing lost:\n" + out);
+      assertTrue(lost.group(1).equals("0"), "nothing lost:\n" + out + "\nour server counted " + server.counters());
       assertTrue(!sent.find() || sent.group(1).equals("0"), out);
       assertTrue(server.counters().getOrDefault("relayed-packets", 0L) >= 2 * 2 * 50, server.counters().toString());
     } finally {
