@@ -51,7 +51,8 @@ final class Mesh implements AutoCloseable {
 
   private final List<String> allowed = new ArrayList<>();
 
-  private void admitted(String id) throws IOException {
+  /** Adds a node id to the hub's allowlist. */
+  void admitted(String id) throws IOException {
     allowed.add(id);
     hub.config("io.macula.nat.hub", "admission = allowlist\nallow = " + String.join(",", allowed) + "\n");
   }

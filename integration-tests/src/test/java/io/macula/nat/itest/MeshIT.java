@@ -179,6 +179,35 @@ public class MeshIT {
     assertTrue(!b.ok("nat:peers").contains(stranger.id()));
   }
 
+  /** A node whose key was replaced comes back from the same address with a new id: the hub takes it. */
+  @Test
+  public void aNodeWithANewIdentityRegistersAgainFromTheSameAddress() throws Exception {
+    int port = Mesh.freeUdpPort();
+    NodeProcess n = NodeProcess.freshHome("mesh-reborn")
+        .config("io.macula.nat.endpoint", "bind = 127.0.0.1:" + port + "\n").start();
+    String first = n.id();
+    mesh.admitted(first);
+    n.config("io.macula.nat.peer", "hub = " + mesh.hubId + "@127.0.0.1:" + mesh.hubPort + "\n");
+    Await.until("it registered", () -> mesh.hub.ok("hub:nodes").contains(first), Duration.ofSeconds(30));
+
+    n.stop();
+    try (var files = java.nio.file.Files.walk(n.home().resolve("data"))) {
+      for (java.nio.file.Path key : files.filter(p -> p.getFileName().toString().equals("identity.pem")).toList()) {
+        java.nio.file.Files.delete(key); // the operator starts the node afresh, as another node
+      }
+    }
+    n.start();
+    String second = n.id();
+    assertTrue(!second.equals(first));
+    mesh.admitted(second);
+
+    Await.until("the new id registered from the same address",
+        () -> mesh.hub.ok("hub:nodes").contains(second), Duration.ofSeconds(30));
+    assertTrue(mesh.hub.ok("hub:nodes").contains("127.0.0.1:" + port));
+    Await.until("the old id is gone", () -> !mesh.hub.ok("hub:nodes").contains(first), Duration.ofSeconds(30));
+    n.close();
+  }
+
   @Test
   public void aPeerPresentingAnotherIdIsRefused() {
     // The hub's address answers with the hub's identity, not b's.
