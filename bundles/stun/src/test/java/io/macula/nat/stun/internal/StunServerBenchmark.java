@@ -1,13 +1,11 @@
 package io.macula.nat.stun.internal;
 
 import io.macula.nat.testing.Coturn;
+import io.macula.nat.testing.ServerProcess;
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
-import java.net.URL;
-import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,9 +60,9 @@ public final class StunServerBenchmark {
 
   private static Measured measure(String name, long pid, InetSocketAddress server) throws Exception {
     BindingLoad.run(server, WARMUP_SECONDS);
-    long before = cpuTicks(pid);
+    long before = ServerProcess.cpuTicks(pid);
     BindingLoad.Result load = BindingLoad.run(server, MEASURE_SECONDS);
-    long after = cpuTicks(pid);
+    long after = ServerProcess.cpuTicks(pid);
     return new Measured(name, load, (after - before) / (double) CLOCK_TICKS_PER_SECOND);
   }
 
@@ -85,16 +83,10 @@ public final class StunServerBenchmark {
         MEASURE_SECONDS, WARMUP_SECONDS);
   }
 
-  /** utime + stime of a process, in clock ticks: fields 14 and 15 of /proc/PID/stat. */
-  static long cpuTicks(long pid) throws IOException {
-    String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-    return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-  }
 
   private static Process startOurs(int port) throws Exception {
     Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "-cp", classpath(), StandaloneStunServer.class.getName(), "--bind", "127.0.0.1:" + port)
+        "-Xmx256m", "-cp", ServerProcess.classpath(), StandaloneStunServer.class.getName(), "--bind", "127.0.0.1:" + port)
         .redirectErrorStream(true).start();
     BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     String line = out.readLine();
@@ -105,19 +97,6 @@ public final class StunServerBenchmark {
     return p;
   }
 
-  /** The class path this benchmark runs with, also under exec:java's class loader. */
-  private static String classpath() {
-    List<String> parts = new ArrayList<>();
-    for (ClassLoader l = Thread.currentThread().getContextClassLoader(); l != null; l = l.getParent()) {
-      if (l instanceof URLClassLoader u) {
-        for (URL url : u.getURLs()) {
-          parts.add(new File(url.getPath()).getPath());
-        }
-      }
-    }
-    parts.add(System.getProperty("java.class.path"));
-    return String.join(File.pathSeparator, parts);
-  }
 
   private static void awaitAnswer(InetSocketAddress server) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);

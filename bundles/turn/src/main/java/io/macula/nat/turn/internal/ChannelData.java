@@ -11,10 +11,19 @@ import java.nio.ByteBuffer;
  */
 record ChannelData(int channel, ByteBuf data) {
   static final int HEADER_LENGTH = 4;
+  /** The last first byte of RFC 8656's channels (0x4000-0x4FFF), all RFC 9443 leaves ChannelData on a shared socket. */
+  static final int LAST_BYTE = 0x4F;
+  /** The last first byte of RFC 5766's channels (up to 0x7FFE), which a server still takes on a socket of its own. */
+  static final int LAST_BYTE_RFC5766 = 0x7F;
 
-  /** Whether a datagram's first byte makes it ChannelData. */
+  /** Whether a datagram's first byte makes it ChannelData of RFC 8656's channels. */
   static boolean isChannelData(int firstByte) {
-    return firstByte >= 0x40 && firstByte <= 0x4F;
+    return isChannelData(firstByte, LAST_BYTE);
+  }
+
+  /** Whether a first byte makes a message ChannelData of channels whose first byte goes up to {@code lastByte}. */
+  static boolean isChannelData(int firstByte, int lastByte) {
+    return firstByte >= 0x40 && firstByte <= lastByte;
   }
 
   static ByteBuf encode(ByteBufAllocator alloc, int channel, ByteBuffer data, boolean padded) {
@@ -33,9 +42,8 @@ record ChannelData(int channel, ByteBuf data) {
    * short, or a length that runs past what arrived (padding after it is allowed).
    */
   static ChannelData decode(ByteBuf b) {
-    int first = b.isReadable() ? b.getUnsignedByte(b.readerIndex()) : 0;
-    if (b.readableBytes() < HEADER_LENGTH || first < 0x40 || first > 0x7F) {
-      return null; // 0x50-0x7F: RFC 5766's channels, which a server still takes on a socket of its own
+    if (b.readableBytes() < HEADER_LENGTH || !isChannelData(b.getUnsignedByte(b.readerIndex()), LAST_BYTE_RFC5766)) {
+      return null;
     }
     int length = b.getUnsignedShort(b.readerIndex() + 2);
     if (length > b.readableBytes() - HEADER_LENGTH) {

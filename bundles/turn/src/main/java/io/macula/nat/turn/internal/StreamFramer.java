@@ -20,7 +20,7 @@ final class StreamFramer {
 
   /** A client's framer: ChannelData starts 0x40-0x4F, RFC 8656's channels. */
   StreamFramer(Consumer<ByteBuf> messages) {
-    this(messages, 0x4F);
+    this(messages, ChannelData.LAST_BYTE);
   }
 
   /**
@@ -33,7 +33,7 @@ final class StreamFramer {
   }
 
   private boolean channelData(int firstByte) {
-    return firstByte >= 0x40 && firstByte <= lastChannelByte;
+    return ChannelData.isChannelData(firstByte, lastChannelByte);
   }
 
   /**

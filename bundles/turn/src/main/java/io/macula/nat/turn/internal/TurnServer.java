@@ -163,7 +163,7 @@ final class TurnServer implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
           count("drop-client-error", 1);
         }
-      }, 0x7F));
+      }, ChannelData.LAST_BYTE_RFC5766));
       tcpClients.put(remote, client);
       c.register(selector, SelectionKey.OP_READ, client);
     }
@@ -201,7 +201,7 @@ final class TurnServer implements AutoCloseable {
   }
 
   private void fromClient(InetSocketAddress from, ByteBuf b) throws IOException {
-    if (b.isReadable() && b.getUnsignedByte(0) >= 0x40 && b.getUnsignedByte(0) <= 0x7F) {
+    if (b.isReadable() && ChannelData.isChannelData(b.getUnsignedByte(0), ChannelData.LAST_BYTE_RFC5766)) {
       channelDataFromClient(from, b);
       return;
     }

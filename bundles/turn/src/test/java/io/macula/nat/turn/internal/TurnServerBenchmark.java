@@ -1,18 +1,15 @@
 package io.macula.nat.turn.internal;
 
 import io.macula.nat.testing.Coturn;
+import io.macula.nat.testing.ServerProcess;
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
-import java.net.URL;
-import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -65,7 +62,7 @@ public final class TurnServerBenchmark {
   private static Measured ours(int peerPort) throws Exception {
     int port = freePort();
     Process server = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "-cp", classpath(), StandaloneTurnServer.class.getName(), "--listen", "127.0.0.1:" + port,
+        "-Xmx256m", "-cp", ServerProcess.classpath(), StandaloneTurnServer.class.getName(), "--listen", "127.0.0.1:" + port,
         "--realm", "bench", "--user", "bench:bench", "--allow-peers", "127.0.0.0/8", "--quota", "1000")
         .redirectErrorStream(true).start();
     try {
@@ -93,11 +90,11 @@ public final class TurnServerBenchmark {
   }
 
   private static Measured measure(String name, long pid, int port, int peerPort) throws Exception {
-    long before = cpuTicks(pid);
+    long before = ServerProcess.cpuTicks(pid);
     long start = System.nanoTime();
     long lost = load(port, peerPort, MESSAGES);
     double seconds = (System.nanoTime() - start) / 1e9;
-    long after = cpuTicks(pid);
+    long after = ServerProcess.cpuTicks(pid);
     long relayed = 2L * CLIENTS * MESSAGES; // each message to the peer and its echo back
     return new Measured(name, relayed, lost, seconds, (after - before) / 100.0);
   }
@@ -131,12 +128,6 @@ public final class TurnServerBenchmark {
     return Long.parseLong(lost.group(1));
   }
 
-  /** utime + stime of a process, in clock ticks (100 a second): fields 14 and 15 of /proc/PID/stat. */
-  private static long cpuTicks(long pid) throws IOException {
-    String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-    return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-  }
 
   private static String version() throws Exception {
     Process p = new ProcessBuilder("dpkg-query", "-W", "-f=${Version}", "coturn").start();
@@ -149,17 +140,4 @@ public final class TurnServerBenchmark {
     }
   }
 
-  /** The class path this benchmark runs with, also under exec:java's class loader. */
-  private static String classpath() {
-    List<String> parts = new ArrayList<>();
-    for (ClassLoader l = Thread.currentThread().getContextClassLoader(); l != null; l = l.getParent()) {
-      if (l instanceof URLClassLoader u) {
-        for (URL url : u.getURLs()) {
-          parts.add(new File(url.getPath()).getPath());
-        }
-      }
-    }
-    parts.add(System.getProperty("java.class.path"));
-    return String.join(File.pathSeparator, parts);
-  }
 }
