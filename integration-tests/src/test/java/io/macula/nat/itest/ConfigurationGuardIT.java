@@ -110,7 +110,14 @@ public class ConfigurationGuardIT {
     c.put("io.macula.nat.admin", new Case(Map.of("socket", home.resolve("admin.sock").toString()))
         .bad("socket", "/no/such/dir/admin.sock")
         .bad("max_concurrent", "x", "0"));
-    for (String s : List.of("direct", "holepunch", "hubrelay")) {
+    c.put("io.macula.nat.turn", new Case(Map.of("turn_servers", "turn:127.0.0.1:3478?transport=tcp",
+            "username", "alice", "credential", "wonderland"))
+        .bad("turn_servers", "turns:127.0.0.1", "turn:127.0.0.1?transport=sctp", "127.0.0.1")
+        .bad("rest_lifetime_s", "x", "59")
+        .bad("username", "")
+        .bad("credential", "")
+        .free("secret", "any text may be a shared secret"));
+    for (String s : List.of("direct", "holepunch", "hubrelay", "turn")) {
       c.put("io.macula.nat.strategy." + s, new Case(Map.of("timeout_ms", "2500"))
           .bad("priority", "x", "1.5")
           .bad("timeout_ms", "x", "0"));

@@ -32,8 +32,16 @@ final class Mesh implements AutoCloseable {
 
   /** Starts a node, admits it (or not) and gives it the hub; waits until it registered. */
   NodeProcess node(String name, boolean admitted, String... jvmOptions) throws IOException {
-    NodeProcess n = NodeProcess.freshHome(name)
-        .jvmOptions(jvmOptions)
+    return node(NodeProcess.freshHome(name).jvmOptions(jvmOptions), name, admitted);
+  }
+
+  /** The same, with one more configuration in place from the start. */
+  NodeProcess node(String name, String pid, String config) throws IOException {
+    return node(NodeProcess.freshHome(name).config(pid, config), name, true);
+  }
+
+  private NodeProcess node(NodeProcess fresh, String name, boolean admitted) throws IOException {
+    NodeProcess n = fresh
         .config("io.macula.nat.endpoint", "bind = 127.0.0.1:0\n")
         .start();
     nodes.add(n);

@@ -267,7 +267,7 @@ public class MeshIT {
     return m.group(1);
   }
 
-  private static String sha256Of(String sent) {
+  static String sha256Of(String sent) {
     Matcher m = Pattern.compile("sha256 ([0-9a-f]{64})").matcher(sent);
     assertTrue(sent, m.find());
     return m.group(1);

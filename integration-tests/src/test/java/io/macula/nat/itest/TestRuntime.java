@@ -17,12 +17,13 @@ final class TestRuntime {
   static final String[] PROJECT_BUNDLES = {
     "io.macula.nat.api", "io.macula.nat.config", "io.macula.nat.negotiator", "io.macula.nat.shell",
     "io.macula.nat.transport", "io.macula.nat.hub.protocol", "io.macula.nat.hub", "io.macula.nat.peer",
-    "io.macula.nat.stun", "io.macula.nat.ice", "io.macula.nat.diagnostics",
+    "io.macula.nat.stun", "io.macula.nat.turn", "io.macula.nat.ice", "io.macula.nat.diagnostics",
   };
 
   /** Strategy bundles: left out of the base runtime, whose tests choose their strategies. */
   static final String[] STRATEGY_BUNDLES = {
     "io.macula.nat.strategy.direct", "io.macula.nat.strategy.hubrelay", "io.macula.nat.strategy.holepunch",
+    "io.macula.nat.strategy.turn",
   };
 
   static final String HUB = "io.macula.nat.hub";
@@ -76,6 +77,7 @@ final class TestRuntime {
         bundle(url("io.macula.nat.hub.protocol")),
         bundle(url("io.macula.nat.peer")),
         bundle(url("io.macula.nat.stun")),
+        bundle(url("io.macula.nat.turn")),
         bundle(url("io.macula.nat.ice")),
         bundle(url("io.macula.nat.diagnostics")),
         bundle(url("io.macula.nat.shell")));

@@ -42,8 +42,27 @@ public final class NatPairTable {
     return Optional.empty();
   }
 
-  /** The best path from {@code connecting} to {@code accepting}, with the strategies of today. */
+  /** The best path from {@code connecting} to {@code accepting}, with the strategies of today and no TURN server. */
   public static Verdict best(NatBehavior connecting, NatBehavior accepting) {
+    return best(connecting, accepting, false);
+  }
+
+  /**
+   * The best path from {@code connecting} to {@code accepting}, with the strategies of today.
+   *
+   * @param acceptingHasTurn whether the accepting node has a TURN server to hold a relayed address
+   *     on: where no hole can open, the connecting node's QUIC then talks to that address
+   */
+  public static Verdict best(NatBehavior connecting, NatBehavior accepting, boolean acceptingHasTurn) {
+    Verdict v = bestWithoutTurn(connecting, accepting);
+    if (acceptingHasTurn && v.best().equals(Optional.of(PathKind.HUB_RELAY))) {
+      return new Verdict(Optional.of(PathKind.TURN), v.reason().replace("the hub relays",
+          "the accepting node's TURN server relays (priority over the hub relay)"));
+    }
+    return v;
+  }
+
+  private static Verdict bestWithoutTurn(NatBehavior connecting, NatBehavior accepting) {
     if (connecting == NatBehavior.UDP_BLOCKED || accepting == NatBehavior.UDP_BLOCKED) {
       return new Verdict(Optional.empty(), "UDP is blocked, and the hub session runs over UDP: no TCP fallback yet");
     }

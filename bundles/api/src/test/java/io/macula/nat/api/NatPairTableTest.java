@@ -60,6 +60,14 @@ class NatPairTableTest {
     assertTrue(!v.reason().isBlank());
   }
 
+  /** With a TURN server on the accepting side, exactly the pairs the hub relayed go by TURN; the rest stay. */
+  @ParameterizedTest(name = "{0} connects to {1}, which has a TURN server")
+  @MethodSource("everyPair")
+  void aTurnServerTakesExactlyTheHubRelaysPairs(NatBehavior connecting, NatBehavior accepting, PathKind expected) {
+    NatPairTable.Verdict v = NatPairTable.best(connecting, accepting, true);
+    assertEquals(Optional.ofNullable(expected == R ? PathKind.TURN : expected), v.best(), v.reason());
+  }
+
   @ParameterizedTest(name = "{0} and {1}")
   @MethodSource("everyPair")
   void punchabilityIsSymmetricAndAgreesWithTheBestPath(NatBehavior a, NatBehavior b, PathKind expected) {

@@ -7,6 +7,7 @@ import static org.junit.Assert.assertTrue;
 import io.macula.nat.api.PathKind;
 import io.macula.nat.itest.Await;
 import io.macula.nat.itest.NodeProcess;
+import io.macula.nat.testing.Coturn;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,6 +32,10 @@ public class NatMatrixIT {
   private static final String[] JVM = {"-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto"};
   private static final NatType[] ORDER = NatType.values();
   private static final String HUB = Lab.HUB_IP + ":7400";
+  /** coturn, on a public host of the lab: every node may hold a relayed address on it. */
+  private static final String TURN_IP = "203.0.113.30";
+  private static final String TURN_CONFIG =
+      "turn_servers = turn:" + TURN_IP + ":3478\nusername = alice\ncredential = wonderland\n";
   /** The lossy row's loss, each way: 1%. (No delay: this kernel has no netem to add it with.) */
   private static final int LOSS_PER_THOUSAND = 10;
 
@@ -44,7 +49,12 @@ public class NatMatrixIT {
     List<NodeProcess> processes = new ArrayList<>();
     List<Discovery> discoveries = List.of();
     String hubNatCounts = "";
+    Coturn coturn = null;
     try (Lab lab = new Lab()) {
+      Lab.Host turnHost = lab.publicHost("turn", TURN_IP);
+      coturn = Coturn.start(Path.of("target", "natlab", "coturn"), List.of("ip", "netns", "exec", turnHost.ns()),
+          TURN_IP, 3478, "--relay-ip=" + TURN_IP, "--realm=macula", "--lt-cred-mech", "--user=alice:wonderland",
+          "--no-tcp-relay");
       Lab.Host hubHost = lab.publicHost("hub", Lab.HUB_IP, Lab.HUB_ALTERNATE_IP);
       NodeProcess hub = NodeProcess.freshHome("lab-hub").inNamespace(hubHost.ns()).jvmOptions(JVM)
           .config("io.macula.nat.endpoint", "bind = " + HUB + "\n")
@@ -94,13 +104,22 @@ public class NatMatrixIT {
       hubNatCounts = hub.ok("hub:nat");
 
       List<Scenario> scenarios = new ArrayList<>();
+      java.util.Set<Scenario> withoutTurn = new java.util.HashSet<>();
       for (int i = 0; i < ORDER.length; i++) {
         for (int j = i; j < ORDER.length; j++) {
           // The more restricted side connects: "one node behind a NAT" connects to the public one.
           Node from = nodes.get(ORDER[j].label + "-1");
           Node to = nodes.get(ORDER[i].label + (i == j ? "-2" : "-1"));
           scenarios.add(new Scenario(number(from.nat(), to.nat()), from.name(), from.nat(), to.name(), to.nat(),
-              Scenario.fromTable(from.nat(), to.nat()), Scenario.roadmap(from.nat(), to.nat(), false)));
+              Scenario.fromTable(from.nat(), to.nat(), true), Scenario.roadmap(from.nat(), to.nat(), false)));
+          if (Scenario.fromTable(from.nat(), to.nat(), true).path() == PathKind.TURN) {
+            // The same pair with the TURN strategy disabled on the connecting node: the hub relays.
+            Scenario without = new Scenario(number(from.nat(), to.nat()) + ", TURN disabled", from.name(), from.nat(),
+                to.name(), to.nat(), Scenario.fromTable(from.nat(), to.nat(), false),
+                Scenario.roadmap(from.nat(), to.nat(), false));
+            scenarios.add(without);
+            withoutTurn.add(without);
+          }
         }
       }
       // Two nodes behind one NAT: ICE finds their host candidates, a path over their LAN.
@@ -112,12 +131,22 @@ public class NatMatrixIT {
       }
       scenarios.add(new Scenario("2 one behind a NAT, " + LOSS_PER_THOUSAND / 10.0 + "% loss each way", "lossy-1",
           NatType.PORT_RESTRICTED_CONE, "none-1", NatType.NONE,
-          Scenario.fromTable(NatType.PORT_RESTRICTED_CONE, NatType.NONE), "direct"));
+          Scenario.fromTable(NatType.PORT_RESTRICTED_CONE, NatType.NONE, true), "direct"));
       for (Scenario s : scenarios) {
+        NodeProcess from = nodes.get(s.from()).process();
+        if (withoutTurn.contains(s)) {
+          from.ok("nat:disable", "turn");
+        }
         outcomes.add(run(s, nodes.get(s.from()), nodes.get(s.to())));
+        if (withoutTurn.contains(s)) {
+          from.ok("nat:enable", "turn");
+        }
       }
     } finally {
       processes.forEach(NodeProcess::close);
+      if (coturn != null) {
+        coturn.close();
+      }
     }
     long seconds = Duration.ofNanos(System.nanoTime() - started).toSeconds();
     Path dir = Path.of("target", "natlab");
@@ -200,7 +229,8 @@ public class NatMatrixIT {
       int port = (Integer) e.getValue()[2];
       NodeProcess p = NodeProcess.freshHome("lab-" + e.getKey()).inNamespace(host.ns()).jvmOptions(JVM)
           .config("io.macula.nat.endpoint", "bind = 0.0.0.0:" + port + "\n")
-          .config("io.macula.nat.peer", peerConfig);
+          .config("io.macula.nat.peer", peerConfig)
+          .config("io.macula.nat.turn", TURN_CONFIG);
       synchronized (all) {
         all.add(p);
       }

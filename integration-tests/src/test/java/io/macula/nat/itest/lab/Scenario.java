@@ -12,7 +12,8 @@ record Scenario(String name, String from, NatType fromNat, String to, NatType to
 
   /** The strategy that wins each kind of path, as nat:connect names it. */
   private static final Map<PathKind, String> WINNER = Map.of(
-      PathKind.DIRECT, "direct", PathKind.HOLE_PUNCHED, "holepunch", PathKind.HUB_RELAY, "hubrelay");
+      PathKind.DIRECT, "direct", PathKind.HOLE_PUNCHED, "holepunch", PathKind.HUB_RELAY, "hubrelay",
+      PathKind.TURN, "turn");
 
   /**
    * What a row must give, exactly: the strategy that wins and the kind of its path, or a failure
@@ -40,9 +41,13 @@ record Scenario(String name, String from, NatType fromNat, String to, NatType to
   record Outcome(Scenario scenario, String winner, String path, long connectMs, double rttMs, double mbPerSecond,
       String verdict, String detail) {}
 
-  /** The row's expectation from the one table, NatPairTable. */
-  static Expected fromTable(NatType from, NatType to) {
-    NatPairTable.Verdict v = NatPairTable.best(from.behavior, to.behavior);
+  /**
+   * The row's expectation from the one table, NatPairTable.
+   *
+   * @param turn whether the accepting node has a TURN server and the connecting one uses the TURN strategy
+   */
+  static Expected fromTable(NatType from, NatType to, boolean turn) {
+    NatPairTable.Verdict v = NatPairTable.best(from.behavior, to.behavior, turn);
     if (v.best().isPresent()) {
       return Expected.win(WINNER.get(v.best().get()), v.best().get());
     }

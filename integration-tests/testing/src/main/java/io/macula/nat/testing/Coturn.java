@@ -10,8 +10,8 @@ import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * coturn (Debian's package) as a real third-party STUN server: started on loopback with a
- * configuration of the test's own, and stopped after.
+ * coturn (Debian's package) as a real third-party STUN and TURN server: started with a
+ * configuration of the test's own (on loopback, or in a network namespace), and stopped after.
  */
 public final class Coturn implements AutoCloseable {
   public static final Path TURNSERVER = Path.of("/usr/bin/turnserver");
@@ -45,9 +45,18 @@ public final class Coturn implements AutoCloseable {
    * @param extra further options, e.g. the second listening IP for RFC 5780, or credentials
    */
   public static Coturn start(Path dir, int port, String... extra) throws IOException {
+    return start(dir, List.of(), "127.0.0.1", port, extra);
+  }
+
+  /**
+   * Starts turnserver on {@code ip}:{@code port}, the command after {@code prefix} (e.g. {@code ip
+   * netns exec NS}, to run it in a network namespace).
+   */
+  public static Coturn start(Path dir, List<String> prefix, String ip, int port, String... extra) throws IOException {
     Files.createDirectories(dir);
-    List<String> command = new ArrayList<>(List.of(TURNSERVER.toString(), "-n",
-        "--listening-ip=127.0.0.1", "--listening-port=" + port,
+    List<String> command = new ArrayList<>(prefix);
+    command.addAll(List.of(TURNSERVER.toString(), "-n",
+        "--listening-ip=" + ip, "--listening-port=" + port,
         "--no-tls", "--no-dtls", "--no-cli", "--no-stdout-log", "--simple-log",
         "--log-file=" + dir.resolve("turn.log"), "--pidfile=" + dir.resolve("turn.pid"),
         "--userdb=" + dir.resolve("turndb")));

@@ -202,6 +202,9 @@ public final class PeerDiagnosticsComponent implements PeerDiagnostics {
 
   /** Where a path's packets go next: the relay, or the peer's address. */
   static String via(TransportPath p) {
+    if (p instanceof TransportPath.Carried c) {
+      return c.carrier().describe() + " to " + c.peer();
+    }
     return p instanceof TransportPath.Relayed r ? "relay " + r.relay() : String.valueOf(p.nextHop());
   }
 }

@@ -226,6 +226,9 @@ public final class PeerCommands {
   }
 
   private static String via(TransportPath p) {
+    if (p instanceof TransportPath.Carried c) {
+      return c.carrier().describe() + " to " + c.peer();
+    }
     return p instanceof TransportPath.Relayed r ? "relay " + r.relay() : String.valueOf(p.nextHop());
   }
 

@@ -57,6 +57,13 @@ public interface Endpoint extends SharedSocket {
   void distrustRelay(InetSocketAddress relay);
 
   /**
+   * A packet that came through a carrier from {@code peer}: QUIC takes it as coming from the
+   * peer's route over that carrier (a new route only for a client's first packet, held as
+   * unconfirmed ones are). The bytes are copied; any thread may call.
+   */
+  void receive(PacketCarrier carrier, InetSocketAddress peer, java.nio.ByteBuffer packet);
+
+  /**
    * The size of each of the endpoint's tables now (routes, unconfirmed routes, connections...):
    * what an operator watches to see that no traffic makes state grow past its bounds.
    */

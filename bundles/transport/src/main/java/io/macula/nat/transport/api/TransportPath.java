@@ -9,14 +9,17 @@ import java.util.Objects;
 public sealed interface TransportPath {
   PathKind kind();
 
-  /** The address the packets go to on the wire. */
+  /** The address the packets go to: on the wire, or for a carried path, the peer's as its relay sees it. */
   InetSocketAddress nextHop();
 
-  /** Straight to the peer's address (its public one, or one a hole punch opened). */
+  /**
+   * Straight to the peer's address: its public one, one a hole punch opened, or (kind {@link
+   * PathKind#TURN}) the address the peer holds on a TURN server, which relays to it.
+   */
   record Direct(InetSocketAddress address, PathKind kind) implements TransportPath {
     public Direct {
       Objects.requireNonNull(address, "address");
-      if (kind.relayed()) {
+      if (kind.relayed() && kind != PathKind.TURN) {
         throw new IllegalArgumentException("a direct path is not " + kind.label());
       }
     }
@@ -44,6 +47,26 @@ public sealed interface TransportPath {
     @Override
     public InetSocketAddress nextHop() {
       return relay;
+    }
+  }
+
+  /**
+   * Through this node's own place on a relay (its TURN allocation): the carrier wraps each packet,
+   * and the relay sends it on to {@code peer}, an address as the relay sees it.
+   */
+  record Carried(PacketCarrier carrier, InetSocketAddress peer, PathKind kind) implements TransportPath {
+    public Carried {
+      Objects.requireNonNull(carrier, "carrier");
+      Objects.requireNonNull(peer, "peer");
+      if (!kind.relayed()) {
+        throw new IllegalArgumentException("a carried path is not " + kind.label());
+      }
+    }
+
+    /** The peer's address: the carrier knows the relay's. */
+    @Override
+    public InetSocketAddress nextHop() {
+      return peer;
     }
   }
 }

@@ -17,6 +17,8 @@ final class DropCounters {
   static final String BAD_RELAY_MAC = "bad-relay-mac";
   static final String REPLAYED_RELAY_FRAME = "replayed-relay-frame";
   static final String NO_RELAY = "no-relay";
+  static final String CARRIED_NOT_QUIC = "carried-not-quic";
+  static final String CARRIED_UNKNOWN_SENDER = "carried-unknown-sender";
   static final String STUN = "stun-unhandled";
   static final String NO_ROUTE = "no-route";
   static final String CONNECTION_ERROR = "connection-error";

@@ -6,6 +6,7 @@ import io.macula.nat.api.SharedSocket;
 import io.macula.nat.api.StunHandler;
 import io.macula.nat.transport.api.ConnectionAcceptor;
 import io.macula.nat.transport.api.Endpoint;
+import io.macula.nat.transport.api.PacketCarrier;
 import io.macula.nat.transport.api.QuicConnection;
 import io.macula.nat.transport.api.RelayHandler;
 import io.macula.nat.transport.api.TransportPath;
@@ -164,6 +165,16 @@ public final class EndpointComponent implements Endpoint {
   @Override
   public void distrustRelay(InetSocketAddress relayAddress) {
     endpoint.distrustRelay(relayAddress);
+  }
+
+  @Override
+  public Claim claim(InetSocketAddress server, ServerTraffic handler) {
+    return endpoint.claim(server, handler);
+  }
+
+  @Override
+  public void receive(PacketCarrier carrier, InetSocketAddress peer, ByteBuffer packet) {
+    endpoint.receive(carrier, peer, packet);
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.macula.nat.transport.internal;
 
 import io.macula.nat.api.NodeId;
+import io.macula.nat.api.SharedSocket;
 import io.macula.nat.api.StunHandler;
 import io.macula.nat.transport.api.RelayHandler;
 import io.macula.nat.transport.api.TransportPath;
@@ -16,9 +17,11 @@ import java.util.function.Supplier;
 
 /**
  * The bottom of the endpoint's pipeline. Inbound, it sorts each datagram by its first byte (RFC
- * 9443): STUN goes to the STUN handler, relay frames (once their MAC checks) and QUIC go up, with
- * their sender replaced by the peer's virtual address; anything else is dropped and counted. Outbound, it sends what QUIC addressed to a virtual
- * address down the peer's current path.
+ * 9443), after a claimed server (a TURN server) has had its own datagrams: STUN goes to the STUN
+ * handler, relay frames (once their MAC checks) and QUIC go up, with their sender replaced by the
+ * peer's virtual address; anything else is dropped and counted. Packets a carrier brought go up the
+ * same way. Outbound, it sends what QUIC addressed to a virtual address down the peer's current
+ * path.
  */
 final class PathLayer extends ChannelDuplexHandler {
   private final Routes routes;
@@ -30,6 +33,8 @@ final class PathLayer extends ChannelDuplexHandler {
   private final RelaySequences sequences;
   /** The relays this node is registered with, and the key each gave it. */
   private final Map<InetSocketAddress, byte[]> trustedRelays = new ConcurrentHashMap<>();
+  private final Map<InetSocketAddress, SharedSocket.ServerTraffic> claims = new ConcurrentHashMap<>();
+  private volatile ChannelHandlerContext context;
 
   PathLayer(
       Routes routes,
@@ -59,6 +64,47 @@ final class PathLayer extends ChannelDuplexHandler {
     trustedRelays.remove(relayAddress);
   }
 
+  SharedSocket.Claim claim(InetSocketAddress server, SharedSocket.ServerTraffic handler) {
+    claims.put(server, handler);
+    return () -> claims.remove(server, handler);
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    context = ctx;
+  }
+
+  /**
+   * A packet a carrier brought from {@code peer}: up to QUIC from the peer's route over that carrier.
+   * On the channel's event loop; {@code packet} is released here.
+   */
+  void carried(TransportPath.Carried path, ByteBuf packet, boolean readComplete) {
+    ChannelHandlerContext ctx = context;
+    try {
+      if (ctx == null) {
+        return;
+      }
+      if (!packet.isReadable() || (packet.getUnsignedByte(packet.readerIndex()) & 0x40) == 0
+          || (isLongHeader(packet) && !isVersion1(packet))) {
+        drops.drop(DropCounters.CARRIED_NOT_QUIC); // a relay carries QUIC between peers, nothing else
+        return;
+      }
+      Route route = routes.forCarried(path, isInitial(packet));
+      if (route == null) {
+        drops.drop(DropCounters.CARRIED_UNKNOWN_SENDER);
+        return;
+      }
+      route.bytesReceived.add(packet.readableBytes());
+      ctx.fireChannelRead(new DatagramPacket(packet.retain(), (InetSocketAddress) ctx.channel().localAddress(),
+          route.virtualAddress));
+      if (readComplete) {
+        ctx.fireChannelReadComplete();
+      }
+    } finally {
+      packet.release();
+    }
+  }
+
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (!(msg instanceof DatagramPacket packet)) {
@@ -72,6 +118,11 @@ final class PathLayer extends ChannelDuplexHandler {
         return;
       }
       int first = content.getUnsignedByte(content.readerIndex());
+      SharedSocket.ServerTraffic claimed = claims.get(packet.sender());
+      if (claimed != null && (first <= 3 || (first >= 64 && first <= 79))
+          && claimed.received(content.nioBuffer(content.readerIndex(), content.readableBytes()))) {
+        return;
+      }
       if (first <= 3) {
         stun(packet);
       } else if (RelayFrame.isRelayFrame(first)) {
@@ -215,6 +266,13 @@ final class PathLayer extends ChannelDuplexHandler {
       ByteBuf mac = ctx.alloc().ioBuffer(RelayMac.LENGTH).writeBytes(RelayMac.of(key, sequence, header, content));
       ByteBuf frame = ctx.alloc().compositeDirectBuffer(3).addComponents(true, header, content, mac);
       ctx.write(new DatagramPacket(frame, r.relay()), promise);
+    } else if (path instanceof TransportPath.Carried c) {
+      try {
+        c.carrier().send(c.peer(), content.nioBuffer(content.readerIndex(), content.readableBytes()));
+      } finally {
+        packet.release();
+        promise.trySuccess();
+      }
     } else {
       ctx.write(new DatagramPacket(content, path.nextHop()), promise);
     }

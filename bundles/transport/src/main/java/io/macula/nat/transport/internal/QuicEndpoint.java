@@ -1,9 +1,11 @@
 package io.macula.nat.transport.internal;
 
 import io.macula.nat.api.NodeId;
+import io.macula.nat.api.PathKind;
 import io.macula.nat.api.StunHandler;
 import io.macula.nat.transport.api.ConnectionAcceptor;
 import io.macula.nat.transport.api.Endpoint;
+import io.macula.nat.transport.api.PacketCarrier;
 import io.macula.nat.transport.api.QuicConnection;
 import io.macula.nat.transport.api.RelayHandler;
 import io.macula.nat.transport.api.TransportPath;
@@ -366,6 +368,24 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
   @Override
   public Map<String, Long> drops() {
     return drops.snapshot();
+  }
+
+  @Override
+  public Claim claim(InetSocketAddress server, ServerTraffic handler) {
+    return pathLayer.claim(server, handler);
+  }
+
+  @Override
+  public void receive(PacketCarrier carrier, InetSocketAddress peer, ByteBuffer packet) {
+    ByteBuf copy = channel.alloc().ioBuffer(packet.remaining()).writeBytes(packet.duplicate());
+    TransportPath.Carried path = new TransportPath.Carried(carrier, peer, PathKind.TURN);
+    if (channel.eventLoop().inEventLoop()) {
+      // A carrier on this socket (TURN over UDP) hands its packets over while the socket reads: the
+      // read's end tells QUIC to flush, as for every other packet of the batch.
+      pathLayer.carried(path, copy, false);
+    } else {
+      channel.eventLoop().execute(() -> pathLayer.carried(path, copy, true));
+    }
   }
 
   @Override

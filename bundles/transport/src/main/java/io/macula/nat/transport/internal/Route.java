@@ -17,6 +17,8 @@ final class Route {
   int uses;
   /** Guarded by the Routes: the real addresses whose packets belong to this route. */
   final java.util.Set<InetSocketAddress> directAddresses = new java.util.HashSet<>();
+  /** Guarded by the Routes: the carriers and peer addresses whose packets belong to this route. */
+  final java.util.Set<TransportPath.Carried> carriedPaths = new java.util.HashSet<>();
 
   /** Null until the peer proves its identity (an inbound connection from a new address). */
   private volatile NodeId peer;

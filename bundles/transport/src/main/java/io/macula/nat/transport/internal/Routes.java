@@ -39,6 +39,7 @@ final class Routes {
   private final Map<InetSocketAddress, Route> byVirtual = new ConcurrentHashMap<>();
   private final Map<NodeId, Route> byPeer = new ConcurrentHashMap<>();
   private final Map<InetSocketAddress, Route> byDirect = new ConcurrentHashMap<>();
+  private final Map<TransportPath.Carried, Route> byCarried = new ConcurrentHashMap<>();
   /** Guarded by this: unconfirmed routes, oldest first, with the time each was made. */
   private final LinkedHashMap<Route, Instant> unconfirmed = new LinkedHashMap<>();
   /** Guarded by this: unconfirmed routes of senders that proved their address, oldest first. */
@@ -74,6 +75,25 @@ final class Routes {
   }
 
   /**
+   * The route of packets a carrier brought from {@code path.peer()}: the one they belong to, else,
+   * for a client's first packet ({@code initial}), a new unconfirmed one; null for anything else.
+   */
+  Route forCarried(TransportPath.Carried path, boolean initial) {
+    Route r = byCarried.get(path);
+    if (r != null || !initial) {
+      return r;
+    }
+    synchronized (this) {
+      r = byCarried.get(path);
+      if (r == null) {
+        r = registerLocked(new Route(newVirtualAddressLocked(), null, path));
+        admitLocked(unconfirmed, MAX_UNCONFIRMED, r);
+      }
+      return r;
+    }
+  }
+
+  /**
    * The sender of an unconfirmed route proved its address (its Initial carried a valid Retry
    * token): the route moves to a table of its own, which packets from forged senders cannot fill.
    */
@@ -86,7 +106,7 @@ final class Routes {
   /** How many entries each table holds now: what to watch for state that outgrows its bounds. */
   synchronized Map<String, Integer> sizes() {
     return Map.of("routes", byVirtual.size(), "routes-by-peer", byPeer.size(),
-        "direct-addresses", byDirect.size(), "routes-unconfirmed", unconfirmed.size(),
+        "direct-addresses", byDirect.size(), "carried-addresses", byCarried.size(), "routes-unconfirmed", unconfirmed.size(),
         "routes-validated", validated.size());
   }
 
@@ -154,9 +174,15 @@ final class Routes {
   /** Moves a route to another path; packets still arriving over the old one are still taken. */
   synchronized void switchPath(Route route, TransportPath path) {
     route.path(path);
-    if (path instanceof TransportPath.Direct d && byVirtual.get(route.virtualAddress) == route) {
+    if (byVirtual.get(route.virtualAddress) != route) {
+      return;
+    }
+    if (path instanceof TransportPath.Direct d) {
       byDirect.put(d.address(), route);
       route.directAddresses.add(d.address());
+    } else if (path instanceof TransportPath.Carried c) {
+      byCarried.put(c, route);
+      route.carriedPaths.add(c);
     }
   }
 
@@ -177,9 +203,13 @@ final class Routes {
     if (r == null) {
       return "unknown " + virtualAddress;
     }
-    return r.path() instanceof TransportPath.Relayed rel
-        ? "relay " + rel.relay() + " " + rel.peer()
-        : directOrigin(r.path().nextHop());
+    if (r.path() instanceof TransportPath.Relayed rel) {
+      return "relay " + rel.relay() + " " + rel.peer();
+    }
+    if (r.path() instanceof TransportPath.Carried c) {
+      return "carried " + System.identityHashCode(c.carrier()) + " " + c.peer();
+    }
+    return directOrigin(r.path().nextHop());
   }
 
   /** The origin of packets straight from {@code sender}, as {@link #origin} names it. */
@@ -218,6 +248,9 @@ final class Routes {
     if (r.path() instanceof TransportPath.Direct d && byDirect.putIfAbsent(d.address(), r) == null) {
       r.directAddresses.add(d.address());
     }
+    if (r.path() instanceof TransportPath.Carried c && byCarried.putIfAbsent(c, r) == null) {
+      r.carriedPaths.add(c);
+    }
     return r;
   }
 
@@ -228,6 +261,8 @@ final class Routes {
     }
     r.directAddresses.forEach(a -> byDirect.remove(a, r));
     r.directAddresses.clear();
+    r.carriedPaths.forEach(c -> byCarried.remove(c, r));
+    r.carriedPaths.clear();
   }
 
   /** A random address in the prefix: nothing about one peer's tells another's. */

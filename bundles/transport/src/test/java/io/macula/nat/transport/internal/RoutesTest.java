@@ -3,12 +3,15 @@ package io.macula.nat.transport.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.macula.nat.api.NodeId;
+import io.macula.nat.api.PathKind;
 import io.macula.nat.testing.ManualScheduler;
+import io.macula.nat.transport.api.PacketCarrier;
 import io.macula.nat.transport.api.TransportPath;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -77,6 +80,50 @@ class RoutesTest {
     routes.release(r);
     assertNull(routes.byPeer(node(2)));
     assertEquals(0, routes.counts()[0]);
+  }
+
+  /**
+   * Packets a carrier (a TURN allocation) brings: only a client's first packet makes a route, an
+   * unconfirmed one like any other unknown sender's; the same peer through another carrier is
+   * another route.
+   */
+  @Test
+  void carriedPacketsMakeRoutesOnlyFromAnInitialAndOnlyInTheUnconfirmedTable() {
+    PacketCarrier turn = carrier();
+    TransportPath.Carried path = new TransportPath.Carried(turn, address(4000), PathKind.TURN);
+    assertNull(routes.forCarried(path, false), "no route from a packet that is not an Initial");
+    Route r = routes.forCarried(path, true);
+    assertSame(r, routes.forCarried(new TransportPath.Carried(turn, address(4000), PathKind.TURN), false));
+    assertNotSame(r, routes.forCarried(new TransportPath.Carried(carrier(), address(4000), PathKind.TURN), true));
+    assertTrue(routes.isUnconfirmed(r));
+    for (int i = 0; i < 2 * Routes.MAX_UNCONFIRMED; i++) {
+      routes.forCarried(new TransportPath.Carried(turn, address(5000 + i), PathKind.TURN), true);
+    }
+    assertEquals(Routes.MAX_UNCONFIRMED, routes.sizes().get("carried-addresses"));
+    assertNull(routes.forCarried(path, false), "pushed out of the table by newer ones");
+  }
+
+  @Test
+  void anEstablishedCarriedRouteLastsUntilItsConnectionEnds() {
+    TransportPath.Carried path = new TransportPath.Carried(carrier(), address(4000), PathKind.TURN);
+    Route r = routes.forCarried(path, true);
+    routes.established(r, node(3));
+    assertSame(r, routes.byPeer(node(3)));
+    routes.release(r);
+    assertNull(routes.forCarried(path, false));
+    assertEquals(0, routes.sizes().get("carried-addresses"));
+  }
+
+  private static PacketCarrier carrier() {
+    return new PacketCarrier() {
+      @Override
+      public void send(InetSocketAddress peer, java.nio.ByteBuffer packet) {}
+
+      @Override
+      public String describe() {
+        return "test carrier";
+      }
+    };
   }
 
   @Test

@@ -9,12 +9,14 @@ import io.macula.nat.stun.api.StunMessage;
 import io.macula.nat.stun.api.TransactionId;
 import io.macula.nat.stun.api.XorPeerAddress;
 import io.netty.buffer.ByteBuf;
+import io.macula.nat.turn.api.RelayedAddress;
 import io.netty.buffer.ByteBufAllocator;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,7 +35,7 @@ import java.util.function.BiConsumer;
  * minutes, refreshed every 9 while used). Data goes to a peer as ChannelData once a channel is
  * bound to it, else in a Send indication; what peers send comes back the same two ways.
  */
-final class Allocation implements AutoCloseable {
+final class Allocation implements RelayedAddress, AutoCloseable {
   static final Duration PERMISSION_REFRESH = Duration.ofMinutes(4);
   static final Duration CHANNEL_REFRESH = Duration.ofMinutes(9);
 
@@ -47,6 +49,8 @@ final class Allocation implements AutoCloseable {
   private final Map<InetSocketAddress, Integer> channelOf = new ConcurrentHashMap<>();
   private final Map<Integer, InetSocketAddress> peerOf = new ConcurrentHashMap<>();
   private final Set<Integer> channelsUsed = ConcurrentHashMap.newKeySet();
+  /** Peers a ChannelBind is under way for: data to them goes in Send indications meanwhile. */
+  private final Set<InetSocketAddress> binding = ConcurrentHashMap.newKeySet();
   private final AtomicInteger nextChannel = new AtomicInteger(ChannelNumber.FIRST);
   private final List<ScheduledFuture<?>> refreshers = new ArrayList<>();
   private volatile BiConsumer<InetSocketAddress, ByteBuf> onData = (peer, data) -> { };
@@ -67,9 +71,34 @@ final class Allocation implements AutoCloseable {
         CHANNEL_REFRESH.toMillis(), CHANNEL_REFRESH.toMillis(), TimeUnit.MILLISECONDS));
   }
 
-  /** The address peers send to, on the server. */
-  InetSocketAddress relayed() {
+  @Override
+  public InetSocketAddress relayed() {
     return relayed;
+  }
+
+  @Override
+  public InetSocketAddress server() {
+    return client.transport().server();
+  }
+
+  @Override
+  public String transport() {
+    return client.transport().name();
+  }
+
+  @Override
+  public boolean isOpen() {
+    return !closed;
+  }
+
+  @Override
+  public CompletableFuture<Void> permit(Collection<InetAddress> peers) {
+    return permit(peers.toArray(InetAddress[]::new));
+  }
+
+  @Override
+  public void receiver(BiConsumer<InetSocketAddress, ByteBuffer> receiver) {
+    onData((peer, data) -> receiver.accept(peer, data.nioBuffer(data.readerIndex(), data.readableBytes())));
   }
 
   /** This client's address as the server saw it. */
@@ -112,13 +141,18 @@ final class Allocation implements AutoCloseable {
   }
 
   /** Sends data to a peer through the relay; the peer must be permitted (or have a channel). */
-  void send(InetSocketAddress peer, ByteBuffer data) {
+  @Override
+  public void send(InetSocketAddress peer, ByteBuffer data) {
     Integer channel = channelOf.get(peer);
     usedSinceRefresh.add(peer.getAddress());
     if (channel != null) {
       channelsUsed.add(channel);
       client.transport().send(ChannelData.encode(ByteBufAllocator.DEFAULT, channel, data, client.transport().reliable()));
       return;
+    }
+    if (!closed && binding.add(peer)) {
+      // 4 bytes of header per packet instead of a Send indication's 36 from the next one on
+      bind(peer).whenComplete((c, e) -> binding.remove(peer));
     }
     byte[] bytes = new byte[data.remaining()];
     data.duplicate().get(bytes);
@@ -156,12 +190,20 @@ final class Allocation implements AutoCloseable {
 
   /** Refreshes the allocation now: the server answers with the lifetime it grants. */
   CompletableFuture<Duration> refresh() {
-    return client.request(StunMessage.REFRESH, List.of(new Lifetime(TurnClient.REQUESTED_LIFETIME.toSeconds())))
+    CompletableFuture<Duration> granted = client.request(StunMessage.REFRESH,
+            List.of(new Lifetime(TurnClient.REQUESTED_LIFETIME.toSeconds())))
         .thenApply(answer -> {
           lifetime = Duration.ofSeconds(answer.attribute(Lifetime.class).map(Lifetime::seconds).orElse(600L));
           scheduleRefresh();
           return lifetime;
         });
+    // A refused or unanswered Refresh: the server lets the allocation lapse, and so does this side.
+    granted.whenComplete((d, e) -> {
+      if (e != null) {
+        stop();
+      }
+    });
+    return granted;
   }
 
   /** A minute before the lifetime runs out (half of it when it is short). */
@@ -201,8 +243,16 @@ final class Allocation implements AutoCloseable {
 
   /** Deletes the allocation on the server (a Refresh with LIFETIME 0) and stops refreshing it. */
   CompletableFuture<Void> release() {
-    if (closed) {
+    if (!stop()) {
       return CompletableFuture.completedFuture(null);
+    }
+    return client.request(StunMessage.REFRESH, List.of(new Lifetime(0))).thenRun(() -> { });
+  }
+
+  /** Stops refreshing; false if stopped before. */
+  private synchronized boolean stop() {
+    if (closed) {
+      return false;
     }
     closed = true;
     refreshers.forEach(r -> r.cancel(false));
@@ -211,7 +261,7 @@ final class Allocation implements AutoCloseable {
       r.cancel(false);
     }
     client.forget(this);
-    return client.request(StunMessage.REFRESH, List.of(new Lifetime(0))).thenRun(() -> { });
+    return true;
   }
 
   @Override

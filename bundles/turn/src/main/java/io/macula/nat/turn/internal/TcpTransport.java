@@ -14,17 +14,19 @@ import java.util.function.Consumer;
  */
 final class TcpTransport implements TurnTransport, AutoCloseable {
   private final SocketChannel channel;
+  private final InetSocketAddress server;
   private final Thread reader;
   private volatile Consumer<ByteBuf> receiver = b -> { };
 
-  private TcpTransport(SocketChannel channel) {
+  private TcpTransport(SocketChannel channel, InetSocketAddress server) {
     this.channel = channel;
+    this.server = server;
     this.reader = new Thread(this::read, "nat-turn-tcp");
     reader.setDaemon(true);
   }
 
   static TcpTransport connect(InetSocketAddress server) throws IOException {
-    TcpTransport t = new TcpTransport(SocketChannel.open(server));
+    TcpTransport t = new TcpTransport(SocketChannel.open(server), server);
     t.channel.socket().setTcpNoDelay(true);
     t.reader.start();
     return t;
@@ -52,6 +54,16 @@ final class TcpTransport implements TurnTransport, AutoCloseable {
   @Override
   public boolean reliable() {
     return true;
+  }
+
+  @Override
+  public InetSocketAddress server() {
+    return server;
+  }
+
+  @Override
+  public String name() {
+    return "tcp";
   }
 
   private void read() {

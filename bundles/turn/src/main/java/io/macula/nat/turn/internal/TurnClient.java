@@ -117,33 +117,42 @@ final class TurnClient implements AutoCloseable {
     return transport;
   }
 
-  /** A message from the server: a response, a Data indication, or ChannelData. Anything else is counted and dropped. */
-  void received(ByteBuf message) {
+  /**
+   * A message from the server: a response, a Data indication, or ChannelData (a channel not bound
+   * here is counted and dropped).
+   *
+   * @return false for a message that is none of these (not STUN, or for no transaction of this
+   *     client): something else may want it
+   */
+  boolean received(ByteBuf message) {
     if (message.isReadable() && ChannelData.isChannelData(message.getUnsignedByte(message.readerIndex()))) {
       ChannelData cd = ChannelData.decode(message);
       Allocation a = allocation;
       if (cd == null || a == null || !a.channelData(cd)) {
         dropped.increment();
       }
-      return;
+      return true;
     }
     StunMessage m;
     try {
       m = StunCodec.decode(message);
     } catch (StunParseException e) {
-      dropped.increment();
-      return;
+      return false;
     }
     if (transactions.received(m, message)) {
-      return;
+      return true;
     }
     Allocation a = allocation;
-    if (m.messageClass() != StunClass.INDICATION || m.method() != StunMessage.DATA || a == null || !a.dataIndication(m)) {
+    if (m.messageClass() != StunClass.INDICATION || m.method() != StunMessage.DATA) {
+      return false;
+    }
+    if (a == null || !a.dataIndication(m)) {
       dropped.increment();
     }
+    return true;
   }
 
-  /** Messages from the server that were malformed or belonged to nothing. */
+  /** ChannelData and Data indications from the server that were malformed or belonged to nothing. */
   long dropped() {
     return dropped.sum();
   }

@@ -1,6 +1,7 @@
 package io.macula.nat.turn.internal;
 
 import io.netty.buffer.ByteBuf;
+import java.net.InetSocketAddress;
 
 /** How a TURN client reaches its server: datagrams over UDP, or framed messages over TCP or TLS. */
 interface TurnTransport {
@@ -9,4 +10,10 @@ interface TurnTransport {
 
   /** Whether the transport delivers reliably (TCP, TLS): requests are then not sent again. */
   boolean reliable();
+
+  /** The server this transport reaches. */
+  InetSocketAddress server();
+
+  /** {@code udp} or {@code tcp}. */
+  String name();
 }

@@ -46,6 +46,16 @@ final class UdpTransport implements TurnTransport, AutoCloseable {
   }
 
   @Override
+  public InetSocketAddress server() {
+    return server;
+  }
+
+  @Override
+  public String name() {
+    return "udp";
+  }
+
+  @Override
   public boolean reliable() {
     return false;
   }

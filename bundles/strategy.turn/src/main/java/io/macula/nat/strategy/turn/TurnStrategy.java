@@ -1,0 +1,278 @@
+package io.macula.nat.strategy.turn;
+
+import io.macula.nat.api.Applicability;
+import io.macula.nat.api.ConnectionStrategy;
+import io.macula.nat.api.NodeDirectory;
+import io.macula.nat.api.NodeId;
+import io.macula.nat.api.NodePair;
+import io.macula.nat.api.PathKind;
+import io.macula.nat.api.PeerPath;
+import io.macula.nat.api.SignalListener;
+import io.macula.nat.api.Signalling;
+import io.macula.nat.api.StrategyFailure;
+import io.macula.nat.transport.api.ConnectionPath;
+import io.macula.nat.transport.api.Endpoint;
+import io.macula.nat.transport.api.TransportPath;
+import io.macula.nat.turn.api.RelayedAddress;
+import io.macula.nat.turn.api.TurnRelay;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * The peer-to-peer QUIC connection through a TURN server: the peer gives its relayed address (the
+ * one it holds on its TURN server) and lets this node's public address send to it; this node's
+ * QUIC then talks to that address, and the server forwards the packets, which it cannot read, to
+ * the peer and back. Where a hole cannot be punched (a symmetric NAT), this still works, and only
+ * the peer needs a TURN server.
+ */
+@Component(service = {ConnectionStrategy.class, SignalListener.class}, configurationPid = TurnStrategy.PID,
+    immediate = true)
+@Designate(ocd = TurnStrategy.Config.class)
+public final class TurnStrategy implements ConnectionStrategy, SignalListener {
+  static final String NAME = "turn";
+  static final String PID = "io.macula.nat.strategy.turn";
+  /** Requests of peers served at once: each may make the TURN client allocate and add permissions. */
+  static final int MAX_SERVING = 16;
+
+  /**
+   * The strategy's defaults, in Metatype for an operator to read (and set, with this PID); an
+   * override made with nat:priority or nat:timeout (PID io.macula.nat.strategy~turn) goes over them.
+   */
+  @ObjectClassDefinition(name = "Macula NAT TURN strategy",
+      description = "QUIC through the relayed address the peer holds on a TURN server: its defaults.")
+  public @interface Config {
+    @AttributeDefinition(description = "Higher goes first; between hole punching (80) and the peer relay (60).")
+    int priority() default 70;
+
+    @AttributeDefinition(min = "1", description = "Milliseconds a connect waits for this strategy before starting the next.")
+    long timeout__ms() default 5000;
+  }
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final int priority;
+  private final Duration timeout;
+  private final Endpoint endpoint;
+  private final Logger log;
+  /** This node's requests waiting for their peer's answer, by session. */
+  private final Map<String, CompletableFuture<InetSocketAddress>> asked = new ConcurrentHashMap<>();
+  private final Map<RelayedAddress, RelayCarrier> carriers = new ConcurrentHashMap<>();
+  private final AtomicInteger serving = new AtomicInteger();
+
+  // Optional and dynamic: the hub session, which provides it, takes this component as a SignalListener.
+  @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+      policyOption = ReferencePolicyOption.GREEDY)
+  private volatile Signalling signalling;
+
+  @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+      policyOption = ReferencePolicyOption.GREEDY)
+  private volatile TurnRelay turn;
+
+  @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+      policyOption = ReferencePolicyOption.GREEDY)
+  private volatile NodeDirectory directory;
+
+  @Activate
+  public TurnStrategy(Config config, @Reference Endpoint endpoint,
+      @Reference(service = LoggerFactory.class) Logger log) {
+    this.endpoint = endpoint;
+    this.log = log;
+    this.priority = config.priority();
+    this.timeout = ConnectionStrategy.configuredTimeout(PID, config.timeout__ms());
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public int priority() {
+    return priority;
+  }
+
+  @Override
+  public Duration timeout() {
+    return timeout;
+  }
+
+  @Override
+  public Applicability appliesTo(NodePair pair) {
+    Signalling hub = signalling;
+    if (hub == null || !hub.isConnected()) {
+      return Applicability.no("no hub session to ask the peer for its relayed address through");
+    }
+    if (pair.remote().observedAddress().isEmpty()) {
+      return Applicability.no(pair.remote().id().shortForm() + " is not registered with the hub");
+    }
+    if (pair.local().observedAddress().isEmpty()) {
+      return Applicability.no("the hub has not said which address it sees this node at");
+    }
+    return Applicability.yes();
+  }
+
+  @Override
+  public CompletableFuture<PeerPath> attempt(NodePair pair) {
+    String session = HexFormat.of().formatHex(randomBytes());
+    CompletableFuture<InetSocketAddress> answer = new CompletableFuture<>();
+    asked.put(session, answer);
+    answer.whenComplete((a, e) -> asked.remove(session));
+    CompletableFuture<PeerPath> result = new CompletableFuture<>();
+    result.whenComplete((p, e) -> {
+      if (e instanceof CancellationException) {
+        answer.cancel(false);
+      }
+    });
+    try {
+      Signalling hub = signalling;
+      if (hub == null) {
+        throw new IllegalStateException("it ended");
+      }
+      hub.signal(pair.remote().id(), TurnSignal.encode(
+          new TurnSignal.Request(session, pair.local().observedAddress().stream().toList())));
+    } catch (IllegalStateException e) {
+      answer.cancel(false);
+      return CompletableFuture.failedFuture(StrategyFailure.notApplicable("no hub session: " + e.getMessage()));
+    }
+    answer.whenComplete((relayed, e) -> {
+      if (e != null) {
+        result.completeExceptionally(e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
+        return;
+      }
+      if (result.isDone()) {
+        return;
+      }
+      ConnectionPath.attempt(NAME, endpoint.connect(pair.remote().id(),
+              new TransportPath.Direct(relayed, PathKind.TURN), Endpoint.PEER_PROTOCOL))
+          .whenComplete((path, error) -> {
+            if (error != null) {
+              result.completeExceptionally(error);
+            } else if (!result.complete(path)) {
+              ((ConnectionPath) path).connection().close();
+            }
+          });
+    });
+    return result;
+  }
+
+  private static byte[] randomBytes() {
+    byte[] b = new byte[12];
+    RANDOM.nextBytes(b);
+    return b;
+  }
+
+  @Override
+  public void signal(NodeId from, byte[] payload) {
+    if (!TurnSignal.isTurn(payload)) {
+      return; // another listener's
+    }
+    TurnSignal s;
+    try {
+      s = TurnSignal.decode(payload);
+    } catch (TurnSignal.Malformed e) {
+      log.debug("malformed TURN signal from {}: {}", from.shortForm(), e.getMessage());
+      return;
+    }
+    if (s instanceof TurnSignal.Request r) {
+      serve(from, r);
+    } else if (s instanceof TurnSignal.Relay r) {
+      answered(r.session(), r.relayed(), null);
+    } else {
+      answered(s.session(), null, ((TurnSignal.Refuse) s).reason());
+    }
+  }
+
+  private void answered(String session, InetSocketAddress relayed, String refusal) {
+    CompletableFuture<InetSocketAddress> answer = asked.get(session);
+    if (answer == null) {
+      return; // given up on, or never asked: nothing to do
+    }
+    if (relayed != null) {
+      answer.complete(relayed);
+    } else {
+      answer.completeExceptionally(StrategyFailure.refused("the peer has no relayed address: " + refusal));
+    }
+  }
+
+  /**
+   * A peer asks for this node's relayed address: permit the addresses it sends from (those it
+   * named, and the one the hub sees it at), then give it the address.
+   */
+  private void serve(NodeId from, TurnSignal.Request r) {
+    TurnRelay relay = turn;
+    if (relay == null) {
+      refuse(from, r.session(), "its TURN client is not running");
+      return;
+    }
+    if (serving.incrementAndGet() > MAX_SERVING) {
+      serving.decrementAndGet();
+      refuse(from, r.session(), "busy: " + MAX_SERVING + " requests are being served");
+      return;
+    }
+    Set<InetAddress> permit = new LinkedHashSet<>();
+    r.from().forEach(a -> permit.add(a.getAddress()));
+    Optional.ofNullable(directory).flatMap(d -> d.find(from)).flatMap(n -> n.observedAddress())
+        .ifPresent(a -> permit.add(a.getAddress()));
+    relay.relayedAddress()
+        .thenCompose(a -> {
+          carriers.computeIfAbsent(a, this::carrier);
+          return a.permit(permit).thenApply(ok -> a.relayed());
+        })
+        .whenComplete((relayed, e) -> {
+          serving.decrementAndGet();
+          if (e == null) {
+            send(from, new TurnSignal.Relay(r.session(), relayed));
+          } else {
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            refuse(from, r.session(), cause.getMessage());
+          }
+        });
+  }
+
+  /** The relayed address as a carrier: what peers send through it goes to the endpoint. */
+  private RelayCarrier carrier(RelayedAddress a) {
+    carriers.keySet().removeIf(old -> !old.isOpen());
+    RelayCarrier c = new RelayCarrier(a);
+    a.receiver((peer, data) -> endpoint.receive(c, peer, data));
+    return c;
+  }
+
+  private void refuse(NodeId to, String session, String reason) {
+    send(to, new TurnSignal.Refuse(session, reason));
+  }
+
+  private void send(NodeId to, TurnSignal s) {
+    Signalling hub = signalling;
+    if (hub == null) {
+      return; // the session ended: the peer's attempt times out
+    }
+    try {
+      hub.signal(to, TurnSignal.encode(s));
+    } catch (IllegalStateException e) {
+      log.debug("TURN answer to {} not sent: {}", to.shortForm(), e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,44 @@
+package io.macula.nat.turn.api;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.Collection;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * A transport address this node holds on a TURN server: peers send to it, the server relays what
+ * they send to this node, and this node sends to them through it. Only peers permitted here may
+ * send (RFC 8656 §9): the server drops everything else.
+ */
+@ProviderType
+public interface RelayedAddress {
+  /** The address peers send to. */
+  InetSocketAddress relayed();
+
+  /** The TURN server, as this node reaches it. */
+  InetSocketAddress server();
+
+  /** How this node reaches the server: {@code udp} or {@code tcp}. */
+  String transport();
+
+  /** False once the allocation ended (deleted, or no longer refreshed by the server). */
+  boolean isOpen();
+
+  /** Lets these addresses' packets (from any of their ports) reach this node; kept while they are used. */
+  CompletableFuture<Void> permit(Collection<InetAddress> peers);
+
+  /**
+   * Sends data to a permitted peer through the server: as ChannelData once a channel is bound to
+   * the peer (the first send binds one), in a Send indication until then. The bytes are copied.
+   */
+  void send(InetSocketAddress peer, ByteBuffer data);
+
+  /**
+   * Where data from peers goes: the peer's address as the server saw it, and the data, valid only
+   * during the call. One receiver; a new one replaces the last.
+   */
+  void receiver(BiConsumer<InetSocketAddress, ByteBuffer> receiver);
+}

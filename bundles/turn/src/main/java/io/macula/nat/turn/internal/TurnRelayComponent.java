@@ -1,0 +1,225 @@
+package io.macula.nat.turn.internal;
+
+import io.macula.nat.api.SharedSocket;
+import io.macula.nat.stun.api.RetransmissionSchedule;
+import io.macula.nat.turn.api.RelayedAddress;
+import io.macula.nat.turn.api.TurnFailure;
+import io.macula.nat.turn.api.TurnRelay;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * The node's TURN client: allocates its relayed address on the first configured server that
+ * gives one, over the node's own socket (UDP) or a TCP connection, and keeps it.
+ */
+@Component(service = TurnRelay.class, configurationPid = TurnRelayComponent.PID, immediate = true)
+@Designate(ocd = TurnRelayComponent.Config.class)
+public final class TurnRelayComponent implements TurnRelay {
+  static final String PID = "io.macula.nat.turn";
+  /** Over UDP a request is sent at 0, 200, 600 and 1400 ms and given up at 2.2 s; over TCP sent once. */
+  static final RetransmissionSchedule SCHEDULE = new RetransmissionSchedule(Duration.ofMillis(200), 4, 4);
+
+  @ObjectClassDefinition(name = "Macula NAT TURN client",
+      description = "The TURN servers this node may hold a relayed address on, and its credentials for them.")
+  public @interface Config {
+    @AttributeDefinition(required = false, description = "TURN servers, turn:host[:port][?transport=udp|tcp] or"
+        + " host:port (UDP, then TCP), tried in order.")
+    String[] turn__servers() default {};
+
+    @AttributeDefinition(required = false, description = "The long-term credential's username; with 'secret', the"
+        + " user part of the time-limited username.")
+    String username() default "";
+
+    @AttributeDefinition(required = false, type = org.osgi.service.metatype.annotations.AttributeType.PASSWORD,
+        description = "The long-term credential's password.")
+    String credential() default "";
+
+    @AttributeDefinition(required = false, type = org.osgi.service.metatype.annotations.AttributeType.PASSWORD,
+        description = "A secret shared with the servers (coturn's static-auth-secret): credentials are then made"
+            + " from it, valid for rest_lifetime_s, as the TURN REST API does.")
+    String secret() default "";
+
+    @AttributeDefinition(min = "60", description = "Seconds the credentials made from 'secret' stay valid.")
+    long rest__lifetime__s() default 86_400;
+  }
+
+  private final Logger log;
+  private final SharedSocket socket;
+  private final List<TurnServerUri> servers;
+  private final Config config;
+  private final ScheduledExecutorService timer;
+  private final List<AutoCloseable> open = new CopyOnWriteArrayList<>();
+  private CompletableFuture<RelayedAddress> current; // guarded by this
+
+  @Activate
+  public TurnRelayComponent(Config config, @Reference SharedSocket socket,
+      @Reference(service = LoggerFactory.class) Logger log) {
+    this.servers = parseServers(config.turn__servers());
+    checkCredentials(config);
+    this.config = config;
+    this.socket = socket;
+    this.log = log;
+    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "nat-turn-client");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  static List<TurnServerUri> parseServers(String[] entries) {
+    List<TurnServerUri> out = new ArrayList<>();
+    for (String e : entries) {
+      if (!e.isBlank()) {
+        try {
+          out.add(TurnServerUri.parse(e));
+        } catch (IllegalArgumentException ex) {
+          throw new IllegalArgumentException(PID + ": key 'turn_servers': " + ex.getMessage(), ex);
+        }
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  static void checkCredentials(Config c) {
+    if (c.rest__lifetime__s() < 60) {
+      throw new IllegalArgumentException(PID + ": key 'rest_lifetime_s' must be at least 60, not " + c.rest__lifetime__s());
+    }
+    if (c.turn__servers().length > 0 && c.secret().isEmpty() && (c.username().isEmpty() || c.credential().isEmpty())) {
+      throw new IllegalArgumentException(PID + ": keys 'username' and 'credential', or key 'secret', must be set:"
+          + " a TURN server allocates only for credentials");
+    }
+  }
+
+  @Deactivate
+  void deactivate() {
+    for (AutoCloseable c : open) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        log.debug("closing {}: {}", c, e.toString());
+      }
+    }
+    timer.shutdownNow();
+  }
+
+  @Override
+  public List<String> servers() {
+    return servers.stream().map(TurnServerUri::text).toList();
+  }
+
+  @Override
+  public synchronized CompletableFuture<RelayedAddress> relayedAddress() {
+    if (current == null || current.isCompletedExceptionally()
+        || (current.isDone() && !current.join().isOpen())) {
+      current = CompletableFuture.supplyAsync(this::allocate, timer);
+    }
+    return current;
+  }
+
+  /** On the timer thread: every server, and every transport each allows, until one allocates. */
+  private RelayedAddress allocate() {
+    if (servers.isEmpty()) {
+      throw new java.util.concurrent.CompletionException(new TurnFailure("no TURN server is configured"));
+    }
+    List<String> failures = new ArrayList<>();
+    for (TurnServerUri uri : servers) {
+      for (String transport : uri.transports()) {
+        try {
+          RelayedAddress a = allocate(uri, transport);
+          log.info("relayed address {} on {} over {}", a.relayed(), uri, transport);
+          return a;
+        } catch (TurnFailure e) {
+          failures.add(e.getMessage());
+          if (e.getCause() instanceof TurnException t && t.code() == 401) {
+            break; // refused credentials: the other transport would be refused too
+          }
+        }
+      }
+    }
+    throw new java.util.concurrent.CompletionException(
+        new TurnFailure("no TURN server gave a relayed address: " + String.join("; ", failures)));
+  }
+
+  private RelayedAddress allocate(TurnServerUri uri, String transport) throws TurnFailure {
+    String where = uri + " over " + transport;
+    InetSocketAddress server = uri.hostPort().resolve();
+    if (server.isUnresolved()) {
+      throw new TurnFailure(where + ": " + uri.hostPort().host() + " does not resolve");
+    }
+    TurnTransport t;
+    TurnClient client;
+    if (transport.equals("udp")) {
+      SocketTransport udp = new SocketTransport(socket, server);
+      client = new TurnClient(udp, credentials(), timer, SCHEDULE);
+      udp.deliverTo(client);
+      t = udp;
+    } else {
+      TcpTransport tcp;
+      try {
+        tcp = TcpTransport.connect(server);
+      } catch (IOException e) {
+        throw new TurnFailure(where + ": " + e.getMessage(), e);
+      }
+      client = new TurnClient(tcp, credentials(), timer, SCHEDULE);
+      tcp.receiver(client::received);
+      t = tcp;
+    }
+    try {
+      Allocation a = client.allocate().get(SCHEDULE.giveUp().toMillis() * 3, TimeUnit.MILLISECONDS);
+      open.add(() -> {
+        client.close();
+        ((AutoCloseable) t).close();
+      });
+      return a;
+    } catch (ExecutionException e) {
+      close(client, t);
+      throw new TurnFailure(where + ": " + e.getCause().getMessage(), e.getCause());
+    } catch (TimeoutException e) {
+      close(client, t);
+      throw new TurnFailure(where + ": no answer", e);
+    } catch (InterruptedException e) {
+      close(client, t);
+      Thread.currentThread().interrupt();
+      throw new TurnFailure(where + ": interrupted", e);
+    }
+  }
+
+  private static void close(TurnClient client, TurnTransport t) {
+    client.close();
+    try {
+      ((AutoCloseable) t).close();
+    } catch (Exception e) {
+      // closing: nothing more to do
+    }
+  }
+
+  private TurnCredentials credentials() {
+    if (!config.secret().isEmpty()) {
+      String user = config.username().isEmpty() ? "macula" : config.username();
+      return TurnCredentials.rest(user, config.secret().getBytes(StandardCharsets.UTF_8),
+          Duration.ofSeconds(config.rest__lifetime__s()), Clock.systemUTC());
+    }
+    return new TurnCredentials(config.username(), config.credential());
+  }
+}
