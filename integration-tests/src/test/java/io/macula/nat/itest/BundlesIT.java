@@ -130,7 +130,8 @@ public class BundlesIT {
 
   /**
    * A hub, a hub session (to a hub that does not answer: the session keeps trying, and its
-   * services are there meanwhile) and one strategy override: what a hub node and a plain node run.
+   * services are there meanwhile), one strategy override and a TURN server: what a hub node and a
+   * plain node run.
    */
   private void configureEveryComponent() throws Exception {
     Dictionary<String, Object> hub = new Hashtable<>();
@@ -143,6 +144,9 @@ public class BundlesIT {
     override.put("name", "holepunch");
     override.put("enabled", true);
     cm.getFactoryConfiguration("io.macula.nat.strategy", "holepunch", "?").update(override);
+    Dictionary<String, Object> turnServer = new Hashtable<>();
+    turnServer.put("listen", "127.0.0.1:0");
+    cm.getConfiguration("io.macula.nat.turn.server", "?").update(turnServer);
   }
 
   private void configureAdminSocket() throws Exception {

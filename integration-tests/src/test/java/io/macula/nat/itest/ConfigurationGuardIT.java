@@ -117,6 +117,16 @@ public class ConfigurationGuardIT {
         .bad("username", "")
         .bad("credential", "")
         .free("secret", "any text may be a shared secret"));
+    c.put("io.macula.nat.turn.server", new Case(Map.of("listen", "127.0.0.1:0", "allow_peers", "127.0.0.0/8"))
+        .bad("listen", "x", "127.0.0.1:99999")
+        .bad("relay_ip", "0.0.0.0", "::")
+        .bad("public_address", "x", "127.0.0.1:0")
+        .bad("users", "alice", ":wonderland")
+        .bad("allow_peers", "10.0.0.0", "10.0.0.0/40")
+        .bad("allocations_per_user", "x", "0")
+        .bad("bandwidth_bytes_per_second", "x", "-1")
+        .free("realm", "any text may be a realm")
+        .free("secret", "any text may be a shared secret"));
     for (String s : List.of("direct", "holepunch", "hubrelay", "turn")) {
       c.put("io.macula.nat.strategy." + s, new Case(Map.of("timeout_ms", "2500"))
           .bad("priority", "x", "1.5")

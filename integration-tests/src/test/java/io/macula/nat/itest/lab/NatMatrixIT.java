@@ -36,6 +36,8 @@ public class NatMatrixIT {
   private static final String TURN_IP = "203.0.113.30";
   private static final String TURN_CONFIG =
       "turn_servers = turn:" + TURN_IP + ":3478\nusername = alice\ncredential = wonderland\n";
+  /** Nodes with no TURN server of their own: they use their hub's, with the credentials it gives them. */
+  private static final java.util.Set<String> HUB_TURN_NODES = java.util.Set.of("symmetric-2");
   /** The lossy row's loss, each way: 1%. (No delay: this kernel has no netem to add it with.) */
   private static final int LOSS_PER_THOUSAND = 10;
 
@@ -61,7 +63,9 @@ public class NatMatrixIT {
           .config("io.macula.nat.hub", "admission = open\n")
           // The hub's STUN server, with its second address for RFC 5780 behaviour discovery.
           .config("io.macula.nat.stun.server",
-              "address = " + Lab.HUB_IP + "\nalternate_address = " + Lab.HUB_ALTERNATE_IP + "\n");
+              "address = " + Lab.HUB_IP + "\nalternate_address = " + Lab.HUB_ALTERNATE_IP + "\n")
+          // The hub's TURN server: it hands its nodes credentials for it.
+          .config("io.macula.nat.turn.server", "listen = " + Lab.HUB_IP + ":3478\n");
       processes.add(hub);
       hub.start();
       String peerConfig = "hub = " + hub.id() + "@" + HUB + "\n";
@@ -110,9 +114,11 @@ public class NatMatrixIT {
           // The more restricted side connects: "one node behind a NAT" connects to the public one.
           Node from = nodes.get(ORDER[j].label + "-1");
           Node to = nodes.get(ORDER[i].label + (i == j ? "-2" : "-1"));
-          scenarios.add(new Scenario(number(from.nat(), to.nat()), from.name(), from.nat(), to.name(), to.nat(),
-              Scenario.fromTable(from.nat(), to.nat(), true), Scenario.roadmap(from.nat(), to.nat(), false)));
-          if (Scenario.fromTable(from.nat(), to.nat(), true).path() == PathKind.TURN) {
+          boolean turn = Scenario.fromTable(from.nat(), to.nat(), true).path() == PathKind.TURN;
+          String server = !turn ? "" : HUB_TURN_NODES.contains(to.name()) ? ", the hub's TURN server" : ", coturn";
+          scenarios.add(new Scenario(number(from.nat(), to.nat()) + server, from.name(), from.nat(), to.name(),
+              to.nat(), Scenario.fromTable(from.nat(), to.nat(), true), Scenario.roadmap(from.nat(), to.nat(), false)));
+          if (turn) {
             // The same pair with the TURN strategy disabled on the connecting node: the hub relays.
             Scenario without = new Scenario(number(from.nat(), to.nat()) + ", TURN disabled", from.name(), from.nat(),
                 to.name(), to.nat(), Scenario.fromTable(from.nat(), to.nat(), false),
@@ -137,7 +143,8 @@ public class NatMatrixIT {
         if (withoutTurn.contains(s)) {
           from.ok("nat:disable", "turn");
         }
-        outcomes.add(run(s, nodes.get(s.from()), nodes.get(s.to())));
+        outcomes.add(run(s, nodes.get(s.from()), nodes.get(s.to()),
+            HUB_TURN_NODES.contains(s.to()) ? Lab.HUB_IP : TURN_IP));
         if (withoutTurn.contains(s)) {
           from.ok("nat:enable", "turn");
         }
@@ -229,8 +236,10 @@ public class NatMatrixIT {
       int port = (Integer) e.getValue()[2];
       NodeProcess p = NodeProcess.freshHome("lab-" + e.getKey()).inNamespace(host.ns()).jvmOptions(JVM)
           .config("io.macula.nat.endpoint", "bind = 0.0.0.0:" + port + "\n")
-          .config("io.macula.nat.peer", peerConfig)
-          .config("io.macula.nat.turn", TURN_CONFIG);
+          .config("io.macula.nat.peer", peerConfig);
+      if (!HUB_TURN_NODES.contains(e.getKey())) {
+        p.config("io.macula.nat.turn", TURN_CONFIG);
+      }
       synchronized (all) {
         all.add(p);
       }
@@ -247,9 +256,10 @@ public class NatMatrixIT {
   /**
    * Connects, pings and sends both ways. The row passes only with its exact expected winner and
    * path kind, its data intact both ways and its round trip within the roadmap's target for the
-   * path; a row expected to fail passes only when it fails for the expected reason.
+   * path (through the TURN server at {@code turnIp}, for a TURN path); a row expected to fail passes
+   * only when it fails for the expected reason.
    */
-  private static Scenario.Outcome run(Scenario s, Node from, Node to) {
+  private static Scenario.Outcome run(Scenario s, Node from, Node to, String turnIp) {
     Scenario.Expected expected = s.expected();
     NodeProcess.Result connect = from.process().nat("nat:connect", to.id());
     Matcher won = Pattern.compile("by (\\S+) \\((\\S+) path\\) in (\\d+) ms").matcher(connect.out());
@@ -293,6 +303,8 @@ public class NatMatrixIT {
     } else if (rtt > target) {
       detail = String.format(java.util.Locale.ROOT, "round trip %.2f ms over the %d ms target of a %s path",
           rtt, target, path);
+    } else if (expected.path() == PathKind.TURN && !send.out().contains("turn path via /" + turnIp + ":")) {
+      detail = "relayed, but not by the TURN server at " + turnIp + ": " + send.out().strip();
     } else {
       verdict = "pass";
     }

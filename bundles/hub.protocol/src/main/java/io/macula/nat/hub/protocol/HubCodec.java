@@ -47,6 +47,7 @@ public final class HubCodec {
   private static final int PING = 7;
   private static final int PONG = 8;
   private static final int NAT_REPORT = 9;
+  private static final int TURN_CREDENTIALS = 10;
 
   private HubCodec() {}
 
@@ -99,6 +100,12 @@ public final class HubCodec {
     } else if (m instanceof HubMessage.NatReport n) {
       d.writeByte(NAT_REPORT);
       d.writeByte(n.nat().code());
+    } else if (m instanceof HubMessage.TurnCredentials t) {
+      d.writeByte(TURN_CREDENTIALS);
+      writeBytes(d, t.uri().getBytes(StandardCharsets.UTF_8));
+      writeBytes(d, t.username().getBytes(StandardCharsets.UTF_8));
+      writeBytes(d, t.password().getBytes(StandardCharsets.UTF_8));
+      d.writeLong(t.expiresEpochSeconds());
     }
     if (body.size() > MAX_FRAME) {
       throw new IllegalArgumentException("a hub message is at most " + MAX_FRAME + " bytes");
@@ -153,6 +160,7 @@ public final class HubCodec {
       case PING -> new HubMessage.Ping(r.u64());
       case PONG -> new HubMessage.Pong(r.u64());
       case NAT_REPORT -> new HubMessage.NatReport(r.nat());
+      case TURN_CREDENTIALS -> new HubMessage.TurnCredentials(r.text(), r.text(), r.text(), r.u64());
       default -> throw new HubProtocolException("unknown message type " + (frame[0] & 0xff));
     };
     if (r.at != frame.length) {
@@ -246,6 +254,10 @@ public final class HubCodec {
       byte[] id = java.util.Arrays.copyOfRange(b, at, at + NodeId.LENGTH);
       at += NodeId.LENGTH;
       return NodeId.of(id);
+    }
+
+    String text() throws HubProtocolException {
+      return new String(bytes(), StandardCharsets.UTF_8);
     }
 
     byte[] bytes() throws HubProtocolException {

@@ -88,6 +88,27 @@ public sealed interface HubMessage {
     }
   }
 
+  /**
+   * Hub to node: the hub's TURN server and time-limited credentials for it (RFC 8489 long-term
+   * credentials in the TURN REST form), sent after {@link Registered} and again before they expire.
+   *
+   * @param uri the server as RFC 7065 writes it, {@code turn:host:port}
+   * @param expiresEpochSeconds when the credentials stop working
+   */
+  record TurnCredentials(String uri, String username, String password, long expiresEpochSeconds)
+      implements HubMessage {
+    public TurnCredentials {
+      Objects.requireNonNull(uri, "uri");
+      Objects.requireNonNull(username, "username");
+      Objects.requireNonNull(password, "password");
+    }
+
+    @Override
+    public String toString() {
+      return "TurnCredentials[" + uri + ", " + username + "]"; // never the password
+    }
+  }
+
   /** Either way: proves the session alive; answered by a {@link Pong} with the same nonce. */
   record Ping(long nonce) implements HubMessage {}
 

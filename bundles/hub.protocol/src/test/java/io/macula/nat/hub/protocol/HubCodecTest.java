@@ -38,7 +38,8 @@ class HubCodecTest {
         new HubMessage.Signal(A, new byte[] {1, 2, 3}),
         new HubMessage.Ping(-1),
         new HubMessage.Pong(42),
-        new HubMessage.NatReport(NatBehavior.RESTRICTED_CONE));
+        new HubMessage.NatReport(NatBehavior.RESTRICTED_CONE),
+        new HubMessage.TurnCredentials("turn:203.0.113.10:3478", "1764600000:k2dlgi5e", "c2VjcmV0", 1764600000L));
   }
 
   @ParameterizedTest

@@ -4,14 +4,18 @@ import io.macula.nat.api.NatBehavior;
 import io.macula.nat.api.NodeId;
 import io.macula.nat.api.PeerAdmission;
 import io.macula.nat.hub.api.Hub;
+import io.macula.nat.hub.protocol.HubMessage;
 import io.macula.nat.stun.api.StunServerRequest;
 import io.macula.nat.transport.api.ConnectionAcceptor;
 import io.macula.nat.transport.api.Endpoint;
 import io.macula.nat.transport.api.QuicConnection;
 import io.macula.nat.transport.api.RelayHandler;
+import io.macula.nat.turn.api.TurnServerOffer;
+import io.macula.nat.turn.api.TurnService;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,6 +37,9 @@ import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.log.Logger;
 import org.osgi.service.log.LoggerFactory;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
@@ -75,8 +82,16 @@ public final class HubComponent
     long relay__bytes__per__second() default 200_000_000;
   }
 
+  /** How long the TURN credentials the hub gives a node last: it sends fresh ones at half that. */
+  static final Duration TURN_CREDENTIALS_LIFETIME = Duration.ofHours(24);
+
   private final Logger log;
   private final Registry registry = new Registry();
+
+  // The TURN server of this node, when configured: the hub gives its nodes credentials for it.
+  @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+      policyOption = ReferencePolicyOption.GREEDY)
+  private volatile TurnService turn;
 
   /** The configuration now: an admission change applies to the next node, sessions stay up. */
   private volatile boolean open;
@@ -202,6 +217,17 @@ public final class HubComponent
   @Override
   public void settled(NodeSession session) {
     unregistered.decrementAndGet();
+  }
+
+  @Override
+  public Optional<HubMessage.TurnCredentials> turnCredentials(NodeId node) {
+    TurnService t = turn;
+    if (t == null) {
+      return Optional.empty();
+    }
+    // The node's id as the user: the server's allocations show whose each is.
+    TurnServerOffer o = t.credentialsFor(node.shortForm(), TURN_CREDENTIALS_LIFETIME);
+    return Optional.of(new HubMessage.TurnCredentials(o.uri(), o.username(), o.password(), o.expires().getEpochSecond()));
   }
 
   @Override

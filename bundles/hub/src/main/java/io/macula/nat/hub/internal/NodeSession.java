@@ -38,6 +38,8 @@ final class NodeSession implements Runnable {
   /** Node lists a node may ask for: each may be many pages. */
   static final int LIST_BURST = 4;
   static final double LISTS_PER_SECOND = 2;
+  /** TURN credentials are sent anew this often: at half the lifetime the hub gives them. */
+  static final Duration TURN_CREDENTIALS_RENEWAL = HubComponent.TURN_CREDENTIALS_LIFETIME.dividedBy(2);
 
   /** What a session needs of the hub. */
   interface Hub {
@@ -55,6 +57,9 @@ final class NodeSession implements Runnable {
 
     /** The session registered its node, or ended before it did: called once per session. */
     void settled(NodeSession session);
+
+    /** The hub's TURN server and fresh credentials for it made for {@code node}, if the hub runs one. */
+    Optional<HubMessage.TurnCredentials> turnCredentials(NodeId node);
   }
 
   private final QuicConnection connection;
@@ -69,6 +74,7 @@ final class NodeSession implements Runnable {
   private final TokenBucket lists;
   private final AtomicBoolean settled = new AtomicBoolean();
   private boolean signalsLimited; // the reader's only
+  private volatile ScheduledFuture<?> turnCredentials;
 
   NodeSession(QuicConnection connection, PeerStream stream, Hub hub) {
     this.connection = connection;
@@ -120,6 +126,8 @@ final class NodeSession implements Runnable {
       settle();
       send(new HubMessage.Registered(observed, relayKey));
       hub.log("node {} registered from {}", id, observed);
+      turnCredentials = hub.timer().scheduleAtFixedRate(() -> offerTurn(id), 0,
+          TURN_CREDENTIALS_RENEWAL.toMillis(), TimeUnit.MILLISECONDS);
       for (Optional<HubMessage> m; (m = HubCodec.read(stream.input())).isPresent(); ) {
         hub.registry().seen(id, hub.clock().instant());
         handle(m.get());
@@ -130,6 +138,10 @@ final class NodeSession implements Runnable {
       // the session ended: the node went away or the connection closed
     } finally {
       deadline.cancel(false);
+      ScheduledFuture<?> turn = turnCredentials;
+      if (turn != null) {
+        turn.cancel(false);
+      }
       settle();
       // What the session queued last (a refusal, say) still reaches the node, if it reads.
       if (writer.isAlive()) {
@@ -206,6 +218,17 @@ final class NodeSession implements Runnable {
    *
    * @throws IOException when the node is not reading
    */
+  private void offerTurn(NodeId id) {
+    try {
+      Optional<HubMessage.TurnCredentials> c = hub.turnCredentials(id);
+      if (c.isPresent()) {
+        send(c.get());
+      }
+    } catch (IOException | RuntimeException e) {
+      // the session is ending: the next one gets credentials of its own
+    }
+  }
+
   void send(HubMessage m) throws IOException {
     if (outbound.size() >= MAX_OUTBOUND || !outbound.offer(m)) {
       hub.log("node {} does not read: {} messages wait; its session ends", connection.peer(), MAX_OUTBOUND);

@@ -21,7 +21,9 @@ import java.io.PipedOutputStream;
 import java.lang.reflect.Proxy;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -37,7 +39,16 @@ class NodeSessionTest {
   private final ExecutorService sessions = Executors.newCachedThreadPool();
   private final ManualScheduler timer = new ManualScheduler();
   private final AtomicInteger settled = new AtomicInteger();
+  /** How many TURN credentials the hub made; none while it runs no TURN server. */
+  private final AtomicInteger turnCredentialsMade = new AtomicInteger();
+  private volatile boolean runsTurn;
   private final NodeSession.Hub hub = new NodeSession.Hub() {
+    @Override
+    public Optional<HubMessage.TurnCredentials> turnCredentials(NodeId node) {
+      return runsTurn ? Optional.of(new HubMessage.TurnCredentials("turn:203.0.113.10:3478",
+          "user-" + turnCredentialsMade.incrementAndGet(), "password", 0)) : Optional.empty();
+    }
+
     @Override
     public Registry registry() {
       return registry;
@@ -114,6 +125,23 @@ class NodeSessionTest {
             && refusals.stream().allMatch(r -> r.contains("unreachable") || r.contains("is not registered")),
         "the senders are told the deaf node is unreachable (then gone), and nothing else: " + refusals);
     Eventually.until("the deaf node's session ends", () -> registry.get(node(2)).isEmpty());
+  }
+
+  @Test
+  void aRegisteredNodeGetsTurnCredentialsAndFreshOnesAtHalfTheirLifetime() throws Exception {
+    runsTurn = true;
+    Node n = connect(node(4), 40004, 1 << 20);
+    register(n, node(4), true);
+    // The session schedules its offers just after Registered, on its own thread.
+    Eventually.until("the hub made the first credentials", () -> {
+      timer.runDue();
+      return turnCredentialsMade.get() == 1;
+    });
+    assertEquals("user-1", ((HubMessage.TurnCredentials) n.read()).username());
+    timer.advance(NodeSession.TURN_CREDENTIALS_RENEWAL.minusSeconds(1));
+    assertEquals(1, turnCredentialsMade.get(), "none made before their time");
+    timer.advance(Duration.ofSeconds(1));
+    assertEquals("user-2", ((HubMessage.TurnCredentials) n.read()).username());
   }
 
   @Test

@@ -32,4 +32,7 @@ public interface HubSession extends Signalling, HubRelay {
    * every registration after.
    */
   void reportNat(NatBehavior nat);
+
+  /** The hub's TURN server and the credentials the hub made for this node, once the hub sent them. */
+  Optional<io.macula.nat.turn.api.TurnServerOffer> turnServer();
 }

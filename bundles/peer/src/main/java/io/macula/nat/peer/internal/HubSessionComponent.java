@@ -16,6 +16,7 @@ import io.macula.nat.peer.api.HubSession;
 import io.macula.nat.transport.api.Endpoint;
 import io.macula.nat.transport.api.QuicConnection;
 import io.macula.nat.transport.api.TransportPath;
+import io.macula.nat.turn.api.TurnServerOffer;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -23,6 +24,7 @@ import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -122,6 +124,8 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
   private volatile boolean running = true;
   private volatile Live live;
   private volatile InetSocketAddress observed;
+  /** The hub's TURN server and credentials the hub made for this node, as last sent. */
+  private volatile TurnServerOffer turnServer;
   private volatile NatBehavior nat = NatBehavior.UNKNOWN;
   private volatile CompletableFuture<List<NodeDescriptor>> pendingList =
       CompletableFuture.completedFuture(List.of());
@@ -323,6 +327,9 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
       }
     } else if (m instanceof HubMessage.Refused r) {
       log.warn("the hub refused: {}", r.reason());
+    } else if (m instanceof HubMessage.TurnCredentials t) {
+      turnServer = new TurnServerOffer(t.uri(), t.username(), t.password(),
+          Instant.ofEpochSecond(t.expiresEpochSeconds()));
     }
   }
 
@@ -360,6 +367,11 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
   @Override
   public Optional<InetSocketAddress> observedAddress() {
     return Optional.ofNullable(observed);
+  }
+
+  @Override
+  public Optional<TurnServerOffer> turnServer() {
+    return Optional.ofNullable(turnServer);
   }
 
   @Override

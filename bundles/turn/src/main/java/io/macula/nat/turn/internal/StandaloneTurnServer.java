@@ -18,7 +18,7 @@ import java.util.concurrent.CountDownLatch;
  * address relayed sockets bind; needed when listening on a wildcard), {@code --realm r}, users with
  * {@code --user name:password} (repeatable) and/or the REST form with {@code --rest-secret s},
  * {@code --allow-peers cidr,...} for peer ranges refused by default, {@code --quota n} allocations
- * per user. Prints "listening" once bound.
+ * per user, {@code --bandwidth n} bytes a second relayed in all (0, the default: no limit). Prints "listening" once bound.
  */
 public final class StandaloneTurnServer {
   private StandaloneTurnServer() {}
@@ -31,6 +31,7 @@ public final class StandaloneTurnServer {
     Optional<byte[]> secret = Optional.empty();
     List<String> allowed = new ArrayList<>();
     int quota = 10;
+    long bandwidth = 0;
     try {
       for (int i = 0; i < args.length; i++) {
         String option = args[i];
@@ -52,6 +53,7 @@ public final class StandaloneTurnServer {
           case "--rest-secret" -> secret = Optional.of(value.getBytes(StandardCharsets.UTF_8));
           case "--allow-peers" -> allowed.addAll(List.of(value.split(",")));
           case "--quota" -> quota = Integer.parseInt(value);
+          case "--bandwidth" -> bandwidth = Long.parseLong(value);
           default -> throw new IllegalArgumentException("unknown option " + option);
         }
       }
@@ -68,14 +70,14 @@ public final class StandaloneTurnServer {
     } catch (IllegalArgumentException | java.net.UnknownHostException e) {
       System.err.println(e.getMessage());
       System.err.println("usage: StandaloneTurnServer [--listen host:port] [--relay-ip ip] [--realm r]"
-          + " [--user name:password]... [--rest-secret s] [--allow-peers cidr,...] [--quota n]");
+          + " [--user name:password]... [--rest-secret s] [--allow-peers cidr,...] [--quota n] [--bandwidth bytes/s]");
       System.exit(2);
       return;
     }
     ServerCredentials credentials = new ServerCredentials(realm, users, secret, Clock.systemUTC(),
         ServerCredentials.NONCE_LIFETIME);
     try (TurnServer server = new TurnServer(new TurnServer.Settings(listen, relayIp, credentials,
-        PeerFilter.allowing(allowed), quota, Duration.ofMinutes(10), Duration.ofHours(1), Clock.systemUTC()))) {
+        PeerFilter.allowing(allowed), quota, Duration.ofMinutes(10), Duration.ofHours(1), bandwidth, Clock.systemUTC()))) {
       System.out.println("listening on " + server.localAddress() + ", relaying from " + relayIp);
       System.out.flush();
       new CountDownLatch(1).await();

@@ -3,13 +3,16 @@ package io.macula.nat.turn.internal;
 import io.macula.nat.api.SharedSocket;
 import io.macula.nat.stun.api.RetransmissionSchedule;
 import io.macula.nat.turn.api.RelayedAddress;
+import io.macula.nat.turn.api.TurnContext;
 import io.macula.nat.turn.api.TurnFailure;
 import io.macula.nat.turn.api.TurnRelay;
+import io.macula.nat.turn.api.TurnServerOffer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -19,10 +22,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.log.Logger;
 import org.osgi.service.log.LoggerFactory;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
@@ -30,8 +37,9 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
- * The node's TURN client: allocates its relayed address on the first configured server that
- * gives one, over the node's own socket (UDP) or a TCP connection, and keeps it.
+ * The node's TURN client: allocates its relayed address on the first server that gives one (those
+ * configured, then those its {@link TurnContext}s offer: the hub's), over the node's own socket
+ * (UDP) or a TCP connection, and keeps it.
  */
 @Component(service = TurnRelay.class, configurationPid = TurnRelayComponent.PID, immediate = true)
 @Designate(ocd = TurnRelayComponent.Config.class)
@@ -71,6 +79,13 @@ public final class TurnRelayComponent implements TurnRelay {
   private final ScheduledExecutorService timer;
   private final List<AutoCloseable> open = new CopyOnWriteArrayList<>();
   private CompletableFuture<RelayedAddress> current; // guarded by this
+
+  /** A server to try, and the credentials for it. */
+  private record Candidate(TurnServerUri uri, Supplier<TurnCredentials> credentials) {}
+
+  @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+      policyOption = ReferencePolicyOption.GREEDY)
+  private final List<TurnContext> contexts = new CopyOnWriteArrayList<>();
 
   @Activate
   public TurnRelayComponent(Config config, @Reference SharedSocket socket,
@@ -125,7 +140,27 @@ public final class TurnRelayComponent implements TurnRelay {
 
   @Override
   public List<String> servers() {
-    return servers.stream().map(TurnServerUri::text).toList();
+    return candidates().stream().map(c -> c.uri().text()).toList();
+  }
+
+  /** The configured servers, then those offered whose credentials have not expired. */
+  private List<Candidate> candidates() {
+    List<Candidate> out = new ArrayList<>();
+    servers.forEach(uri -> out.add(new Candidate(uri, this::credentials)));
+    Instant now = Instant.now();
+    for (TurnContext context : contexts) {
+      for (TurnServerOffer offer : context.turnServers()) {
+        if (offer.expires().isAfter(now)) {
+          try {
+            TurnCredentials c = new TurnCredentials(offer.username(), offer.password());
+            out.add(new Candidate(TurnServerUri.parse(offer.uri()), () -> c));
+          } catch (IllegalArgumentException e) {
+            log.warn("TURN server offered as '{}' is not usable: {}", offer.uri(), e.getMessage());
+          }
+        }
+      }
+    }
+    return out;
   }
 
   @Override
@@ -139,14 +174,17 @@ public final class TurnRelayComponent implements TurnRelay {
 
   /** On the timer thread: every server, and every transport each allows, until one allocates. */
   private RelayedAddress allocate() {
-    if (servers.isEmpty()) {
-      throw new java.util.concurrent.CompletionException(new TurnFailure("no TURN server is configured"));
+    List<Candidate> candidates = candidates();
+    if (candidates.isEmpty()) {
+      throw new java.util.concurrent.CompletionException(
+          new TurnFailure("no TURN server is configured, and the hub offers none"));
     }
     List<String> failures = new ArrayList<>();
-    for (TurnServerUri uri : servers) {
+    for (Candidate candidate : candidates) {
+      TurnServerUri uri = candidate.uri();
       for (String transport : uri.transports()) {
         try {
-          RelayedAddress a = allocate(uri, transport);
+          RelayedAddress a = allocate(uri, transport, candidate.credentials().get());
           log.info("relayed address {} on {} over {}", a.relayed(), uri, transport);
           return a;
         } catch (TurnFailure e) {
@@ -161,7 +199,8 @@ public final class TurnRelayComponent implements TurnRelay {
         new TurnFailure("no TURN server gave a relayed address: " + String.join("; ", failures)));
   }
 
-  private RelayedAddress allocate(TurnServerUri uri, String transport) throws TurnFailure {
+  private RelayedAddress allocate(TurnServerUri uri, String transport, TurnCredentials credentials)
+      throws TurnFailure {
     String where = uri + " over " + transport;
     InetSocketAddress server = uri.hostPort().resolve();
     if (server.isUnresolved()) {
@@ -171,7 +210,7 @@ public final class TurnRelayComponent implements TurnRelay {
     TurnClient client;
     if (transport.equals("udp")) {
       SocketTransport udp = new SocketTransport(socket, server);
-      client = new TurnClient(udp, credentials(), timer, SCHEDULE);
+      client = new TurnClient(udp, credentials, timer, SCHEDULE);
       udp.deliverTo(client);
       t = udp;
     } else {
@@ -181,7 +220,7 @@ public final class TurnRelayComponent implements TurnRelay {
       } catch (IOException e) {
         throw new TurnFailure(where + ": " + e.getMessage(), e);
       }
-      client = new TurnClient(tcp, credentials(), timer, SCHEDULE);
+      client = new TurnClient(tcp, credentials, timer, SCHEDULE);
       tcp.receiver(client::received);
       t = tcp;
     }

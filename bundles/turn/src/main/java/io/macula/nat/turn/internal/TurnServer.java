@@ -56,7 +56,8 @@ final class TurnServer implements AutoCloseable {
 
   /** How the server runs. */
   record Settings(InetSocketAddress listen, InetAddress relayIp, ServerCredentials credentials, PeerFilter peers,
-      int allocationsPerUser, Duration defaultLifetime, Duration maxLifetime, Clock clock) {}
+      int allocationsPerUser, Duration defaultLifetime, Duration maxLifetime, long bandwidthBytesPerSecond,
+      Clock clock) {}
 
   private record Authenticated(String username, byte[] key) {}
 
@@ -76,10 +77,13 @@ final class TurnServer implements AutoCloseable {
   private volatile long relayedPackets;
   private volatile long relayedBytes;
   private Instant lastSweep = Instant.EPOCH;
+  /** All relayed bytes, both ways, of every allocation: one limit for the server. */
+  private final BandwidthLimit bandwidth;
   private volatile boolean running = true;
 
   TurnServer(Settings settings) throws IOException {
     this.settings = settings;
+    this.bandwidth = new BandwidthLimit(settings.bandwidthBytesPerSecond(), System.nanoTime());
     this.selector = Selector.open();
     this.listen = DatagramChannel.open();
     listen.bind(settings.listen());
@@ -104,6 +108,17 @@ final class TurnServer implements AutoCloseable {
     counters.forEach((k, v) -> out.put(k, v.sum()));
     out.put("relayed-packets", relayedPackets);
     out.put("relayed-bytes", relayedBytes);
+    return out;
+  }
+
+  /** The allocations now, their counters as last written by the server's thread. */
+  List<io.macula.nat.turn.api.TurnAllocationInfo> allocationInfo() {
+    List<io.macula.nat.turn.api.TurnAllocationInfo> out = new java.util.ArrayList<>();
+    for (ServerAllocation a : byClient.values()) {
+      out.add(new io.macula.nat.turn.api.TurnAllocationInfo(a.client, tcpClients.containsKey(a.client) ? "tcp" : "udp",
+          a.username, a.relayed, a.expires, a.permissions.size(), a.peerOfChannel.size(), a.packetsToPeers,
+          a.bytesToPeers, a.packetsFromPeers, a.bytesFromPeers));
+    }
     return out;
   }
 
@@ -439,6 +454,10 @@ final class TurnServer implements AutoCloseable {
 
   private void toPeer(ServerAllocation a, InetSocketAddress peer, ByteBuffer data) throws IOException {
     int n = data.remaining();
+    if (!bandwidth.take(n, System.nanoTime())) {
+      count("drop-bandwidth-limit", 1);
+      return;
+    }
     a.relay.send(data, peer);
     a.packetsToPeers++;
     a.bytesToPeers += n;
@@ -455,6 +474,10 @@ final class TurnServer implements AutoCloseable {
         continue;
       }
       int n = in.remaining();
+      if (!bandwidth.take(n, System.nanoTime())) {
+        count("drop-bandwidth-limit", 1);
+        continue;
+      }
       a.packetsFromPeers++;
       a.bytesFromPeers += n;
       relayedPackets++;

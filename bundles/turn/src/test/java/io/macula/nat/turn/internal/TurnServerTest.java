@@ -49,7 +49,7 @@ class TurnServerTest {
         clock, Duration.ofMinutes(1));
     server = new TurnServer(new TurnServer.Settings(new InetSocketAddress("127.0.0.1", 0),
         InetAddress.getByName("127.0.0.1"), credentials, PeerFilter.allowing(allowedPeers), perUser,
-        Duration.ofMinutes(10), Duration.ofHours(1), clock));
+        Duration.ofMinutes(10), Duration.ofHours(1), 0, clock));
     return server;
   }
 

@@ -54,7 +54,7 @@ class UclientInteropTest {
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     try (TurnServer server = new TurnServer(new TurnServer.Settings(new InetSocketAddress("127.0.0.1", 0),
         InetAddress.getByName("127.0.0.1"), credentials, PeerFilter.allowing(List.of("127.0.0.0/8")), 10,
-        Duration.ofMinutes(10), Duration.ofHours(1), Clock.systemUTC()))) {
+        Duration.ofMinutes(10), Duration.ofHours(1), 0, Clock.systemUTC()))) {
       List<String> command = new java.util.ArrayList<>(List.of("timeout", "60", UCLIENT.toString(), "-u", "alice",
           "-w", "wonderland", "-e", "127.0.0.1", "-r", String.valueOf(peerPort), "-n", "50", "-l", "120", "-m", "2",
           "-c", "-X", "-p", String.valueOf(server.localAddress().getPort())));
