@@ -75,7 +75,8 @@ public class ConfigurationGuardIT {
         .bad("bind", "nosuchhost.invalid:1", "127.0.0.1:70000", "127.0.0.1", "")
         .bad("identity", home.resolve("typo.pem").toString(), "/no/such/dir/key.pem",
             Files.writeString(home.resolve("garbage.pem"), "not a key").toString())
-        .bad("idle_timeout_ms", "x", "999"));
+        .bad("idle_timeout_ms", "x", "999")
+        .bad("tcp", "maybe"));
     c.put("io.macula.nat.peer", new Case(Map.of("hub", zero + "@127.0.0.1:9", "keepalive_ms", "1001"))
         .bad("hub", "nonsense", "", ABSENT, "abc@127.0.0.1:9", zero + "@nosuchhost.invalid:9")
         .bad("reported", "127.0.0.1", "nosuchhost.invalid:1")

@@ -44,7 +44,7 @@ record Scenario(String name, String from, NatType fromNat, String to, NatType to
   /**
    * The row's expectation from the one table, NatPairTable.
    *
-   * @param turn whether the accepting node has a TURN server and the connecting one uses the TURN strategy
+   * @param turn whether the nodes have TURN servers and the connecting one uses the TURN strategy
    */
   static Expected fromTable(NatType from, NatType to, boolean turn) {
     NatPairTable.Verdict v = NatPairTable.best(from.behavior, to.behavior, turn);
@@ -52,8 +52,8 @@ record Scenario(String name, String from, NatType fromNat, String to, NatType to
       return Expected.win(WINNER.get(v.best().get()), v.best().get());
     }
     if (from == NatType.UDP_BLOCKED || to == NatType.UDP_BLOCKED) {
-      // The hub session runs over UDP: it never comes up, so no strategy applies.
-      return Expected.fails("no session with the hub");
+      // The hub session comes up over TCP, but nothing relays over it yet.
+      return Expected.fails("the hub relays over UDP only");
     }
     throw new IllegalArgumentException("the table has no outcome for " + from + " to " + to + ": " + v.reason());
   }

@@ -226,10 +226,13 @@ final class Negotiation {
     if (records.isEmpty()) {
       message = "no enabled connection strategy is installed";
     } else {
+      // Each strategy's own reason says the real cause ("UDP is blocked here and no TURN server is
+      // configured", "no session with the hub: UDP and TCP to ... failed"); a timeout's says only that.
       message =
           "no strategy reached " + pair.remote().id().shortForm() + ": "
               + records.stream()
-                  .map(r -> r.strategy() + " " + r.outcome().label())
+                  .map(r -> r.strategy() + " " + r.outcome().label()
+                      + (r.outcome() == AttemptOutcome.TIMED_OUT || r.reason().isEmpty() ? "" : " (" + r.reason() + ")"))
                   .collect(Collectors.joining(", "));
     }
     sink.finished(this);

@@ -240,7 +240,8 @@ class NegotiationTest {
             .toList());
     assertEquals(
         "no strategy reached " + NODE.shortForm()
-            + ": direct not-applicable, holepunch network-error, turn refused, hubrelay timed-out",
+            + ": direct not-applicable (the remote is behind a NAT), holepunch network-error (unreachable),"
+            + " turn refused (allocation quota), hubrelay timed-out",
         failure.getMessage());
     assertEquals(NODE, failure.node());
     assertTrue(relay.lastAttempt.isCancelled());

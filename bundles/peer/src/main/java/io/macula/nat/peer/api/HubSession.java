@@ -33,6 +33,12 @@ public interface HubSession extends Signalling, HubRelay {
    */
   void reportNat(NatBehavior nat);
 
+  /**
+   * How the session reaches the hub, and why: {@code udp}; {@code tcp (UDP to ... got no answer
+   * within 3 s)}; or, with no session, what the last try met.
+   */
+  String transport();
+
   /** The hub's TURN server and the credentials the hub made for this node, once the hub sent them. */
   Optional<io.macula.nat.turn.api.TurnServerOffer> turnServer();
 }

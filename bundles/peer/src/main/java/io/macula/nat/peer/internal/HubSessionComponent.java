@@ -13,7 +13,10 @@ import io.macula.nat.api.Signalling;
 import io.macula.nat.hub.protocol.HubCodec;
 import io.macula.nat.hub.protocol.HubMessage;
 import io.macula.nat.peer.api.HubSession;
+import io.macula.nat.stun.api.StunClient;
+import io.macula.nat.stun.api.StunServerAddress;
 import io.macula.nat.transport.api.Endpoint;
+import io.macula.nat.transport.api.PacketCarrier;
 import io.macula.nat.transport.api.QuicConnection;
 import io.macula.nat.transport.api.TransportPath;
 import io.macula.nat.turn.api.TurnServerOffer;
@@ -134,7 +137,16 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
   private final RecentNodes signalled = new RecentNodes(1024);
 
   /** The session while it is up. */
-  private record Live(QuicConnection connection, PeerStream stream) {}
+  /** A session that is up: its connection and stream, and whether it runs over TCP (UDP got no answer). */
+  private record Live(QuicConnection connection, PeerStream stream, boolean overTcp) {}
+
+  /** How long UDP to the hub may stay unanswered before the session tries TCP. */
+  static final Duration UDP_ANSWER = Duration.ofSeconds(3);
+  /** How often a session over TCP checks whether UDP to the hub works again. */
+  static final Duration UDP_RETRY = Duration.ofSeconds(30);
+
+  /** How the session reaches the hub now, or what the last try met: what nat:id shows. */
+  private volatile String transport = "none: not connected yet";
 
   @Activate
   public HubSessionComponent(
@@ -172,6 +184,11 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
     endpoint.distrustRelay(hub.address()); // a node that leaves this hub takes nothing more from it
   }
 
+  // Dynamic: the STUN component takes the hub session's context, so neither waits for the other.
+  @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+      policyOption = ReferencePolicyOption.GREEDY)
+  private volatile StunClient stun;
+
   @Reference(
       cardinality = ReferenceCardinality.MULTIPLE,
       policy = ReferencePolicy.DYNAMIC,
@@ -200,6 +217,7 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
         pendingList.complete(List.copyOf(known.values())); // no answer comes on a lost session
         if (l != null) {
           l.connection().close();
+          transport = "none: the session was lost; reconnecting";
           log.info("hub session with {} lost; reconnecting", hub.address());
         }
       }
@@ -212,11 +230,42 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
     }
   }
 
+  /**
+   * Connects to the hub over UDP, or, when UDP gets no answer, over TCP (QUIC packets in
+   * length-prefixed frames on one TCP connection): where UDP is blocked, the node still registers.
+   */
+  private QuicConnection connect() throws Exception {
+    var udp = endpoint.connect(hub.id(), new TransportPath.Direct(hub.address()), Endpoint.HUB_PROTOCOL);
+    try {
+      QuicConnection c = udp.get(UDP_ANSWER.toMillis(), TimeUnit.MILLISECONDS);
+      transport = "udp";
+      return c;
+    } catch (java.util.concurrent.TimeoutException e) {
+      udp.cancel(true);
+    }
+    String why = "UDP to " + hubText() + " got no answer within " + UDP_ANSWER.toSeconds() + " s";
+    try {
+      PacketCarrier stream = endpoint.connectStream(hub.address()).get(10, TimeUnit.SECONDS);
+      QuicConnection c = endpoint
+          .connect(hub.id(), new TransportPath.Carried(stream, hub.address()), Endpoint.HUB_PROTOCOL)
+          .get(10, TimeUnit.SECONDS);
+      transport = "tcp (" + why + ")";
+      return c;
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
+      transport = "none: UDP and TCP to " + hubText() + " failed (" + why + "; TCP: " + cause.getMessage() + ")";
+      throw e;
+    }
+  }
+
+  private String hubText() {
+    return new HostPort(hub.address().getAddress().getHostAddress(), hub.address().getPort()).toString();
+  }
+
   /** One session, from connect to its end. */
   private void session() throws Exception {
-    QuicConnection c = endpoint
-        .connect(hub.id(), new TransportPath.Direct(hub.address()), Endpoint.HUB_PROTOCOL)
-        .get(10, TimeUnit.SECONDS);
+    QuicConnection c = connect();
+    boolean overTcp = c.path() instanceof TransportPath.Carried;
     PeerStream stream = c.openStream();
     NatBehavior registeredNat = nat;
     HubCodec.write(stream.output(), new HubMessage.Register(reported, offersRelay, registeredNat));
@@ -226,9 +275,11 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
       throw new IOException("the hub answered registration with " + answer.orElse(null));
     }
     observed = registered.observed();
-    endpoint.trustRelay(hub.address(), registered.relayKey());
+    if (!overTcp) {
+      endpoint.trustRelay(hub.address(), registered.relayKey());
+    }
     listing.clear(); // pages a lost session left half sent
-    Live l = new Live(c, stream);
+    Live l = new Live(c, stream, overTcp);
     live = l;
     if (nat != registeredNat) {
       // Discovered while the registration was on its way: reportNat found no session to tell.
@@ -238,6 +289,8 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
     Heard lastHeard = new Heard(c);
     var pinger = timer.scheduleAtFixedRate(() -> keepAlive(l, lastHeard),
         keepalive.toMillis(), keepalive.toMillis(), TimeUnit.MILLISECONDS);
+    var udpCheck = overTcp ? timer.scheduleWithFixedDelay(() -> retryUdp(l),
+        UDP_RETRY.toMillis(), UDP_RETRY.toMillis(), TimeUnit.MILLISECONDS) : null;
     try {
       for (Optional<HubMessage> m; (m = HubCodec.read(stream.input())).isPresent(); ) {
         lastHeard.answered();
@@ -245,7 +298,27 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
       }
     } finally {
       pinger.cancel(false);
+      if (udpCheck != null) {
+        udpCheck.cancel(false);
+      }
     }
+  }
+
+  /**
+   * While the session runs over TCP: asks the hub's STUN server over UDP; once it answers, the
+   * session ends and the next one, UDP first, goes back to UDP.
+   */
+  private void retryUdp(Live l) {
+    StunClient s = stun;
+    if (s == null || live != l) {
+      return;
+    }
+    s.binding(StunServerAddress.of(hub.address())).thenRun(() -> {
+      if (live == l) {
+        log.info("UDP to hub {} answers again: the session moves back to UDP", hub.address());
+        l.connection().close();
+      }
+    });
   }
 
   /**
@@ -361,7 +434,22 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
 
   @Override
   public Optional<InetSocketAddress> relayAddress() {
-    return isConnected() ? Optional.of(hub.address()) : Optional.empty();
+    Live l = live;
+    return isConnected() && l != null && !l.overTcp() ? Optional.of(hub.address()) : Optional.empty();
+  }
+
+  @Override
+  public Optional<String> whyNoRelay() {
+    if (relayAddress().isPresent()) {
+      return Optional.empty();
+    }
+    return Optional.of(isConnected() ? "the hub session runs over TCP, and the hub relays over UDP only"
+        : "no session with the hub: " + transport.replaceFirst("^none: ", ""));
+  }
+
+  @Override
+  public String transport() {
+    return transport;
   }
 
   @Override

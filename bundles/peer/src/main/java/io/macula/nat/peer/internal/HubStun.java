@@ -73,7 +73,9 @@ public final class HubStun implements StunContext, NatListener {
   /** The hub session runs over UDP: while it is up, silence from STUN servers is not UDP blocked. */
   @Override
   public Optional<String> udpPasses() {
-    return session.isConnected() ? Optional.of("the hub session is up") : Optional.empty();
+    // Over TCP, the session says nothing of UDP.
+    return session.isConnected() && session.transport().equals("udp") ? Optional.of("the hub session is up over UDP")
+        : Optional.empty();
   }
 
   @Override

@@ -13,7 +13,9 @@ import io.macula.nat.hub.protocol.HubCodec;
 import io.macula.nat.hub.protocol.HubMessage;
 import io.macula.nat.testing.Eventually;
 import io.macula.nat.transport.api.Endpoint;
+import io.macula.nat.transport.api.PacketCarrier;
 import io.macula.nat.transport.api.QuicConnection;
+import io.macula.nat.transport.api.TransportPath;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -126,6 +128,18 @@ class HubSessionComponentTest {
   }
 
   @Test
+  void whereUdpGetsNoAnswerTheSessionRunsOverTcpAndSaysWhy() throws Exception {
+    udpBlocked = true;
+    session = start(60_000);
+    registered();
+    assertTrue(session.transport().startsWith("tcp (UDP to " + HUB_AT.getHostString() + ":" + HUB_AT.getPort()
+        + " got no answer within 3 s"), session.transport());
+    assertEquals(Optional.empty(), session.relayAddress(), "the hub relays over UDP only");
+    assertTrue(session.whyNoRelay().orElseThrow().contains("over TCP"));
+    assertEquals(null, trustedKey.get(), "no relay key is trusted for a relay this node cannot use");
+  }
+
+  @Test
   void aSilentHubIsTakenForLostAndTheSessionComesBack() throws Exception {
     session = start(100);
     HubSide first = registered();
@@ -152,6 +166,8 @@ class HubSessionComponentTest {
   }
 
   // --- the session's surroundings
+
+  private volatile boolean udpBlocked;
 
   private HubSide registered() throws Exception {
     HubSide hub = nextSession();
@@ -196,12 +212,20 @@ class HubSessionComponentTest {
             trustedKey.set(null);
             yield null;
           }
-          case "connect" -> CompletableFuture.completedFuture(connection());
+          case "connect" -> udpBlocked && a[1] instanceof TransportPath.Direct
+              ? new CompletableFuture<QuicConnection>() // no answer, ever
+              : CompletableFuture.completedFuture(connection((TransportPath) a[1]));
+          case "connectStream" -> CompletableFuture.completedFuture(Proxy.newProxyInstance(
+              getClass().getClassLoader(), new Class<?>[] {PacketCarrier.class}, (q, n, b) -> switch (n.getName()) {
+                case "kind" -> io.macula.nat.api.PathKind.DIRECT;
+                case "describe", "toString" -> "tcp stream";
+                default -> null;
+              }));
           default -> throw new UnsupportedOperationException(m.getName());
         });
   }
 
-  private QuicConnection connection() throws IOException {
+  private QuicConnection connection(TransportPath path) throws IOException {
     PipedInputStream nodeIn = new PipedInputStream(1 << 16);
     PipedOutputStream hubOut = new PipedOutputStream(nodeIn);
     PipedInputStream hubIn = new PipedInputStream(1 << 16);
@@ -237,6 +261,7 @@ class HubSessionComponentTest {
           case "isOpen" -> open.get();
           case "bytesReceived" -> received.get();
           case "peer" -> HUB;
+          case "path" -> path;
           case "close" -> {
             open.set(false);
             stream.close();

@@ -91,7 +91,7 @@ public final class PeerCommands {
     HubSession h = hub;
     return endpoint.get().localId() + " " + endpoint.get().localAddress()
         + (h == null ? "" : " hub " + (h.isConnected() ? "up" : "down") + " "
-            + h.observedAddress().map(a -> "observed " + a).orElse("")) + "\n";
+            + h.observedAddress().map(a -> "observed " + a + " ").orElse("") + "over " + h.transport()) + "\n";
   }
 
   @Descriptor("list the nodes the hub knows")

@@ -72,6 +72,9 @@ public final class DirectStrategy implements ConnectionStrategy {
 
   @Override
   public Applicability appliesTo(NodePair pair) {
+    if (pair.local().nat() == io.macula.nat.api.NatBehavior.UDP_BLOCKED) {
+      return Applicability.no("UDP is blocked here");
+    }
     NodeDescriptor remote = pair.remote();
     Optional<InetSocketAddress> observed = remote.observedAddress();
     if (observed.isEmpty()) {

@@ -76,7 +76,7 @@ public final class HubRelayStrategy implements ConnectionStrategy {
   @Override
   public Applicability appliesTo(NodePair pair) {
     if (hub.relayAddress().isEmpty()) {
-      return Applicability.no("no session with the hub");
+      return Applicability.no(hub.whyNoRelay().orElse("no session with the hub"));
     }
     if (pair.remote().observedAddress().isEmpty()) {
       return Applicability.no(pair.remote().id().shortForm() + " is not registered with the hub");
@@ -88,7 +88,7 @@ public final class HubRelayStrategy implements ConnectionStrategy {
   public CompletableFuture<PeerPath> attempt(NodePair pair) {
     Optional<InetSocketAddress> address = hub.relayAddress();
     if (address.isEmpty()) {
-      return CompletableFuture.failedFuture(StrategyFailure.notApplicable("no session with the hub"));
+      return CompletableFuture.failedFuture(StrategyFailure.notApplicable(hub.whyNoRelay().orElse("no session with the hub")));
     }
     TransportPath relay = new TransportPath.Relayed(address.get(), pair.remote().id(), PathKind.HUB_RELAY);
     return ConnectionPath.attempt(NAME, endpoint.connect(pair.remote().id(), relay, Endpoint.PEER_PROTOCOL));

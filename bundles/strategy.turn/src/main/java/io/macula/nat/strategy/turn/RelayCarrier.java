@@ -1,5 +1,6 @@
 package io.macula.nat.strategy.turn;
 
+import io.macula.nat.api.PathKind;
 import io.macula.nat.transport.api.PacketCarrier;
 import io.macula.nat.turn.api.RelayedAddress;
 import java.net.InetSocketAddress;
@@ -29,6 +30,11 @@ final class RelayCarrier implements PacketCarrier {
 
   private static String text(InetSocketAddress a) {
     return new io.macula.nat.api.HostPort(a.getAddress().getHostAddress(), a.getPort()).toString();
+  }
+
+  @Override
+  public PathKind kind() {
+    return PathKind.TURN;
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.macula.nat.strategy.turn;
 
 import io.macula.nat.api.Applicability;
 import io.macula.nat.api.ConnectionStrategy;
+import io.macula.nat.api.NatBehavior;
 import io.macula.nat.api.NodeDirectory;
 import io.macula.nat.api.NodeId;
 import io.macula.nat.api.NodePair;
@@ -21,6 +22,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -131,32 +133,30 @@ public final class TurnStrategy implements ConnectionStrategy, SignalListener {
     if (pair.local().observedAddress().isEmpty()) {
       return Applicability.no("the hub has not said which address it sees this node at");
     }
+    if (pair.local().nat() == NatBehavior.UDP_BLOCKED) {
+      TurnRelay relay = turn;
+      if (relay == null || relay.servers().isEmpty()) {
+        return Applicability.no("UDP is blocked here and no TURN server is configured");
+      }
+    }
     return Applicability.yes();
   }
 
   @Override
   public CompletableFuture<PeerPath> attempt(NodePair pair) {
     String session = HexFormat.of().formatHex(randomBytes());
-    CompletableFuture<InetSocketAddress> answer = new CompletableFuture<>();
-    asked.put(session, answer);
-    answer.whenComplete((a, e) -> asked.remove(session));
     CompletableFuture<PeerPath> result = new CompletableFuture<>();
+    // Behind a network that blocks UDP, this node's packets go through its own relayed address too
+    // (its TURN client reaches the server over TCP); else straight from its socket.
+    CompletableFuture<Optional<RelayCarrier>> own = pair.local().nat() != NatBehavior.UDP_BLOCKED
+        ? CompletableFuture.completedFuture(Optional.empty())
+        : ownRelay().thenApply(Optional::of);
+    CompletableFuture<InetSocketAddress> answer = own.thenCompose(carrier -> ask(pair, session, carrier));
     result.whenComplete((p, e) -> {
       if (e instanceof CancellationException) {
         answer.cancel(false);
       }
     });
-    try {
-      Signalling hub = signalling;
-      if (hub == null) {
-        throw new IllegalStateException("it ended");
-      }
-      hub.signal(pair.remote().id(), TurnSignal.encode(
-          new TurnSignal.Request(session, pair.local().observedAddress().stream().toList())));
-    } catch (IllegalStateException e) {
-      answer.cancel(false);
-      return CompletableFuture.failedFuture(StrategyFailure.notApplicable("no hub session: " + e.getMessage()));
-    }
     answer.whenComplete((relayed, e) -> {
       if (e != null) {
         result.completeExceptionally(e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
@@ -165,17 +165,56 @@ public final class TurnStrategy implements ConnectionStrategy, SignalListener {
       if (result.isDone()) {
         return;
       }
-      ConnectionPath.attempt(NAME, endpoint.connect(pair.remote().id(),
-              new TransportPath.Direct(relayed, PathKind.TURN), Endpoint.PEER_PROTOCOL))
-          .whenComplete((path, error) -> {
+      Optional<RelayCarrier> carrier = own.join();
+      // Through this node's relayed address: it must let the peer's relayed address answer.
+      CompletableFuture<Void> permitted = carrier
+          .map(c -> c.relayed().permit(List.of(relayed.getAddress())))
+          .orElse(CompletableFuture.completedFuture(null));
+      TransportPath path = carrier.<TransportPath>map(c -> new TransportPath.Carried(c, relayed))
+          .orElse(new TransportPath.Direct(relayed, PathKind.TURN));
+      permitted.thenCompose(ok -> ConnectionPath.attempt(NAME,
+              endpoint.connect(pair.remote().id(), path, Endpoint.PEER_PROTOCOL)))
+          .whenComplete((p, error) -> {
             if (error != null) {
-              result.completeExceptionally(error);
-            } else if (!result.complete(path)) {
-              ((ConnectionPath) path).connection().close();
+              result.completeExceptionally(error instanceof CompletionException && error.getCause() != null
+                  ? error.getCause() : error);
+            } else if (!result.complete(p)) {
+              ((ConnectionPath) p).connection().close();
             }
           });
     });
     return result;
+  }
+
+  /** This node's own relayed address, as a carrier of its packets. */
+  private CompletableFuture<RelayCarrier> ownRelay() {
+    TurnRelay relay = turn;
+    if (relay == null) {
+      return CompletableFuture.failedFuture(StrategyFailure.notApplicable("UDP is blocked here and no TURN client runs"));
+    }
+    return relay.relayedAddress().thenApply(this::carrierOf);
+  }
+
+  /**
+   * Asks the peer for its relayed address, naming the addresses this node's packets come from:
+   * its relayed address when it has to use its own, else its public one.
+   */
+  private CompletableFuture<InetSocketAddress> ask(NodePair pair, String session, Optional<RelayCarrier> own) {
+    CompletableFuture<InetSocketAddress> answer = new CompletableFuture<>();
+    asked.put(session, answer);
+    answer.whenComplete((a, e) -> asked.remove(session));
+    List<InetSocketAddress> from = own.map(c -> List.of(c.relayed().relayed()))
+        .orElse(pair.local().observedAddress().stream().toList());
+    try {
+      Signalling hub = signalling;
+      if (hub == null) {
+        throw new IllegalStateException("it ended");
+      }
+      hub.signal(pair.remote().id(), TurnSignal.encode(new TurnSignal.Request(session, from)));
+    } catch (IllegalStateException e) {
+      answer.completeExceptionally(StrategyFailure.notApplicable("no hub session: " + e.getMessage()));
+    }
+    return answer;
   }
 
   private static byte[] randomBytes() {
@@ -238,7 +277,7 @@ public final class TurnStrategy implements ConnectionStrategy, SignalListener {
         .ifPresent(a -> permit.add(a.getAddress()));
     relay.relayedAddress()
         .thenCompose(a -> {
-          carriers.computeIfAbsent(a, this::carrier);
+          carrierOf(a);
           return a.permit(permit).thenApply(ok -> a.relayed());
         })
         .whenComplete((relayed, e) -> {
@@ -252,12 +291,14 @@ public final class TurnStrategy implements ConnectionStrategy, SignalListener {
         });
   }
 
-  /** The relayed address as a carrier: what peers send through it goes to the endpoint. */
-  private RelayCarrier carrier(RelayedAddress a) {
+  /** The relayed address as a carrier, made once: what peers send through it goes to the endpoint. */
+  private RelayCarrier carrierOf(RelayedAddress a) {
     carriers.keySet().removeIf(old -> !old.isOpen());
-    RelayCarrier c = new RelayCarrier(a);
-    a.receiver((peer, data) -> endpoint.receive(c, peer, data));
-    return c;
+    return carriers.computeIfAbsent(a, relayed -> {
+      RelayCarrier c = new RelayCarrier(relayed);
+      relayed.receiver((peer, data) -> endpoint.receive(c, peer, data));
+      return c;
+    });
   }
 
   private void refuse(NodeId to, String session, String reason) {

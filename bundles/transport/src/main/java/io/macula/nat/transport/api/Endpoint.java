@@ -64,6 +64,13 @@ public interface Endpoint extends SharedSocket {
   void receive(PacketCarrier carrier, InetSocketAddress peer, java.nio.ByteBuffer packet);
 
   /**
+   * Opens a stream (TCP) to an endpoint that takes QUIC over TCP (a hub): QUIC packets cross it
+   * each behind its length, where UDP is blocked. Connect over it with a {@link
+   * TransportPath.Carried} path to {@code address}; the stream closes when idle.
+   */
+  CompletableFuture<PacketCarrier> connectStream(InetSocketAddress address);
+
+  /**
    * The size of each of the endpoint's tables now (routes, unconfirmed routes, connections...):
    * what an operator watches to see that no traffic makes state grow past its bounds.
    */

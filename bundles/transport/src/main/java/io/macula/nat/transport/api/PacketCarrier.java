@@ -1,14 +1,15 @@
 package io.macula.nat.transport.api;
 
+import io.macula.nat.api.PathKind;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import org.osgi.annotation.versioning.ConsumerType;
 
 /**
- * A relay this node holds a place on (its allocation on a TURN server): it takes the peer's QUIC
- * packets, still encrypted, and wraps them for the relay, which sends them on to the peer from the
- * relay's own address. What comes back through it the carrier hands to {@link
- * Endpoint#receive}.
+ * What carries QUIC packets where the endpoint's UDP socket does not: a relay this node holds a
+ * place on (its allocation on a TURN server), which takes the peer's packets, still encrypted, and
+ * sends them on from the relay's own address; or a stream to the peer itself (QUIC over TCP, where
+ * UDP is blocked). What comes back through it reaches QUIC by {@link Endpoint#receive}.
  */
 @ConsumerType
 public interface PacketCarrier {
@@ -17,4 +18,10 @@ public interface PacketCarrier {
 
   /** The relay as an operator reads it: its kind, server and transport. */
   String describe();
+
+  /**
+   * The kind of the paths through this carrier: {@link PathKind#TURN} for a TURN allocation,
+   * {@link PathKind#DIRECT} for a stream straight to the peer.
+   */
+  PathKind kind();
 }

@@ -51,16 +51,19 @@ public sealed interface TransportPath {
   }
 
   /**
-   * Through this node's own place on a relay (its TURN allocation): the carrier wraps each packet,
-   * and the relay sends it on to {@code peer}, an address as the relay sees it.
+   * Through a carrier: this node's own place on a relay (its TURN allocation), which sends each
+   * packet on to {@code peer}, an address as the relay sees it; or a stream to {@code peer} itself.
    */
   record Carried(PacketCarrier carrier, InetSocketAddress peer, PathKind kind) implements TransportPath {
     public Carried {
       Objects.requireNonNull(carrier, "carrier");
       Objects.requireNonNull(peer, "peer");
-      if (!kind.relayed()) {
-        throw new IllegalArgumentException("a carried path is not " + kind.label());
-      }
+      Objects.requireNonNull(kind, "kind");
+    }
+
+    /** Through {@code carrier}, its paths' kind the carrier's. */
+    public Carried(PacketCarrier carrier, InetSocketAddress peer) {
+      this(carrier, peer, carrier.kind());
     }
 
     /** The peer's address: the carrier knows the relay's. */

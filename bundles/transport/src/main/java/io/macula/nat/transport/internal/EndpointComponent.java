@@ -57,6 +57,10 @@ public final class EndpointComponent implements Endpoint {
 
     @AttributeDefinition(min = "1000", description = "Milliseconds of silence that end a connection.")
     long idle__timeout__ms() default 30_000;
+
+    @AttributeDefinition(description = "Also take QUIC over TCP on the same port, each packet behind its length:"
+        + " a hub does, for nodes whose network blocks UDP.")
+    boolean tcp() default false;
   }
 
   private final Logger log;
@@ -99,7 +103,20 @@ public final class EndpointComponent implements Endpoint {
             () -> relay,
             () -> stun);
     endpoint.logErrorsTo(log::debug);
-    log.info("node {} listening on {}", identity.id(), endpoint.localAddress());
+    if (config.tcp()) {
+      int port = endpoint.localAddress().getPort();
+      try {
+        endpoint.listenStreams();
+      } catch (InterruptedException e) {
+        endpoint.close();
+        throw e;
+      } catch (Exception e) { // a BindException, thrown unchecked by Netty
+        endpoint.close();
+        throw new IllegalArgumentException(PID + ": key 'tcp': cannot listen on TCP port " + port + ": "
+            + e.getMessage(), e);
+      }
+    }
+    log.info("node {} listening on {}{}", identity.id(), endpoint.localAddress(), config.tcp() ? " (UDP and TCP)" : "");
   }
 
   static InetSocketAddress parseBind(String text) {
@@ -175,6 +192,11 @@ public final class EndpointComponent implements Endpoint {
   @Override
   public void receive(PacketCarrier carrier, InetSocketAddress peer, ByteBuffer packet) {
     endpoint.receive(carrier, peer, packet);
+  }
+
+  @Override
+  public CompletableFuture<PacketCarrier> connectStream(InetSocketAddress address) {
+    return endpoint.connectStream(address);
   }
 
   @Override

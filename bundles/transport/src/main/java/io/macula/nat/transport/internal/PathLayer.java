@@ -35,6 +35,8 @@ final class PathLayer extends ChannelDuplexHandler {
   private final Map<InetSocketAddress, byte[]> trustedRelays = new ConcurrentHashMap<>();
   private final Map<InetSocketAddress, SharedSocket.ServerTraffic> claims = new ConcurrentHashMap<>();
   private volatile ChannelHandlerContext context;
+  /** Whether the socket is between a read and its batch's end (the event loop's only). */
+  private boolean reading;
 
   PathLayer(
       Routes routes,
@@ -105,8 +107,20 @@ final class PathLayer extends ChannelDuplexHandler {
     }
   }
 
+  /** Whether the socket is reading a batch now: a packet handed up then is flushed with the batch. */
+  boolean reading() {
+    return reading;
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    reading = false;
+    ctx.fireChannelReadComplete();
+  }
+
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    reading = true;
     if (!(msg instanceof DatagramPacket packet)) {
       ctx.fireChannelRead(msg);
       return;

@@ -10,6 +10,7 @@ import io.macula.nat.transport.api.QuicConnection;
 import io.macula.nat.transport.api.RelayHandler;
 import io.macula.nat.transport.api.TransportPath;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
@@ -23,9 +24,14 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicClientCodecBuilder;
 import io.netty.handler.codec.quic.QuicCodecBuilder;
@@ -114,6 +120,11 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
   private final EventLoopGroup group;
   private final Channel channel;
   private final PathLayer pathLayer;
+  /** Streams accepted now, when the endpoint takes QUIC over TCP. */
+  private final Set<StreamCarrier> streams = ConcurrentHashMap.newKeySet();
+  private volatile Channel streamServer;
+  /** Streams that may be open at once: each is a socket an unauthenticated sender may hold. */
+  static final int MAX_STREAMS = 1024;
 
   /**
    * Binds the socket.
@@ -338,6 +349,7 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
     Map<String, Integer> out = new java.util.TreeMap<>(routes.sizes());
     out.put("connections", connections.size());
     out.put("admitting", admitting.get());
+    out.put("streams", streams.size());
     return out;
   }
 
@@ -377,15 +389,79 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
 
   @Override
   public void receive(PacketCarrier carrier, InetSocketAddress peer, ByteBuffer packet) {
-    ByteBuf copy = channel.alloc().ioBuffer(packet.remaining()).writeBytes(packet.duplicate());
-    TransportPath.Carried path = new TransportPath.Carried(carrier, peer, PathKind.TURN);
+    received(new TransportPath.Carried(carrier, peer),
+        channel.alloc().ioBuffer(packet.remaining()).writeBytes(packet.duplicate()));
+  }
+
+  /** A carried packet, handed to QUIC on the socket's event loop; {@code packet} is released there. */
+  private void received(TransportPath.Carried path, ByteBuf packet) {
     if (channel.eventLoop().inEventLoop()) {
       // A carrier on this socket (TURN over UDP) hands its packets over while the socket reads: the
       // read's end tells QUIC to flush, as for every other packet of the batch.
-      pathLayer.carried(path, copy, false);
+      pathLayer.carried(path, packet, !pathLayer.reading());
     } else {
-      channel.eventLoop().execute(() -> pathLayer.carried(path, copy, true));
+      channel.eventLoop().execute(() -> pathLayer.carried(path, packet, true));
     }
+  }
+
+  /**
+   * Takes QUIC over TCP on the socket's port too (a hub does, for nodes whose network blocks UDP):
+   * each connection a stream carrier, at most {@link #MAX_STREAMS} at once.
+   */
+  void listenStreams() throws InterruptedException {
+    InetSocketAddress at = localAddress();
+    Channel server = new ServerBootstrap()
+        .group(group)
+        .channel(Epoll.isAvailable() ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childHandler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            if (streams.size() >= MAX_STREAMS) {
+              drops.drop(DropCounters.STREAMS_AT_LIMIT);
+              ch.close();
+              return;
+            }
+            StreamCarrier carrier = new StreamCarrier(ch.remoteAddress(), QuicEndpoint.this::streamed, drops);
+            streams.add(carrier);
+            ch.closeFuture().addListener(f -> streams.remove(carrier));
+            carrier.install(ch.pipeline());
+          }
+        })
+        .bind(at.getAddress(), at.getPort())
+        .sync()
+        .channel();
+    streamServer = server;
+  }
+
+  @Override
+  public CompletableFuture<PacketCarrier> connectStream(InetSocketAddress address) {
+    CompletableFuture<PacketCarrier> result = new CompletableFuture<>();
+    StreamCarrier carrier = new StreamCarrier(address, this::streamed, drops);
+    new Bootstrap()
+        .group(group)
+        .channel(Epoll.isAvailable() ? EpollSocketChannel.class : NioSocketChannel.class)
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
+        .handler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            carrier.install(ch.pipeline());
+          }
+        })
+        .connect(address)
+        .addListener(f -> {
+          if (f.isSuccess()) {
+            result.complete(carrier);
+          } else {
+            result.completeExceptionally(f.cause());
+          }
+        });
+    return result;
+  }
+
+  private void streamed(StreamCarrier carrier, ByteBuf packet) {
+    received(new TransportPath.Carried(carrier, carrier.remote()), packet);
   }
 
   @Override
@@ -408,6 +484,11 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
   @Override
   public void close() {
     connections.forEach(QuicPeerConnection::close);
+    Channel server = streamServer;
+    if (server != null) {
+      server.close().syncUninterruptibly();
+    }
+    streams.forEach(StreamCarrier::close);
     channel.close().syncUninterruptibly();
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     callbacks.shutdownNow();

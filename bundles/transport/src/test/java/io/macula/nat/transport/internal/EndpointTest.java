@@ -12,6 +12,7 @@ import io.macula.nat.api.PathKind;
 import io.macula.nat.api.PeerStream;
 import io.macula.nat.transport.api.ConnectionAcceptor;
 import io.macula.nat.transport.api.Endpoint;
+import io.macula.nat.transport.api.PacketCarrier;
 import io.macula.nat.transport.api.QuicConnection;
 import io.macula.nat.transport.api.TransportPath;
 import java.io.InputStream;
@@ -104,6 +105,27 @@ class EndpointTest {
     waitFor(() -> c.maxDatagramSize() > 1000);
     assertTrue(c.sendDatagram("ping".getBytes()));
     assertEquals("ping", new String(echoes.poll(10, TimeUnit.SECONDS)));
+  }
+
+  /**
+   * Where UDP is blocked: QUIC over one TCP connection to an endpoint that takes streams, each
+   * packet behind its length; the far end sees it as coming from the stream, and answers on it.
+   */
+  @Test
+  void aConnectionOverATcpStreamCarriesDataBothWays() throws Exception {
+    a = endpoint(new ArrayBlockingQueue<>(10));
+    b = endpoint(acceptedByB);
+    b.listenStreams();
+
+    PacketCarrier stream = a.connectStream(loopback(b)).get(10, TimeUnit.SECONDS);
+    QuicConnection c = a.connect(b.localId(), new TransportPath.Carried(stream, loopback(b)), Endpoint.PEER_PROTOCOL)
+        .get(10, TimeUnit.SECONDS);
+    QuicConnection atB = acceptedByB.poll(10, TimeUnit.SECONDS);
+
+    assertEquals(a.localId(), atB.peer());
+    assertTrue(atB.path() instanceof TransportPath.Carried carried && carried.kind() == PathKind.DIRECT, "" + atB.path());
+    assertArrayEquals(sha256(transfer(c, 4 << 20, 1)), roundTrip(c, 4 << 20, 1));
+    assertEquals(1, b.tables().get("streams"));
   }
 
   @Test

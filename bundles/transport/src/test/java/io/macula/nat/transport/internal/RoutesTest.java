@@ -123,6 +123,11 @@ class RoutesTest {
       public String describe() {
         return "test carrier";
       }
+
+      @Override
+      public PathKind kind() {
+        return PathKind.TURN;
+      }
     };
   }
 

@@ -1,6 +1,9 @@
 package io.macula.nat.turn.internal;
 
+import io.macula.nat.api.NatBehavior;
 import io.macula.nat.api.SharedSocket;
+import io.macula.nat.stun.api.NatInfo;
+import io.macula.nat.stun.api.NatListener;
 import io.macula.nat.stun.api.RetransmissionSchedule;
 import io.macula.nat.turn.api.RelayedAddress;
 import io.macula.nat.turn.api.TurnContext;
@@ -41,9 +44,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * configured, then those its {@link TurnContext}s offer: the hub's), over the node's own socket
  * (UDP) or a TCP connection, and keeps it.
  */
-@Component(service = TurnRelay.class, configurationPid = TurnRelayComponent.PID, immediate = true)
+@Component(service = {TurnRelay.class, NatListener.class}, configurationPid = TurnRelayComponent.PID,
+    immediate = true)
 @Designate(ocd = TurnRelayComponent.Config.class)
-public final class TurnRelayComponent implements TurnRelay {
+public final class TurnRelayComponent implements TurnRelay, NatListener {
   static final String PID = "io.macula.nat.turn";
   /** Over UDP a request is sent at 0, 200, 600 and 1400 ms and given up at 2.2 s; over TCP sent once. */
   static final RetransmissionSchedule SCHEDULE = new RetransmissionSchedule(Duration.ofMillis(200), 4, 4);
@@ -77,6 +81,10 @@ public final class TurnRelayComponent implements TurnRelay {
   private final List<TurnServerUri> servers;
   private final Config config;
   private final ScheduledExecutorService timer;
+  /** Where allocations run: they wait for answers, which the timer's retransmissions bring. */
+  private final java.util.concurrent.ExecutorService allocator;
+  /** Whether the node's NAT discovery found UDP blocked: then only TCP is tried. */
+  private volatile boolean udpBlocked;
   private final List<AutoCloseable> open = new CopyOnWriteArrayList<>();
   private CompletableFuture<RelayedAddress> current; // guarded by this
 
@@ -97,6 +105,11 @@ public final class TurnRelayComponent implements TurnRelay {
     this.log = log;
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "nat-turn-client");
+      t.setDaemon(true);
+      return t;
+    });
+    this.allocator = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "nat-turn-allocate");
       t.setDaemon(true);
       return t;
     });
@@ -136,6 +149,12 @@ public final class TurnRelayComponent implements TurnRelay {
       }
     }
     timer.shutdownNow();
+    allocator.shutdownNow();
+  }
+
+  @Override
+  public void discovered(NatInfo info) {
+    udpBlocked = info.behavior() == NatBehavior.UDP_BLOCKED;
   }
 
   @Override
@@ -167,12 +186,12 @@ public final class TurnRelayComponent implements TurnRelay {
   public synchronized CompletableFuture<RelayedAddress> relayedAddress() {
     if (current == null || current.isCompletedExceptionally()
         || (current.isDone() && !current.join().isOpen())) {
-      current = CompletableFuture.supplyAsync(this::allocate, timer);
+      current = CompletableFuture.supplyAsync(this::allocate, allocator);
     }
     return current;
   }
 
-  /** On the timer thread: every server, and every transport each allows, until one allocates. */
+  /** On the allocator's thread: every server, and every transport each allows, until one allocates. */
   private RelayedAddress allocate() {
     List<Candidate> candidates = candidates();
     if (candidates.isEmpty()) {
@@ -183,6 +202,9 @@ public final class TurnRelayComponent implements TurnRelay {
     for (Candidate candidate : candidates) {
       TurnServerUri uri = candidate.uri();
       for (String transport : uri.transports()) {
+        if (transport.equals("udp") && udpBlocked && uri.transports().size() > 1) {
+          continue; // UDP gets no answer here: TCP at once
+        }
         try {
           RelayedAddress a = allocate(uri, transport, candidate.credentials().get());
           log.info("relayed address {} on {} over {}", a.relayed(), uri, transport);
