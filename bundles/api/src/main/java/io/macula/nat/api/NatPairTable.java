@@ -51,9 +51,9 @@ public final class NatPairTable {
    * The best path from {@code connecting} to {@code accepting}, with the strategies of today.
    *
    * @param turn whether the nodes have a TURN server to hold a relayed address on (the accepting
-   *     node, and the connecting one where its UDP is blocked): where no hole can open, the
-   *     connecting node's QUIC then talks to the accepting node's relayed address, and where UDP is
-   *     blocked, each reaches its TURN server over TCP
+   *     node, and the connecting one where its UDP is blocked): where the hub would relay, the
+   *     connecting node's QUIC then talks to the accepting node's relayed address (over TCP to the
+   *     servers where UDP is blocked)
    */
   public static Verdict best(NatBehavior connecting, NatBehavior accepting, boolean turn) {
     Verdict v = bestWithoutTurn(connecting, accepting);
@@ -61,18 +61,16 @@ public final class NatPairTable {
       return new Verdict(Optional.of(PathKind.TURN), v.reason().replace("the hub relays",
           "the accepting node's TURN server relays (priority over the hub relay)"));
     }
-    boolean udpBlocked = connecting == NatBehavior.UDP_BLOCKED || accepting == NatBehavior.UDP_BLOCKED;
-    if (turn && udpBlocked && connecting != NatBehavior.UNKNOWN && accepting != NatBehavior.UNKNOWN) {
-      return new Verdict(Optional.of(PathKind.TURN),
-          "UDP is blocked: the hub session and TURN reach their servers over TCP, and TURN relays");
-    }
     return v;
   }
 
   private static Verdict bestWithoutTurn(NatBehavior connecting, NatBehavior accepting) {
     if (connecting == NatBehavior.UDP_BLOCKED || accepting == NatBehavior.UDP_BLOCKED) {
-      return new Verdict(Optional.empty(),
-          "UDP is blocked: the hub session runs over TCP, but the hub relays over UDP only, and there is no TURN");
+      if (connecting == NatBehavior.UNKNOWN || accepting == NatBehavior.UNKNOWN) {
+        return new Verdict(Optional.empty(), "a NAT not yet discovered: every strategy is tried in turn");
+      }
+      return new Verdict(Optional.of(PathKind.HUB_RELAY),
+          "UDP is blocked: the hub session runs over TCP, and the hub relays over it");
     }
     if (accepting == NatBehavior.NONE) {
       return new Verdict(Optional.of(PathKind.DIRECT), "the accepting node is reachable: QUIC straight to it");

@@ -33,12 +33,12 @@ class NatPairTableTest {
    */
   private static final NatBehavior[] ORDER = {NONE, FULL_CONE, RESTRICTED_CONE, PORT_RESTRICTED_CONE, SYMMETRIC, UDP_BLOCKED, UNKNOWN};
   private static final PathKind[][] EXPECTED = {
-      /* none        */ {D, P, P, P, P, null, null},
-      /* full cone   */ {D, P, P, P, P, null, null},
-      /* restricted  */ {D, P, P, P, P, null, null},
-      /* port-restr. */ {D, P, P, P, R, null, null},
-      /* symmetric   */ {D, P, P, R, R, null, null},
-      /* UDP blocked */ {null, null, null, null, null, null, null},
+      /* none        */ {D, P, P, P, P, R, null},
+      /* full cone   */ {D, P, P, P, P, R, null},
+      /* restricted  */ {D, P, P, P, P, R, null},
+      /* port-restr. */ {D, P, P, P, R, R, null},
+      /* symmetric   */ {D, P, P, R, R, R, null},
+      /* UDP blocked */ {R, R, R, R, R, R, null},
       /* unknown     */ {D, null, null, null, null, null, null},
   };
 
@@ -60,18 +60,12 @@ class NatPairTableTest {
     assertTrue(!v.reason().isBlank());
   }
 
-  /**
-   * With TURN servers, the pairs the hub relayed go by TURN, and so do those where UDP is blocked
-   * (over TCP to the servers), unless a NAT is not known yet; the rest stay.
-   */
+  /** With TURN servers, exactly the pairs the hub relayed go by TURN (over TCP where UDP is blocked); the rest stay. */
   @ParameterizedTest(name = "{0} connects to {1}, both with TURN servers")
   @MethodSource("everyPair")
-  void turnTakesTheHubRelaysPairsAndThoseWhereUdpIsBlocked(NatBehavior connecting, NatBehavior accepting,
-      PathKind expected) {
+  void turnTakesExactlyTheHubRelaysPairs(NatBehavior connecting, NatBehavior accepting, PathKind expected) {
     NatPairTable.Verdict v = NatPairTable.best(connecting, accepting, true);
-    boolean udpBlocked = (connecting == UDP_BLOCKED || accepting == UDP_BLOCKED)
-        && connecting != UNKNOWN && accepting != UNKNOWN;
-    assertEquals(Optional.ofNullable(expected == R || udpBlocked ? PathKind.TURN : expected), v.best(), v.reason());
+    assertEquals(Optional.ofNullable(expected == R ? PathKind.TURN : expected), v.best(), v.reason());
   }
 
   @ParameterizedTest(name = "{0} and {1}")

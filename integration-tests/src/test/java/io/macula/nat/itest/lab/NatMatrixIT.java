@@ -81,6 +81,10 @@ public class NatMatrixIT {
           plan.put(type.label + "-" + i, new Object[] {type, host, 0});
         }
       }
+      // A third node behind each kind of NAT that TURN crosses: the connecting side of the rows without it.
+      for (NatType type : new NatType[] {NatType.SYMMETRIC, NatType.UDP_BLOCKED}) {
+        plan.put(type.label + "-3", new Object[] {type, lab.router(type.label + "3", type, 1, false).lan().get(0), 0});
+      }
       Lab.Router same = lab.router("same", NatType.PORT_RESTRICTED_CONE, 2, false);
       plan.put("same-1", new Object[] {NatType.PORT_RESTRICTED_CONE, same.lan().get(0), 0});
       plan.put("same-2", new Object[] {NatType.PORT_RESTRICTED_CONE, same.lan().get(1), 0});
@@ -121,9 +125,13 @@ public class NatMatrixIT {
           scenarios.add(new Scenario(number(from.nat(), to.nat()) + server, from.name(), from.nat(), to.name(),
               to.nat(), Scenario.fromTable(from.nat(), to.nat(), true), Scenario.roadmap(from.nat(), to.nat(), false)));
           if (turn) {
-            // The same pair with the TURN strategy disabled on the connecting node: the hub relays.
-            Scenario without = new Scenario(number(from.nat(), to.nat()) + ", TURN disabled", from.name(), from.nat(),
-                to.name(), to.nat(), Scenario.fromTable(from.nat(), to.nat(), false),
+            // The same NATs with the TURN strategy disabled on the connecting node: the hub relays. A
+            // pair of its own (a third node of the kind, to a second), as a node answers a relayed
+            // packet on whatever path it has to the sender already.
+            Node from3 = nodes.get(ORDER[j].label + "-3");
+            Node to2 = nodes.get(ORDER[i].label + "-2");
+            Scenario without = new Scenario(number(from.nat(), to.nat()) + ", TURN disabled", from3.name(),
+                from3.nat(), to2.name(), to2.nat(), Scenario.fromTable(from.nat(), to.nat(), false),
                 Scenario.roadmap(from.nat(), to.nat(), false));
             scenarios.add(without);
             withoutTurn.add(without);

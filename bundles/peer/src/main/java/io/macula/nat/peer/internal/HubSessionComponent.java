@@ -275,9 +275,7 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
       throw new IOException("the hub answered registration with " + answer.orElse(null));
     }
     observed = registered.observed();
-    if (!overTcp) {
-      endpoint.trustRelay(hub.address(), registered.relayKey());
-    }
+    endpoint.trustRelay(hub.address(), registered.relayKey()); // over TCP too: the relay's frames go on the stream
     listing.clear(); // pages a lost session left half sent
     Live l = new Live(c, stream, overTcp);
     live = l;
@@ -434,17 +432,13 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
 
   @Override
   public Optional<InetSocketAddress> relayAddress() {
-    Live l = live;
-    return isConnected() && l != null && !l.overTcp() ? Optional.of(hub.address()) : Optional.empty();
+    return isConnected() ? Optional.of(hub.address()) : Optional.empty();
   }
 
   @Override
   public Optional<String> whyNoRelay() {
-    if (relayAddress().isPresent()) {
-      return Optional.empty();
-    }
-    return Optional.of(isConnected() ? "the hub session runs over TCP, and the hub relays over UDP only"
-        : "no session with the hub: " + transport.replaceFirst("^none: ", ""));
+    return isConnected() ? Optional.empty()
+        : Optional.of("no session with the hub: " + transport.replaceFirst("^none: ", ""));
   }
 
   @Override

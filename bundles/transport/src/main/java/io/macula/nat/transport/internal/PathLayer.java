@@ -1,8 +1,10 @@
 package io.macula.nat.transport.internal;
 
 import io.macula.nat.api.NodeId;
+import io.macula.nat.api.PathKind;
 import io.macula.nat.api.SharedSocket;
 import io.macula.nat.api.StunHandler;
+import io.macula.nat.transport.api.PacketCarrier;
 import io.macula.nat.transport.api.RelayHandler;
 import io.macula.nat.transport.api.TransportPath;
 import io.netty.buffer.ByteBuf;
@@ -31,6 +33,8 @@ final class PathLayer extends ChannelDuplexHandler {
   private final Supplier<StunHandler> stun;
   private final AddressToken tokens;
   private final RelaySequences sequences;
+  /** The stream (TCP) this node holds to an address, or null: relay frames to it go that way. */
+  private final java.util.function.Function<InetSocketAddress, PacketCarrier> streams;
   /** The relays this node is registered with, and the key each gave it. */
   private final Map<InetSocketAddress, byte[]> trustedRelays = new ConcurrentHashMap<>();
   private final Map<InetSocketAddress, SharedSocket.ServerTraffic> claims = new ConcurrentHashMap<>();
@@ -45,8 +49,10 @@ final class PathLayer extends ChannelDuplexHandler {
       RelayHandler.Forwarder forwarder,
       Supplier<StunHandler> stun,
       AddressToken tokens,
-      RelaySequences sequences) {
+      RelaySequences sequences,
+      java.util.function.Function<InetSocketAddress, PacketCarrier> streams) {
     this.sequences = sequences;
+    this.streams = streams;
     this.routes = routes;
     this.tokens = tokens;
     this.stun = stun;
@@ -84,6 +90,15 @@ final class PathLayer extends ChannelDuplexHandler {
     ChannelHandlerContext ctx = context;
     try {
       if (ctx == null) {
+        return;
+      }
+      int first = packet.isReadable() ? packet.getUnsignedByte(packet.readerIndex()) : -1;
+      if (RelayFrame.isRelayFrame(first) && path.kind() == PathKind.DIRECT) {
+        // The hub relays over a node's TCP stream too: the frame is checked as one by UDP would be.
+        relayed(ctx, path.peer(), packet, first);
+        if (readComplete) {
+          ctx.fireChannelReadComplete();
+        }
         return;
       }
       if (!packet.isReadable() || (packet.getUnsignedByte(packet.readerIndex()) & 0x40) == 0
@@ -140,7 +155,7 @@ final class PathLayer extends ChannelDuplexHandler {
       if (first <= 3) {
         stun(packet);
       } else if (RelayFrame.isRelayFrame(first)) {
-        relayed(ctx, packet, first);
+        relayed(ctx, packet.sender(), content, first);
       } else if ((first & 0x40) != 0) {
         quic(ctx, packet);
       } else {
@@ -186,8 +201,11 @@ final class PathLayer extends ChannelDuplexHandler {
         new DatagramPacket(packet.content().retainedSlice(), packet.recipient(), route.virtualAddress));
   }
 
-  private void relayed(ChannelHandlerContext ctx, DatagramPacket packet, int type) {
-    ByteBuf content = packet.content();
+  /**
+   * A relay frame from {@code sender}: one to relay, if this node is the relay and the frame's MAC
+   * is the sender's; or one the relay forwarded, up to QUIC, if its MAC is the relay's.
+   */
+  private void relayed(ChannelHandlerContext ctx, InetSocketAddress sender, ByteBuf content, int type) {
     if (content.readableBytes() <= RelayFrame.HEADER_LENGTH + RelayMac.LENGTH) {
       drops.drop(DropCounters.TRUNCATED);
       return;
@@ -203,13 +221,13 @@ final class PathLayer extends ChannelDuplexHandler {
       }
       // Only the node registered at the sender's address has its key: no forged sender is relayed,
       // and no frame of it twice (a replay would spend its relay allowance).
-      if (!authentic(handler.relayKey(packet.sender()), content)) {
+      if (!authentic(handler.relayKey(sender), content)) {
         return;
       }
-      handler.relay(packet.sender(), node, content.nioBuffer(at, length), forwarder);
+      handler.relay(sender, node, content.nioBuffer(at, length), forwarder);
       return;
     }
-    byte[] key = trustedRelays.get(packet.sender());
+    byte[] key = trustedRelays.get(sender);
     if (key == null) {
       drops.drop(DropCounters.UNTRUSTED_RELAY);
       return;
@@ -217,11 +235,11 @@ final class PathLayer extends ChannelDuplexHandler {
     if (!authentic(key, content)) {
       return;
     }
-    Route route = routes.forRelayed(node, packet.sender());
+    Route route = routes.forRelayed(node, sender);
     route.bytesReceived.add(length);
     // A slice, not skipBytes: Netty's QUIC header parser reads from index 0 of the buffer.
-    ctx.fireChannelRead(
-        new DatagramPacket(content.retainedSlice(at, length), packet.recipient(), route.virtualAddress));
+    ctx.fireChannelRead(new DatagramPacket(content.retainedSlice(at, length),
+        (InetSocketAddress) ctx.channel().localAddress(), route.virtualAddress));
   }
 
   /** Whether a frame's MAC holds under {@code key}, for a sequence number not taken before; counted if not. */
@@ -279,6 +297,17 @@ final class PathLayer extends ChannelDuplexHandler {
       RelayFrame.writeHeader(header, RelayFrame.TO_RELAY, sequence, r.peer());
       ByteBuf mac = ctx.alloc().ioBuffer(RelayMac.LENGTH).writeBytes(RelayMac.of(key, sequence, header, content));
       ByteBuf frame = ctx.alloc().compositeDirectBuffer(3).addComponents(true, header, content, mac);
+      PacketCarrier stream = streams.apply(r.relay());
+      if (stream != null) {
+        // This node reaches the relay over a TCP stream (UDP is blocked): the frame goes on it.
+        try {
+          stream.send(r.relay(), frame.nioBuffer());
+        } finally {
+          frame.release();
+          promise.trySuccess();
+        }
+        return;
+      }
       ctx.write(new DatagramPacket(frame, r.relay()), promise);
     } else if (path instanceof TransportPath.Carried c) {
       try {

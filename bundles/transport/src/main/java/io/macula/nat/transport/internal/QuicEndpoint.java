@@ -120,8 +120,8 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
   private final EventLoopGroup group;
   private final Channel channel;
   private final PathLayer pathLayer;
-  /** Streams accepted now, when the endpoint takes QUIC over TCP. */
-  private final Set<StreamCarrier> streams = ConcurrentHashMap.newKeySet();
+  /** The TCP streams open now, by their far end's address: accepted ones, and those this node opened. */
+  private final Map<InetSocketAddress, StreamCarrier> streams = new ConcurrentHashMap<>();
   private volatile Channel streamServer;
   /** Streams that may be open at once: each is a socket an unauthenticated sender may hold. */
   static final int MAX_STREAMS = 1024;
@@ -162,7 +162,7 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
       return t;
     });
     AddressToken tokens = new AddressToken(routes::origin, java.time.Clock.systemUTC(), TOKEN_LIFETIME);
-    this.pathLayer = new PathLayer(routes, drops, relay, this::relayTo, stun, tokens, sequences);
+    this.pathLayer = new PathLayer(routes, drops, relay, this::relayTo, stun, tokens, sequences, this::openStream);
     QuicSslContext serverTls =
         QuicSslContextBuilder.forServer(identity.keys().getPrivate(), null, identity.certificate())
             .trustManager(SelfSignedTrustManager.INSTANCE)
@@ -374,6 +374,16 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
     RelayFrame.writeHeader(frame, RelayFrame.FROM_RELAY, sequence, source);
     frame.writeBytes(packet);
     RelayMac.append(key, sequence, frame);
+    PacketCarrier stream = openStream(address);
+    if (stream != null) {
+      // The destination reaches this relay over TCP: its frames go on its stream.
+      try {
+        stream.send(address, frame.nioBuffer());
+      } finally {
+        frame.release();
+      }
+      return;
+    }
     channel.writeAndFlush(new DatagramPacket(frame, address), channel.voidPromise());
   }
 
@@ -423,8 +433,8 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
               return;
             }
             StreamCarrier carrier = new StreamCarrier(ch.remoteAddress(), QuicEndpoint.this::streamed, drops);
-            streams.add(carrier);
-            ch.closeFuture().addListener(f -> streams.remove(carrier));
+            streams.put(carrier.remote(), carrier);
+            ch.closeFuture().addListener(f -> streams.remove(carrier.remote(), carrier));
             carrier.install(ch.pipeline());
           }
         })
@@ -447,17 +457,25 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
           @Override
           protected void initChannel(SocketChannel ch) {
             carrier.install(ch.pipeline());
+            ch.closeFuture().addListener(f -> streams.remove(address, carrier));
           }
         })
         .connect(address)
         .addListener(f -> {
           if (f.isSuccess()) {
+            streams.put(address, carrier);
             result.complete(carrier);
           } else {
             result.completeExceptionally(f.cause());
           }
         });
     return result;
+  }
+
+  /** The open stream to {@code address}, or null. */
+  private PacketCarrier openStream(InetSocketAddress address) {
+    StreamCarrier s = streams.get(address);
+    return s != null && s.isOpen() ? s : null;
   }
 
   private void streamed(StreamCarrier carrier, ByteBuf packet) {
@@ -488,7 +506,7 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
     if (server != null) {
       server.close().syncUninterruptibly();
     }
-    streams.forEach(StreamCarrier::close);
+    streams.values().forEach(StreamCarrier::close);
     channel.close().syncUninterruptibly();
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     callbacks.shutdownNow();
