@@ -113,7 +113,8 @@ public class ConfigurationGuardIT {
         .bad("max_concurrent", "x", "0"));
     c.put("io.macula.nat.turn", new Case(Map.of("turn_servers", "turn:127.0.0.1:3478?transport=tcp",
             "username", "alice", "credential", "wonderland"))
-        .bad("turn_servers", "turns:127.0.0.1", "turn:127.0.0.1?transport=sctp", "127.0.0.1")
+        .bad("turn_servers", "turns:127.0.0.1?transport=udp", "turn:127.0.0.1?transport=sctp", "127.0.0.1")
+        .bad("trust", "/no/such/dir/ca.pem", Files.writeString(home.resolve("garbage-ca.pem"), "not a certificate").toString())
         .bad("rest_lifetime_s", "x", "59")
         .bad("username", "")
         .bad("credential", "")

@@ -24,6 +24,8 @@ public class TurnIT {
   private static final String ALICE = "username = alice\ncredential = wonderland\n";
   private static Mesh mesh;
   private static Coturn coturn;
+  private static int coturnTls;
+  private static Path cert;
   private static Process ours;
   private static int oursPort;
   private static NodeProcess a;
@@ -37,8 +39,23 @@ public class TurnIT {
     }
     Assume.assumeTrue("coturn is not installed (apt-get install coturn)", installed);
     Path dir = Files.createDirectories(Path.of("target", "turn-it"));
-    coturn = Coturn.start(dir.resolve("coturn"), Coturn.freePortPair(), "--realm=macula", "--lt-cred-mech",
-        "--user=alice:wonderland", "--allow-loopback-peers", "--relay-ip=127.0.0.1", "--no-tcp-relay");
+    // A certificate for 127.0.0.1, for coturn's TLS: the nodes that use turns: trust it.
+    cert = dir.resolve("cert.pem").toAbsolutePath();
+    Path key = dir.resolve("key.pem");
+    Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+        "-keyout", key.toString(), "-out", cert.toString()).redirectErrorStream(true).start();
+    openssl.getInputStream().readAllBytes();
+    if (openssl.waitFor() != 0) {
+      throw new AssertionError("openssl made no certificate");
+    }
+    int coturnPort = Coturn.freePortPair();
+    do {
+      coturnTls = Coturn.freePortPair();
+    } while (Math.abs(coturnTls - coturnPort) < 2);
+    coturn = Coturn.start(dir.resolve("coturn"), coturnPort, "--realm=macula", "--lt-cred-mech",
+        "--user=alice:wonderland", "--allow-loopback-peers", "--relay-ip=127.0.0.1", "--no-tcp-relay",
+        "--cert=" + cert, "--pkey=" + key, "--tls-listening-port=" + coturnTls);
     oursPort = Mesh.freeUdpPort();
     ours = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"), "io.macula.nat.turn.internal.StandaloneTurnServer",
@@ -91,6 +108,13 @@ public class TurnIT {
     connectsByTurnThrough("turn-coturn-tcp", coturn.port, "tcp");
   }
 
+  /** turns: the peer's TURN client over TLS (as where only HTTPS gets out), coturn's certificate trusted. */
+  @Test
+  public void throughCoturnOverTlsDataCrossesBothWaysIntact() throws Exception {
+    connectsByTurnThrough("turn-coturn-tls", "turns:127.0.0.1:" + coturnTls, "trust = " + cert + "\n", coturnTls,
+        "tls");
+  }
+
   @Test
   public void throughOurOwnServerOverTcpDataCrossesBothWaysIntact() throws Exception {
     connectsByTurnThrough("turn-ours-tcp", oursPort, "tcp");
@@ -110,8 +134,12 @@ public class TurnIT {
    * wins by TURN, and data crosses both ways intact over the relay.
    */
   private static void connectsByTurnThrough(String name, int port, String transport) throws Exception {
-    NodeProcess b = mesh.node(name, "io.macula.nat.turn",
-        "turn_servers = turn:127.0.0.1:" + port + "?transport=" + transport + "\n" + ALICE);
+    connectsByTurnThrough(name, "turn:127.0.0.1:" + port + "?transport=" + transport, "", port, transport);
+  }
+
+  private static void connectsByTurnThrough(String name, String uri, String more, int port, String transport)
+      throws Exception {
+    NodeProcess b = mesh.node(name, "io.macula.nat.turn", "turn_servers = " + uri + "\n" + ALICE + more);
     String bId = b.id();
     String connect = a.ok("nat:connect", bId);
     assertTrue(connect, connect.contains("by turn (turn path)"));
@@ -123,6 +151,8 @@ public class TurnIT {
     Matcher bound = Pattern.compile("127\\.0\\.0\\.1:(\\d+)").matcher(b.ok("nat:id"));
     assertTrue(bound.find());
     assertNotEquals(bound.group(1), via.group(1));
+    String held = b.ok("nat:turn");
+    assertTrue(held, held.contains("relayed 127.0.0.1:" + via.group(1) + " on 127.0.0.1:" + port + " over " + transport));
     assertTrue(b.ok("nat:received").contains(MeshIT.sha256Of(sent)));
     // And back: b sends through its own TURN client to a's address, as the server sees it.
     String back = b.ok("nat:send", aId, "2");

@@ -57,9 +57,12 @@ public final class Coturn implements AutoCloseable {
     List<String> command = new ArrayList<>(prefix);
     command.addAll(List.of(TURNSERVER.toString(), "-n",
         "--listening-ip=" + ip, "--listening-port=" + port,
-        "--no-tls", "--no-dtls", "--no-cli", "--no-stdout-log", "--simple-log",
+        "--no-dtls", "--no-cli", "--no-stdout-log", "--simple-log",
         "--log-file=" + dir.resolve("turn.log"), "--pidfile=" + dir.resolve("turn.pid"),
         "--userdb=" + dir.resolve("turndb")));
+    if (List.of(extra).stream().noneMatch(o -> o.startsWith("--cert="))) {
+      command.add("--no-tls"); // TLS only when the test gives a certificate
+    }
     command.addAll(List.of(extra));
     Path out = dir.resolve("turnserver.out");
     Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();

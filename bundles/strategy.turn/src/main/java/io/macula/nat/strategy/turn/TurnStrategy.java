@@ -153,6 +153,7 @@ public final class TurnStrategy implements ConnectionStrategy, SignalListener {
         : ownRelay().thenApply(Optional::of);
     CompletableFuture<InetSocketAddress> answer = own.thenCompose(carrier -> ask(pair, session, carrier));
     result.whenComplete((p, e) -> {
+      asked.remove(session); // won, failed or given up on: an answer that comes later finds nothing
       if (e instanceof CancellationException) {
         answer.cancel(false);
       }

@@ -88,6 +88,11 @@ class AppliesToTest {
       public CompletableFuture<RelayedAddress> relayedAddress() {
         return new CompletableFuture<>();
       }
+
+      @Override
+      public Optional<RelayedAddress> current() {
+        return Optional.empty();
+      }
     };
   }
 

@@ -19,4 +19,7 @@ public interface TurnRelay {
    * credentials refused, no answer.
    */
   CompletableFuture<RelayedAddress> relayedAddress();
+
+  /** The relayed address held now, if one is: nothing is allocated to answer. */
+  java.util.Optional<RelayedAddress> current();
 }

@@ -20,6 +20,9 @@ public final class TurnConfigurationCheck implements ConfigurationCheck {
     if (!pid.equals(TurnRelayComponent.PID)) {
       return Optional.empty();
     }
+    if (key.equals("trust") && value != null) {
+      return ConfigurationCheck.refusal(() -> TurnRelayComponent.tls(String.valueOf(value)));
+    }
     if (key.equals("turn_servers") && value != null) {
       return ConfigurationCheck.refusal(() -> TurnRelayComponent.parseServers(
           ConfigurationCheck.strings(value).toArray(String[]::new)));

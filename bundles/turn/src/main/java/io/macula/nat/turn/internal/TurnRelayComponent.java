@@ -11,8 +11,15 @@ import io.macula.nat.turn.api.TurnFailure;
 import io.macula.nat.turn.api.TurnRelay;
 import io.macula.nat.turn.api.TurnServerOffer;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,6 +33,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -55,8 +64,8 @@ public final class TurnRelayComponent implements TurnRelay, NatListener {
   @ObjectClassDefinition(name = "Macula NAT TURN client",
       description = "The TURN servers this node may hold a relayed address on, and its credentials for them.")
   public @interface Config {
-    @AttributeDefinition(required = false, description = "TURN servers, turn:host[:port][?transport=udp|tcp] or"
-        + " host:port (UDP, then TCP), tried in order.")
+    @AttributeDefinition(required = false, description = "TURN servers, turn:host[:port][?transport=udp|tcp],"
+        + " turns:host[:port] (TLS) or host:port (UDP, then TCP), tried in order.")
     String[] turn__servers() default {};
 
     @AttributeDefinition(required = false, description = "The long-term credential's username; with 'secret', the"
@@ -74,12 +83,17 @@ public final class TurnRelayComponent implements TurnRelay, NatListener {
 
     @AttributeDefinition(min = "60", description = "Seconds the credentials made from 'secret' stay valid.")
     long rest__lifetime__s() default 86_400;
+
+    @AttributeDefinition(required = false, description = "A PEM file of the certificates to trust for turns:"
+        + " servers (their authority's, or their own); by default the authorities the JVM trusts.")
+    String trust() default "";
   }
 
   private final Logger log;
   private final SharedSocket socket;
   private final List<TurnServerUri> servers;
   private final Config config;
+  private final SSLContext tls;
   private final ScheduledExecutorService timer;
   /** Where allocations run: they wait for answers, which the timer's retransmissions bring. */
   private final java.util.concurrent.ExecutorService allocator;
@@ -100,6 +114,7 @@ public final class TurnRelayComponent implements TurnRelay, NatListener {
       @Reference(service = LoggerFactory.class) Logger log) {
     this.servers = parseServers(config.turn__servers());
     checkCredentials(config);
+    this.tls = tls(config.trust());
     this.config = config;
     this.socket = socket;
     this.log = log;
@@ -127,6 +142,37 @@ public final class TurnRelayComponent implements TurnRelay, NatListener {
       }
     }
     return List.copyOf(out);
+  }
+
+  /**
+   * What TLS to turns: servers trusts: the certificates in a PEM file, or the JVM's authorities.
+   *
+   * @throws IllegalArgumentException naming the key, for a file that cannot be read or holds none
+   */
+  static SSLContext tls(String trust) {
+    try {
+      if (trust.isBlank()) {
+        return SSLContext.getDefault();
+      }
+      KeyStore anchors = KeyStore.getInstance(KeyStore.getDefaultType());
+      anchors.load(null, null);
+      try (InputStream in = Files.newInputStream(Path.of(trust.strip()))) {
+        int n = 0;
+        for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+          anchors.setCertificateEntry("trusted-" + n++, c);
+        }
+        if (n == 0) {
+          throw new IllegalArgumentException(PID + ": key 'trust': " + trust + " holds no certificate");
+        }
+      }
+      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(anchors);
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(null, tmf.getTrustManagers(), null);
+      return context;
+    } catch (IOException | GeneralSecurityException e) {
+      throw new IllegalArgumentException(PID + ": key 'trust': " + trust + ": " + e.getMessage(), e);
+    }
   }
 
   static void checkCredentials(Config c) {
@@ -191,6 +237,15 @@ public final class TurnRelayComponent implements TurnRelay, NatListener {
     return current;
   }
 
+  @Override
+  public synchronized java.util.Optional<RelayedAddress> current() {
+    CompletableFuture<RelayedAddress> c = current;
+    if (c == null || !c.isDone() || c.isCompletedExceptionally() || !c.join().isOpen()) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(c.join());
+  }
+
   /** On the allocator's thread: every server, and every transport each allows, until one allocates. */
   private RelayedAddress allocate() {
     List<Candidate> candidates = candidates();
@@ -235,6 +290,16 @@ public final class TurnRelayComponent implements TurnRelay, NatListener {
       client = new TurnClient(udp, credentials, timer, SCHEDULE);
       udp.deliverTo(client);
       t = udp;
+    } else if (transport.equals("tls")) {
+      TlsTransport stream;
+      try {
+        stream = TlsTransport.connect(server, uri.hostPort().host(), tls);
+      } catch (IOException e) {
+        throw new TurnFailure(where + ": " + e.getMessage(), e);
+      }
+      client = new TurnClient(stream, credentials, timer, SCHEDULE);
+      stream.receiver(client::received);
+      t = stream;
     } else {
       TcpTransport tcp;
       try {

@@ -5,12 +5,13 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * A TURN server as configured, RFC 7065: {@code turn:host[:port][?transport=udp|tcp]}, or plain
- * {@code host:port}. Without a transport the client tries UDP, then TCP (UDP is what most networks
- * let through; TCP is what the rest still do).
+ * A TURN server as configured, RFC 7065: {@code turn:host[:port][?transport=udp|tcp]}, {@code
+ * turns:host[:port]} (TLS over TCP), or plain {@code host:port}. Without a transport the client
+ * tries UDP, then TCP (UDP is what most networks let through; TCP is what the rest still do).
  */
 record TurnServerUri(String text, HostPort hostPort, List<String> transports) {
   static final int DEFAULT_PORT = 3478;
+  static final int DEFAULT_TLS_PORT = 5349;
 
   /**
    * Parses one configured server.
@@ -20,26 +21,26 @@ record TurnServerUri(String text, HostPort hostPort, List<String> transports) {
   static TurnServerUri parse(String text) {
     String s = text.strip();
     String lower = s.toLowerCase(Locale.ROOT);
-    if (lower.startsWith("turns:")) {
-      throw new IllegalArgumentException("'" + text + "': TURN over TLS (turns:) is not supported yet; use turn: with"
-          + " ?transport=tcp");
-    }
     List<String> transports = List.of("udp", "tcp");
-    if (lower.startsWith("turn:")) {
-      s = s.substring("turn:".length());
+    boolean tls = lower.startsWith("turns:");
+    if (lower.startsWith("turn:") || tls) {
+      s = s.substring(tls ? "turns:".length() : "turn:".length());
       int query = s.indexOf('?');
       if (query >= 0) {
         String parameter = s.substring(query + 1).toLowerCase(Locale.ROOT);
         s = s.substring(0, query);
-        transports = switch (parameter) {
+        transports = switch (tls ? "tls " + parameter : parameter) {
           case "transport=udp" -> List.of("udp");
-          case "transport=tcp" -> List.of("tcp");
+          case "transport=tcp", "tls transport=tcp" -> List.of("tcp");
           default -> throw new IllegalArgumentException("'" + text + "': the only parameter is transport=udp or"
-              + " transport=tcp, not '" + parameter + "'");
+              + " transport=tcp (turns: is TCP only), not '" + parameter + "'");
         };
       }
+      if (tls) {
+        transports = List.of("tls");
+      }
       if (!s.contains(":") || (s.startsWith("[") && s.endsWith("]"))) {
-        s = s + ":" + DEFAULT_PORT;
+        s = s + ":" + (tls ? DEFAULT_TLS_PORT : DEFAULT_PORT);
       }
     } else if (lower.contains("://") || lower.contains("?")) {
       throw new IllegalArgumentException("'" + text + "': a TURN server is turn:host[:port][?transport=udp|tcp]"

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.macula.nat.stun.api.RetransmissionSchedule;
 import io.macula.nat.testing.Coturn;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -78,16 +79,58 @@ class CoturnTurnTest {
 
   /** Connects over TCP, once coturn listens: it takes a moment to start. */
   private static TcpTransport connectOnceUp(Coturn coturn) throws Exception {
+    return connectOnceUp(() -> TcpTransport.connect(coturn.address()), coturn);
+  }
+
+  /** A connect that may throw an IOException. */
+  private interface Connect<T> {
+    T connect() throws java.io.IOException;
+  }
+
+  private static <T> T connectOnceUp(Connect<T> connect, Coturn coturn) throws Exception {
     java.io.IOException last = null;
     for (int attempt = 0; attempt < 100 && coturn.isAlive(); attempt++) {
       try {
-        return TcpTransport.connect(coturn.address());
+        return connect.connect();
+      } catch (javax.net.ssl.SSLException e) {
+        throw e; // the server answered, and the handshake failed
       } catch (java.io.IOException e) {
         last = e;
         Thread.sleep(50); // coturn is starting; nothing to wait on but its port
       }
     }
-    throw new AssertionError("coturn never listened on TCP: " + coturn.log(), last);
+    throw new AssertionError("coturn never listened: " + coturn.log(), last);
+  }
+
+  /**
+   * turns: where only TLS gets out: the same through coturn over TLS, its certificate (for
+   * 127.0.0.1, made by openssl for the test) the one trusted; with only the JVM's authorities
+   * trusted, the handshake is refused.
+   */
+  @Test
+  void dataCrossesTheRelayBothWaysOverTls() throws Exception {
+    Path cert = dir.resolve("cert.pem");
+    Path key = dir.resolve("key.pem");
+    Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+        "-keyout", key.toString(), "-out", cert.toString()).redirectErrorStream(true).start();
+    String made = new String(openssl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, openssl.waitFor(), "openssl made the certificate: " + made);
+    int tlsPort = Coturn.freePortPair();
+    try (Coturn coturn = coturn("--lt-cred-mech", "--user=alice:wonderland", "--cert=" + cert, "--pkey=" + key,
+        "--tls-listening-port=" + tlsPort)) {
+      InetSocketAddress server = new InetSocketAddress("127.0.0.1", tlsPort);
+      try (TlsTransport tls = connectOnceUp(() -> TlsTransport.connect(server, "127.0.0.1",
+          TurnRelayComponent.tls(cert.toString())), coturn)) {
+        TurnClient client = new TurnClient(tls, new TurnCredentials("alice", "wonderland"), timer, FAST);
+        tls.receiver(client::received);
+        RelayExchange.run(client, client.allocate().get(10, TimeUnit.SECONDS), tls.localAddress());
+        assertTrue(tls.isOpen(), "the stream stayed in step");
+      }
+      assertThrows(javax.net.ssl.SSLHandshakeException.class,
+          () -> TlsTransport.connect(server, "127.0.0.1", TurnRelayComponent.tls("")).close(),
+          "a certificate no trusted authority signed is refused");
+    }
   }
 
   @Test

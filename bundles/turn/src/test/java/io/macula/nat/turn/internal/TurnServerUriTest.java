@@ -21,6 +21,14 @@ class TurnServerUriTest {
   }
 
   @Test
+  void turnsIsTlsOnItsOwnPort() {
+    TurnServerUri u = TurnServerUri.parse("turns:turn.example.org");
+    assertEquals(List.of("tls"), u.transports());
+    assertEquals(5349, u.hostPort().port());
+    assertEquals(443, TurnServerUri.parse("turns:turn.example.org:443?transport=tcp").hostPort().port());
+  }
+
+  @Test
   void withoutATransportUdpIsTriedThenTcp() {
     assertEquals(List.of("udp", "tcp"), TurnServerUri.parse("turn:192.0.2.1:3478").transports());
     assertEquals(List.of("udp", "tcp"), TurnServerUri.parse("192.0.2.1:3478").transports());
@@ -28,7 +36,7 @@ class TurnServerUriTest {
 
   @Test
   void whatCannotBeUsedIsRefusedSayingWhy() {
-    assertTrue(refusal("turns:192.0.2.1").contains("TLS"));
+    assertTrue(refusal("turns:192.0.2.1?transport=udp").contains("turns: is TCP only"));
     assertTrue(refusal("turn:192.0.2.1?transport=sctp").contains("transport=udp or transport=tcp"));
     assertTrue(refusal("https://192.0.2.1:3478").contains("turn:host[:port]"));
     assertTrue(refusal("192.0.2.1").contains("192.0.2.1"));
