@@ -18,6 +18,11 @@ final class BandwidthLimit {
     this.lastNanos = nowNanos;
   }
 
+  /** Whether there is a limit at all: without one, the relay need not read the clock per packet. */
+  boolean limits() {
+    return bytesPerSecond > 0;
+  }
+
   /** Whether {@code bytes} may pass now; if so they are taken from the bucket. */
   boolean take(long bytes, long nowNanos) {
     if (bytesPerSecond == 0) {

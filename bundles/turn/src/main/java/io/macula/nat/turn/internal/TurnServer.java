@@ -454,7 +454,7 @@ final class TurnServer implements AutoCloseable {
 
   private void toPeer(ServerAllocation a, InetSocketAddress peer, ByteBuffer data) throws IOException {
     int n = data.remaining();
-    if (!bandwidth.take(n, System.nanoTime())) {
+    if (bandwidth.limits() && !bandwidth.take(n, System.nanoTime())) {
       count("drop-bandwidth-limit", 1);
       return;
     }
@@ -474,7 +474,7 @@ final class TurnServer implements AutoCloseable {
         continue;
       }
       int n = in.remaining();
-      if (!bandwidth.take(n, System.nanoTime())) {
+      if (bandwidth.limits() && !bandwidth.take(n, System.nanoTime())) {
         count("drop-bandwidth-limit", 1);
         continue;
       }
