@@ -124,6 +124,11 @@ final class Lab implements AutoCloseable {
     return r;
   }
 
+  /** Lets UDP through a router that blocked it: its forward chain, where the block is, is emptied. */
+  void allowUdp(String role) {
+    Sh.in(routers.get(role).ns(), "nft", "flush", "chain", "ip", "lab", "forward");
+  }
+
   /**
    * Drops a share of the UDP datagrams a host sends and of those it receives, at random, with
    * nftables' numgen (this kernel has no netem to do it with tc).

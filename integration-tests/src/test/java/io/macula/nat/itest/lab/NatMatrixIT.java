@@ -159,6 +159,12 @@ public class NatMatrixIT {
           from.ok("nat:enable", "turn");
         }
       }
+      // Once UDP passes again, the hub session of a node that ran over TCP goes back to UDP.
+      lab.allowUdp(NatType.UDP_BLOCKED.label + "3");
+      NodeProcess unblocked = nodes.get(NatType.UDP_BLOCKED.label + "-3").process();
+      Await.until("udp-blocked-3's hub session is back on UDP once UDP passes",
+          () -> unblocked.ok("nat:id").contains("hub up observed") && unblocked.ok("nat:id").contains("over udp"),
+          Duration.ofSeconds(90));
     } finally {
       processes.forEach(NodeProcess::close);
       if (coturn != null) {
