@@ -99,7 +99,8 @@ public final class TurnRelayComponent implements TurnRelay, NatListener {
   private final java.util.concurrent.ExecutorService allocator;
   /** Whether the node's NAT discovery found UDP blocked: then only TCP is tried. */
   private volatile boolean udpBlocked;
-  private final List<AutoCloseable> open = new CopyOnWriteArrayList<>();
+  /** Closes the client and connection of the allocation made last: when it lapses, or the component stops. */
+  private volatile AutoCloseable held;
   private CompletableFuture<RelayedAddress> current; // guarded by this
 
   /** A server to try, and the credentials for it. */
@@ -187,13 +188,7 @@ public final class TurnRelayComponent implements TurnRelay, NatListener {
 
   @Deactivate
   void deactivate() {
-    for (AutoCloseable c : open) {
-      try {
-        c.close();
-      } catch (Exception e) {
-        log.debug("closing {}: {}", c, e.toString());
-      }
-    }
+    release(held);
     timer.shutdownNow();
     allocator.shutdownNow();
   }
@@ -313,10 +308,10 @@ public final class TurnRelayComponent implements TurnRelay, NatListener {
     }
     try {
       Allocation a = client.allocate().get(SCHEDULE.giveUp().toMillis() * 3, TimeUnit.MILLISECONDS);
-      open.add(() -> {
-        client.close();
-        ((AutoCloseable) t).close();
-      });
+      // A new allocation is made only once the last one lapsed: its client and connection go now.
+      AutoCloseable lapsed = held;
+      held = () -> close(client, t);
+      release(lapsed);
       return a;
     } catch (ExecutionException e) {
       close(client, t);
@@ -328,6 +323,16 @@ public final class TurnRelayComponent implements TurnRelay, NatListener {
       close(client, t);
       Thread.currentThread().interrupt();
       throw new TurnFailure(where + ": interrupted", e);
+    }
+  }
+
+  private void release(AutoCloseable c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        log.debug("closing a TURN client: {}", e.toString());
+      }
     }
   }
 
