@@ -147,10 +147,12 @@ final class PathLayer extends ChannelDuplexHandler {
         return;
       }
       int first = content.getUnsignedByte(content.readerIndex());
-      SharedSocket.ServerTraffic claimed = claims.get(packet.sender());
-      if (claimed != null && (first <= 3 || (first >= 64 && first <= 79))
-          && claimed.received(content.nioBuffer(content.readerIndex(), content.readableBytes()))) {
-        return;
+      // Only a node that holds a TURN allocation has claims: the others skip the lookup.
+      if (!claims.isEmpty() && (first <= 3 || (first >= 64 && first <= 79))) {
+        SharedSocket.ServerTraffic claimed = claims.get(packet.sender());
+        if (claimed != null && claimed.received(content.nioBuffer(content.readerIndex(), content.readableBytes()))) {
+          return;
+        }
       }
       if (first <= 3) {
         stun(packet);

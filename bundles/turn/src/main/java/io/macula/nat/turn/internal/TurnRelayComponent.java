@@ -285,26 +285,17 @@ public final class TurnRelayComponent implements TurnRelay, NatListener {
       client = new TurnClient(udp, credentials, timer, SCHEDULE);
       udp.deliverTo(client);
       t = udp;
-    } else if (transport.equals("tls")) {
-      TlsTransport stream;
+    } else {
+      StreamTransport stream;
       try {
-        stream = TlsTransport.connect(server, uri.hostPort().host(), tls);
+        stream = transport.equals("tls") ? StreamTransport.tls(server, uri.hostPort().host(), tls)
+            : StreamTransport.tcp(server);
       } catch (IOException e) {
         throw new TurnFailure(where + ": " + e.getMessage(), e);
       }
       client = new TurnClient(stream, credentials, timer, SCHEDULE);
       stream.receiver(client::received);
       t = stream;
-    } else {
-      TcpTransport tcp;
-      try {
-        tcp = TcpTransport.connect(server);
-      } catch (IOException e) {
-        throw new TurnFailure(where + ": " + e.getMessage(), e);
-      }
-      client = new TurnClient(tcp, credentials, timer, SCHEDULE);
-      tcp.receiver(client::received);
-      t = tcp;
     }
     try {
       Allocation a = client.allocate().get(SCHEDULE.giveUp().toMillis() * 3, TimeUnit.MILLISECONDS);

@@ -69,7 +69,7 @@ class CoturnTurnTest {
   @Test
   void dataCrossesTheRelayBothWaysOverTcp() throws Exception {
     try (Coturn coturn = coturn("--lt-cred-mech", "--user=alice:wonderland");
-        TcpTransport tcp = connectOnceUp(coturn)) {
+        StreamTransport tcp = connectOnceUp(coturn)) {
       TurnClient client = new TurnClient(tcp, new TurnCredentials("alice", "wonderland"), timer, FAST);
       tcp.receiver(client::received);
       RelayExchange.run(client, client.allocate().get(10, TimeUnit.SECONDS), tcp.localAddress());
@@ -78,8 +78,8 @@ class CoturnTurnTest {
   }
 
   /** Connects over TCP, once coturn listens: it takes a moment to start. */
-  private static TcpTransport connectOnceUp(Coturn coturn) throws Exception {
-    return connectOnceUp(() -> TcpTransport.connect(coturn.address()), coturn);
+  private static StreamTransport connectOnceUp(Coturn coturn) throws Exception {
+    return connectOnceUp(() -> StreamTransport.tcp(coturn.address()), coturn);
   }
 
   /** A connect that may throw an IOException. */
@@ -120,7 +120,7 @@ class CoturnTurnTest {
     try (Coturn coturn = coturn("--lt-cred-mech", "--user=alice:wonderland", "--cert=" + cert, "--pkey=" + key,
         "--tls-listening-port=" + tlsPort)) {
       InetSocketAddress server = new InetSocketAddress("127.0.0.1", tlsPort);
-      try (TlsTransport tls = connectOnceUp(() -> TlsTransport.connect(server, "127.0.0.1",
+      try (StreamTransport tls = connectOnceUp(() -> StreamTransport.tls(server, "127.0.0.1",
           TurnRelayComponent.tls(cert.toString())), coturn)) {
         TurnClient client = new TurnClient(tls, new TurnCredentials("alice", "wonderland"), timer, FAST);
         tls.receiver(client::received);
@@ -128,7 +128,7 @@ class CoturnTurnTest {
         assertTrue(tls.isOpen(), "the stream stayed in step");
       }
       assertThrows(javax.net.ssl.SSLHandshakeException.class,
-          () -> TlsTransport.connect(server, "127.0.0.1", TurnRelayComponent.tls("")).close(),
+          () -> StreamTransport.tls(server, "127.0.0.1", TurnRelayComponent.tls("")).close(),
           "a certificate no trusted authority signed is refused");
     }
   }

@@ -73,12 +73,12 @@ class TurnServerTest {
   @Test
   void overTcpTheSameAndTheAllocationGoesWithTheConnection() throws Exception {
     server(List.of("127.0.0.0/8"), 4);
-    try (TcpTransport tcp = TcpTransport.connect(server.localAddress())) {
+    try (StreamTransport tcp = StreamTransport.tcp(server.localAddress())) {
       TurnClient c = new TurnClient(tcp, new TurnCredentials("alice", "wonderland"), timer, FAST);
       tcp.receiver(c::received);
       RelayExchange.run(c, c.allocate().get(5, TimeUnit.SECONDS), tcp.localAddress());
     }
-    TcpTransport tcp = TcpTransport.connect(server.localAddress());
+    StreamTransport tcp = StreamTransport.tcp(server.localAddress());
     TurnClient c = new TurnClient(tcp, new TurnCredentials("alice", "wonderland"), timer, FAST);
     tcp.receiver(c::received);
     c.allocate().get(5, TimeUnit.SECONDS);

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.List;
 import java.util.function.Consumer;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
@@ -13,46 +15,61 @@ import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 
 /**
- * TURN to a server over TLS on TCP (RFC 8656 §3.1, {@code turns:}): where only HTTPS gets out, a
- * TURN server on port 443 still does. The server's certificate must name the host the URI gives
- * (an IP address in its subject alternative names, for a URI that gives one) and chain to a trusted
- * certificate. Messages are framed as over plain TCP.
+ * TURN to a server over one stream, RFC 8656 §12.5: TCP where UDP is blocked, or TLS on it
+ * ({@code turns:}) where only HTTPS gets out. Messages are written whole and read back through a
+ * {@link StreamFramer}.
  */
-final class TlsTransport implements TurnTransport, AutoCloseable {
-  private final SSLSocket socket;
+final class StreamTransport implements TurnTransport, AutoCloseable {
+  private static final int CONNECT_TIMEOUT_MS = 10_000;
+
+  private final Socket socket;
   private final InetSocketAddress server;
+  private final String name;
   private final OutputStream out;
-  private final Thread reader;
   private volatile Consumer<ByteBuf> receiver = b -> { };
 
-  private TlsTransport(SSLSocket socket, InetSocketAddress server) throws IOException {
+  private StreamTransport(Socket socket, InetSocketAddress server, String name) throws IOException {
     this.socket = socket;
     this.server = server;
+    this.name = name;
     this.out = socket.getOutputStream();
-    this.reader = new Thread(this::read, "nat-turn-tls");
+    Thread reader = new Thread(this::read, "nat-turn-" + name);
     reader.setDaemon(true);
+    reader.start();
+  }
+
+  /** Plain TCP to the server. */
+  static StreamTransport tcp(InetSocketAddress server) throws IOException {
+    Socket s = new Socket();
+    try {
+      s.connect(server, CONNECT_TIMEOUT_MS);
+      s.setTcpNoDelay(true);
+      return new StreamTransport(s, server, "tcp");
+    } catch (IOException | RuntimeException e) {
+      s.close();
+      throw e;
+    }
   }
 
   /**
-   * Connects and completes the TLS handshake, checking the certificate against {@code host}.
+   * TLS to the server, the handshake done: its certificate must name {@code host} (an IP address
+   * in its subject alternative names, for a URI that gives one) and chain to one {@code tls} trusts.
    *
    * @throws IOException when the server is not reached or its certificate is refused
    */
-  static TlsTransport connect(InetSocketAddress server, String host, SSLContext tls) throws IOException {
+  static StreamTransport tls(InetSocketAddress server, String host, SSLContext tls) throws IOException {
     SSLSocket s = (SSLSocket) tls.getSocketFactory().createSocket();
     try {
-      s.connect(server, 10_000);
+      s.connect(server, CONNECT_TIMEOUT_MS);
       s.setTcpNoDelay(true);
       SSLParameters p = s.getSSLParameters();
       p.setEndpointIdentificationAlgorithm("HTTPS"); // the name or address in the URI must be the certificate's
       if (!host.matches("[0-9.]+|.*:.*")) {
-        p.setServerNames(java.util.List.of(new SNIHostName(host)));
+        p.setServerNames(List.of(new SNIHostName(host)));
       }
       s.setSSLParameters(p);
       s.startHandshake();
-      TlsTransport t = new TlsTransport(s, server);
-      t.reader.start();
-      return t;
+      return new StreamTransport(s, server, "tls");
     } catch (IOException | RuntimeException e) {
       s.close();
       throw e;
@@ -67,9 +84,7 @@ final class TlsTransport implements TurnTransport, AutoCloseable {
   @Override
   public synchronized void send(ByteBuf message) {
     try {
-      byte[] bytes = new byte[message.readableBytes()];
-      message.getBytes(message.readerIndex(), bytes);
-      out.write(bytes);
+      message.readBytes(out, message.readableBytes());
       out.flush();
     } catch (IOException e) {
       close(); // the transactions fail on their deadline
@@ -90,7 +105,7 @@ final class TlsTransport implements TurnTransport, AutoCloseable {
 
   @Override
   public String name() {
-    return "tls";
+    return name;
   }
 
   private void read() {
