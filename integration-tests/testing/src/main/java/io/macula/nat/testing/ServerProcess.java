@@ -20,6 +20,21 @@ public final class ServerProcess {
     return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
   }
 
+  /** The CPU ticks (user and system) a process's threads of this name spent: one thread's share of {@link #cpuTicks}. */
+  public static long threadCpuTicks(long pid, String threadName) throws IOException {
+    long ticks = 0;
+    try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+      for (Path task : (Iterable<Path>) tasks::iterator) {
+        if (Files.readString(task.resolve("comm")).strip().equals(threadName)) {
+          String stat = Files.readString(task.resolve("stat"));
+          String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        }
+      }
+    }
+    return ticks;
+  }
+
   /** The class path the caller runs with, also under exec:java's class loader: a child JVM's {@code -cp}. */
   public static String classpath() {
     List<String> parts = new ArrayList<>();

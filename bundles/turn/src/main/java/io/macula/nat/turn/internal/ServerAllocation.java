@@ -13,6 +13,8 @@ import java.util.Map;
  */
 final class ServerAllocation {
   final InetSocketAddress client;
+  /** Whether the client came over TCP: its ChannelData is padded, and its messages framed. */
+  final boolean overTcp;
   final String username;
   final DatagramChannel relay;
   final InetSocketAddress relayed;
@@ -27,9 +29,10 @@ final class ServerAllocation {
   long packetsFromPeers;
   long bytesFromPeers;
 
-  ServerAllocation(InetSocketAddress client, String username, DatagramChannel relay, InetSocketAddress relayed,
+  ServerAllocation(InetSocketAddress client, boolean overTcp, String username, DatagramChannel relay, InetSocketAddress relayed,
       Instant expires) {
     this.client = client;
+    this.overTcp = overTcp;
     this.username = username;
     this.relay = relay;
     this.relayed = relayed;

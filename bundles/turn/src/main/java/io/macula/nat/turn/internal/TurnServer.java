@@ -24,7 +24,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;
+import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.net.StandardProtocolFamily;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedSelectorException;
@@ -85,17 +87,25 @@ final class TurnServer implements AutoCloseable {
     this.settings = settings;
     this.bandwidth = new BandwidthLimit(settings.bandwidthBytesPerSecond(), System.nanoTime());
     this.selector = Selector.open();
-    this.listen = DatagramChannel.open();
+    this.listen = DatagramChannel.open(family(settings.listen().getAddress()));
     listen.bind(settings.listen());
     listen.configureBlocking(false);
     listen.register(selector, SelectionKey.OP_READ);
-    this.tcp = ServerSocketChannel.open();
+    this.tcp = ServerSocketChannel.open(family(settings.listen().getAddress()));
     tcp.bind(new InetSocketAddress(settings.listen().getAddress(), localAddress().getPort()));
     tcp.configureBlocking(false);
     tcp.register(selector, SelectionKey.OP_ACCEPT, tcp);
     this.thread = new Thread(this::run, "nat-turn-server");
     thread.setDaemon(true);
     thread.start();
+  }
+
+  /**
+   * A socket of the address's own family: an IPv4 server on an IPv6 socket pays for the mapped
+   * address on every packet in the kernel (udpv6_sendmsg before udp_sendmsg).
+   */
+  private static StandardProtocolFamily family(InetAddress address) {
+    return address instanceof Inet4Address ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6;
   }
 
   InetSocketAddress localAddress() throws IOException {
@@ -115,7 +125,7 @@ final class TurnServer implements AutoCloseable {
   List<io.macula.nat.turn.api.TurnAllocationInfo> allocationInfo() {
     List<io.macula.nat.turn.api.TurnAllocationInfo> out = new java.util.ArrayList<>();
     for (ServerAllocation a : byClient.values()) {
-      out.add(new io.macula.nat.turn.api.TurnAllocationInfo(a.client, tcpClients.containsKey(a.client) ? "tcp" : "udp",
+      out.add(new io.macula.nat.turn.api.TurnAllocationInfo(a.client, a.overTcp ? "tcp" : "udp",
           a.username, a.relayed, a.expires, a.permissions.size(), a.peerOfChannel.size(), a.packetsToPeers,
           a.bytesToPeers, a.packetsFromPeers, a.bytesFromPeers));
     }
@@ -318,7 +328,8 @@ final class TurnServer implements AutoCloseable {
     }
     InetSocketAddress relayed = (InetSocketAddress) relay.getLocalAddress();
     Duration lifetime = lifetime(m);
-    ServerAllocation a = new ServerAllocation(from, auth.username(), relay, relayed, now().plus(lifetime));
+    ServerAllocation a = new ServerAllocation(from, tcpClients.containsKey(from), auth.username(), relay, relayed,
+        now().plus(lifetime));
     relay.register(selector, SelectionKey.OP_READ, a);
     byClient.put(from, a);
     count("allocations-made", 1);
@@ -332,7 +343,7 @@ final class TurnServer implements AutoCloseable {
    */
   private DatagramChannel relaySocket(boolean even) throws IOException {
     for (int attempt = 0; attempt < 16; attempt++) {
-      DatagramChannel relay = DatagramChannel.open();
+      DatagramChannel relay = DatagramChannel.open(family(settings.relayIp()));
       relay.bind(new InetSocketAddress(settings.relayIp(), 0));
       if (!even || ((InetSocketAddress) relay.getLocalAddress()).getPort() % 2 == 0) {
         relay.configureBlocking(false);
@@ -484,12 +495,16 @@ final class TurnServer implements AutoCloseable {
       relayedBytes += n;
       Integer channel = a.channelOfPeer.get(peer);
       ByteBuf out = channel != null
-          ? ChannelData.encode(ByteBufAllocator.DEFAULT, channel, in, tcpClients.containsKey(a.client))
+          ? ChannelData.encode(ByteBufAllocator.DEFAULT, channel, in, a.overTcp)
           : StunCodec.encode(ByteBufAllocator.DEFAULT, new StunMessage(StunClass.INDICATION, StunMessage.DATA,
               io.macula.nat.stun.api.TransactionId.random(), List.of(new XorPeerAddress(peer), new Data(bytes(in)))),
               null, false, true);
       try {
-        sendTo(a.client, out);
+        if (a.overTcp) {
+          sendTo(a.client, out);
+        } else {
+          sendOverUdp(a.client, out); // no lookup of a TCP client on the relay's hot path
+        }
       } catch (IOException e) {
         count("drop-client-unreachable", 1);
       }
@@ -523,18 +538,26 @@ final class TurnServer implements AutoCloseable {
    * message now is not reading: it is closed, rather than let it hold up the server's one thread.
    */
   private void sendTo(InetSocketAddress to, ByteBuf message) throws IOException {
+    TcpClient c = tcpClients.get(to);
+    if (c == null) {
+      sendOverUdp(to, message);
+      return;
+    }
     try {
-      TcpClient c = tcpClients.get(to);
-      if (c == null) {
-        listen.send(message.nioBuffer(), to);
-        return;
-      }
       ByteBuffer b = message.nioBuffer();
       c.channel().write(b);
       if (b.hasRemaining()) {
         count("closed-tcp-not-reading", 1);
         closeTcp(c);
       }
+    } finally {
+      message.release();
+    }
+  }
+
+  private void sendOverUdp(InetSocketAddress to, ByteBuf message) throws IOException {
+    try {
+      listen.send(message.nioBuffer(), to);
     } finally {
       message.release();
     }

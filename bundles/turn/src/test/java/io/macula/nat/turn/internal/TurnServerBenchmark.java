@@ -19,22 +19,67 @@ import java.util.regex.Pattern;
  * The same relay load through our TURN server and through coturn, one after the other on this
  * machine: coturn's {@code turnutils_uclient} with {@value #CLIENTS} clients, each sending
  * {@value #MESSAGES} messages of {@value #LENGTH} bytes over a channel to {@code turnutils_peer},
- * which echoes them. Prints for each server the packets it relayed (both ways), the loss, the
- * time the load took, and the server's CPU time per relayed packet from its own counters in
- * {@code /proc}, then the ratios.
+ * which echoes them. Each server is warmed up with {@value #WARM_UP_RUNS} shorter runs, then
+ * measured over {@value #TRIALS} trials; prints for each server the median, min and max of its CPU
+ * time per relayed packet (both ways, from its own counters in {@code /proc}), the packets lost in
+ * all trials and the median time a trial took, then the ratios of the medians.
  *
  * <pre>mvn -q -DskipTests install && mvn -q -pl bundles/turn exec:java@benchmark</pre>
  */
 public final class TurnServerBenchmark {
   static final int CLIENTS = 20;
-  static final int MESSAGES = 2000;
+  static final int MESSAGES = 1000;
+  static final int WARM_UP_RUNS = 6;
+  static final int TRIALS = 5;
   static final int LENGTH = 200;
   static final int INTERVAL_MS = 2;
 
-  private record Measured(String name, long relayed, long lost, double seconds, double cpuSeconds) {
+  /** One trial; {@code relayCpuSeconds} is the relaying thread's alone, where the server has one. */
+  private record Trial(long relayed, long lost, double seconds, double cpuSeconds, double relayCpuSeconds) {
     double cpuMicrosPerPacket() {
       return cpuSeconds * 1e6 / Math.max(1, relayed);
     }
+
+    double relayCpuMicrosPerPacket() {
+      return relayCpuSeconds * 1e6 / Math.max(1, relayed);
+    }
+  }
+
+  private record Measured(String name, List<Trial> trials) {
+    double cpuMicrosPerPacket() {
+      return median(trials.stream().mapToDouble(Trial::cpuMicrosPerPacket).toArray());
+    }
+
+    double relayThreadMicrosPerPacket() {
+      return median(trials.stream().mapToDouble(Trial::relayCpuMicrosPerPacket).toArray());
+    }
+
+    double min() {
+      return trials.stream().mapToDouble(Trial::cpuMicrosPerPacket).min().orElse(0);
+    }
+
+    double max() {
+      return trials.stream().mapToDouble(Trial::cpuMicrosPerPacket).max().orElse(0);
+    }
+
+    long lost() {
+      return trials.stream().mapToLong(Trial::lost).sum();
+    }
+
+    long relayed() {
+      return trials.stream().mapToLong(Trial::relayed).sum();
+    }
+
+    double seconds() {
+      return median(trials.stream().mapToDouble(Trial::seconds).toArray());
+    }
+  }
+
+  static double median(double[] values) {
+    double[] sorted = values.clone();
+    java.util.Arrays.sort(sorted);
+    int n = sorted.length;
+    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
   }
 
   private TurnServerBenchmark() {}
@@ -47,13 +92,17 @@ public final class TurnServerBenchmark {
     try {
       Measured ours = ours(peerPort);
       Measured theirs = coturn(peerPort);
-      System.out.printf("%-22s %12s %8s %10s %14s%n", "TURN server", "relayed", "lost", "seconds", "CPU µs/packet");
+      System.out.printf("%d trials each, after %d warm-up runs%n", TRIALS, WARM_UP_RUNS);
+      System.out.printf("%-22s %9s %6s %9s %15s %6s %6s %14s%n", "TURN server", "relayed", "lost", "s/trial",
+          "CPU µs/packet", "min", "max", "relay thread");
       for (Measured m : List.of(ours, theirs)) {
-        System.out.printf("%-22s %12d %8d %10.1f %14.2f%n", m.name(), m.relayed(), m.lost(), m.seconds(),
-            m.cpuMicrosPerPacket());
+        System.out.printf("%-22s %9d %6d %9.1f %15.2f %6.2f %6.2f %14.2f%n", m.name(), m.relayed(), m.lost(),
+            m.seconds(), m.cpuMicrosPerPacket(), m.min(), m.max(), m.relayThreadMicrosPerPacket());
       }
-      System.out.printf("%nours / coturn: CPU per relayed packet %.2f, lost %d vs %d%n",
-          ours.cpuMicrosPerPacket() / theirs.cpuMicrosPerPacket(), ours.lost(), theirs.lost());
+      System.out.printf("%nours / coturn: CPU per relayed packet %.2f (our relay thread alone %.2f), lost %d vs %d%n",
+          ours.cpuMicrosPerPacket() / theirs.cpuMicrosPerPacket(),
+          ours.relayThreadMicrosPerPacket() / theirs.cpuMicrosPerPacket(), ours.lost(), theirs.lost());
+      System.out.println("(coturn's threads all bear its name: its relay thread column is the whole process)");
     } finally {
       peer.destroy();
     }
@@ -71,7 +120,7 @@ public final class TurnServerBenchmark {
         throw new IllegalStateException("our TURN server did not start: " + line);
       }
       warmUp(port, peerPort);
-      return measure("Macula NAT TURN server", server.pid(), port, peerPort);
+      return measure("Macula NAT TURN server", server.pid(), "nat-turn-server", port, peerPort);
     } finally {
       server.destroy();
     }
@@ -85,32 +134,49 @@ public final class TurnServerBenchmark {
         "--user-quota=1000", "--total-quota=1000")) {
       warmUp(port, peerPort); // coturn is up once this runs
       long pid = Long.parseLong(Files.readString(dir.resolve("turn.pid")).strip());
-      return measure("coturn " + version(), pid, port, peerPort);
+      return measure("coturn " + version(), pid, "turnserver", port, peerPort);
     }
   }
 
-  private static Measured measure(String name, long pid, int port, int peerPort) throws Exception {
-    long before = ServerProcess.cpuTicks(pid);
-    long start = System.nanoTime();
-    long lost = load(port, peerPort, MESSAGES);
-    double seconds = (System.nanoTime() - start) / 1e9;
-    long after = ServerProcess.cpuTicks(pid);
-    long relayed = 2L * CLIENTS * MESSAGES; // each message to the peer and its echo back
-    return new Measured(name, relayed, lost, seconds, (after - before) / 100.0);
+  /** {@code relayThread}: the name of the server's relaying thread (coturn's threads all bear the process's name). */
+  private static Measured measure(String name, long pid, String relayThread, int port, int peerPort) throws Exception {
+    List<Trial> trials = new java.util.ArrayList<>();
+    for (int i = 0; i < TRIALS; i++) {
+      long before = ServerProcess.cpuTicks(pid);
+      long relayBefore = ServerProcess.threadCpuTicks(pid, relayThread);
+      long start = System.nanoTime();
+      long lost = load(port, peerPort, MESSAGES);
+      double seconds = (System.nanoTime() - start) / 1e9;
+      long after = ServerProcess.cpuTicks(pid);
+      long relayAfter = ServerProcess.threadCpuTicks(pid, relayThread);
+      long relayed = 2L * CLIENTS * MESSAGES; // each message to the peer and its echo back
+      trials.add(new Trial(relayed, lost, seconds, (after - before) / 100.0, (relayAfter - relayBefore) / 100.0));
+    }
+    return new Measured(name, trials);
   }
 
-  /** A short run, again until the server answers (it takes a moment to start). */
+  /**
+   * Short runs: the first again until the server answers (it takes a moment to start), then
+   * more, so that a JIT compiler has compiled the relay's code before it is measured, as it has
+   * in a server that has run for a while.
+   */
   private static void warmUp(int port, int peerPort) throws Exception {
     IllegalStateException last = null;
     for (int attempt = 0; attempt < 20; attempt++) {
       try {
         load(port, peerPort, 500);
-        return;
+        last = null;
+        break;
       } catch (IllegalStateException e) {
         last = e;
       }
     }
-    throw last;
+    if (last != null) {
+      throw last;
+    }
+    for (int i = 1; i < WARM_UP_RUNS; i++) {
+      load(port, peerPort, 500);
+    }
   }
 
   /** One run of uclient; returns the packets it lost. */
