@@ -106,6 +106,9 @@ public class ConfigurationGuardIT {
         .bad("check_rto_ms", "x", "9")
         .bad("nomination_delay_ms", "x", "-1")
         .bad("deadline_ms", "x", "499"));
+    c.put("io.macula.nat.upgrade", new Case(Map.of("retry_ms", "1001"))
+        .bad("retry_ms", "x", "99")
+        .bad("max_retry_ms", "x", "999"));
     c.put("io.macula.nat.negotiator", new Case(Map.of("attempt_history", "999"))
         .bad("attempt_history", "x", "0"));
     c.put("io.macula.nat.admin", new Case(Map.of("socket", home.resolve("admin.sock").toString()))

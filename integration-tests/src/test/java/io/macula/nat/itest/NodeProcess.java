@@ -101,7 +101,7 @@ public final class NodeProcess implements AutoCloseable {
   }
 
   /** Starts a nat command without waiting for it. */
-  Process natAsync(String... args) throws IOException {
+  public Process natAsync(String... args) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(home.resolve("nat").toString());
     command.addAll(List.of(args));

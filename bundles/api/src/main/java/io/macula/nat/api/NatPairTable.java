@@ -6,7 +6,8 @@ import java.util.Set;
 
 /**
  * The one table of what two NATs allow: whether a hole can be punched between them, and the best
- * path the installed strategies (direct, hole punch, hub relay) reach. The hole punch strategy
+ * path the installed strategies (direct, hole punch, hub relay, TURN) reach. Two nodes behind one
+ * NAT (the hub sees them at one address) are not in it: whatever the NAT, their LAN path is direct. The hole punch strategy
  * asks it before trying, the NAT lab takes each row's expected winner from it, and the README's
  * table is {@link #markdown()}.
  */
@@ -74,6 +75,14 @@ public final class NatPairTable {
     }
     if (accepting == NatBehavior.NONE) {
       return new Verdict(Optional.of(PathKind.DIRECT), "the accepting node is reachable: QUIC straight to it");
+    }
+    if (accepting == NatBehavior.FULL_CONE) {
+      return new Verdict(Optional.of(PathKind.DIRECT),
+          "a full cone lets anyone reach the address the hub sees the accepting node at: QUIC straight to it");
+    }
+    if (connecting == NatBehavior.NONE && accepting != NatBehavior.UNKNOWN) {
+      return new Verdict(Optional.of(PathKind.DIRECT),
+          "the connecting node is reachable: asked through the hub, the accepting node dials it");
     }
     if (connecting == NatBehavior.UNKNOWN || accepting == NatBehavior.UNKNOWN) {
       return new Verdict(Optional.empty(), "a NAT not yet discovered: every strategy is tried in turn");

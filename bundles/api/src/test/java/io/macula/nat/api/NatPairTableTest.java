@@ -33,13 +33,13 @@ class NatPairTableTest {
    */
   private static final NatBehavior[] ORDER = {NONE, FULL_CONE, RESTRICTED_CONE, PORT_RESTRICTED_CONE, SYMMETRIC, UDP_BLOCKED, UNKNOWN};
   private static final PathKind[][] EXPECTED = {
-      /* none        */ {D, P, P, P, P, R, null},
-      /* full cone   */ {D, P, P, P, P, R, null},
-      /* restricted  */ {D, P, P, P, P, R, null},
-      /* port-restr. */ {D, P, P, P, R, R, null},
-      /* symmetric   */ {D, P, P, R, R, R, null},
+      /* none        */ {D, D, D, D, D, R, null},
+      /* full cone   */ {D, D, P, P, P, R, null},
+      /* restricted  */ {D, D, P, P, P, R, null},
+      /* port-restr. */ {D, D, P, P, R, R, null},
+      /* symmetric   */ {D, D, P, R, R, R, null},
       /* UDP blocked */ {R, R, R, R, R, R, null},
-      /* unknown     */ {D, null, null, null, null, null, null},
+      /* unknown     */ {D, D, null, null, null, null, null},
   };
 
   static Stream<Arguments> everyPair() {

@@ -145,6 +145,24 @@ final class Lab implements AutoCloseable {
         """.formatted(rule, rule));
   }
 
+  /**
+   * Drops all UDP between a host and one address, both ways, in the host's namespace: a firewall
+   * rule added under a live connection. {@link #reopen} removes it.
+   */
+  void blackHole(Host host, String peerIp) {
+    nft(host.ns(), """
+        table ip blackhole {
+          chain out { type filter hook output priority filter; policy accept; ip daddr %s meta l4proto udp drop; }
+          chain in { type filter hook input priority filter; policy accept; ip saddr %s meta l4proto udp drop; }
+        }
+        """.formatted(peerIp, peerIp));
+  }
+
+  /** Removes the rule {@link #blackHole} added, if there is one. */
+  void reopen(Host host) {
+    Sh.tryRun(List.of("ip", "netns", "exec", host.ns(), "nft", "delete", "table", "ip", "blackhole"));
+  }
+
   private static void nft(String ns, String rules) {
     Sh.run("sh", "-c", "ip netns exec " + ns + " nft -f - <<'EOF'\n" + rules + "EOF\n");
   }

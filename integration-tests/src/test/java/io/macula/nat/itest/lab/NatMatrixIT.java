@@ -88,6 +88,9 @@ public class NatMatrixIT {
       Lab.Router same = lab.router("same", NatType.PORT_RESTRICTED_CONE, 2, false);
       plan.put("same-1", new Object[] {NatType.PORT_RESTRICTED_CONE, same.lan().get(0), 0});
       plan.put("same-2", new Object[] {NatType.PORT_RESTRICTED_CONE, same.lan().get(1), 0});
+      Lab.Router sameSymmetric = lab.router("samesym", NatType.SYMMETRIC, 2, false);
+      plan.put("samesym-1", new Object[] {NatType.SYMMETRIC, sameSymmetric.lan().get(0), 0});
+      plan.put("samesym-2", new Object[] {NatType.SYMMETRIC, sameSymmetric.lan().get(1), 0});
       Lab.Router hairpin = lab.router("hairpin", NatType.PORT_RESTRICTED_CONE, 2, true, 40001, 40002);
       plan.put("hairpin-1", new Object[] {NatType.PORT_RESTRICTED_CONE, hairpin.lan().get(0), 40001});
       plan.put("hairpin-2", new Object[] {NatType.PORT_RESTRICTED_CONE, hairpin.lan().get(1), 40002});
@@ -138,12 +141,21 @@ public class NatMatrixIT {
           }
         }
       }
-      // Two nodes behind one NAT: ICE finds their host candidates, a path over their LAN.
-      for (String pair : new String[] {"same", "hairpin"}) {
-        scenarios.add(new Scenario("3 same NAT" + (pair.equals("hairpin") ? ", hairpinning" : ""),
-            pair + "-1", NatType.PORT_RESTRICTED_CONE, pair + "-2", NatType.PORT_RESTRICTED_CONE,
-            Scenario.Expected.win("holepunch", PathKind.DIRECT),
-            Scenario.roadmap(NatType.PORT_RESTRICTED_CONE, NatType.PORT_RESTRICTED_CONE, true)));
+      // The public node connects to one behind each kind of NAT: that one dials it back, asked
+      // through the hub, in one handshake (a full cone is dialled at its mapped address).
+      for (NatType type : new NatType[] {NatType.FULL_CONE, NatType.RESTRICTED_CONE, NatType.PORT_RESTRICTED_CONE,
+          NatType.SYMMETRIC}) {
+        scenarios.add(new Scenario("2 one behind a NAT, the public one connects", "none-2", NatType.NONE,
+            type.label + "-2", type, Scenario.fromTable(NatType.NONE, type, true),
+            Scenario.roadmap(NatType.NONE, type, false)));
+      }
+      // Two nodes behind one NAT, whatever the NAT: the direct strategy dials the LAN addresses
+      // the other reports.
+      for (String pair : new String[] {"same", "hairpin", "samesym"}) {
+        NatType nat = pair.equals("samesym") ? NatType.SYMMETRIC : NatType.PORT_RESTRICTED_CONE;
+        scenarios.add(new Scenario("3 same NAT" + (pair.equals("hairpin") ? ", hairpinning"
+            : pair.equals("samesym") ? ", symmetric" : ""), pair + "-1", nat, pair + "-2", nat,
+            Scenario.Expected.win("direct", PathKind.DIRECT), Scenario.roadmap(nat, nat, true)));
       }
       scenarios.add(new Scenario("2 one behind a NAT, " + LOSS_PER_THOUSAND / 10.0 + "% loss each way", "lossy-1",
           NatType.PORT_RESTRICTED_CONE, "none-1", NatType.NONE,
@@ -159,6 +171,21 @@ public class NatMatrixIT {
           from.ok("nat:enable", "turn");
         }
       }
+      // A live upgrade: a cone pair that starts on the hub relay moves to a hole-punched path once
+      // hole punching is enabled, in the middle of a transfer.
+      NatType upFrom = NatType.PORT_RESTRICTED_CONE;
+      NatType upTo = NatType.RESTRICTED_CONE;
+      outcomes.add(upgrade(new Scenario("7 live upgrade: hub relay, then hole punch enabled mid-transfer",
+          upFrom.label + "-2", upFrom, upTo.label + "-2", upTo, Scenario.Expected.win("hubrelay", PathKind.HOLE_PUNCHED),
+          "upgrade to direct if NAT opens"), nodes.get(upFrom.label + "-2"), nodes.get(upTo.label + "-2")));
+      // A direct path black-holed under a transfer falls back to the hub relay, and the connection
+      // upgrades again once the firewall rule is gone.
+      NatType fallbackFrom = NatType.RESTRICTED_CONE;
+      String nonePeer = "none-1";
+      outcomes.add(fallback(new Scenario("8 fallback: the direct path black-holed mid-transfer, then open again",
+          fallbackFrom.label + "-2", fallbackFrom, nonePeer, NatType.NONE, Scenario.Expected.win("direct", PathKind.DIRECT),
+          "monitor connection, upgrade to direct"), nodes.get(fallbackFrom.label + "-2"), nodes.get(nonePeer), lab,
+          (Lab.Host) plan.get(fallbackFrom.label + "-2")[1], ((Lab.Host) plan.get(nonePeer)[1]).ip()));
       // Once UDP passes again, the hub session of a node that ran over TCP goes back to UDP.
       lab.allowUdp(NatType.UDP_BLOCKED.label + "3");
       NodeProcess unblocked = nodes.get(NatType.UDP_BLOCKED.label + "-3").process();
@@ -184,6 +211,166 @@ public class NatMatrixIT {
     assertTrue("nodes whose nat:natinfo is not the lab's NAT: " + misread, misread.isEmpty());
     assertFalse("no discovery ran", discoveries.isEmpty());
     assertEquals("namespaces left behind", List.of(), Lab.ownNamespaces());
+  }
+
+  /**
+   * The upgrade row: the connecting node, with hole punch and TURN disabled, connects by the hub
+   * relay and starts a 60 MB transfer; hole punch is enabled once 4 MB crossed; both nodes' paths
+   * must move to hole-punched while the transfer runs, and the transfer must end intact on the
+   * same connection. The upgrade time is from the enable to the connecting node's move.
+   */
+  private static Scenario.Outcome upgrade(Scenario s, Node from, Node to) throws Exception {
+    NodeProcess a = from.process();
+    a.ok("nat:disable", "holepunch");
+    a.ok("nat:disable", "turn");
+    try {
+      NodeProcess.Result connect = a.nat("nat:connect", to.id());
+      Matcher won = Pattern.compile("by (\\S+) \\((\\S+) path\\) in (\\d+) ms").matcher(connect.out());
+      if (connect.exit() != 0 || !won.find() || !won.group(1).equals("hubrelay")) {
+        return new Scenario.Outcome(s, null, null, -1, -1, -1, "FAIL",
+            "expected to start on the hub relay: " + (connect.err() + connect.out()).strip());
+      }
+      long connectMs = Long.parseLong(won.group(3));
+      String connection = a.ok("nat:paths");
+      Process transfer = a.natAsync("nat:send", to.id(), "60");
+      long upgradeMs;
+      try {
+        Await.until("4 MB crossed the hub relay", () -> bytesSent(a, to.id()) > (4L << 20), Duration.ofSeconds(30));
+        long enabled = System.nanoTime();
+        a.ok("nat:enable", "holepunch");
+        Await.until("the connection moved to a hole-punched path",
+            () -> "hole-punched".equals(pathOf(a, to.id())), Duration.ofSeconds(20));
+        upgradeMs = (System.nanoTime() - enabled) / 1_000_000;
+      } catch (AssertionError e) {
+        transfer.destroy();
+        return new Scenario.Outcome(s, "hubrelay", pathOf(a, to.id()), connectMs, -1, -1, "FAIL", e.getMessage());
+      }
+      boolean midTransfer = transfer.isAlive();
+      boolean ended = transfer.waitFor(180, java.util.concurrent.TimeUnit.SECONDS);
+      String out = new String(transfer.getInputStream().readAllBytes());
+      String theirPath = pathOf(to.process(), from.id());
+      Matcher rate = Pattern.compile("([0-9.]+) MB/s; sha256 [0-9a-f]{64} matches").matcher(out);
+      double mbs = rate.find() ? Double.parseDouble(rate.group(1)) : -1;
+      String ping = a.nat("nat:ping", to.id(), "5").out();
+      Matcher median = Pattern.compile("median ([0-9.]+) ms").matcher(ping);
+      double rtt = median.find() ? Double.parseDouble(median.group(1)) : -1;
+      String detail = "";
+      if (!midTransfer) {
+        detail = "the transfer had ended before the upgrade: nothing was moved under it";
+      } else if (!ended || mbs < 0) {
+        detail = "the transfer did not end intact: " + out.strip();
+      } else if (!out.contains("hole-punched path")) {
+        detail = "the transfer did not end on the hole-punched path: " + out.strip();
+      } else if (!connection.contains(connectionOf(out))) {
+        detail = "the transfer ran on another connection than the one connected: " + out.strip();
+      } else if (!"hole-punched".equals(theirPath)) {
+        detail = "the other node still sends over " + theirPath;
+      } else if (rtt < 0 || rtt > s.expected().path().latencyTarget().toMillis()) {
+        detail = "round trip after the upgrade: " + ping.strip();
+      }
+      return new Scenario.Outcome(s, "hubrelay", pathOf(a, to.id()), connectMs, rtt, mbs,
+          detail.isEmpty() ? "pass" : "FAIL", detail, upgradeMs, -1);
+    } finally {
+      a.ok("nat:enable", "holepunch");
+      a.ok("nat:enable", "turn");
+    }
+  }
+
+  /**
+   * The fallback row: a direct connect, a 150 MB transfer, and once 8 MB crossed, all UDP between
+   * the two dropped in the connecting node's namespace. Both nodes must move to the hub relay, the
+   * connecting one within 5 s, and the transfer must end intact on the same connection. Then the
+   * rule goes, and the connection must upgrade to a direct path again.
+   */
+  private static Scenario.Outcome fallback(Scenario s, Node from, Node to, Lab lab, Lab.Host host, String peerIp)
+      throws Exception {
+    NodeProcess a = from.process();
+    NodeProcess.Result connect = a.nat("nat:connect", to.id());
+    Matcher won = Pattern.compile("by (\\S+) \\((\\S+) path\\) in (\\d+) ms").matcher(connect.out());
+    if (connect.exit() != 0 || !won.find() || !won.group(1).equals("direct")) {
+      return new Scenario.Outcome(s, null, null, -1, -1, -1, "FAIL",
+          "expected a direct connect: " + (connect.err() + connect.out()).strip());
+    }
+    long connectMs = Long.parseLong(won.group(3));
+    String connection = a.ok("nat:paths");
+    Process transfer = a.natAsync("nat:send", to.id(), "150");
+    long fallbackMs;
+    long upgradeMs;
+    String out;
+    boolean midTransfer;
+    try {
+      Await.until("8 MB crossed the direct path", () -> bytesSent(a, to.id()) > (8L << 20), Duration.ofSeconds(30));
+      long blocked = System.nanoTime();
+      lab.blackHole(host, peerIp);
+      Await.until("the connecting node fell back to the hub relay",
+          () -> "hub-relay".equals(pathOf(a, to.id())), Duration.ofSeconds(15));
+      fallbackMs = (System.nanoTime() - blocked) / 1_000_000;
+      Await.until("the other node fell back too", () -> "hub-relay".equals(pathOf(to.process(), from.id())),
+          Duration.ofSeconds(15));
+      midTransfer = transfer.isAlive();
+      if (!transfer.waitFor(180, java.util.concurrent.TimeUnit.SECONDS)) {
+        throw new AssertionError("the transfer did not end within 180 s");
+      }
+      out = new String(transfer.getInputStream().readAllBytes());
+      long opened = System.nanoTime();
+      lab.reopen(host);
+      // The public node's side crosses the other's NAT: a hole-punched path, as its ICE names it.
+      Await.until("the connection upgraded to a direct path again", () -> "direct".equals(pathOf(a, to.id()))
+          && java.util.Set.of("direct", "hole-punched").contains(pathOf(to.process(), from.id())),
+          Duration.ofSeconds(90));
+      upgradeMs = (System.nanoTime() - opened) / 1_000_000;
+    } catch (AssertionError e) {
+      lab.reopen(host);
+      transfer.destroy();
+      return new Scenario.Outcome(s, "direct", pathOf(a, to.id()), connectMs, -1, -1, "FAIL", e.getMessage());
+    }
+    Matcher rate = Pattern.compile("([0-9.]+) MB/s; sha256 [0-9a-f]{64} matches").matcher(out);
+    double mbs = rate.find() ? Double.parseDouble(rate.group(1)) : -1;
+    String ping = a.nat("nat:ping", to.id(), "5").out();
+    Matcher median = Pattern.compile("median ([0-9.]+) ms").matcher(ping);
+    double rtt = median.find() ? Double.parseDouble(median.group(1)) : -1;
+    String detail = "";
+    if (!midTransfer) {
+      detail = "the transfer had ended before the fallback: nothing was moved under it";
+    } else if (fallbackMs > 5000) {
+      detail = "fell back " + fallbackMs + " ms after the path went dark, over the 5 s goal";
+    } else if (mbs < 0) {
+      detail = "the transfer did not end intact: " + out.strip();
+    } else if (!connection.contains(connectionOf(out))) {
+      detail = "the transfer ran on another connection than the one connected: " + out.strip();
+    } else if (rtt < 0 || rtt > s.expected().path().latencyTarget().toMillis()) {
+      detail = "round trip after the upgrade: " + ping.strip();
+    }
+    return new Scenario.Outcome(s, "direct", pathOf(a, to.id()), connectMs, rtt, mbs,
+        detail.isEmpty() ? "pass" : "FAIL", detail, upgradeMs, fallbackMs);
+  }
+
+  /** The connection a transfer ran on, as nat:send names it: {@code #N}. */
+  private static String connectionOf(String sendOutput) {
+    Matcher m = Pattern.compile("over connection (#\\d+)").matcher(sendOutput);
+    return m.find() ? m.group(1) : "(none)";
+  }
+
+  /** The kind of path a node's connections to a peer take now (nat:paths), or "-". */
+  private static String pathOf(NodeProcess node, String peer) {
+    for (String line : node.ok("nat:paths").split("\n")) {
+      String[] cells = line.trim().split("\\s+");
+      if (cells.length >= 8 && cells[0].equals(peer.substring(0, 10))) {
+        return cells[3];
+      }
+    }
+    return "-";
+  }
+
+  /** Bytes a node's connections to a peer have sent (nat:paths), on whatever path. */
+  private static long bytesSent(NodeProcess node, String peer) {
+    for (String line : node.ok("nat:paths").split("\n")) {
+      String[] cells = line.trim().split("\\s+");
+      if (cells.length >= 8 && cells[0].equals(peer.substring(0, 10))) {
+        return Long.parseLong(cells[cells.length - 2]);
+      }
+    }
+    return 0;
   }
 
   private static String number(NatType from, NatType to) {

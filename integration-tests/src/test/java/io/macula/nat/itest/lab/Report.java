@@ -18,24 +18,28 @@ final class Report {
         .append("Expected: the strategy that must win, and its path, with the strategies installed today (NatPairTable); ")
         .append("any other winner fails the row, a better one too. ")
         .append("RTT target: the roadmap's latency target for the path, which the median round trip must meet.\n\n")
-        .append("| scenario | NAT of A (connects) | NAT of B | expected | winner | connect ms | RTT ms | RTT target ms | MB/s | roadmap | result |\n")
-        .append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+        .append("Upgrade ms: for a connection that moves off a relay while it runs, from the moment the better path")
+        .append(" became possible to the move. Fallback ms: from the moment its path stopped passing traffic to its")
+        .append(" move to the relay.\n\n")
+        .append("| scenario | NAT of A (connects) | NAT of B | expected | winner | connect ms | upgrade ms | fallback ms | RTT ms | RTT target ms | MB/s | roadmap | result |\n")
+        .append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     StringBuilder json = new StringBuilder("[\n");
     for (int i = 0; i < outcomes.size(); i++) {
       Scenario.Outcome o = outcomes.get(i);
       Scenario s = o.scenario();
-      md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
+      md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
           s.name(), s.fromNat().label, s.toNat().label, s.expected().label(),
           o.winner() == null ? "-" : o.winner() + " (" + o.path() + ")", o.connectMs() < 0 ? "-" : o.connectMs(),
+          o.upgradeMs() < 0 ? "-" : o.upgradeMs(), o.fallbackMs() < 0 ? "-" : o.fallbackMs(),
           o.rttMs() < 0 ? "-" : String.format(Locale.ROOT, "%.2f", o.rttMs()),
           s.expected().path().latencyTarget().toMillis(),
           o.mbPerSecond() < 0 ? "-" : String.format(Locale.ROOT, "%.1f", o.mbPerSecond()),
           s.roadmap(), o.verdict()));
       json.append(String.format(Locale.ROOT,
           "  {\"scenario\": \"%s\", \"natA\": \"%s\", \"natB\": \"%s\", \"expected\": \"%s\", \"winner\": %s, \"path\": %s, "
-              + "\"connectMs\": %d, \"rttMs\": %.3f, \"mbPerSecond\": %.2f, \"roadmap\": \"%s\", \"result\": \"%s\", \"detail\": \"%s\"}%s%n",
+              + "\"connectMs\": %d, \"upgradeMs\": %d, \"fallbackMs\": %d, \"rttMs\": %.3f, \"mbPerSecond\": %.2f, \"roadmap\": \"%s\", \"result\": \"%s\", \"detail\": \"%s\"}%s%n",
           s.name(), s.fromNat().label, s.toNat().label, s.expected().label(), quote(o.winner()), quote(o.path()),
-          o.connectMs(), o.rttMs(), o.mbPerSecond(), s.roadmap(), o.verdict(), o.detail().replace("\\", "\\\\").replace("\"", "'").replace("\n", " "),
+          o.connectMs(), o.upgradeMs(), o.fallbackMs(), o.rttMs(), o.mbPerSecond(), s.roadmap(), o.verdict(), o.detail().replace("\\", "\\\\").replace("\"", "'").replace("\n", " "),
           i + 1 < outcomes.size() ? "," : ""));
     }
     json.append("]\n");

@@ -32,7 +32,13 @@ record Scenario(String name, String from, NatType fromNat, String to, NatType to
 
   /** What a run of the scenario gave. */
   record Outcome(Scenario scenario, String winner, String path, long connectMs, double rttMs, double mbPerSecond,
-      String verdict, String detail) {}
+      String verdict, String detail, long upgradeMs, long fallbackMs) {
+    /** A row whose connection does not move. */
+    Outcome(Scenario scenario, String winner, String path, long connectMs, double rttMs, double mbPerSecond,
+        String verdict, String detail) {
+      this(scenario, winner, path, connectMs, rttMs, mbPerSecond, verdict, detail, -1, -1);
+    }
+  }
 
   /**
    * The row's expectation from the one table, NatPairTable.

@@ -163,7 +163,7 @@ public final class PeerDiagnosticsComponent implements PeerDiagnostics {
       }
       default -> throw new IllegalArgumentException("a path can be moved to direct or hub-relay, not " + kind.label());
     };
-    c.switchPath(to);
+    c.pinPath(to); // an operator's choice: no upgrade moves it
     return to.kind().label() + " path via " + via(to);
   }
 

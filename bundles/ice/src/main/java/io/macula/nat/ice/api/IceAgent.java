@@ -20,6 +20,13 @@ public interface IceAgent {
    */
   CompletableFuture<IceResult> connect(NodeId peer);
 
+  /**
+   * Tells {@code listener} of every pair a session selects from now on, this node's sessions and
+   * its peers' alike (as controlling or controlled agent), on the agent's thread. Closing the
+   * handle stops it.
+   */
+  AutoCloseable onSelected(java.util.function.Consumer<IceResult> listener);
+
   /** This node's candidates, gathered now. */
   List<Candidate> localCandidates();
 

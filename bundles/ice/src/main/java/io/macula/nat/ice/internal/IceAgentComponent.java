@@ -112,6 +112,7 @@ public final class IceAgentComponent implements IceAgent, SignalListener {
   private final LongAdder refusedOffers = new LongAdder();
   private final LongAdder checksAnswered = new LongAdder();
   private final LongAdder checksRefused = new LongAdder();
+  private final java.util.Set<java.util.function.Consumer<IceResult>> selectedListeners = ConcurrentHashMap.newKeySet();
 
   @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
       policyOption = ReferencePolicyOption.GREEDY)
@@ -199,6 +200,7 @@ public final class IceAgentComponent implements IceAgent, SignalListener {
     s.result().whenComplete((r, e) -> {
       if (e == null) {
         log.info("ICE with {}: {} in {} ms", peer.shortForm(), r.remote().toSdp(), r.elapsed().toMillis());
+        selectedListeners.forEach(l -> thread.execute(() -> l.accept(r)));
       } else {
         log.info("ICE with {} failed: {}", peer.shortForm(), e.getMessage());
       }
@@ -229,6 +231,12 @@ public final class IceAgentComponent implements IceAgent, SignalListener {
       }
       session.localGatheringDone();
     }, thread);
+  }
+
+  @Override
+  public AutoCloseable onSelected(java.util.function.Consumer<IceResult> listener) {
+    selectedListeners.add(listener);
+    return () -> selectedListeners.remove(listener);
   }
 
   @Override

@@ -43,6 +43,13 @@ public interface Endpoint extends SharedSocket {
   /** The open connections, to and from peers. */
   List<QuicConnection> connections();
 
+  /**
+   * Tells {@code listener} of every connection established from now on, to and from peers (an
+   * inbound one once admitted), on a callback thread of the endpoint, never an I/O thread. Closing
+   * the handle stops it.
+   */
+  AutoCloseable onConnection(java.util.function.Consumer<QuicConnection> listener);
+
   /** The open connection of a protocol with a peer, if there is one. */
   Optional<QuicConnection> connection(NodeId peer, String protocol);
 

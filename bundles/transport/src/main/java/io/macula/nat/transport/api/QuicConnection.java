@@ -18,8 +18,26 @@ public interface QuicConnection extends PeerChannel, AutoCloseable {
   /** The path the connection's packets take now. */
   TransportPath path();
 
-  /** Moves the connection's packets to another path; QUIC does not notice. */
+  /**
+   * Moves the connection's packets to another path; QUIC does not notice. All connections with
+   * the peer share its route, and move with it.
+   */
   void switchPath(TransportPath path);
+
+  /**
+   * Moves the connection's packets to a path and keeps them there: an operator's choice, which
+   * the node's path policy (upgrades from a relay) leaves alone while the connection lives.
+   */
+  void pinPath(TransportPath path);
+
+  /**
+   * Packets that arrived over the current path since the connection's route took it (those still
+   * coming over an older path are not counted): what tells a path that stopped passing traffic.
+   */
+  long packetsOnPath();
+
+  /** Whether an operator pinned the path of the connection's route. */
+  boolean isPathPinned();
 
   long bytesSent();
 

@@ -170,6 +170,11 @@ public final class EndpointComponent implements Endpoint {
   }
 
   @Override
+  public AutoCloseable onConnection(java.util.function.Consumer<QuicConnection> listener) {
+    return endpoint.onConnection(listener);
+  }
+
+  @Override
   public Optional<QuicConnection> connection(NodeId peer, String protocol) {
     return endpoint.connection(peer, protocol);
   }

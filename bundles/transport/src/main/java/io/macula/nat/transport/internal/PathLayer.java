@@ -112,6 +112,9 @@ final class PathLayer extends ChannelDuplexHandler {
         return;
       }
       route.bytesReceived.add(packet.readableBytes());
+      if (path.equals(route.path())) {
+        route.arrivedOnPath();
+      }
       ctx.fireChannelRead(new DatagramPacket(packet.retain(), (InetSocketAddress) ctx.channel().localAddress(),
           route.virtualAddress));
       if (readComplete) {
@@ -199,6 +202,9 @@ final class PathLayer extends ChannelDuplexHandler {
       routes.validated(route);
     }
     route.bytesReceived.add(packet.content().readableBytes());
+    if (route.path() instanceof TransportPath.Direct d && d.address().equals(sender)) {
+      route.arrivedOnPath();
+    }
     ctx.fireChannelRead(
         new DatagramPacket(packet.content().retainedSlice(), packet.recipient(), route.virtualAddress));
   }
@@ -239,6 +245,9 @@ final class PathLayer extends ChannelDuplexHandler {
     }
     Route route = routes.forRelayed(node, sender);
     route.bytesReceived.add(length);
+    if (route.path() instanceof TransportPath.Relayed r && r.relay().equals(sender)) {
+      route.arrivedOnPath();
+    }
     // A slice, not skipBytes: Netty's QUIC header parser reads from index 0 of the buffer.
     ctx.fireChannelRead(new DatagramPacket(content.retainedSlice(at, length),
         (InetSocketAddress) ctx.channel().localAddress(), route.virtualAddress));

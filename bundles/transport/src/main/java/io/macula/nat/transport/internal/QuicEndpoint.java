@@ -117,6 +117,7 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
   private final ExecutorService callbacks;
   private final Map<String, QuicSslContext> clientContexts = new ConcurrentHashMap<>();
   private final Set<QuicPeerConnection> connections = ConcurrentHashMap.newKeySet();
+  private final Set<java.util.function.Consumer<QuicConnection>> connectionListeners = ConcurrentHashMap.newKeySet();
   private final EventLoopGroup group;
   private final Channel channel;
   private final PathLayer pathLayer;
@@ -312,6 +313,7 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
     QuicPeerConnection c = new QuicPeerConnection(ch, peer, route, routes, protocol, callbacks, this::closed);
     ch.attr(CONNECTION).set(c);
     connections.add(c);
+    connectionListeners.forEach(l -> callbacks.execute(() -> l.accept(c)));
     ch.pipeline().addLast(c);
     if (!ch.isActive()) {
       closed(c);
@@ -320,6 +322,12 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
   }
 
   /** A connection ended: it no longer holds its route. Called once per connection. */
+  @Override
+  public AutoCloseable onConnection(java.util.function.Consumer<QuicConnection> listener) {
+    connectionListeners.add(listener);
+    return () -> connectionListeners.remove(listener);
+  }
+
   private void closed(QuicPeerConnection c) {
     if (connections.remove(c)) {
       routes.release(c.route());

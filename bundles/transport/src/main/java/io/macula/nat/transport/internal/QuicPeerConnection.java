@@ -104,6 +104,22 @@ final class QuicPeerConnection extends ChannelInboundHandlerAdapter implements Q
   }
 
   @Override
+  public void pinPath(TransportPath path) {
+    route.pinned = true;
+    routes.switchPath(route, path);
+  }
+
+  @Override
+  public long packetsOnPath() {
+    return route.packetsOnPath;
+  }
+
+  @Override
+  public boolean isPathPinned() {
+    return route.pinned;
+  }
+
+  @Override
   public long bytesSent() {
     return route.bytesSent.sum();
   }

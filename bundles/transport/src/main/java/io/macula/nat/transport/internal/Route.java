@@ -20,6 +20,15 @@ final class Route {
   /** Guarded by the Routes: the carriers and peer addresses whose packets belong to this route. */
   final java.util.Set<TransportPath.Carried> carriedPaths = new java.util.HashSet<>();
 
+  /**
+   * Packets that arrived over the current path since the route took it. Counted on the socket's
+   * event loop, its one writer; a new path starts it again.
+   */
+  volatile long packetsOnPath;
+
+  /** Whether an operator chose the path: the path policy leaves the route alone. */
+  volatile boolean pinned;
+
   /** Null until the peer proves its identity (an inbound connection from a new address). */
   private volatile NodeId peer;
 
@@ -44,7 +53,15 @@ final class Route {
   }
 
   void path(TransportPath path) {
-    this.path = path;
+    if (!path.equals(this.path)) {
+      this.path = path;
+      packetsOnPath = 0;
+    }
+  }
+
+  /** One packet arrived over the current path. */
+  void arrivedOnPath() {
+    packetsOnPath++; // the event loop's alone: no lost update
   }
 
   @Override

@@ -1,0 +1,62 @@
+package io.macula.nat.strategy.holepunch;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * When the next upgrade attempt with one peer may start: a first delay after the connection went
+ * over a relay, then one that doubles with each failure up to a ceiling, each with jitter; and at
+ * once when the conditions that made it fail change (a NAT report, an address, the strategy
+ * enabled). One attempt at a time. Used by one thread.
+ */
+final class UpgradeBackoff {
+  private final long firstNanos;
+  private final long maxNanos;
+  private long delayNanos;
+  private long nextNanos;
+  private Object conditions;
+  private boolean inFlight;
+
+  UpgradeBackoff(Duration first, Duration max, long nowNanos, Object conditions) {
+    this.firstNanos = first.toNanos();
+    this.maxNanos = max.toNanos();
+    this.delayNanos = firstNanos;
+    this.nextNanos = nowNanos + firstNanos;
+    this.conditions = conditions;
+  }
+
+  /** What the attempts depend on now: when it differs from before, the next one may start at once. */
+  void conditions(Object now, long nowNanos) {
+    if (!Objects.equals(now, conditions)) {
+      conditions = now;
+      delayNanos = firstNanos;
+      nextNanos = nowNanos;
+    }
+  }
+
+  boolean due(long nowNanos) {
+    return !inFlight && nowNanos - nextNanos >= 0;
+  }
+
+  void started() {
+    inFlight = true;
+  }
+
+  /** @param jitter a factor around 1 (0.8 to 1.2), so that many peers' attempts do not fall in step */
+  void failed(long nowNanos, double jitter) {
+    inFlight = false;
+    nextNanos = nowNanos + (long) (delayNanos * jitter);
+    delayNanos = Math.min(delayNanos * 2, maxNanos);
+  }
+
+  void succeeded(long nowNanos) {
+    inFlight = false;
+    delayNanos = firstNanos;
+    nextNanos = nowNanos + firstNanos;
+  }
+
+  /** Nanoseconds until the next attempt may start (0 when due), for operators. */
+  long remaining(long nowNanos) {
+    return Math.max(0, nextNanos - nowNanos);
+  }
+}
