@@ -352,7 +352,7 @@ public class NatMatrixIT {
   }
 
   /** The kind of path a node's connections to a peer take now (nat:paths), or "-". */
-  private static String pathOf(NodeProcess node, String peer) {
+  static String pathOf(NodeProcess node, String peer) {
     for (String line : node.ok("nat:paths").split("\n")) {
       String[] cells = line.trim().split("\\s+");
       if (cells.length >= 8 && cells[0].equals(peer.substring(0, 10))) {
@@ -363,7 +363,7 @@ public class NatMatrixIT {
   }
 
   /** Bytes a node's connections to a peer have sent (nat:paths), on whatever path. */
-  private static long bytesSent(NodeProcess node, String peer) {
+  static long bytesSent(NodeProcess node, String peer) {
     for (String line : node.ok("nat:paths").split("\n")) {
       String[] cells = line.trim().split("\\s+");
       if (cells.length >= 8 && cells[0].equals(peer.substring(0, 10))) {

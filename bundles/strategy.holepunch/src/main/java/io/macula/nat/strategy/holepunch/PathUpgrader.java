@@ -56,7 +56,7 @@ public final class PathUpgrader {
   public @interface Config {
     @AttributeDefinition(min = "100", description = "Milliseconds from a relayed connect to the first upgrade attempt,"
         + " and the first delay after a failed one; it doubles with each failure.")
-    long retry__ms() default 1000;
+    long retry__ms() default 500;
 
     @AttributeDefinition(min = "1000", description = "The longest delay between two attempts with one peer, in ms"
         + " (never shorter than the first).")

@@ -31,10 +31,11 @@ public interface QuicConnection extends PeerChannel, AutoCloseable {
   void pinPath(TransportPath path);
 
   /**
-   * Packets that arrived over the current path since the connection's route took it (those still
-   * coming over an older path are not counted): what tells a path that stopped passing traffic.
+   * How long the probes of the current path (sent when nothing arrives after this node sent, and
+   * every few seconds on an idle connection) have gone unanswered, if one is outstanding: what
+   * tells a direct path that stopped passing traffic. Empty on a relayed or carried path.
    */
-  long packetsOnPath();
+  java.util.Optional<java.time.Duration> pathUnansweredFor();
 
   /** Whether an operator pinned the path of the connection's route. */
   boolean isPathPinned();

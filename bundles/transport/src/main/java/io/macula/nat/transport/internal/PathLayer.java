@@ -158,7 +158,7 @@ final class PathLayer extends ChannelDuplexHandler {
         }
       }
       if (first <= 3) {
-        stun(packet);
+        stun(ctx, packet);
       } else if (RelayFrame.isRelayFrame(first)) {
         relayed(ctx, packet.sender(), content, first);
       } else if ((first & 0x40) != 0) {
@@ -171,7 +171,33 @@ final class PathLayer extends ChannelDuplexHandler {
     }
   }
 
-  private void stun(DatagramPacket packet) {
+  /** A path probe goes out to a peer's address, from this node's socket. On the event loop. */
+  void sendProbe(InetSocketAddress to, byte[] transaction) {
+    ChannelHandlerContext ctx = context;
+    if (ctx != null) {
+      ctx.writeAndFlush(new DatagramPacket(PathProbe.request(ctx.alloc(), transaction), to));
+    }
+  }
+
+  private void stun(ChannelHandlerContext ctx, DatagramPacket packet) {
+    ByteBuf probe = packet.content();
+    if (PathProbe.isRequest(probe)) {
+      // Answered only to an address a route with a proven peer takes: nothing for strangers.
+      Route r = routes.byDirect(packet.sender());
+      if (r != null && r.peer() != null) {
+        ctx.writeAndFlush(new DatagramPacket(PathProbe.answer(ctx.alloc(), probe), packet.sender()));
+      } else {
+        drops.drop(DropCounters.UNKNOWN_SENDER);
+      }
+      return;
+    }
+    if (PathProbe.isAnswer(probe)) {
+      Route r = routes.byDirect(packet.sender());
+      if (r != null) {
+        PathProber.answered(r, probe, System.nanoTime());
+      }
+      return;
+    }
     StunHandler handler = stun.get();
     if (handler == null) {
       drops.drop(DropCounters.STUN);

@@ -208,6 +208,9 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
             .bind(settings.bind())
             .sync()
             .channel();
+    PathProber prober = new PathProber(routes.all(), pathLayer::sendProbe);
+    long every = PathProber.INTERVAL.toMillis();
+    channel.eventLoop().scheduleAtFixedRate(() -> prober.tick(System.nanoTime()), every, every, TimeUnit.MILLISECONDS);
   }
 
   static <B extends QuicCodecBuilder<B>> B configure(B builder, Settings s) {

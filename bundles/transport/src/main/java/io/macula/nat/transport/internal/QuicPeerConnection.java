@@ -110,8 +110,12 @@ final class QuicPeerConnection extends ChannelInboundHandlerAdapter implements Q
   }
 
   @Override
-  public long packetsOnPath() {
-    return route.packetsOnPath;
+  public java.util.Optional<java.time.Duration> pathUnansweredFor() {
+    Route.Probing p = route.probing;
+    if (p == null || p.transaction == null || p.path != route.path()) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(java.time.Duration.ofNanos(System.nanoTime() - p.unansweredSince));
   }
 
   @Override

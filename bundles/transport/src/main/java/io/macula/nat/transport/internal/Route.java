@@ -26,6 +26,30 @@ final class Route {
    */
   volatile long packetsOnPath;
 
+  /** The path prober's watch over the current path (written on the socket's event loop). */
+  volatile Probing probing;
+
+  /** What the prober knows of one path of the route: when packets last came, and its probe. */
+  static final class Probing {
+    final TransportPath path;
+    long packets;
+    long sent;
+    long lastArrival;
+    long lastSend;
+    long probeSent;
+    /** The outstanding probe's transaction id, or null when none is. */
+    volatile byte[] transaction;
+    volatile long unansweredSince;
+
+    Probing(TransportPath path, long packets, long sent, long nowNanos) {
+      this.path = path;
+      this.packets = packets;
+      this.sent = sent;
+      this.lastArrival = nowNanos;
+      this.lastSend = nowNanos;
+    }
+  }
+
   /** Whether an operator chose the path: the path policy leaves the route alone. */
   volatile boolean pinned;
 

@@ -136,6 +136,11 @@ final class Routes {
     }
   }
 
+  /** Every route, live: what the path prober goes over. */
+  Iterable<Route> all() {
+    return byVirtual.values();
+  }
+
   Route byVirtual(InetSocketAddress virtualAddress) {
     return byVirtual.get(virtualAddress);
   }
