@@ -265,6 +265,8 @@ public class NatMatrixIT {
         detail = "the transfer ran on another connection than the one connected: " + out.strip();
       } else if (!"hole-punched".equals(theirPath)) {
         detail = "the other node still sends over " + theirPath;
+      } else if (!a.ok("nat:moves").contains("upgrade: ICE selected")) {
+        detail = "nat:moves does not tell the upgrade: " + a.ok("nat:moves");
       } else if (rtt < 0 || rtt > s.expected().path().latencyTarget().toMillis()) {
         detail = "round trip after the upgrade: " + ping.strip();
       }
@@ -334,6 +336,8 @@ public class NatMatrixIT {
       detail = "the transfer had ended before the fallback: nothing was moved under it";
     } else if (fallbackMs > 5000) {
       detail = "fell back " + fallbackMs + " ms after the path went dark, over the 5 s goal";
+    } else if (!a.ok("nat:moves").matches("(?s).*fallback: the direct path answered no probe.*upgrade: ICE selected.*")) {
+      detail = "nat:moves does not tell the fallback and the upgrade after it: " + a.ok("nat:moves");
     } else if (mbs < 0) {
       detail = "the transfer did not end intact: " + out.strip();
     } else if (!connection.contains(connectionOf(out))) {

@@ -34,7 +34,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /** Commands about this node's peers: who is there, the paths to them, and data across them. */
 @Component(service = PeerCommands.class)
-@GogoCommand(scope = "nat", function = {"id", "peers", "paths", "ping", "send", "received", "drops", "tables", "path", "dial", "signal",
+@GogoCommand(scope = "nat", function = {"id", "peers", "paths", "moves", "ping", "send", "received", "drops", "tables", "path", "dial", "signal",
     "signals"})
 public final class PeerCommands {
   private static final DateTimeFormatter TIME =
@@ -132,6 +132,20 @@ public final class PeerCommands {
           c.bytesSent(), c.bytesReceived());
     });
     return t.toString();
+  }
+
+  @Descriptor("list the latest moves of each peer's path, and why: connect, upgrade, fallback, operator")
+  public String moves() {
+    Map<NodeId, QuicConnection> byPeer = new java.util.LinkedHashMap<>();
+    for (QuicConnection c : endpoint.get().connections()) {
+      if (c.protocol().equals(Endpoint.PEER_PROTOCOL) && c.isOpen()) {
+        byPeer.putIfAbsent(c.peer(), c); // connections with one peer share its path, and its moves
+      }
+    }
+    Table t = new Table("PEER", "AT", "FROM", "TO", "VIA", "REASON");
+    byPeer.forEach((peer, c) -> c.pathMoves().forEach(m -> t.row(peer.shortForm(), m.at().toString(),
+        m.from().label(), m.to().label(), String.valueOf(m.via()), m.reason())));
+    return t.isEmpty() ? "no path has moved\n" : t.toString();
   }
 
   @Descriptor("measure round-trip times to a node over the current path")

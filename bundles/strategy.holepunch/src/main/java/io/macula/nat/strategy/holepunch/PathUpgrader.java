@@ -189,7 +189,7 @@ public final class PathUpgrader {
     TransportPath to = new TransportPath.Direct(r.remote().address(), kind);
     for (QuicConnection c : moving) {
       TransportPath from = c.path();
-      c.switchPath(to);
+      c.switchPath(to, "upgrade: ICE selected " + r.local().address() + " -> " + r.remote().address());
       log.info("connection #{} with {} upgraded from the {} path to the {} path to {}", c.id(),
           r.peer().shortForm(), from.kind().label(), kind.label(), to.nextHop());
     }

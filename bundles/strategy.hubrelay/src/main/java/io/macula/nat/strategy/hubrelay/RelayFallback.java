@@ -81,7 +81,8 @@ public final class RelayFallback {
           return;
         }
         TransportPath path = c.path();
-        c.switchPath(new TransportPath.Relayed(relay.get(), c.peer(), PathKind.HUB_RELAY));
+        c.switchPath(new TransportPath.Relayed(relay.get(), c.peer(), PathKind.HUB_RELAY),
+            "fallback: the " + path.kind().label() + " path answered no probe for " + unanswered.get().toMillis() + " ms");
         log.info("connection #{} with {}: the {} path to {} answered no probe for {} ms; fell back to the hub relay",
             c.id(), c.peer().shortForm(), path.kind().label(), path.nextHop(), unanswered.get().toMillis());
       }

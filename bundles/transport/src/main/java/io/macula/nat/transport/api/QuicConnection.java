@@ -24,6 +24,12 @@ public interface QuicConnection extends PeerChannel, AutoCloseable {
    */
   void switchPath(TransportPath path);
 
+  /** Moves the connection's packets to another path, as {@link #switchPath(TransportPath)}, saying why. */
+  void switchPath(TransportPath path, String reason);
+
+  /** The latest moves of the connection's route (shared by every connection with the peer), oldest first. */
+  java.util.List<PathMove> pathMoves();
+
   /**
    * Moves the connection's packets to a path and keeps them there: an operator's choice, which
    * the node's path policy (upgrades from a relay) leaves alone while the connection lives.

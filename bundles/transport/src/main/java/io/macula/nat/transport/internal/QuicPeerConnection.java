@@ -100,13 +100,23 @@ final class QuicPeerConnection extends ChannelInboundHandlerAdapter implements Q
 
   @Override
   public void switchPath(TransportPath path) {
-    routes.switchPath(route, path);
+    switchPath(path, "switched");
+  }
+
+  @Override
+  public void switchPath(TransportPath path, String reason) {
+    routes.switchPath(route, path, reason);
+  }
+
+  @Override
+  public java.util.List<io.macula.nat.transport.api.PathMove> pathMoves() {
+    return route.moves();
   }
 
   @Override
   public void pinPath(TransportPath path) {
     route.pinned = true;
-    routes.switchPath(route, path);
+    routes.switchPath(route, path, "an operator's choice (pinned)");
   }
 
   @Override

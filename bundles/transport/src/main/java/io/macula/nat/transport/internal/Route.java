@@ -1,6 +1,7 @@
 package io.macula.nat.transport.internal;
 
 import io.macula.nat.api.NodeId;
+import io.macula.nat.transport.api.PathMove;
 import io.macula.nat.transport.api.TransportPath;
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.LongAdder;
@@ -25,6 +26,10 @@ final class Route {
    * event loop, its one writer; a new path starts it again.
    */
   volatile long packetsOnPath;
+
+  /** The moves a route remembers: enough to tell an operator what happened lately. */
+  static final int MAX_MOVES = 16;
+  private final java.util.ArrayDeque<PathMove> moves = new java.util.ArrayDeque<>();
 
   /** The path prober's watch over the current path (written on the socket's event loop). */
   volatile Probing probing;
@@ -77,9 +82,28 @@ final class Route {
   }
 
   void path(TransportPath path) {
+    path(path, "switched", java.time.Instant.now());
+  }
+
+  /** Moves to a path; a real move (another path) is kept among the route's latest moves. */
+  void path(TransportPath path, String reason, java.time.Instant at) {
     if (!path.equals(this.path)) {
+      TransportPath from = this.path;
       this.path = path;
       packetsOnPath = 0;
+      synchronized (moves) {
+        moves.addLast(new PathMove(at, from.kind(), path.kind(), path.nextHop(), reason));
+        while (moves.size() > MAX_MOVES) {
+          moves.removeFirst();
+        }
+      }
+    }
+  }
+
+  /** The route's latest moves, oldest first. */
+  java.util.List<PathMove> moves() {
+    synchronized (moves) {
+      return java.util.List.copyOf(moves);
     }
   }
 

@@ -178,7 +178,12 @@ final class Routes {
 
   /** Moves a route to another path; packets still arriving over the old one are still taken. */
   synchronized void switchPath(Route route, TransportPath path) {
-    route.path(path);
+    switchPath(route, path, "a connect over it");
+  }
+
+  /** Moves a route to another path, as {@link #switchPath(Route, TransportPath)}, and says why in its moves. */
+  synchronized void switchPath(Route route, TransportPath path, String reason) {
+    route.path(path, reason, clock.instant());
     if (byVirtual.get(route.virtualAddress) != route) {
       return;
     }

@@ -96,4 +96,20 @@ class PathProberTest {
         .writeBytes(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
     assertFalse(PathProbe.isRequest(discovery), "a STUN client's Binding request goes to the STUN handler");
   }
+
+  @Test
+  void aRouteRemembersItsLatestMovesAndWhy() {
+    TransportPath relay = new TransportPath.Relayed(new InetSocketAddress("203.0.113.10", 7400), NodeId.of(new byte[32]),
+        io.macula.nat.api.PathKind.HUB_RELAY);
+    route.path(relay, "fallback", java.time.Instant.EPOCH);
+    route.path(relay, "again", java.time.Instant.EPOCH);
+    assertEquals(1, route.moves().size(), "the same path is no move");
+    assertEquals("fallback", route.moves().get(0).reason());
+    for (int i = 0; i < Route.MAX_MOVES + 4; i++) {
+      route.path(new TransportPath.Direct(new InetSocketAddress("198.51.100.9", 1000 + i)), "move " + i,
+          java.time.Instant.EPOCH);
+    }
+    assertEquals(Route.MAX_MOVES, route.moves().size());
+    assertEquals("move " + (Route.MAX_MOVES + 3), route.moves().get(Route.MAX_MOVES - 1).reason());
+  }
 }
