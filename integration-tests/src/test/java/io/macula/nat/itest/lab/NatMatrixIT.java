@@ -36,6 +36,7 @@ public class NatMatrixIT {
   private static final String TURN_IP = "203.0.113.30";
   private static final String TURN_CONFIG =
       "turn_servers = turn:" + TURN_IP + ":3478\nusername = alice\ncredential = wonderland\n";
+  private static final String TURN_BUNDLE = "io.macula.nat.strategy.turn";
   /** Nodes with no TURN server of their own: they use their hub's, with the credentials it gives them. */
   private static final java.util.Set<String> HUB_TURN_NODES = java.util.Set.of("symmetric-2");
   /** The lossy row's loss, each way: 1%. (No delay: this kernel has no netem to add it with.) */
@@ -128,12 +129,12 @@ public class NatMatrixIT {
           scenarios.add(new Scenario(number(from.nat(), to.nat()) + server, from.name(), from.nat(), to.name(),
               to.nat(), Scenario.fromTable(from.nat(), to.nat(), true), Scenario.roadmap(from.nat(), to.nat(), false)));
           if (turn) {
-            // The same NATs with the TURN strategy disabled on the connecting node: the hub relays. A
+            // The same NATs with the TURN strategy's bundle stopped on the connecting node: the hub relays. A
             // pair of its own (a third node of the kind, to a second), as a node answers a relayed
             // packet on whatever path it has to the sender already.
             Node from3 = nodes.get(ORDER[j].label + "-3");
             Node to2 = nodes.get(ORDER[i].label + "-2");
-            Scenario without = new Scenario(number(from.nat(), to.nat()) + ", TURN disabled", from3.name(),
+            Scenario without = new Scenario(number(from.nat(), to.nat()) + ", TURN bundle stopped", from3.name(),
                 from3.nat(), to2.name(), to2.nat(), Scenario.fromTable(from.nat(), to.nat(), false),
                 Scenario.roadmap(from.nat(), to.nat(), false));
             scenarios.add(without);
@@ -163,12 +164,12 @@ public class NatMatrixIT {
       for (Scenario s : scenarios) {
         NodeProcess from = nodes.get(s.from()).process();
         if (withoutTurn.contains(s)) {
-          from.ok("nat:disable", "turn");
+          from.ok("stop", TURN_BUNDLE); // as an operator removes a strategy while the node runs
         }
         outcomes.add(run(s, nodes.get(s.from()), nodes.get(s.to()),
             HUB_TURN_NODES.contains(s.to()) ? Lab.HUB_IP : TURN_IP));
         if (withoutTurn.contains(s)) {
-          from.ok("nat:enable", "turn");
+          from.ok("start", TURN_BUNDLE);
         }
       }
       // A live upgrade: a cone pair that starts on the hub relay moves to a hole-punched path once
@@ -224,13 +225,10 @@ public class NatMatrixIT {
     a.ok("nat:disable", "holepunch");
     a.ok("nat:disable", "turn");
     try {
-      NodeProcess.Result connect = a.nat("nat:connect", to.id());
-      Matcher won = Pattern.compile("by (\\S+) \\((\\S+) path\\) in (\\d+) ms").matcher(connect.out());
-      if (connect.exit() != 0 || !won.find() || !won.group(1).equals("hubrelay")) {
-        return new Scenario.Outcome(s, null, null, -1, -1, -1, "FAIL",
-            "expected to start on the hub relay: " + (connect.err() + connect.out()).strip());
+      long connectMs = connectMs(a, to, "hubrelay");
+      if (connectMs < 0) {
+        return new Scenario.Outcome(s, null, null, -1, -1, -1, "FAIL", "expected to start on the hub relay");
       }
-      long connectMs = Long.parseLong(won.group(3));
       String connection = a.ok("nat:paths");
       Process transfer = a.natAsync("nat:send", to.id(), "60");
       long upgradeMs;
@@ -249,11 +247,9 @@ public class NatMatrixIT {
       boolean ended = transfer.waitFor(180, java.util.concurrent.TimeUnit.SECONDS);
       String out = new String(transfer.getInputStream().readAllBytes());
       String theirPath = pathOf(to.process(), from.id());
-      Matcher rate = Pattern.compile("([0-9.]+) MB/s; sha256 [0-9a-f]{64} matches").matcher(out);
-      double mbs = rate.find() ? Double.parseDouble(rate.group(1)) : -1;
+      double mbs = intactRate(out);
       String ping = a.nat("nat:ping", to.id(), "5").out();
-      Matcher median = Pattern.compile("median ([0-9.]+) ms").matcher(ping);
-      double rtt = median.find() ? Double.parseDouble(median.group(1)) : -1;
+      double rtt = medianRtt(ping);
       String detail = "";
       if (!midTransfer) {
         detail = "the transfer had ended before the upgrade: nothing was moved under it";
@@ -287,13 +283,10 @@ public class NatMatrixIT {
   private static Scenario.Outcome fallback(Scenario s, Node from, Node to, Lab lab, Lab.Host host, String peerIp)
       throws Exception {
     NodeProcess a = from.process();
-    NodeProcess.Result connect = a.nat("nat:connect", to.id());
-    Matcher won = Pattern.compile("by (\\S+) \\((\\S+) path\\) in (\\d+) ms").matcher(connect.out());
-    if (connect.exit() != 0 || !won.find() || !won.group(1).equals("direct")) {
-      return new Scenario.Outcome(s, null, null, -1, -1, -1, "FAIL",
-          "expected a direct connect: " + (connect.err() + connect.out()).strip());
+    long connectMs = connectMs(a, to, "direct");
+    if (connectMs < 0) {
+      return new Scenario.Outcome(s, null, null, -1, -1, -1, "FAIL", "expected a direct connect");
     }
-    long connectMs = Long.parseLong(won.group(3));
     String connection = a.ok("nat:paths");
     Process transfer = a.natAsync("nat:send", to.id(), "150");
     long fallbackMs;
@@ -326,11 +319,9 @@ public class NatMatrixIT {
       transfer.destroy();
       return new Scenario.Outcome(s, "direct", pathOf(a, to.id()), connectMs, -1, -1, "FAIL", e.getMessage());
     }
-    Matcher rate = Pattern.compile("([0-9.]+) MB/s; sha256 [0-9a-f]{64} matches").matcher(out);
-    double mbs = rate.find() ? Double.parseDouble(rate.group(1)) : -1;
+    double mbs = intactRate(out);
     String ping = a.nat("nat:ping", to.id(), "5").out();
-    Matcher median = Pattern.compile("median ([0-9.]+) ms").matcher(ping);
-    double rtt = median.find() ? Double.parseDouble(median.group(1)) : -1;
+    double rtt = medianRtt(ping);
     String detail = "";
     if (!midTransfer) {
       detail = "the transfer had ended before the fallback: nothing was moved under it";
@@ -347,6 +338,29 @@ public class NatMatrixIT {
     }
     return new Scenario.Outcome(s, "direct", pathOf(a, to.id()), connectMs, rtt, mbs,
         detail.isEmpty() ? "pass" : "FAIL", detail, upgradeMs, fallbackMs);
+  }
+
+  /** Connects a node to another; the connect's time when {@code strategy} won it, else -1 (and why, printed). */
+  private static long connectMs(NodeProcess a, Node to, String strategy) {
+    NodeProcess.Result connect = a.nat("nat:connect", to.id());
+    Matcher won = Pattern.compile("by (\\S+) \\((\\S+) path\\) in (\\d+) ms").matcher(connect.out());
+    if (connect.exit() != 0 || !won.find() || !won.group(1).equals(strategy)) {
+      System.out.println("expected " + strategy + " to win: " + (connect.err() + connect.out()).strip());
+      return -1;
+    }
+    return Long.parseLong(won.group(3));
+  }
+
+  /** The MB/s of a transfer nat:send says arrived intact, or -1. */
+  private static double intactRate(String sendOutput) {
+    Matcher rate = Pattern.compile("([0-9.]+) MB/s; sha256 [0-9a-f]{64} matches").matcher(sendOutput);
+    return rate.find() ? Double.parseDouble(rate.group(1)) : -1;
+  }
+
+  /** The median round trip nat:ping measured, in ms, or -1. */
+  private static double medianRtt(String pingOutput) {
+    Matcher median = Pattern.compile("median ([0-9.]+) ms").matcher(pingOutput);
+    return median.find() ? Double.parseDouble(median.group(1)) : -1;
   }
 
   /** The connection a transfer ran on, as nat:send names it: {@code #N}. */
@@ -481,11 +495,9 @@ public class NatMatrixIT {
           winner + " (" + path + ") won where " + expected.label() + " was expected");
     }
     String ping = from.process().nat("nat:ping", to.id(), "5").out();
-    Matcher median = Pattern.compile("median ([0-9.]+) ms").matcher(ping);
-    double rtt = median.find() ? Double.parseDouble(median.group(1)) : -1;
+    double rtt = medianRtt(ping);
     NodeProcess.Result send = from.process().nat("nat:send", to.id(), "2");
-    Matcher rate = Pattern.compile("([0-9.]+) MB/s; sha256 [0-9a-f]{64} matches").matcher(send.out());
-    double mbs = rate.find() ? Double.parseDouble(rate.group(1)) : -1;
+    double mbs = intactRate(send.out());
     // And back, over the connection the first node opened.
     NodeProcess.Result back = to.process().nat("nat:send", from.id(), "1");
     long target = expected.path().latencyTarget().toMillis();
