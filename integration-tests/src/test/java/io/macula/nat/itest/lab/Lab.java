@@ -158,6 +158,15 @@ final class Lab implements AutoCloseable {
         """.formatted(peerIp, peerIp));
   }
 
+  /**
+   * How long a router keeps an idle UDP mapping (conntrack's timeouts, both for one-way and for
+   * two-way flows): a home router's is often 30 s, the kernel's default two minutes.
+   */
+  void udpTimeout(String role, int seconds) {
+    Sh.in(routers.get(role).ns(), "sysctl", "-qw", "net.netfilter.nf_conntrack_udp_timeout=" + seconds,
+        "net.netfilter.nf_conntrack_udp_timeout_stream=" + seconds);
+  }
+
   /** Removes the rule {@link #blackHole} added, if there is one. */
   void reopen(Host host) {
     Sh.tryRun(List.of("ip", "netns", "exec", host.ns(), "nft", "delete", "table", "ip", "blackhole"));

