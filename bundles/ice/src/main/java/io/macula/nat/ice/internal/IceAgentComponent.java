@@ -361,6 +361,13 @@ public final class IceAgentComponent implements IceAgent, SignalListener {
       respond(from, request, null, error(request, ErrorCode.UNAUTHENTICATED, "Unauthenticated"));
       return true;
     }
+    if (session.hasFailed()) {
+      // A success would let the peer select a pair this side will never use: it says no, and the
+      // peer's next session, checked from both sides, finds the pair both use.
+      checksRefused.increment();
+      respond(from, request, key, error(request, ErrorCode.BAD_REQUEST, "the session failed here"));
+      return true;
+    }
     List<Integer> unknown = StunCodec.unknownRequired(request);
     if (!unknown.isEmpty()) {
       checksRefused.increment();

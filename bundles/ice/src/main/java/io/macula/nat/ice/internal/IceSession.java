@@ -114,6 +114,11 @@ final class IceSession {
     return result.isDone();
   }
 
+  /** Whether the session ended without a pair: it will select none, whatever checks come. */
+  boolean hasFailed() {
+    return result.isCompletedExceptionally();
+  }
+
   /** The peer's credentials, from its offer or answer. */
   void remoteCredentials(String ufrag, String pwd) {
     remoteUfrag = ufrag;
