@@ -238,7 +238,7 @@ public class NatMatrixIT {
       if (connectMs < 0) {
         return new Scenario.Outcome(s, null, null, -1, -1, -1, "FAIL", "expected to start on the hub relay");
       }
-      String connection = a.ok("nat:paths");
+      String connection = connectionsOf(a, to.id());
       Process transfer = a.natAsync("nat:send", to.id(), "60");
       long upgradeMs;
       try {
@@ -266,7 +266,7 @@ public class NatMatrixIT {
         detail = "the transfer did not end intact: " + out.strip();
       } else if (!out.contains("hole-punched path")) {
         detail = "the transfer did not end on the hole-punched path: " + out.strip();
-      } else if (!connection.contains(connectionOf(out))) {
+      } else if (!connection.equals(connectionOf(out))) {
         detail = "the transfer ran on another connection than the one connected: " + out.strip();
       } else if (!"hole-punched".equals(theirPath)) {
         detail = "the other node still sends over " + theirPath;
@@ -296,7 +296,7 @@ public class NatMatrixIT {
     if (connectMs < 0) {
       return new Scenario.Outcome(s, null, null, -1, -1, -1, "FAIL", "expected a direct connect");
     }
-    String connection = a.ok("nat:paths");
+    String connection = connectionsOf(a, to.id());
     Process transfer = a.natAsync("nat:send", to.id(), "150");
     long fallbackMs;
     long upgradeMs;
@@ -340,7 +340,7 @@ public class NatMatrixIT {
       detail = "nat:moves does not tell the fallback and the upgrade after it: " + a.ok("nat:moves");
     } else if (mbs < 0) {
       detail = "the transfer did not end intact: " + out.strip();
-    } else if (!connection.contains(connectionOf(out))) {
+    } else if (!connection.equals(connectionOf(out))) {
       detail = "the transfer ran on another connection than the one connected: " + out.strip();
     } else if (rtt < 0 || rtt > s.expected().path().latencyTarget().toMillis()) {
       detail = "round trip after the upgrade: " + ping.strip();
@@ -417,6 +417,17 @@ public class NatMatrixIT {
   private static String connectionOf(String sendOutput) {
     Matcher m = Pattern.compile("over connection (#\\d+)").matcher(sendOutput);
     return m.find() ? m.group(1) : "(none)";
+  }
+
+  /** A node's connections to a peer, as nat:paths lists them ({@code #N}, or {@code #N,#M}). */
+  private static String connectionsOf(NodeProcess node, String peer) {
+    for (String line : node.ok("nat:paths").split("\n")) {
+      String[] cells = line.trim().split("\\s+");
+      if (cells.length >= 8 && cells[0].equals(peer.substring(0, 10))) {
+        return cells[1];
+      }
+    }
+    return "-";
   }
 
   /** The kind of path a node's connections to a peer take now (nat:paths), or "-". */

@@ -16,7 +16,7 @@ sealed interface DirectPlan {
   int MAX_LAN_ADDRESSES = 4;
 
   /** Dial these addresses of the peer. */
-  record Dial(List<InetSocketAddress> addresses, String why) implements DirectPlan {}
+  record Dial(List<InetSocketAddress> addresses) implements DirectPlan {}
 
   /** Ask the peer, through the hub, to dial this node, which is reachable. */
   record DialBack() implements DirectPlan {}
@@ -42,7 +42,7 @@ sealed interface DirectPlan {
       return new None("the hub knows no address of " + peer);
     }
     if (reachable(remote)) {
-      return new Dial(List.of(observed.get()), peer + " is reachable");
+      return new Dial(List.of(observed.get())); // no NAT in front of it
     }
     Optional<InetSocketAddress> ours = local.observedAddress();
     if (ours.isPresent() && ours.get().getAddress().equals(observed.get().getAddress())) {
@@ -50,11 +50,11 @@ sealed interface DirectPlan {
           .filter(a -> !a.equals(observed.get()) && !a.getAddress().isLoopbackAddress())
           .limit(MAX_LAN_ADDRESSES).toList();
       if (!lan.isEmpty()) {
-        return new Dial(lan, peer + " is behind this node's NAT: its LAN addresses");
+        return new Dial(lan); // behind this node's own NAT: its LAN addresses
       }
     }
     if (remote.nat() == NatBehavior.FULL_CONE) {
-      return new Dial(List.of(observed.get()), peer + " is behind a full cone, open at the address the hub sees");
+      return new Dial(List.of(observed.get())); // a full cone lets anyone in at its mapped address
     }
     if (reachable(local)) {
       return canSignal ? new DialBack() : new None("no hub session to ask " + peer + " to dial this node through");

@@ -81,10 +81,6 @@ final class Route {
     return path;
   }
 
-  void path(TransportPath path) {
-    path(path, "switched", java.time.Instant.now());
-  }
-
   /** Moves to a path; a real move (another path) is kept among the route's latest moves. */
   void path(TransportPath path, String reason, java.time.Instant at) {
     if (!path.equals(this.path)) {

@@ -82,7 +82,7 @@ class PathProberTest {
     prober.tick(100 * MS);
     prober.tick(450 * MS);
     assertEquals(1, sent.size());
-    route.path(new TransportPath.Direct(new InetSocketAddress("198.51.100.8", 4433)));
+    route.path(new TransportPath.Direct(new InetSocketAddress("198.51.100.8", 4433)), "moved", java.time.Instant.EPOCH);
     prober.tick(500 * MS);
     assertNull(route.probing.transaction);
   }
