@@ -27,6 +27,8 @@ final class DropCounters {
   static final String CONNECTION_ERROR = "connection-error";
   static final String SOCKET_ERROR = "socket-error";
   static final String NOT_ADMITTED = "not-admitted";
+  /** A QUIC DATAGRAM frame of no kind a peer connection knows: its peer runs something else. */
+  static final String UNKNOWN_DATAGRAM = "unknown-datagram";
   static final String STREAM_NOT_ADMITTED = "stream-not-admitted";
 
   private static final long ERROR_LOG_INTERVAL_NANOS = 10_000_000_000L;

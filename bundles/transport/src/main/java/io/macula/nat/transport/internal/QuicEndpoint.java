@@ -108,6 +108,7 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
   }
 
   private final NodeIdentity identity;
+  private final Duration idleTimeout;
   private final Routes routes = new Routes(java.time.Clock.systemUTC());
   private final DropCounters drops = new DropCounters();
   private final AtomicInteger admitting = new AtomicInteger();
@@ -155,6 +156,7 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
       Supplier<StunHandler> stun)
       throws InterruptedException {
     this.identity = identity;
+    this.idleTimeout = settings.idleTimeout();
     this.acceptors = acceptors;
     this.relay = relay;
     this.callbacks = Executors.newCachedThreadPool(r -> {
@@ -313,7 +315,7 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
 
   private QuicPeerConnection established(QuicChannel ch, NodeId peer, Route route, String protocol) {
     routes.established(route, peer);
-    QuicPeerConnection c = new QuicPeerConnection(ch, peer, route, routes, protocol, callbacks, this::closed);
+    QuicPeerConnection c = new QuicPeerConnection(ch, peer, route, routes, protocol, callbacks, idleTimeout, drops, this::closed);
     ch.attr(CONNECTION).set(c);
     connections.add(c);
     connectionListeners.forEach(l -> callbacks.execute(() -> l.accept(c)));

@@ -52,6 +52,8 @@ final class QuicPeerConnection extends ChannelInboundHandlerAdapter implements Q
 
   private volatile Consumer<byte[]> datagramHandler;
   private volatile Duration lastRtt;
+  private final KeepAlive keepAlive;
+  private final DropCounters drops;
 
   QuicPeerConnection(
       QuicChannel channel,
@@ -60,7 +62,10 @@ final class QuicPeerConnection extends ChannelInboundHandlerAdapter implements Q
       Routes routes,
       String protocol,
       Executor callbacks,
+      Duration idleTimeout,
+      DropCounters drops,
       Consumer<QuicPeerConnection> onClose) {
+    this.drops = drops;
     this.channel = channel;
     this.peer = peer;
     this.route = route;
@@ -68,6 +73,12 @@ final class QuicPeerConnection extends ChannelInboundHandlerAdapter implements Q
     this.protocol = protocol;
     this.callbacks = callbacks;
     this.onClose = onClose;
+    this.keepAlive = KeepAlive.start(channel, idleTimeout);
+  }
+
+  /** The empty datagrams sent so far to keep the idle connection open. */
+  long keepAlivesSent() {
+    return keepAlive.sent();
   }
 
   QuicChannel channel() {
@@ -217,7 +228,7 @@ final class QuicPeerConnection extends ChannelInboundHandlerAdapter implements Q
     if (!channel.isActive() || data.length > maxDatagramSize()) {
       return false;
     }
-    channel.writeAndFlush(Unpooled.wrappedBuffer(data), channel.voidPromise());
+    channel.writeAndFlush(PeerDatagram.application(data), channel.voidPromise());
     return true;
   }
 
@@ -229,7 +240,7 @@ final class QuicPeerConnection extends ChannelInboundHandlerAdapter implements Q
   @Override
   public int maxDatagramSize() {
     Integer max = channel.attr(QuicEndpoint.MAX_DATAGRAM).get();
-    return max == null ? 0 : max;
+    return max == null ? 0 : Math.max(0, max - PeerDatagram.OVERHEAD);
   }
 
   @Override
@@ -258,7 +269,10 @@ final class QuicPeerConnection extends ChannelInboundHandlerAdapter implements Q
     if (msg instanceof ByteBuf datagram) {
       try {
         Consumer<byte[]> handler = datagramHandler;
-        if (handler != null) {
+        byte kind = datagram.isReadable() ? datagram.readByte() : -1;
+        if (kind != PeerDatagram.APPLICATION && kind != PeerDatagram.KEEP_ALIVE) {
+          drops.drop(DropCounters.UNKNOWN_DATAGRAM);
+        } else if (kind == PeerDatagram.APPLICATION && handler != null) {
           byte[] data = ByteBufUtil.getBytes(datagram);
           callbacks.execute(() -> handler.accept(data));
         }

@@ -53,6 +53,10 @@ class EndpointTest {
   }
 
   private QuicEndpoint endpoint(BlockingQueue<QuicConnection> accepted) throws Exception {
+    return endpoint(accepted, Duration.ofSeconds(30));
+  }
+
+  private QuicEndpoint endpoint(BlockingQueue<QuicConnection> accepted, Duration idleTimeout) throws Exception {
     ConnectionAcceptor acceptor = c -> {
       c.onStream(EndpointTest::echoDigest);
       c.onDatagram(d -> c.sendDatagram(d));
@@ -60,7 +64,7 @@ class EndpointTest {
     };
     return new QuicEndpoint(
         NodeIdentity.ephemeral(),
-        QuicEndpoint.Settings.defaults(ANY),
+        new QuicEndpoint.Settings(ANY, idleTimeout, 16 << 20, 4 << 20),
         p -> p.equals(Endpoint.PEER_PROTOCOL) ? Optional.of(acceptor) : Optional.empty(),
         () -> null);
   }
@@ -105,6 +109,32 @@ class EndpointTest {
     waitFor(() -> c.maxDatagramSize() > 1000);
     assertTrue(c.sendDatagram("ping".getBytes()));
     assertEquals("ping", new String(echoes.poll(10, TimeUnit.SECONDS)));
+  }
+
+  /**
+   * An idle connection outlives its idle timeout: each side's keep-alive (a datagram of its own
+   * kind, which the application never sees) restarts the other's timer. Without them it closes at the timeout.
+   */
+  @Test
+  void anIdleConnectionOutlivesItsIdleTimeout() throws Exception {
+    Duration idle = Duration.ofMillis(1500);
+    a = endpoint(new ArrayBlockingQueue<>(10), idle);
+    b = endpoint(acceptedByB, idle);
+    QuicPeerConnection c = (QuicPeerConnection) a.connect(b.localId(), new TransportPath.Direct(loopback(b)),
+        Endpoint.PEER_PROTOCOL).get(10, TimeUnit.SECONDS);
+    QuicPeerConnection atB = (QuicPeerConnection) acceptedByB.poll(10, TimeUnit.SECONDS);
+    BlockingQueue<byte[]> echoes = new ArrayBlockingQueue<>(10);
+    c.onDatagram(echoes::add);
+
+    // Six keep-alives from each side: four idle timeouts' worth of silence from the application.
+    waitFor(() -> c.keepAlivesSent() >= 6 && atB.keepAlivesSent() >= 6);
+
+    assertTrue(c.isOpen() && atB.isOpen());
+    assertTrue(echoes.isEmpty(), "keep-alives reach no application");
+    assertTrue(c.sendDatagram("still here".getBytes()));
+    assertEquals("still here", new String(echoes.poll(10, TimeUnit.SECONDS)));
+    assertTrue(c.sendDatagram(new byte[0]), "an empty datagram is the application's too");
+    assertEquals(0, echoes.poll(10, TimeUnit.SECONDS).length);
   }
 
   /**

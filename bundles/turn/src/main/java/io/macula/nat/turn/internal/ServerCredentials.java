@@ -86,6 +86,14 @@ final class ServerCredentials {
     return password == null ? Optional.empty() : Optional.of(StunCodec.longTermKey(username, realm, password));
   }
 
+  /** Until when a user's credentials hold: a REST username's expiry, a configured user's never. */
+  java.time.Instant validUntil(String username) {
+    if (users.containsKey(username)) {
+      return java.time.Instant.MAX;
+    }
+    return java.time.Instant.ofEpochSecond(Long.parseLong(username.substring(0, username.indexOf(':'))));
+  }
+
   private String mac(String text) {
     try {
       Mac m = Mac.getInstance("HmacSHA256");

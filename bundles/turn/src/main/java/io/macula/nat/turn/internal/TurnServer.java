@@ -61,7 +61,8 @@ final class TurnServer implements AutoCloseable {
       int allocationsPerUser, Duration defaultLifetime, Duration maxLifetime, long bandwidthBytesPerSecond,
       Clock clock) {}
 
-  private record Authenticated(String username, byte[] key) {}
+  /** Whose request it is, the key its integrity was checked with, and until when its credentials hold. */
+  private record Authenticated(String username, byte[] key, java.time.Instant validUntil) {}
 
   /** A client's TCP connection: its messages come through a framer; its allocation goes with it. */
   private record TcpClient(SocketChannel channel, InetSocketAddress remote, StreamFramer framer) {}
@@ -293,7 +294,7 @@ final class TurnServer implements AutoCloseable {
       error(from, m, 401, "Unauthorized", null, new Realm(c.realm()), new Nonce(c.nonce()));
       return Optional.empty();
     }
-    return Optional.of(new Authenticated(user.get().value(), key.get()));
+    return Optional.of(new Authenticated(user.get().value(), key.get(), c.validUntil(user.get().value())));
   }
 
   private void allocate(InetSocketAddress from, StunMessage m, Authenticated auth) throws IOException {
@@ -327,7 +328,7 @@ final class TurnServer implements AutoCloseable {
       return;
     }
     InetSocketAddress relayed = (InetSocketAddress) relay.getLocalAddress();
-    Duration lifetime = lifetime(m);
+    Duration lifetime = lifetime(m, auth);
     ServerAllocation a = new ServerAllocation(from, tcpClients.containsKey(from), auth.username(), relay, relayed,
         now().plus(lifetime));
     relay.register(selector, SelectionKey.OP_READ, a);
@@ -354,10 +355,16 @@ final class TurnServer implements AutoCloseable {
     return null;
   }
 
-  private Duration lifetime(StunMessage m) {
+  /**
+   * The lifetime asked for, within the server's maximum and never past the credentials' expiry: an
+   * allocation lives no longer than the time-limited credentials it was made with (as coturn's).
+   */
+  private Duration lifetime(StunMessage m, Authenticated auth) {
     Duration asked = m.attribute(Lifetime.class).map(l -> Duration.ofSeconds(l.seconds()))
         .orElse(settings.defaultLifetime());
-    return asked.compareTo(settings.maxLifetime()) > 0 ? settings.maxLifetime() : asked;
+    Duration left = Duration.between(now(), auth.validUntil());
+    Duration max = left.compareTo(settings.maxLifetime()) < 0 ? left : settings.maxLifetime();
+    return asked.compareTo(max) > 0 ? max : asked;
   }
 
   private void refresh(InetSocketAddress from, StunMessage m, Authenticated auth) throws IOException {
@@ -366,7 +373,10 @@ final class TurnServer implements AutoCloseable {
       error(from, m, 437, "Allocation Mismatch", auth.key());
       return;
     }
-    Duration lifetime = lifetime(m);
+    if (!sameUser(a, from, m, auth)) {
+      return;
+    }
+    Duration lifetime = lifetime(m, auth);
     if (lifetime.isZero()) {
       remove(a);
     } else {
@@ -375,10 +385,23 @@ final class TurnServer implements AutoCloseable {
     respond(from, m, auth.key(), new Lifetime(lifetime.toSeconds()));
   }
 
+  /** RFC 8656 §5: an allocation's requests all come with the username it was made with; else 441. */
+  private boolean sameUser(ServerAllocation a, InetSocketAddress from, StunMessage m, Authenticated auth)
+      throws IOException {
+    if (a.username.equals(auth.username())) {
+      return true;
+    }
+    error(from, m, 441, "Wrong Credentials", auth.key());
+    return false;
+  }
+
   private void createPermission(InetSocketAddress from, StunMessage m, Authenticated auth) throws IOException {
     ServerAllocation a = byClient.get(from);
     if (a == null) {
       error(from, m, 437, "Allocation Mismatch", auth.key());
+      return;
+    }
+    if (!sameUser(a, from, m, auth)) {
       return;
     }
     List<InetAddress> peers = new ArrayList<>();
@@ -404,6 +427,9 @@ final class TurnServer implements AutoCloseable {
     ServerAllocation a = byClient.get(from);
     if (a == null) {
       error(from, m, 437, "Allocation Mismatch", auth.key());
+      return;
+    }
+    if (!sameUser(a, from, m, auth)) {
       return;
     }
     Optional<ChannelNumber> channel = m.attribute(ChannelNumber.class);

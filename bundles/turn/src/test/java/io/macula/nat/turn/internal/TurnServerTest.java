@@ -1,5 +1,11 @@
 package io.macula.nat.turn.internal;
 
+import io.macula.nat.stun.api.XorPeerAddress;
+
+import io.macula.nat.stun.api.Lifetime;
+
+import io.macula.nat.stun.api.StunMessage;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -103,6 +109,40 @@ class TurnServerTest {
       TurnCredentials rest = TurnCredentials.rest("alice", SECRET, Duration.ofHours(1), clock);
       client(udp, rest).allocate().get(5, TimeUnit.SECONDS);
       assertEquals(1, server.allocations(), "time-limited credentials from the shared secret allocate");
+    }
+  }
+
+  /**
+   * An allocation lives no longer than the time-limited credentials it was made with: its lifetime
+   * stops at their expiry, and past it the server refreshes it no more.
+   */
+  @Test
+  void anAllocationEndsWithItsTimeLimitedCredentials() throws Exception {
+    server(List.of("127.0.0.0/8"), 4);
+    try (UdpTransport udp = new UdpTransport(server.localAddress())) {
+      TurnCredentials rest = TurnCredentials.rest("alice", SECRET, Duration.ofSeconds(90), clock);
+      Allocation a = client(udp, rest).allocate().get(5, TimeUnit.SECONDS);
+      assertTrue(a.lifetime().toSeconds() <= 90, "asked 600 s, credentials hold 90: " + a.lifetime());
+
+      clock.advance(Duration.ofSeconds(50));
+      assertTrue(a.refresh().get(5, TimeUnit.SECONDS).toSeconds() <= 40);
+      clock.advance(Duration.ofSeconds(45)); // past the expiry, inside the nonce's minute
+      assertEquals(401, refusal(a.refresh()).code());
+    }
+  }
+
+  /** RFC 8656 §5: every request on an allocation comes with the username it was made with. */
+  @Test
+  void anotherUsersRequestOnAnAllocationIsRefusedWith441() throws Exception {
+    server(List.of("127.0.0.0/8"), 4);
+    try (UdpTransport udp = new UdpTransport(server.localAddress())) {
+      client(udp, new TurnCredentials("alice", "wonderland")).allocate().get(5, TimeUnit.SECONDS);
+      TurnClient other = client(udp, TurnCredentials.rest("bob", SECRET, Duration.ofHours(1), clock));
+
+      assertEquals(441, refusal(other.request(StunMessage.REFRESH, List.of(new Lifetime(600)))).code());
+      assertEquals(441, refusal(other.request(StunMessage.CREATE_PERMISSION,
+          List.of(new XorPeerAddress(new InetSocketAddress("127.0.0.1", 0))))).code());
+      assertEquals(1, server.allocations(), "alice's allocation stays");
     }
   }
 
