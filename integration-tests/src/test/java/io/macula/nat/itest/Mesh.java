@@ -14,7 +14,11 @@ final class Mesh implements AutoCloseable {
   final int hubPort;
   private final List<NodeProcess> nodes = new ArrayList<>();
 
-  private Mesh(NodeProcess hub, String hubId, int hubPort) {
+  /** More of the hub's configuration, kept when the allowlist changes. */
+  private final String hubSettings;
+
+  private Mesh(NodeProcess hub, String hubId, int hubPort, String hubSettings) {
+    this.hubSettings = hubSettings;
     this.hub = hub;
     this.hubId = hubId;
     this.hubPort = hubPort;
@@ -22,12 +26,17 @@ final class Mesh implements AutoCloseable {
 
   /** Starts a hub that admits nobody yet. */
   static Mesh start(String name) throws IOException {
+    return start(name, "");
+  }
+
+  /** The same, the hub configured with {@code hubSettings} (lines of its configuration) too. */
+  static Mesh start(String name, String hubSettings) throws IOException {
     int port = freeUdpPort();
     NodeProcess hub = NodeProcess.freshHome(name + "-hub")
         .config("io.macula.nat.endpoint", "bind = 127.0.0.1:" + port + "\n")
-        .config("io.macula.nat.hub", "admission = allowlist\n")
+        .config("io.macula.nat.hub", "admission = allowlist\n" + hubSettings)
         .start();
-    return new Mesh(hub, hub.id(), port);
+    return new Mesh(hub, hub.id(), port, hubSettings);
   }
 
   /** Starts a node, admits it (or not) and gives it the hub; waits until it registered. */
@@ -62,7 +71,7 @@ final class Mesh implements AutoCloseable {
   /** Adds a node id to the hub's allowlist. */
   void admitted(String id) throws IOException {
     allowed.add(id);
-    hub.config("io.macula.nat.hub", "admission = allowlist\nallow = " + String.join(",", allowed) + "\n");
+    hub.config("io.macula.nat.hub", "admission = allowlist\nallow = " + String.join(",", allowed) + "\n" + hubSettings);
   }
 
   static int freeUdpPort() throws IOException {

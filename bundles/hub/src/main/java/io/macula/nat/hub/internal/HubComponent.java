@@ -80,10 +80,14 @@ public final class HubComponent
 
     @AttributeDefinition(min = "1", description = "Relayed bytes per second allowed each node.")
     long relay__bytes__per__second() default 200_000_000;
+
+    @AttributeDefinition(min = "30", description = "Seconds the TURN credentials the hub gives each node last"
+        + " (it sends fresh ones at half that; a node renews its allocation before they run out).")
+    long turn__credentials__s() default 86_400;
   }
 
-  /** How long the TURN credentials the hub gives a node last: it sends fresh ones at half that. */
-  static final Duration TURN_CREDENTIALS_LIFETIME = Duration.ofHours(24);
+  /** The least lifetime of the TURN credentials the hub gives: a node renews its allocation 10 s before their end. */
+  static final Duration MIN_TURN_CREDENTIALS = Duration.ofSeconds(30);
 
   private final Logger log;
   private final Registry registry = new Registry();
@@ -96,6 +100,8 @@ public final class HubComponent
   /** The configuration now: an admission change applies to the next node, sessions stay up. */
   private volatile boolean open;
   private volatile Set<NodeId> allowed;
+  /** How long the TURN credentials the hub gives a node last: it sends fresh ones at half that. */
+  private volatile Duration turnCredentials;
   private volatile RelayAccounting relay;
   private final LongAdder refused = new LongAdder();
   private final AtomicLong lastRefusalLogged =
@@ -145,6 +151,10 @@ public final class HubComponent
           PID + ": key 'admission' must be 'allowlist' or 'open', not '" + config.admission() + "'");
     };
     Set<NodeId> allowed = parseAllow(config.allow());
+    if (config.turn__credentials__s() < MIN_TURN_CREDENTIALS.toSeconds()) {
+      throw new IllegalArgumentException(PID + ": key 'turn_credentials_s' must be at least "
+          + MIN_TURN_CREDENTIALS.toSeconds() + ", not " + config.turn__credentials__s());
+    }
     RelayAccounting old = relay;
     if (old == null || old.packetLimit() != config.relay__packets__per__second()
         || old.byteLimit() != config.relay__bytes__per__second()) {
@@ -152,6 +162,7 @@ public final class HubComponent
     }
     this.open = open;
     this.allowed = allowed;
+    this.turnCredentials = Duration.ofSeconds(config.turn__credentials__s());
     log.info("hub running, admission {}", open ? "open" : allowed.size() + " node(s) allowed");
   }
 
@@ -220,13 +231,18 @@ public final class HubComponent
   }
 
   @Override
+  public Duration turnCredentialsLifetime() {
+    return turnCredentials;
+  }
+
+  @Override
   public Optional<HubMessage.TurnCredentials> turnCredentials(NodeId node) {
     TurnService t = turn;
     if (t == null) {
       return Optional.empty();
     }
     // The node's id as the user: the server's allocations show whose each is.
-    TurnServerOffer o = t.credentialsFor(node.shortForm(), TURN_CREDENTIALS_LIFETIME);
+    TurnServerOffer o = t.credentialsFor(node.shortForm(), turnCredentials);
     return Optional.of(new HubMessage.TurnCredentials(o.uri(), o.username(), o.password(), o.expires().getEpochSecond()));
   }
 

@@ -39,7 +39,6 @@ final class NodeSession implements Runnable {
   static final int LIST_BURST = 4;
   static final double LISTS_PER_SECOND = 2;
   /** TURN credentials are sent anew this often: at half the lifetime the hub gives them. */
-  static final Duration TURN_CREDENTIALS_RENEWAL = HubComponent.TURN_CREDENTIALS_LIFETIME.dividedBy(2);
 
   /** What a session needs of the hub. */
   interface Hub {
@@ -57,6 +56,9 @@ final class NodeSession implements Runnable {
 
     /** The session registered its node, or ended before it did: called once per session. */
     void settled(NodeSession session);
+
+    /** How long the TURN credentials it makes last: the session sends fresh ones at half that. */
+    Duration turnCredentialsLifetime();
 
     /** The hub's TURN server and fresh credentials for it made for {@code node}, if the hub runs one. */
     Optional<HubMessage.TurnCredentials> turnCredentials(NodeId node);
@@ -127,7 +129,7 @@ final class NodeSession implements Runnable {
       send(new HubMessage.Registered(observed, relayKey));
       hub.log("node {} registered from {}", id, observed);
       turnCredentials = hub.timer().scheduleAtFixedRate(() -> offerTurn(id), 0,
-          TURN_CREDENTIALS_RENEWAL.toMillis(), TimeUnit.MILLISECONDS);
+          hub.turnCredentialsLifetime().dividedBy(2).toMillis(), TimeUnit.MILLISECONDS);
       for (Optional<HubMessage> m; (m = HubCodec.read(stream.input())).isPresent(); ) {
         hub.registry().seen(id, hub.clock().instant());
         handle(m.get());

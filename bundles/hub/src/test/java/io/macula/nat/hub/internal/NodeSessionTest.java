@@ -42,7 +42,13 @@ class NodeSessionTest {
   /** How many TURN credentials the hub made; none while it runs no TURN server. */
   private final AtomicInteger turnCredentialsMade = new AtomicInteger();
   private volatile boolean runsTurn;
+  private static final Duration TURN_CREDENTIALS = Duration.ofHours(24);
   private final NodeSession.Hub hub = new NodeSession.Hub() {
+    @Override
+    public Duration turnCredentialsLifetime() {
+      return TURN_CREDENTIALS;
+    }
+
     @Override
     public Optional<HubMessage.TurnCredentials> turnCredentials(NodeId node) {
       return runsTurn ? Optional.of(new HubMessage.TurnCredentials("turn:203.0.113.10:3478",
@@ -138,7 +144,7 @@ class NodeSessionTest {
       return turnCredentialsMade.get() == 1;
     });
     assertEquals("user-1", ((HubMessage.TurnCredentials) n.read()).username());
-    timer.advance(NodeSession.TURN_CREDENTIALS_RENEWAL.minusSeconds(1));
+    timer.advance(TURN_CREDENTIALS.dividedBy(2).minusSeconds(1));
     assertEquals(1, turnCredentialsMade.get(), "none made before their time");
     timer.advance(Duration.ofSeconds(1));
     assertEquals("user-2", ((HubMessage.TurnCredentials) n.read()).username());

@@ -14,6 +14,9 @@ import java.util.regex.Pattern;
  * turn/1 request SESSION [ADDRESS...]   give me your relayed address, and let my ADDRESSes send to it
  * turn/1 relay SESSION ADDRESS          here it is: your addresses may send to it now
  * turn/1 refuse SESSION REASON          no relayed address, for this reason
+ * turn/1 moved SESSION FROM TO          my relayed address FROM is renewed as TO: send to TO, which
+ *                                       lets you send already; tell me when you do
+ * turn/1 moved-ok SESSION               I send to TO now
  * </pre>
  */
 sealed interface TurnSignal {
@@ -31,6 +34,10 @@ sealed interface TurnSignal {
   record Relay(String session, InetSocketAddress relayed) implements TurnSignal {}
 
   record Refuse(String session, String reason) implements TurnSignal {}
+
+  record Moved(String session, InetSocketAddress from, InetSocketAddress to) implements TurnSignal {}
+
+  record MovedOk(String session) implements TurnSignal {}
 
   /** A signal that is not a TURN strategy's, or not well formed. */
   final class Malformed extends Exception {
@@ -54,6 +61,10 @@ sealed interface TurnSignal {
       text = b.toString();
     } else if (s instanceof Relay r) {
       text = "relay " + r.session() + " " + address(r.relayed());
+    } else if (s instanceof Moved m) {
+      text = "moved " + m.session() + " " + address(m.from()) + " " + address(m.to());
+    } else if (s instanceof MovedOk m) {
+      text = "moved-ok " + m.session();
     } else {
       text = "refuse " + s.session() + " " + ((Refuse) s).reason().replaceAll("[\\r\\n]+", " ");
     }
@@ -85,6 +96,19 @@ sealed interface TurnSignal {
         }
         case "relay" -> new Relay(f[1], parse(rest));
         case "refuse" -> new Refuse(f[1], rest);
+        case "moved" -> {
+          String[] addresses = rest.split(" ");
+          if (addresses.length != 2) {
+            throw new Malformed("a move names two addresses");
+          }
+          yield new Moved(f[1], parse(addresses[0]), parse(addresses[1]));
+        }
+        case "moved-ok" -> {
+          if (!rest.isEmpty()) {
+            throw new Malformed("a move's acknowledgement names nothing more");
+          }
+          yield new MovedOk(f[1]);
+        }
         default -> throw new Malformed("unknown message '" + f[0] + "'");
       };
     } catch (IllegalArgumentException e) {

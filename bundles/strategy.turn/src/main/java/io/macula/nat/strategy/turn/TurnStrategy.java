@@ -89,9 +89,10 @@ public final class TurnStrategy implements ConnectionStrategy, SignalListener {
       policyOption = ReferencePolicyOption.GREEDY)
   private volatile Signalling signalling;
 
-  @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-      policyOption = ReferencePolicyOption.GREEDY)
   private volatile TurnRelay turn;
+  /** Stops hearing of the TURN client's renewals. */
+  private volatile AutoCloseable renewals;
+  private final AllocationMoves moves;
 
   @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
       policyOption = ReferencePolicyOption.GREEDY)
@@ -104,6 +105,30 @@ public final class TurnStrategy implements ConnectionStrategy, SignalListener {
     this.log = log;
     this.priority = config.priority();
     this.timeout = ConnectionStrategy.configuredTimeout(PID, config.timeout__ms());
+    this.moves = new AllocationMoves(endpoint, this::carrierOf, this::send, log);
+  }
+
+  @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+      policyOption = ReferencePolicyOption.GREEDY)
+  void bindTurn(TurnRelay relay) {
+    turn = relay;
+    renewals = relay.onRenewal((old, renewed) -> {
+      RelayCarrier carrier = carriers.get(old);
+      if (carrier != null) { // else no connection went through it
+        moves.renewed(carrier, renewed);
+      }
+    });
+  }
+
+  void unbindTurn(TurnRelay relay) {
+    if (turn == relay) {
+      turn = null;
+      try {
+        renewals.close();
+      } catch (Exception e) {
+        log.debug("stopping to hear of TURN renewals: {}", e.toString());
+      }
+    }
   }
 
   @Override
@@ -240,8 +265,15 @@ public final class TurnStrategy implements ConnectionStrategy, SignalListener {
       serve(from, r);
     } else if (s instanceof TurnSignal.Relay r) {
       answered(r.session(), r.relayed(), null);
+    } else if (s instanceof TurnSignal.Moved m) {
+      moves.peerMoved(from, m);
+    } else if (s instanceof TurnSignal.MovedOk m) {
+      moves.peerMovedOk(from, m.session());
     } else {
-      answered(s.session(), null, ((TurnSignal.Refuse) s).reason());
+      String reason = ((TurnSignal.Refuse) s).reason();
+      if (!moves.peerRefused(from, s.session(), reason)) {
+        answered(s.session(), null, reason);
+      }
     }
   }
 

@@ -93,6 +93,11 @@ class AppliesToTest {
       public Optional<RelayedAddress> current() {
         return Optional.empty();
       }
+
+      @Override
+      public AutoCloseable onRenewal(java.util.function.BiConsumer<RelayedAddress, RelayedAddress> listener) {
+        return () -> { };
+      }
     };
   }
 

@@ -19,7 +19,10 @@ class TurnSignalTest {
             new InetSocketAddress("2001:db8::5", 40001))),
         new TurnSignal.Request("abc123", List.of()),
         new TurnSignal.Relay("abc123", new InetSocketAddress("198.51.100.9", 50000)),
-        new TurnSignal.Refuse("abc123", "no TURN server is configured"));
+        new TurnSignal.Refuse("abc123", "no TURN server is configured"),
+        new TurnSignal.Moved("m1", new InetSocketAddress("198.51.100.9", 50000),
+            new InetSocketAddress("198.51.100.9", 50002)),
+        new TurnSignal.MovedOk("m1"));
     for (TurnSignal s : signals) {
       assertEquals(s, TurnSignal.decode(TurnSignal.encode(s)));
     }
@@ -38,7 +41,9 @@ class TurnSignalTest {
     for (String text : List.of("turn/1 request", "turn/1 request bad-session!", "turn/1 relay s1 not-an-address",
         "turn/1 relay s1 turn.example.org:3478", "turn/1 hello s1", "turn/1 request s1 1.2.3.4:1 1.2.3.4:2"
             + " 1.2.3.4:3 1.2.3.4:4 1.2.3.4:5", "turn/1 relay s1 1.2.3.4:0",
-        "turn/1 relay s1 999.1.1.1:3478", "turn/1 relay s1 cafe:3478", "turn/1 relay s1 1.2.3:3478")) {
+        "turn/1 relay s1 999.1.1.1:3478", "turn/1 relay s1 cafe:3478", "turn/1 relay s1 1.2.3:3478",
+        "turn/1 moved m1 1.2.3.4:5", "turn/1 moved m1 1.2.3.4:5 1.2.3.4:6 1.2.3.4:7",
+        "turn/1 moved m1 1.2.3.4:5 example.org:6", "turn/1 moved-ok m1 1.2.3.4:5")) {
       assertThrows(TurnSignal.Malformed.class, () -> TurnSignal.decode(text.getBytes(StandardCharsets.UTF_8)), text);
     }
     assertFalse(TurnSignal.isTurn("ice/1 offer x".getBytes(StandardCharsets.UTF_8)));

@@ -24,6 +24,13 @@ public interface QuicConnection extends PeerChannel, AutoCloseable {
    */
   void switchPath(TransportPath path);
 
+  /**
+   * Takes the peer's packets that arrive over {@code path} as the connection's (and its route's)
+   * from now on, without moving to it: a path the peer is about to send over, which this side
+   * moves to later.
+   */
+  void addPath(TransportPath path);
+
   /** Moves the connection's packets to another path, as {@link #switchPath(TransportPath)}, saying why. */
   void switchPath(TransportPath path, String reason);
 

@@ -115,6 +115,11 @@ final class QuicPeerConnection extends ChannelInboundHandlerAdapter implements Q
   }
 
   @Override
+  public void addPath(TransportPath path) {
+    routes.addPath(route, path);
+  }
+
+  @Override
   public void switchPath(TransportPath path, String reason) {
     routes.switchPath(route, path, reason);
   }

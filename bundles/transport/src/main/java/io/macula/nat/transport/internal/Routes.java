@@ -184,6 +184,11 @@ final class Routes {
   /** Moves a route to another path, as {@link #switchPath(Route, TransportPath)}, and says why in its moves. */
   synchronized void switchPath(Route route, TransportPath path, String reason) {
     route.path(path, reason, clock.instant());
+    addPath(route, path);
+  }
+
+  /** Takes packets arriving over {@code path} as the route's, without moving it there. */
+  synchronized void addPath(Route route, TransportPath path) {
     if (byVirtual.get(route.virtualAddress) != route) {
       return;
     }

@@ -45,6 +45,21 @@ class RoutesTest {
     assertTrue(!routes.isUnconfirmed(real));
   }
 
+  /** A path the peer is about to move to: its packets are the route's, and the route stays where it was. */
+  @Test
+  void anAddedPathsPacketsAreTheRoutesWhileItStaysOnItsPath() {
+    Route r = routes.forNewSender(address(4000));
+    routes.established(r, node(1));
+
+    routes.addPath(r, new TransportPath.Direct(address(4001), PathKind.TURN));
+
+    assertSame(r, routes.byDirect(address(4001)));
+    assertEquals(new TransportPath.Direct(address(4000)), r.path());
+    assertTrue(r.moves().isEmpty(), "nothing moved");
+    routes.release(r);
+    assertNull(routes.byDirect(address(4001)), "the added path goes with its route");
+  }
+
   @Test
   void anUnconfirmedRouteExpires() {
     Route r = routes.forNewSender(address(4000));

@@ -24,6 +24,12 @@ public interface RelayedAddress {
   /** How this node reaches the server: {@code udp} or {@code tcp}. */
   String transport();
 
+  /**
+   * When the credentials it was made with expire ({@link java.time.Instant#MAX} for those that do
+   * not): the server ends the allocation then.
+   */
+  java.time.Instant expires();
+
   /** False once the allocation ended (deleted, or no longer refreshed by the server). */
   boolean isOpen();
 

@@ -20,6 +20,15 @@ public interface TurnRelay {
    */
   CompletableFuture<RelayedAddress> relayedAddress();
 
+  /**
+   * Tells {@code listener}, as {@code (old, renewed)}, each time the relayed address held is
+   * renewed: time-limited credentials run out (and a server ends the allocation with them), so a
+   * while before they do the client allocates anew with fresh ones. The old address stays open
+   * until shortly before its credentials expire, for what uses it to move to the new one. Closing
+   * the handle stops the listener.
+   */
+  AutoCloseable onRenewal(java.util.function.BiConsumer<RelayedAddress, RelayedAddress> listener);
+
   /** The relayed address held now, if one is: nothing is allocated to answer. */
   java.util.Optional<RelayedAddress> current();
 }

@@ -87,6 +87,11 @@ final class Allocation implements RelayedAddress, AutoCloseable {
   }
 
   @Override
+  public java.time.Instant expires() {
+    return client.credentials().expires();
+  }
+
+  @Override
   public boolean isOpen() {
     return !closed;
   }

@@ -86,6 +86,13 @@ final class ServerCredentials {
     return password == null ? Optional.empty() : Optional.of(StunCodec.longTermKey(username, realm, password));
   }
 
+  /** The user a username names: a REST username's ({@code expiry:user}) part after the colon. */
+  static String user(String username) {
+    int colon = username.indexOf(':');
+    return colon > 0 && username.substring(0, colon).chars().allMatch(Character::isDigit)
+        ? username.substring(colon + 1) : username;
+  }
+
   /** Until when a user's credentials hold: a REST username's expiry, a configured user's never. */
   java.time.Instant validUntil(String username) {
     if (users.containsKey(username)) {

@@ -54,6 +54,10 @@ final class TurnClient implements AutoCloseable {
     this.transactions = new Transactions(transport, timer, schedule);
   }
 
+  TurnCredentials credentials() {
+    return credentials;
+  }
+
   /** Allocates a relayed transport address for UDP to peers. */
   CompletableFuture<Allocation> allocate() {
     return request(StunMessage.ALLOCATE, List.of(

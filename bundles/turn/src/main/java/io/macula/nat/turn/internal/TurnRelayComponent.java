@@ -25,6 +25,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -60,6 +64,11 @@ public final class TurnRelayComponent implements TurnRelay, NatListener {
   static final String PID = "io.macula.nat.turn";
   /** Over UDP a request is sent at 0, 200, 600 and 1400 ms and given up at 2.2 s; over TCP sent once. */
   static final RetransmissionSchedule SCHEDULE = new RetransmissionSchedule(Duration.ofMillis(200), 4, 4);
+  /** The least time before time-limited credentials expire that their allocation is renewed. */
+  static final Duration RENEWAL_MARGIN = Duration.ofSeconds(10);
+  static final Duration RENEWAL_RETRY = Duration.ofSeconds(2);
+  /** A renewed allocation is deleted this long before its credentials expire (after, the server refuses). */
+  static final Duration RELEASE_BEFORE_EXPIRY = Duration.ofSeconds(2);
 
   @ObjectClassDefinition(name = "Macula NAT TURN client",
       description = "The TURN servers this node may hold a relayed address on, and its credentials for them.")
@@ -99,8 +108,9 @@ public final class TurnRelayComponent implements TurnRelay, NatListener {
   private final java.util.concurrent.ExecutorService allocator;
   /** Whether the node's NAT discovery found UDP blocked: then only TCP is tried. */
   private volatile boolean udpBlocked;
-  /** Closes the client and connection of the allocation made last: when it lapses, or the component stops. */
-  private volatile AutoCloseable held;
+  /** Closes each allocation's client and connection: when it lapses, is renewed, or the component stops. */
+  private final Map<RelayedAddress, AutoCloseable> held = new ConcurrentHashMap<>();
+  private final Set<BiConsumer<RelayedAddress, RelayedAddress>> renewalListeners = ConcurrentHashMap.newKeySet();
   private CompletableFuture<RelayedAddress> current; // guarded by this
 
   /** A server to try, and the credentials for it. */
@@ -188,7 +198,8 @@ public final class TurnRelayComponent implements TurnRelay, NatListener {
 
   @Deactivate
   void deactivate() {
-    release(held);
+    held.values().forEach(this::release);
+    held.clear();
     timer.shutdownNow();
     allocator.shutdownNow();
   }
@@ -212,7 +223,7 @@ public final class TurnRelayComponent implements TurnRelay, NatListener {
       for (TurnServerOffer offer : context.turnServers()) {
         if (offer.expires().isAfter(now)) {
           try {
-            TurnCredentials c = new TurnCredentials(offer.username(), offer.password());
+            TurnCredentials c = new TurnCredentials(offer.username(), offer.password(), offer.expires());
             out.add(new Candidate(TurnServerUri.parse(offer.uri()), () -> c));
           } catch (IllegalArgumentException e) {
             log.warn("TURN server offered as '{}' is not usable: {}", offer.uri(), e.getMessage());
@@ -233,6 +244,12 @@ public final class TurnRelayComponent implements TurnRelay, NatListener {
   }
 
   @Override
+  public AutoCloseable onRenewal(BiConsumer<RelayedAddress, RelayedAddress> listener) {
+    renewalListeners.add(listener);
+    return () -> renewalListeners.remove(listener);
+  }
+
+  @Override
   public synchronized java.util.Optional<RelayedAddress> current() {
     CompletableFuture<RelayedAddress> c = current;
     if (c == null || !c.isDone() || c.isCompletedExceptionally() || !c.join().isOpen()) {
@@ -243,6 +260,18 @@ public final class TurnRelayComponent implements TurnRelay, NatListener {
 
   /** On the allocator's thread: every server, and every transport each allows, until one allocates. */
   private RelayedAddress allocate() {
+    return allocate(Instant.MIN);
+  }
+
+  /** As {@link #allocate()}, with credentials that hold past {@code after} only. */
+  private RelayedAddress allocate(Instant after) {
+    held.entrySet().removeIf(e -> {
+      if (!e.getKey().isOpen()) {
+        release(e.getValue()); // lapsed: its client and connection go
+        return true;
+      }
+      return false;
+    });
     List<Candidate> candidates = candidates();
     if (candidates.isEmpty()) {
       throw new java.util.concurrent.CompletionException(
@@ -256,7 +285,12 @@ public final class TurnRelayComponent implements TurnRelay, NatListener {
           continue; // UDP gets no answer here: TCP at once
         }
         try {
-          RelayedAddress a = allocate(uri, transport, candidate.credentials().get());
+          TurnCredentials credentials = candidate.credentials().get();
+          if (!credentials.expires().isAfter(after)) {
+            failures.add(uri + ": its credentials expire no later than those renewed");
+            break;
+          }
+          RelayedAddress a = allocate(uri, transport, credentials);
           log.info("relayed address {} on {} over {}", a.relayed(), uri, transport);
           return a;
         } catch (TurnFailure e) {
@@ -299,10 +333,8 @@ public final class TurnRelayComponent implements TurnRelay, NatListener {
     }
     try {
       Allocation a = client.allocate().get(SCHEDULE.giveUp().toMillis() * 3, TimeUnit.MILLISECONDS);
-      // A new allocation is made only once the last one lapsed: its client and connection go now.
-      AutoCloseable lapsed = held;
-      held = () -> close(client, t);
-      release(lapsed);
+      held.put(a, () -> close(client, t));
+      scheduleRenewal(a);
       return a;
     } catch (ExecutionException e) {
       close(client, t);
@@ -315,6 +347,50 @@ public final class TurnRelayComponent implements TurnRelay, NatListener {
       Thread.currentThread().interrupt();
       throw new TurnFailure(where + ": interrupted", e);
     }
+  }
+
+  /**
+   * Renews an allocation made with time-limited credentials a while before they expire (a fifth of
+   * their time left, at least 10 s; half of it when shorter): the server would end it then.
+   */
+  private void scheduleRenewal(RelayedAddress a) {
+    if (a.expires().equals(Instant.MAX)) {
+      return;
+    }
+    Duration left = Duration.between(Instant.now(), a.expires());
+    Duration margin = left.dividedBy(5).compareTo(RENEWAL_MARGIN) > 0 ? left.dividedBy(5) : RENEWAL_MARGIN;
+    Duration in = left.compareTo(margin.multipliedBy(2)) > 0 ? left.minus(margin) : left.dividedBy(2);
+    timer.schedule(() -> allocator.execute(() -> renew(a)), in.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** On the allocator's thread: a new relayed address in place of {@code old}, whose credentials run out. */
+  private void renew(RelayedAddress old) {
+    synchronized (this) {
+      if (!old.isOpen() || current == null || !current.isDone() || current.isCompletedExceptionally()
+          || current.join() != old) {
+        return; // lapsed or replaced already: the next relayedAddress() allocates
+      }
+    }
+    RelayedAddress renewed;
+    try {
+      renewed = allocate(old.expires());
+    } catch (java.util.concurrent.CompletionException e) {
+      Duration left = Duration.between(Instant.now(), old.expires());
+      log.warn("relayed address {} not renewed ({} left): {}", old.relayed(), left, e.getCause().getMessage());
+      if (left.compareTo(RENEWAL_RETRY.multipliedBy(2)) > 0) {
+        timer.schedule(() -> allocator.execute(() -> renew(old)), RENEWAL_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+      }
+      return;
+    }
+    synchronized (this) {
+      current = CompletableFuture.completedFuture(renewed);
+    }
+    log.info("relayed address {} renewed as {} before its credentials expire at {}", old.relayed(),
+        renewed.relayed(), old.expires());
+    renewalListeners.forEach(l -> l.accept(old, renewed));
+    // What used the old address has until shortly before its end to move; then it is deleted.
+    long closeIn = Math.max(0, Duration.between(Instant.now(), old.expires()).minus(RELEASE_BEFORE_EXPIRY).toMillis());
+    timer.schedule(() -> release(held.remove(old)), closeIn, TimeUnit.MILLISECONDS);
   }
 
   private void release(AutoCloseable c) {

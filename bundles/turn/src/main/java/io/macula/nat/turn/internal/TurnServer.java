@@ -316,7 +316,9 @@ final class TurnServer implements AutoCloseable {
       error(from, m, 440, "Address Family not Supported", auth.key());
       return;
     }
-    long mine = byClient.values().stream().filter(a -> a.username.equals(auth.username())).count();
+    // Whose it is: a REST username's user part, so renewed credentials do not make a new user.
+    String user = ServerCredentials.user(auth.username());
+    long mine = byClient.values().stream().filter(a -> ServerCredentials.user(a.username).equals(user)).count();
     if (mine >= settings.allocationsPerUser()) {
       count("refused-quota", 1);
       error(from, m, 486, "Allocation Quota Reached", auth.key());

@@ -166,8 +166,9 @@ class TurnServerTest {
         UdpTransport three = new UdpTransport(server.localAddress())) {
       TurnCredentials alice = new TurnCredentials("alice", "wonderland");
       client(one, alice).allocate().get(5, TimeUnit.SECONDS);
-      client(two, alice).allocate().get(5, TimeUnit.SECONDS);
-      assertEquals(486, refusal(client(three, alice).allocate()).code());
+      client(two, TurnCredentials.rest("alice", SECRET, Duration.ofHours(1), clock)).allocate().get(5, TimeUnit.SECONDS);
+      TurnCredentials renewed = TurnCredentials.rest("alice", SECRET, Duration.ofHours(2), clock);
+      assertEquals(486, refusal(client(three, renewed).allocate()).code(), "time-limited credentials are alice's too");
       assertEquals(2, server.allocations());
     }
   }
