@@ -45,8 +45,8 @@ public interface QuicConnection extends PeerChannel, AutoCloseable {
 
   /**
    * How long the probes of the current path (sent when nothing arrives after this node sent, and
-   * every few seconds on an idle connection) have gone unanswered, if one is outstanding: what
-   * tells a direct path that stopped passing traffic. Empty on a relayed or carried path.
+   * as consent checks every few seconds) have gone unanswered, if one is outstanding: what tells a
+   * path that stopped passing traffic. Empty on a path through the hub relay, which is not probed.
    */
   java.util.Optional<java.time.Duration> pathUnansweredFor();
 

@@ -98,7 +98,7 @@ public final class EndpointComponent implements Endpoint {
             identity,
             new QuicEndpoint.Settings(
                 bind, Duration.ofMillis(config.idle__timeout__ms()), defaults.connectionWindow(),
-                defaults.streamWindow()),
+                defaults.streamWindow(), defaults.consentLifetime()),
             p -> Optional.ofNullable(acceptors.get(p)),
             () -> relay,
             () -> stun);

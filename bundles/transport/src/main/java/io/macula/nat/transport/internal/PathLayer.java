@@ -101,9 +101,13 @@ final class PathLayer extends ChannelDuplexHandler {
         }
         return;
       }
+      if (PathProbe.isRequest(packet) || PathProbe.isAnswer(packet)) {
+        carriedProbe(path, packet);
+        return;
+      }
       if (!packet.isReadable() || (packet.getUnsignedByte(packet.readerIndex()) & 0x40) == 0
           || (isLongHeader(packet) && !isVersion1(packet))) {
-        drops.drop(DropCounters.CARRIED_NOT_QUIC); // a relay carries QUIC between peers, nothing else
+        drops.drop(DropCounters.CARRIED_NOT_QUIC); // a relay carries QUIC between peers, and probes, nothing else
         return;
       }
       Route route = routes.forCarried(path, isInitial(packet));
@@ -122,6 +126,26 @@ final class PathLayer extends ChannelDuplexHandler {
       }
     } finally {
       packet.release();
+    }
+  }
+
+  /**
+   * A path probe, or its answer, that a carrier brought: answered back over the carrier, only on a
+   * route with a proven peer, as one that came straight to the socket is.
+   */
+  private void carriedProbe(TransportPath.Carried path, ByteBuf probe) {
+    Route r = routes.forCarried(path, false);
+    if (r == null || r.peer() == null) {
+      drops.drop(DropCounters.CARRIED_UNKNOWN_SENDER);
+    } else if (PathProbe.isAnswer(probe)) {
+      PathProber.answered(r, probe, System.nanoTime());
+    } else {
+      ByteBuf answer = PathProbe.answer(context.alloc(), probe);
+      try {
+        path.carrier().send(path.peer(), answer.nioBuffer());
+      } finally {
+        answer.release();
+      }
     }
   }
 
@@ -172,10 +196,20 @@ final class PathLayer extends ChannelDuplexHandler {
   }
 
   /** A path probe goes out to a peer's address, from this node's socket. On the event loop. */
-  void sendProbe(InetSocketAddress to, byte[] transaction) {
+  void sendProbe(TransportPath path, byte[] transaction) {
     ChannelHandlerContext ctx = context;
-    if (ctx != null) {
-      ctx.writeAndFlush(new DatagramPacket(PathProbe.request(ctx.alloc(), transaction), to));
+    if (ctx == null) {
+      return;
+    }
+    ByteBuf probe = PathProbe.request(ctx.alloc(), transaction);
+    if (path instanceof TransportPath.Carried c) {
+      try {
+        c.carrier().send(c.peer(), probe.nioBuffer());
+      } finally {
+        probe.release();
+      }
+    } else {
+      ctx.writeAndFlush(new DatagramPacket(probe, path.nextHop()));
     }
   }
 
@@ -318,8 +352,15 @@ final class PathLayer extends ChannelDuplexHandler {
       return;
     }
     ByteBuf content = packet.content();
-    route.bytesSent.add(content.readableBytes());
     TransportPath path = route.path();
+    if (PathProber.withoutConsent(route, path)) {
+      // RFC 7675: the peer answered no probe on this path for 30 s; only probes go on it now.
+      drops.drop(DropCounters.NO_CONSENT);
+      packet.release();
+      promise.trySuccess();
+      return;
+    }
+    route.bytesSent.add(content.readableBytes());
     if (path instanceof TransportPath.Relayed r) {
       byte[] key = trustedRelays.get(r.relay());
       if (key == null) {

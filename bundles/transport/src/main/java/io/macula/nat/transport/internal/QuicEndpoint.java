@@ -100,10 +100,10 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
   static final int MAX_UDP_PAYLOAD = 1472 - RelayFrame.HEADER_LENGTH - RelayMac.LENGTH;
 
   /** What an endpoint needs to run. */
-  public record Settings(
-      InetSocketAddress bind, Duration idleTimeout, long connectionWindow, long streamWindow) {
+  public record Settings(InetSocketAddress bind, Duration idleTimeout, long connectionWindow, long streamWindow,
+      Duration consentLifetime) {
     public static Settings defaults(InetSocketAddress bind) {
-      return new Settings(bind, Duration.ofSeconds(30), 16 << 20, 4 << 20);
+      return new Settings(bind, Duration.ofSeconds(30), 16 << 20, 4 << 20, PathProber.CONSENT_LIFETIME);
     }
   }
 
@@ -210,7 +210,8 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
             .bind(settings.bind())
             .sync()
             .channel();
-    PathProber prober = new PathProber(routes.all(), pathLayer::sendProbe);
+    PathProber prober = new PathProber(routes.all(), pathLayer::sendProbe, new java.util.SplittableRandom(),
+        settings.consentLifetime());
     long every = PathProber.INTERVAL.toMillis();
     channel.eventLoop().scheduleAtFixedRate(() -> prober.tick(System.nanoTime()), every, every, TimeUnit.MILLISECONDS);
   }

@@ -45,13 +45,21 @@ final class Route {
     /** The outstanding probe's transaction id, or null when none is. */
     volatile byte[] transaction;
     volatile long unansweredSince;
+    /** When a probe was last answered (or the path taken): consent lasts 30 s from then. */
+    long consentedAt;
+    /** When the next consent check is due. */
+    long nextCheck;
+    /** Read by the sending side: no packet but a probe goes on a path without consent. */
+    volatile boolean consentLost;
 
-    Probing(TransportPath path, long packets, long sent, long nowNanos) {
+    Probing(TransportPath path, long packets, long sent, long nowNanos, long nextCheck) {
       this.path = path;
       this.packets = packets;
       this.sent = sent;
       this.lastArrival = nowNanos;
       this.lastSend = nowNanos;
+      this.consentedAt = nowNanos;
+      this.nextCheck = nextCheck;
     }
   }
 

@@ -57,6 +57,11 @@ class EndpointTest {
   }
 
   private QuicEndpoint endpoint(BlockingQueue<QuicConnection> accepted, Duration idleTimeout) throws Exception {
+    return endpoint(accepted, idleTimeout, PathProber.CONSENT_LIFETIME);
+  }
+
+  private QuicEndpoint endpoint(BlockingQueue<QuicConnection> accepted, Duration idleTimeout, Duration consent)
+      throws Exception {
     ConnectionAcceptor acceptor = c -> {
       c.onStream(EndpointTest::echoDigest);
       c.onDatagram(d -> c.sendDatagram(d));
@@ -64,7 +69,7 @@ class EndpointTest {
     };
     return new QuicEndpoint(
         NodeIdentity.ephemeral(),
-        new QuicEndpoint.Settings(ANY, idleTimeout, 16 << 20, 4 << 20),
+        new QuicEndpoint.Settings(ANY, idleTimeout, 16 << 20, 4 << 20, consent),
         p -> p.equals(Endpoint.PEER_PROTOCOL) ? Optional.of(acceptor) : Optional.empty(),
         () -> null);
   }
@@ -131,10 +136,46 @@ class EndpointTest {
 
     assertTrue(c.isOpen() && atB.isOpen());
     assertTrue(echoes.isEmpty(), "keep-alives reach no application");
-    assertTrue(c.sendDatagram("still here".getBytes()));
-    assertEquals("still here", new String(echoes.poll(10, TimeUnit.SECONDS)));
-    assertTrue(c.sendDatagram(new byte[0]), "an empty datagram is the application's too");
-    assertEquals(0, echoes.poll(10, TimeUnit.SECONDS).length);
+    assertEquals("still here", new String(echoOf(c, "still here".getBytes(), echoes)));
+    assertEquals(1, echoOf(c, new byte[] {9}, echoes).length, "one byte");
+    assertEquals(0, echoOf(c, new byte[0], echoes).length, "an empty datagram is the application's too");
+  }
+
+  /**
+   * RFC 7675: once the peer answered no probe on a path for the consent lifetime (here 2 s), nothing
+   * but probes goes on it; what QUIC sends there is dropped and counted.
+   */
+  @Test
+  void aPathThatLostConsentCarriesNothingButProbes() throws Exception {
+    a = endpoint(new ArrayBlockingQueue<>(10), Duration.ofSeconds(30), Duration.ofSeconds(2));
+    b = endpoint(acceptedByB);
+    try (UdpForwarder firewall = new UdpForwarder(loopback(b))) {
+      QuicConnection c = a.connect(b.localId(), new TransportPath.Direct(firewall.address()), Endpoint.PEER_PROTOCOL)
+          .get(10, TimeUnit.SECONDS);
+      waitFor(() -> c.maxDatagramSize() > 1000);
+      assertTrue(c.sendDatagram("while it lives".getBytes()));
+      assertEquals(null, a.drops().get("no-consent"));
+
+      firewall.cut(); // a rule that drops the path's packets, both ways, and says nothing
+      waitFor(() -> {
+        c.sendDatagram("anyone there?".getBytes());
+        return a.drops().getOrDefault("no-consent", 0L) > 0;
+      });
+      assertTrue(c.isOpen(), "the connection lives on, for its path policy to move it");
+      assertTrue(c.pathUnansweredFor().isPresent(), "still probing");
+    }
+  }
+
+  /** A datagram's echo: sent again each second until it comes (a datagram may be lost), within 10 s. */
+  private static byte[] echoOf(QuicConnection c, byte[] data, BlockingQueue<byte[]> echoes) throws Exception {
+    for (int i = 0; i < 10; i++) {
+      assertTrue(c.sendDatagram(data));
+      byte[] echo = echoes.poll(1, TimeUnit.SECONDS);
+      if (echo != null) {
+        return echo;
+      }
+    }
+    throw new AssertionError("no echo within 10 s");
   }
 
   /**

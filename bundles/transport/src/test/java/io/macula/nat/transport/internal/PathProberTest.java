@@ -15,6 +15,7 @@ import io.netty.buffer.Unpooled;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.Test;
 
 class PathProberTest {
@@ -24,10 +25,34 @@ class PathProberTest {
   private final List<byte[]> sent = new ArrayList<>();
   private final Route route = new Route(new InetSocketAddress("::1", 4433), NodeId.of(new byte[32]),
       new TransportPath.Direct(PEER));
-  private final PathProber prober = new PathProber(List.of(route), (to, tx) -> {
-    assertEquals(PEER, to);
-    sent.add(tx);
-  });
+  /** Consent checks exactly 5 s apart: the tests' timings need no randomness. */
+  private static final RandomGenerator MIDDLE = new RandomGenerator() {
+    @Override
+    public long nextLong() {
+      return 0;
+    }
+
+    @Override
+    public double nextDouble() {
+      return 0.5;
+    }
+  };
+  private final List<Long> sentAt = new ArrayList<>();
+  private long now;
+  private final PathProber prober = prober(MIDDLE);
+
+  private PathProber prober(RandomGenerator random) {
+    return new PathProber(List.of(route), (path, tx) -> {
+      assertEquals(PEER, path.nextHop());
+      sent.add(tx);
+      sentAt.add(now);
+    }, random, PathProber.CONSENT_LIFETIME);
+  }
+
+  private void tick(PathProber p, long nanos) {
+    now = nanos;
+    p.tick(nanos);
+  }
 
   @Test
   void aPathQuietAfterThisNodeSentIsProbedAndProbedAgainUntilAnswered() {
@@ -69,10 +94,62 @@ class PathProberTest {
     prober.tick(0);
     route.arrivedOnPath();
     prober.tick(100 * MS);
-    prober.tick(4000 * MS);
+    prober.tick(4900 * MS);
     assertTrue(sent.isEmpty(), "nothing sent since the last arrival: nothing expected");
-    prober.tick(5200 * MS);
-    assertEquals(1, sent.size(), "the keep-alive probe");
+    prober.tick(5000 * MS);
+    assertEquals(1, sent.size(), "the consent check, which keeps the mappings open too");
+  }
+
+  /** RFC 7675: a check every 5 s randomized 0.8 to 1.2, however busy the path. */
+  @Test
+  void aConsentCheckGoesEveryFourToSixSecondsEvenUnderTraffic() {
+    PathProber randomized = prober(new java.util.SplittableRandom(7));
+    for (long t = 0; t <= 120_000; t += 100) {
+      route.bytesSent.add(1200);
+      route.arrivedOnPath();
+      tick(randomized, t * MS);
+      if (route.probing.transaction != null) {
+        PathProber.answered(route, answerTo(sent.get(sent.size() - 1)), t * MS);
+      }
+    }
+    assertTrue(sent.size() >= 20, "" + sent.size());
+    java.util.Set<Long> gaps = new java.util.HashSet<>();
+    for (int i = 1; i < sentAt.size(); i++) {
+      long gap = (sentAt.get(i) - sentAt.get(i - 1)) / MS;
+      assertTrue(gap >= 4000 && gap <= 6100, "a check " + gap + " ms after the last");
+      gaps.add(gap);
+    }
+    assertTrue(gaps.size() > 5, "randomized, not in step: " + gaps);
+  }
+
+  /**
+   * Packets arriving do not consent to what this side sends: only answers to its probes do. After
+   * 30 s without one, nothing but probes goes on the path (at the check interval now), until one
+   * is answered.
+   */
+  @Test
+  void aPathWhoseProbesGoUnansweredLosesConsentAt30SecondsAndRegainsItWithAnAnswer() {
+    for (long t = 0; t <= 29_900; t += 100) {
+      route.arrivedOnPath(); // a peer that still sends, to a path that takes nothing from here
+      tick(prober, t * MS);
+    }
+    assertFalse(PathProber.withoutConsent(route, route.path()));
+    tick(prober, 30_100 * MS);
+    assertTrue(PathProber.withoutConsent(route, route.path()));
+
+    int before = sent.size();
+    tick(prober, 30_400 * MS);
+    tick(prober, 34_000 * MS);
+    assertEquals(before, sent.size(), "no retry every 250 ms once consent is lost");
+    tick(prober, 35_200 * MS);
+    assertEquals(before + 1, sent.size());
+
+    PathProber.answered(route, answerTo(sent.get(sent.size() - 1)), 35_300 * MS);
+    assertFalse(PathProber.withoutConsent(route, route.path()));
+  }
+
+  private static ByteBuf answerTo(byte[] transaction) {
+    return PathProbe.answer(ByteBufAllocator.DEFAULT, PathProbe.request(ByteBufAllocator.DEFAULT, transaction));
   }
 
   @Test
