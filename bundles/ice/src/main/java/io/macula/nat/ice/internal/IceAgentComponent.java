@@ -411,6 +411,11 @@ public final class IceAgentComponent implements IceAgent, SignalListener {
     }
   }
 
+  /** The sessions whose checks this agent answers now, by the local username fragment. */
+  Map<String, IceSession> liveSessions() {
+    return Map.copyOf(byUfrag);
+  }
+
   @Override
   public List<IceSessionRecord> sessions() {
     List<IceSession> all;

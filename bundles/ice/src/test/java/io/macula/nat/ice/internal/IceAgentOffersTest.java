@@ -37,7 +37,7 @@ class IceAgentOffersTest {
     assertEquals(50L - IceAgentComponent.MAX_SESSIONS_PER_PEER, agent.counters().get("offers-refused"));
   }
 
-  private static IceAgentComponent.Config config() {
+  static IceAgentComponent.Config config() {
     Map<String, Object> values = Map.of(
         "pacing__ms", 20L, "check__rto__ms", 100L, "nomination__delay__ms", 40L, "deadline__ms", 60_000L);
     return (IceAgentComponent.Config) Proxy.newProxyInstance(IceAgentOffersTest.class.getClassLoader(),

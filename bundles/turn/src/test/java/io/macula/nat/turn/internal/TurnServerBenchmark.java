@@ -29,7 +29,7 @@ import java.util.regex.Pattern;
 public final class TurnServerBenchmark {
   static final int CLIENTS = 20;
   static final int MESSAGES = 1000;
-  static final int WARM_UP_RUNS = 6;
+  static final int WARM_UP_RUNS = 20;
   static final int TRIALS = 5;
   static final int LENGTH = 200;
   static final int INTERVAL_MS = 2;
@@ -157,8 +157,10 @@ public final class TurnServerBenchmark {
 
   /**
    * Short runs: the first again until the server answers (it takes a moment to start), then
-   * more, so that a JIT compiler has compiled the relay's code before it is measured, as it has
-   * in a server that has run for a while.
+   * more, so that a JIT compiler has compiled the server's code before it is measured, as it has
+   * in a server that has run for a while: the relay's within a few runs, but the allocations'
+   * set-up (twenty a run) reaches the optimizing compiler's thresholds only after a dozen or more,
+   * and with 6 runs its compiler threads still took a sixth of the process's time in the trials.
    */
   private static void warmUp(int port, int peerPort) throws Exception {
     IllegalStateException last = null;
