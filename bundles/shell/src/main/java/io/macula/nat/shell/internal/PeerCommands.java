@@ -9,6 +9,7 @@ import io.macula.nat.api.PathKind;
 import io.macula.nat.api.Signalling;
 import io.macula.nat.diagnostics.api.PeerDiagnostics;
 import io.macula.nat.peer.api.HubSession;
+import io.macula.nat.transport.api.AlternativePath;
 import io.macula.nat.transport.api.Endpoint;
 import io.macula.nat.transport.api.QuicConnection;
 import io.macula.nat.transport.api.TransportPath;
@@ -112,7 +113,7 @@ public final class PeerCommands {
     return t.toString();
   }
 
-  @Descriptor("list the connections to peers: path, round-trip time and bytes each way")
+  @Descriptor("list the connections to peers: path, round-trip time and bytes each way, and the other paths each knows")
   public String paths() {
     List<QuicConnection> all = new ArrayList<>(endpoint.get().connections());
     all.removeIf(c -> !c.protocol().equals(Endpoint.PEER_PROTOCOL) || !c.isOpen());
@@ -131,7 +132,18 @@ public final class PeerCommands {
           c.roundTripTime().map(d -> String.format("%.2f", d.toNanos() / 1e6)).orElse("-"),
           c.bytesSent(), c.bytesReceived());
     });
-    return t.toString();
+    StringBuilder out = new StringBuilder(t.toString());
+    byPeer.forEach((peer, cs) -> cs.get(0).alternatives().forEach(a -> out.append(alternative(peer, a))));
+    return out.toString();
+  }
+
+  /** One line for a path the peer's route left and still probes: whether, when and how fast it answered. */
+  private static String alternative(NodeId peer, AlternativePath a) {
+    String state = a.answeredAgo().isEmpty() ? "no answer since it was left"
+        : String.format("answered %.1f s ago, rtt %.2f ms", a.answeredAgo().get().toMillis() / 1e3,
+            a.roundTrip().orElseThrow().toNanos() / 1e6);
+    return String.format("alternative of %s: %s path via %s, %s%n", peer.shortForm(), a.path().kind().label(),
+        via(a.path()), state);
   }
 
   @Descriptor("list the latest moves of each peer's path, and why: connect, upgrade, fallback, operator")

@@ -50,6 +50,14 @@ public interface QuicConnection extends PeerChannel, AutoCloseable {
    */
   java.util.Optional<java.time.Duration> pathUnansweredFor();
 
+  /**
+   * The other paths to the peer the connection's route knows: those it left (straight to the peer
+   * or through a carrier, never a relay's; the latest four), which it goes on probing for two
+   * minutes while they answer nothing. Those that answered since it left them come first, the
+   * quickest first: where the path policy may move the connection without asking anyone.
+   */
+  java.util.List<AlternativePath> alternatives();
+
   /** Whether an operator pinned the path of the connection's route. */
   boolean isPathPinned();
 

@@ -1,5 +1,6 @@
 package io.macula.nat.transport.internal;
 
+import io.macula.nat.transport.api.AlternativePath;
 import io.macula.nat.transport.api.TransportPath;
 import java.time.Duration;
 import java.util.function.BiConsumer;
@@ -21,6 +22,15 @@ final class PathProber {
   static final Duration CONSENT_CHECK = Duration.ofSeconds(5);
   static final Duration CONSENT_LIFETIME = Duration.ofSeconds(30);
   static final Duration INTERVAL = Duration.ofMillis(100);
+  /** How long a path the route left is probed while it answers nothing. */
+  static final Duration ALTERNATIVE_LIFETIME = Duration.ofMinutes(2);
+  /** For this long after the route left a path, an unanswered probe of it goes again every second. */
+  static final Duration FRESHLY_LEFT = Duration.ofSeconds(30);
+
+  /** A path left a moment ago (a mapping lost, a rule added) may soon work again: it is asked more often. */
+  private static Duration alternativeRetry(long leftNanosAgo) {
+    return leftNanosAgo < FRESHLY_LEFT.toNanos() ? Duration.ofSeconds(1) : CONSENT_CHECK;
+  }
 
   private final Iterable<Route> routes;
   /** Sends a probe with its transaction id over a path. */
@@ -40,9 +50,46 @@ final class PathProber {
   void tick(long nowNanos) {
     for (Route r : routes) {
       TransportPath path = r.path();
-      if (r.peer() != null && (path instanceof TransportPath.Direct || path instanceof TransportPath.Carried)) {
+      if (r.peer() == null) {
+        continue;
+      }
+      if (path instanceof TransportPath.Direct || path instanceof TransportPath.Carried) {
         tick(r, path, nowNanos);
       }
+      for (Route.Probing alternative : r.alternatives.values()) {
+        tickAlternative(r, alternative, nowNanos);
+      }
+    }
+  }
+
+  /**
+   * A path the route left, probed at the consent interval (an unanswered probe again every second
+   * for {@link #FRESHLY_LEFT} after the route left it, then at that interval) so that the path
+   * policy knows whether it works now; forgotten once it has not answered for {@link
+   * #ALTERNATIVE_LIFETIME}.
+   */
+  private void tickAlternative(Route r, Route.Probing p, long now) {
+    if (p.unvisited) {
+      p.unvisited = false;
+      p.lastSend = now; // for an alternative: when the route left it
+      p.nextCheck = now; // at once: a path left just now may answer again soon
+      if (p.consentedAt == Route.NEVER) {
+        p.consentedAt = now - ALTERNATIVE_LIFETIME.toNanos() / 2; // unanswered, it goes in half the time
+      }
+    }
+    if (now - p.consentedAt > ALTERNATIVE_LIFETIME.toNanos()) {
+      r.alternatives.remove(p.path, p);
+      return;
+    }
+    if (p.transaction == null && now - p.nextCheck >= 0) {
+      p.transaction = PathProbe.newTransaction();
+      p.probeSent = now;
+      p.nextCheck = nextCheck(now);
+      send.accept(p.path, p.transaction);
+    } else if (p.transaction != null && now - p.probeSent > alternativeRetry(now - p.lastSend).toNanos()) {
+      p.transaction = PathProbe.newTransaction();
+      p.probeSent = now;
+      send.accept(p.path, p.transaction);
     }
   }
 
@@ -91,7 +138,10 @@ final class PathProber {
     return p != null && p.path == path && p.consentLost;
   }
 
-  /** A probe's answer came over the route's path: the path lives, and the peer consents to it. */
+  /**
+   * A probe's answer came: if to the route's current path's probe, the path lives and the peer
+   * consents to it; if to an alternative's, that path works again.
+   */
   static void answered(Route r, io.netty.buffer.ByteBuf answer, long nowNanos) {
     Route.Probing p = r.probing;
     if (p != null && p.transaction != null && PathProbe.answers(answer, p.transaction)) {
@@ -99,6 +149,29 @@ final class PathProber {
       p.lastArrival = nowNanos;
       p.consentedAt = nowNanos; // only an answer to its own probe tells that the peer takes what this side sends
       p.consentLost = false;
+      p.rttNanos = nowNanos - p.probeSent;
+      return;
     }
+    for (Route.Probing a : r.alternatives.values()) {
+      if (a.transaction != null && PathProbe.answers(answer, a.transaction)) {
+        a.transaction = null;
+        a.rttNanos = nowNanos - a.probeSent;
+        a.consentedAt = nowNanos;
+        return;
+      }
+    }
+  }
+
+  /** The paths the route left, as of {@code nowNanos}: those that answered since first, the quickest first. */
+  static java.util.List<AlternativePath> alternatives(Route r, long nowNanos) {
+    return r.alternatives.values().stream()
+        .filter(a -> !a.unvisited)
+        .sorted(java.util.Comparator.comparingLong((Route.Probing a) -> a.rttNanos < 0 ? 1 : 0)
+            .thenComparingLong(a -> a.rttNanos))
+        .map(a -> a.rttNanos < 0
+            ? new AlternativePath(a.path, java.util.Optional.empty(), java.util.Optional.empty())
+            : new AlternativePath(a.path, java.util.Optional.of(Duration.ofNanos(nowNanos - a.consentedAt)),
+                java.util.Optional.of(Duration.ofNanos(a.rttNanos))))
+        .toList();
   }
 }

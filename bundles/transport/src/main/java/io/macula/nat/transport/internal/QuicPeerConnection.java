@@ -145,6 +145,11 @@ final class QuicPeerConnection extends ChannelInboundHandlerAdapter implements Q
   }
 
   @Override
+  public java.util.List<io.macula.nat.transport.api.AlternativePath> alternatives() {
+    return PathProber.alternatives(route, System.nanoTime());
+  }
+
+  @Override
   public boolean isPathPinned() {
     return route.pinned;
   }

@@ -46,11 +46,16 @@ final class Route {
     volatile byte[] transaction;
     volatile long unansweredSince;
     /** When a probe was last answered (or the path taken): consent lasts 30 s from then. */
-    long consentedAt;
+    volatile long consentedAt;
+    /** The round trip of the latest answered probe, or -1 before one. */
+    volatile long rttNanos = -1;
     /** When the next consent check is due. */
     long nextCheck;
     /** Read by the sending side: no packet but a probe goes on a path without consent. */
     volatile boolean consentLost;
+    /** For an alternative: the order the route left it in, and whether the prober has seen it yet. */
+    long leftOrder;
+    volatile boolean unvisited;
 
     Probing(TransportPath path, long packets, long sent, long nowNanos, long nextCheck) {
       this.path = path;
@@ -62,6 +67,21 @@ final class Route {
       this.nextCheck = nextCheck;
     }
   }
+
+  /** The most alternatives a route keeps probing: paths it left, the latest first. */
+  static final int MAX_ALTERNATIVES = 4;
+
+  /**
+   * The other paths to the peer this route knows and still probes, at the consent interval: the
+   * direct and carried ones it left (never a relay's), each with its probe state, its {@code
+   * consentedAt} the time of its latest answer. Written on the socket's event loop (the prober)
+   * and by a move; read by the path policy.
+   */
+  final java.util.Map<TransportPath, Probing> alternatives = new java.util.concurrent.ConcurrentHashMap<>();
+  /** Guarded by the Routes (moves are made under their lock): how many paths the route left. */
+  private long alternativesLeft;
+  /** A consent time for a path never answered: long before any other. */
+  static final long NEVER = Long.MIN_VALUE / 4;
 
   /** Whether an operator chose the path: the path policy leaves the route alone. */
   volatile boolean pinned;
@@ -95,12 +115,35 @@ final class Route {
       TransportPath from = this.path;
       this.path = path;
       packetsOnPath = 0;
+      alternatives.remove(path);
+      leftFor(from, at);
       synchronized (moves) {
         moves.addLast(new PathMove(at, from.kind(), path.kind(), path.nextHop(), reason));
         while (moves.size() > MAX_MOVES) {
           moves.removeFirst();
         }
       }
+    }
+  }
+
+  /**
+   * The route left {@code from}: a path straight to the peer or through a carrier stays an
+   * alternative, probed from now on (its consent as it stood), the oldest dropped past {@link
+   * #MAX_ALTERNATIVES}.
+   */
+  private void leftFor(TransportPath from, java.time.Instant at) {
+    if (from.kind().relayed() || from instanceof TransportPath.Relayed) {
+      return;
+    }
+    Probing was = probing;
+    Probing p = new Probing(from, 0, 0, 0, 0);
+    p.consentedAt = was != null && was.path == from ? was.consentedAt : NEVER;
+    p.leftOrder = ++alternativesLeft;
+    p.unvisited = true; // the prober starts its clock, in its own time
+    alternatives.put(from, p);
+    while (alternatives.size() > MAX_ALTERNATIVES) {
+      alternatives.values().stream().min(java.util.Comparator.comparingLong(a -> a.leftOrder))
+          .ifPresent(oldest -> alternatives.remove(oldest.path));
     }
   }
 

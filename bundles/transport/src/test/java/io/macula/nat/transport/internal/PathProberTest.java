@@ -41,9 +41,11 @@ class PathProberTest {
   private long now;
   private final PathProber prober = prober(MIDDLE);
 
+  private final List<TransportPath> sentOver = new ArrayList<>();
+
   private PathProber prober(RandomGenerator random) {
     return new PathProber(List.of(route), (path, tx) -> {
-      assertEquals(PEER, path.nextHop());
+      sentOver.add(path);
       sent.add(tx);
       sentAt.add(now);
     }, random, PathProber.CONSENT_LIFETIME);
@@ -63,6 +65,7 @@ class PathProberTest {
     assertTrue(sent.isEmpty(), "not quiet for long enough yet");
     prober.tick(350 * MS);
     assertEquals(1, sent.size());
+    assertEquals(PEER, sentOver.get(0).nextHop());
     prober.tick(500 * MS);
     assertEquals(1, sent.size(), "a retry waits");
     prober.tick(650 * MS);
@@ -150,6 +153,62 @@ class PathProberTest {
 
   private static ByteBuf answerTo(byte[] transaction) {
     return PathProbe.answer(ByteBufAllocator.DEFAULT, PathProbe.request(ByteBufAllocator.DEFAULT, transaction));
+  }
+
+  /**
+   * A path the route left (the direct one, for the hub relay) is probed on, at the consent
+   * interval: once it answers again, it is where the path policy may move back to. A relay is
+   * never an alternative, and one that answers nothing is forgotten in time.
+   */
+  @Test
+  void aPathTheRouteLeftIsProbedOnAndOffersItselfOnceItAnswersAgain() {
+    TransportPath direct = route.path();
+    tick(prober, 0);
+    TransportPath relay = new TransportPath.Relayed(new InetSocketAddress("203.0.113.10", 7400), NodeId.of(new byte[32]),
+        io.macula.nat.api.PathKind.HUB_RELAY);
+    route.path(relay, "fallback", java.time.Instant.EPOCH);
+    assertEquals(java.util.Set.of(direct), route.alternatives.keySet());
+
+    tick(prober, 100 * MS);
+    assertEquals(List.of(direct), sentOver, "probed at once: it may answer again soon");
+    assertTrue(answering(200 * MS).isEmpty(), "no answer yet");
+    tick(prober, 1000 * MS);
+    assertEquals(1, sent.size(), "an unanswered probe waits a second");
+    tick(prober, 1200 * MS);
+    assertEquals(2, sent.size(), "every second while freshly left");
+
+    PathProber.answered(route, answerTo(sent.get(1)), 1300 * MS);
+    assertEquals(List.of(direct), answering(1400 * MS));
+    assertEquals(100 * MS, PathProber.alternatives(route, 1400 * MS).get(0).roundTrip().orElseThrow().toNanos());
+    assertTrue(answering(12_000 * MS).isEmpty(), "stale by then");
+    tick(prober, 6200 * MS);
+    assertEquals(3, sent.size(), "answered, it is checked at the consent interval");
+
+    route.path(direct, "upgrade", java.time.Instant.EPOCH);
+    assertTrue(route.alternatives.isEmpty(), "a relay is never an alternative, and the direct path is current");
+  }
+
+  /** The alternatives that answered a probe in the last 10 s, as the path policy asks. */
+  private List<TransportPath> answering(long nowNanos) {
+    return PathProber.alternatives(route, nowNanos).stream()
+        .filter(a -> a.answeredWithin(java.time.Duration.ofSeconds(10)))
+        .map(io.macula.nat.transport.api.AlternativePath::path)
+        .toList();
+  }
+
+  @Test
+  void anAlternativeThatAnswersNothingIsForgottenAndOnlyTheLatestFewAreKept() {
+    tick(prober, 0);
+    for (int i = 0; i < Route.MAX_ALTERNATIVES + 2; i++) {
+      route.path(new TransportPath.Direct(new InetSocketAddress("198.51.100.9", 1000 + i)), "move " + i,
+          java.time.Instant.EPOCH);
+    }
+    assertEquals(Route.MAX_ALTERNATIVES, route.alternatives.size());
+    assertTrue(!route.alternatives.containsKey(new TransportPath.Direct(PEER)), "the oldest went first");
+    for (long t = 100; t <= PathProber.ALTERNATIVE_LIFETIME.toMillis(); t += 1000) {
+      tick(prober, t * MS);
+    }
+    assertTrue(route.alternatives.isEmpty(), "never answered: forgotten");
   }
 
   @Test
