@@ -2,7 +2,6 @@ package io.macula.nat.itest;
 
 import static org.junit.Assert.assertTrue;
 
-import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.AfterClass;
@@ -23,10 +22,7 @@ public class HubTurnIT {
   @BeforeClass
   public static void start() throws Exception {
     mesh = Mesh.start("hubturn");
-    turnPort = Mesh.freeUdpPort();
-    mesh.hub.config("io.macula.nat.turn.server", "listen = 127.0.0.1:" + turnPort + "\nallow_peers = 127.0.0.0/8\n");
-    Await.until("the hub's TURN server runs",
-        () -> mesh.hub.nat("hub:turn").out().contains("turn:127.0.0.1:" + turnPort), Duration.ofSeconds(30));
+    turnPort = mesh.hubTurnServer();
     a = mesh.node("hubturn-a", true);
     b = mesh.node("hubturn-b", true);
     a.ok("nat:disable", "direct");

@@ -39,6 +39,18 @@ final class Mesh implements AutoCloseable {
     return new Mesh(hub, hub.id(), port, hubSettings);
   }
 
+  /**
+   * Runs a TURN server in the hub, on a free loopback port, relaying to loopback peers (the hub
+   * then hands its nodes credentials for it); returns the port once it serves.
+   */
+  int hubTurnServer() throws IOException {
+    int port = freeUdpPort();
+    hub.config("io.macula.nat.turn.server", "listen = 127.0.0.1:" + port + "\nallow_peers = 127.0.0.0/8\n");
+    Await.until("the hub's TURN server runs", () -> hub.nat("hub:turn").out().contains("turn:127.0.0.1:" + port),
+        Duration.ofSeconds(30));
+    return port;
+  }
+
   /** Starts a node, admits it (or not) and gives it the hub; waits until it registered. */
   NodeProcess node(String name, boolean admitted, String... jvmOptions) throws IOException {
     return node(NodeProcess.freshHome(name).jvmOptions(jvmOptions), name, admitted);

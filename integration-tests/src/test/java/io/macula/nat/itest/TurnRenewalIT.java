@@ -21,15 +21,11 @@ public class TurnRenewalIT {
   private static Mesh mesh;
   private static NodeProcess a;
   private static NodeProcess b;
-  private static int turnPort;
 
   @BeforeClass
   public static void start() throws Exception {
     mesh = Mesh.start("renew", "turn_credentials_s = 30\n");
-    turnPort = Mesh.freeUdpPort();
-    mesh.hub.config("io.macula.nat.turn.server", "listen = 127.0.0.1:" + turnPort + "\nallow_peers = 127.0.0.0/8\n");
-    Await.until("the hub's TURN server runs",
-        () -> mesh.hub.nat("hub:turn").out().contains("turn:127.0.0.1:" + turnPort), Duration.ofSeconds(30));
+    mesh.hubTurnServer();
     a = mesh.node("renew-a", true);
     b = mesh.node("renew-b", true);
     a.ok("nat:disable", "direct");

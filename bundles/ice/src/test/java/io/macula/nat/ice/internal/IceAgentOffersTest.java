@@ -55,7 +55,7 @@ class IceAgentOffersTest {
         });
   }
 
-  private static Endpoint endpoint() {
+  static Endpoint endpoint() {
     return (Endpoint) Proxy.newProxyInstance(IceAgentOffersTest.class.getClassLoader(),
         new Class<?>[] {Endpoint.class}, (p, m, a) -> switch (m.getName()) {
           case "localAddress" -> new InetSocketAddress("10.0.0.2", 4000);
@@ -64,12 +64,12 @@ class IceAgentOffersTest {
         });
   }
 
-  private static Logger logger() {
+  static Logger logger() {
     return (Logger) Proxy.newProxyInstance(IceAgentOffersTest.class.getClassLoader(), new Class<?>[] {Logger.class},
         (p, m, a) -> m.getReturnType() == boolean.class ? false : null);
   }
 
-  private static NodeId node(int n) {
+  static NodeId node(int n) {
     byte[] id = new byte[NodeId.LENGTH];
     id[0] = (byte) n;
     return NodeId.of(id);

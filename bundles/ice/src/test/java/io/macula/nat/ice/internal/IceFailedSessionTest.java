@@ -3,7 +3,6 @@ package io.macula.nat.ice.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.macula.nat.api.NodeId;
 import io.macula.nat.stun.api.ErrorCode;
 import io.macula.nat.stun.api.IceControlling;
 import io.macula.nat.stun.api.Priority;
@@ -15,14 +14,11 @@ import io.macula.nat.stun.api.StunRequestHandler;
 import io.macula.nat.stun.api.TransactionId;
 import io.macula.nat.stun.api.Username;
 import io.macula.nat.testing.Eventually;
-import io.macula.nat.transport.api.Endpoint;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.lang.reflect.Proxy;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -30,7 +26,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.osgi.service.log.Logger;
 
 /**
  * A session that failed here refuses the peer's checks (400) instead of answering them: a success
@@ -44,7 +39,8 @@ class IceFailedSessionTest {
   private final AtomicReference<StunRequestHandler> checks = new AtomicReference<>();
   private final BlockingQueue<StunMessage> answers = new LinkedBlockingQueue<>();
   private final IceAgentComponent agent =
-      new IceAgentComponent(IceAgentOffersTest.config(), stun(), endpoint(), logger());
+      new IceAgentComponent(IceAgentOffersTest.config(), stun(), IceAgentOffersTest.endpoint(),
+          IceAgentOffersTest.logger());
 
   @AfterEach
   void stop() throws Exception {
@@ -53,7 +49,7 @@ class IceFailedSessionTest {
 
   @Test
   void aFailedSessionRefusesThePeersChecksWith400() throws Exception {
-    agent.signal(node(1), IceSignal.encode(new IceSignal.Offer("s1", PEER_UFRAG, "passwordpasswordpassword", 7)));
+    agent.signal(IceAgentOffersTest.node(1), IceSignal.encode(new IceSignal.Offer("s1", PEER_UFRAG, "passwordpasswordpassword", 7)));
     Eventually.until("the offer made a session", () -> agent.liveSessions().size() == 1);
     IceSession session = agent.liveSessions().values().iterator().next();
 
@@ -99,25 +95,5 @@ class IceFailedSessionTest {
           case "binding", "transact" -> new CompletableFuture<>();
           default -> null;
         });
-  }
-
-  private static Endpoint endpoint() {
-    return (Endpoint) Proxy.newProxyInstance(IceFailedSessionTest.class.getClassLoader(),
-        new Class<?>[] {Endpoint.class}, (p, m, a) -> switch (m.getName()) {
-          case "localAddress" -> new InetSocketAddress("10.0.0.2", 4000);
-          case "localId" -> node(9);
-          default -> throw new UnsupportedOperationException(m.getName());
-        });
-  }
-
-  private static Logger logger() {
-    return (Logger) Proxy.newProxyInstance(IceFailedSessionTest.class.getClassLoader(), new Class<?>[] {Logger.class},
-        (p, m, a) -> m.getReturnType() == boolean.class ? false : null);
-  }
-
-  private static NodeId node(int n) {
-    byte[] id = new byte[NodeId.LENGTH];
-    id[0] = (byte) n;
-    return NodeId.of(id);
   }
 }

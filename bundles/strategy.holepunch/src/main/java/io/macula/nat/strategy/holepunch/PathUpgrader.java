@@ -189,6 +189,9 @@ public final class PathUpgrader {
     TransportPath to = new TransportPath.Direct(r.remote().address(), kind);
     for (QuicConnection c : moving) {
       TransportPath from = c.path();
+      if (!from.kind().relayed()) {
+        continue; // moved with another connection to the peer: they share its route
+      }
       c.switchPath(to, "upgrade: ICE selected " + r.local().address() + " -> " + r.remote().address());
       log.info("connection #{} with {} upgraded from the {} path to the {} path to {}", c.id(),
           r.peer().shortForm(), from.kind().label(), kind.label(), to.nextHop());

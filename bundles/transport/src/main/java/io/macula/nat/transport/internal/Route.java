@@ -117,6 +117,9 @@ final class Route {
       packetsOnPath = 0;
       alternatives.remove(path);
       leftFor(from, at);
+      // The new path's probing starts afresh: what the old one had outstanding (it may be the same
+      // path, come back) says nothing about it now.
+      probing = null;
       synchronized (moves) {
         moves.addLast(new PathMove(at, from.kind(), path.kind(), path.nextHop(), reason));
         while (moves.size() > MAX_MOVES) {

@@ -186,6 +186,7 @@ class PathProberTest {
 
     route.path(direct, "upgrade", java.time.Instant.EPOCH);
     assertTrue(route.alternatives.isEmpty(), "a relay is never an alternative, and the direct path is current");
+    assertNull(route.probing, "back on the path it left, whose probe went unanswered then: its probing starts afresh");
   }
 
   /** The alternatives that answered a probe in the last 10 s, as the path policy asks. */
