@@ -13,8 +13,10 @@ import java.util.random.RandomGenerator;
  * idle (which also keeps NAT mappings open), and one at once when nothing arrived for {@link
  * #QUIET} after this node sent; unanswered probes are sent again every {@link #RETRY}. A route
  * whose probe goes unanswered says since when, and the node's path policy moves it; a path whose
- * probes went unanswered for the consent lifetime ({@link #CONSENT_LIFETIME}) has lost consent, and nothing but probes is
- * sent on it until one is answered. On the socket's event loop, which owns the routes' probe state.
+ * probes went unanswered for the consent lifetime ({@link #CONSENT_LIFETIME}) has lost consent,
+ * and nothing but probes is sent on it until one is answered. The paths a route left are probed
+ * too, for a while ({@link #tickAlternative}). On the socket's event loop, which owns the routes'
+ * probe state.
  */
 final class PathProber {
   static final Duration QUIET = Duration.ofMillis(300);
