@@ -26,15 +26,16 @@ import org.osgi.service.log.LoggerFactory;
  * passing traffic (a NAT mapping gone, a firewall rule added, a route changed), its packets move,
  * under QUIC, which retransmits what was lost, to another path the route knows that answers its
  * probes now, else to the hub relay; and from the hub relay back to such a path as soon as one
- * answers again (the ICE upgrades find new ones), while the strategy of its kind is enabled. What says a path stopped is the endpoint's
- * probes of it going unanswered for {@value #UNANSWERED_MS} ms (a probe goes out when nothing
- * arrives after this node sent). Each side moves on its own. No fallback to the hub relay while
- * its strategy is disabled; nothing for a path an operator pinned.
+ * answers again (the ICE upgrades find new ones), while the strategy of its kind is enabled.
+ * What says a path stopped is the endpoint's probes of it going unanswered for {@value
+ * #UNANSWERED_MS} ms (a probe goes out when nothing arrives after this node sent). Each side moves
+ * on its own. No fallback to the hub relay while its strategy is disabled; nothing for a path an
+ * operator pinned.
  */
 @Component(immediate = true)
 public final class RelayFallback {
   static final long UNANSWERED_MS = 1000;
-  /** An alternative path is taken when it answered a probe this recently (they go every 4-6 s). */
+  /** An alternative path is taken when it answered a probe this recently (probes go every 1 to 6 s). */
   static final Duration ANSWERED_WITHIN = Duration.ofSeconds(10);
   private static final Duration TICK = Duration.ofMillis(100);
 
