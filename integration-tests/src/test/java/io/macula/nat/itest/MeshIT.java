@@ -140,14 +140,7 @@ public class MeshIT {
 
   /** Bytes a node's connection to a peer has sent (nat:paths), on whatever path. */
   private static long bytesSent(NodeProcess node, String peer) {
-    for (String line : node.ok("nat:paths").split("\n")) {
-      String[] cells = line.trim().split("\\s+");
-      // PEER CONNECTIONS STRATEGY PATH VIA RTT_MS SENT RECEIVED, where a relay's VIA has two words
-      if (cells.length >= 8 && cells[0].equals(peer.substring(0, 10))) {
-        return Long.parseLong(cells[cells.length - 2]);
-      }
-    }
-    return 0;
+    return node.pathsRow(peer).map(cells -> Long.parseLong(cells[cells.length - 2])).orElse(0L);
   }
 
   @Test

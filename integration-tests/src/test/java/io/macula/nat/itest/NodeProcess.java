@@ -82,6 +82,22 @@ public final class NodeProcess implements AutoCloseable {
     return this;
   }
 
+  /**
+   * This node's nat:paths row for a peer (a full node id), split into its cells: PEER CONNECTIONS
+   * STRATEGY PATH VIA... RTT_MS SENT RECEIVED, where a carried path's VIA has several words; empty
+   * when it has no connection to the peer.
+   */
+  public java.util.Optional<String[]> pathsRow(String peer) {
+    String shortForm = io.macula.nat.api.NodeId.parse(peer).shortForm();
+    for (String line : ok("nat:paths").split("\n")) {
+      String[] cells = line.trim().split("\\s+");
+      if (cells.length >= 8 && cells[0].equals(shortForm)) {
+        return java.util.Optional.of(cells);
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
   /** This node's id, as nat:id prints it. */
   public String id() {
     Result r = nat("nat:id");

@@ -63,15 +63,9 @@ public class TurnRenewalIT {
     assertEquals("the same connection all along", connection, cell(a, bId, 1));
   }
 
-  /** One cell of a's nat:paths row for a peer. */
+  /** One cell of a node's nat:paths row for a peer. */
   private static String cell(NodeProcess node, String peer, int column) {
-    for (String line : node.ok("nat:paths").split("\n")) {
-      String[] cells = line.trim().split("\\s+");
-      if (cells.length >= 8 && cells[0].equals(shortForm(peer))) {
-        return cells[column];
-      }
-    }
-    throw new AssertionError("no connection to " + peer + ": " + node.ok("nat:paths"));
+    return node.pathsRow(peer).orElseThrow(() -> new AssertionError("no connection to " + peer))[column];
   }
 
   /** The allocations the hub's TURN server holds for a node (its id is the user). */

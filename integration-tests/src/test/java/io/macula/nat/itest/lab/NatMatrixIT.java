@@ -425,37 +425,19 @@ public class NatMatrixIT {
     return m.find() ? m.group(1) : "(none)";
   }
 
-  /** A node's connections to a peer, as nat:paths lists them ({@code #N}, or {@code #N,#M}). */
+  /** A node's connections to a peer, as nat:paths lists them ({@code #N}, or {@code #N,#M}), or "-". */
   private static String connectionsOf(NodeProcess node, String peer) {
-    for (String line : node.ok("nat:paths").split("\n")) {
-      String[] cells = line.trim().split("\\s+");
-      if (cells.length >= 8 && cells[0].equals(peer.substring(0, 10))) {
-        return cells[1];
-      }
-    }
-    return "-";
+    return node.pathsRow(peer).map(cells -> cells[1]).orElse("-");
   }
 
   /** The kind of path a node's connections to a peer take now (nat:paths), or "-". */
   static String pathOf(NodeProcess node, String peer) {
-    for (String line : node.ok("nat:paths").split("\n")) {
-      String[] cells = line.trim().split("\\s+");
-      if (cells.length >= 8 && cells[0].equals(peer.substring(0, 10))) {
-        return cells[3];
-      }
-    }
-    return "-";
+    return node.pathsRow(peer).map(cells -> cells[3]).orElse("-");
   }
 
   /** Bytes a node's connections to a peer have sent (nat:paths), on whatever path. */
   static long bytesSent(NodeProcess node, String peer) {
-    for (String line : node.ok("nat:paths").split("\n")) {
-      String[] cells = line.trim().split("\\s+");
-      if (cells.length >= 8 && cells[0].equals(peer.substring(0, 10))) {
-        return Long.parseLong(cells[cells.length - 2]);
-      }
-    }
-    return 0;
+    return node.pathsRow(peer).map(cells -> Long.parseLong(cells[cells.length - 2])).orElse(0L);
   }
 
   private static String number(NatType from, NatType to) {

@@ -85,22 +85,20 @@ final class AllocationMoves {
    */
   void peerMoved(NodeId from, TurnSignal.Moved m) {
     List<CompletableFuture<Void>> moves = new java.util.ArrayList<>();
-    Set<QuicConnection> moved = new HashSet<>();
     for (QuicConnection c : endpoint.connections()) {
       if (!c.peer().equals(from) || !c.path().nextHop().equals(m.from())) {
         continue;
       }
       if (c.path() instanceof TransportPath.Direct d) {
         c.switchPath(new TransportPath.Direct(m.to(), d.kind()), PEER_RENEWED);
-        moved.add(c);
+        moves.add(CompletableFuture.completedFuture(null));
       } else if (c.path() instanceof TransportPath.Carried p && p.carrier() instanceof RelayCarrier own) {
         // Through this node's own relayed address: it must let the renewed one answer first.
         moves.add(own.relayed().permit(List.of(m.to().getAddress()))
             .thenRun(() -> c.switchPath(new TransportPath.Carried(own, m.to(), p.kind()), PEER_RENEWED)));
-        moved.add(c);
       }
     }
-    if (moved.isEmpty()) {
+    if (moves.isEmpty()) {
       signal.accept(from, new TurnSignal.Refuse(m.session(), "no connection here sends to " + m.from()));
       return;
     }

@@ -116,7 +116,7 @@ final class Route {
       this.path = path;
       packetsOnPath = 0;
       alternatives.remove(path);
-      leftFor(from, at);
+      leftFor(from);
       // The new path's probing starts afresh: what the old one had outstanding (it may be the same
       // path, come back) says nothing about it now.
       probing = null;
@@ -134,7 +134,7 @@ final class Route {
    * alternative, probed from now on (its consent as it stood), the oldest dropped past {@link
    * #MAX_ALTERNATIVES}.
    */
-  private void leftFor(TransportPath from, java.time.Instant at) {
+  private void leftFor(TransportPath from) {
     if (from.kind().relayed() || from instanceof TransportPath.Relayed) {
       return;
     }

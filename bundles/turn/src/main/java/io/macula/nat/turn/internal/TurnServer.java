@@ -172,7 +172,7 @@ final class TurnServer implements AutoCloseable {
       try {
         if (in.remaining() >= ChannelData.HEADER_LENGTH
             && ChannelData.isChannelData(in.get(0) & 0xFF, ChannelData.LAST_BYTE_RFC5766)) {
-          channelDataOverUdp(from, in);
+          channelData(from, in);
         } else {
           fromClient(from, Unpooled.wrappedBuffer(in));
         }
@@ -232,7 +232,7 @@ final class TurnServer implements AutoCloseable {
 
   private void fromClient(InetSocketAddress from, ByteBuf b) throws IOException {
     if (b.isReadable() && ChannelData.isChannelData(b.getUnsignedByte(0), ChannelData.LAST_BYTE_RFC5766)) {
-      channelDataFromClient(from, b);
+      channelData(from, b.nioBuffer()); // over TCP: a framed message
       return;
     }
     StunMessage m;
@@ -485,31 +485,22 @@ final class TurnServer implements AutoCloseable {
   }
 
   /**
-   * The relay's hot path: ChannelData a client sent over UDP, relayed to its peer straight from the
-   * receive buffer (no buffer made, nothing copied), as {@link #channelDataFromClient} would.
+   * ChannelData from a client, in {@code b} from its position (its first byte already checked):
+   * relayed to the channel's peer straight from {@code b}, no buffer made and nothing copied.
+   * Over UDP it is the receive buffer itself: the relay's hot path.
    */
-  private void channelDataOverUdp(InetSocketAddress from, ByteBuffer b) throws IOException {
+  private void channelData(InetSocketAddress from, ByteBuffer b) throws IOException {
     ServerAllocation a = byClient.get(from);
-    int length = b.getShort(2) & 0xFFFF;
+    int start = b.position();
+    int length = b.remaining() < ChannelData.HEADER_LENGTH ? Integer.MAX_VALUE : b.getShort(start + 2) & 0xFFFF;
     InetSocketAddress peer = a == null || length > b.remaining() - ChannelData.HEADER_LENGTH ? null
-        : a.peerOfChannel.get(b.getShort(0) & 0xFFFF);
+        : a.peerOfChannel.get(b.getShort(start) & 0xFFFF);
     if (peer == null || !a.permits(peer.getAddress(), millis())) {
       count("drop-channel-data", 1);
       return;
     }
-    b.position(ChannelData.HEADER_LENGTH).limit(ChannelData.HEADER_LENGTH + length);
+    b.position(start + ChannelData.HEADER_LENGTH).limit(start + ChannelData.HEADER_LENGTH + length);
     toPeer(a, peer, b);
-  }
-
-  private void channelDataFromClient(InetSocketAddress from, ByteBuf b) throws IOException {
-    ServerAllocation a = byClient.get(from);
-    ChannelData cd = ChannelData.decode(b);
-    InetSocketAddress peer = a == null || cd == null ? null : a.peerOfChannel.get(cd.channel());
-    if (peer == null || !a.permits(peer.getAddress(), millis())) {
-      count("drop-channel-data", 1);
-      return;
-    }
-    toPeer(a, peer, cd.data().nioBuffer());
   }
 
   private void toPeer(ServerAllocation a, InetSocketAddress peer, ByteBuffer data) throws IOException {
