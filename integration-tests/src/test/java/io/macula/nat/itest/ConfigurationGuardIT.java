@@ -106,7 +106,9 @@ public class ConfigurationGuardIT {
         .bad("pacing_ms", "x", "4")
         .bad("check_rto_ms", "x", "9")
         .bad("nomination_delay_ms", "x", "-1")
-        .bad("deadline_ms", "x", "499"));
+        .bad("deadline_ms", "x", "499")
+        .bad("relay_nomination_delay_ms", "x", "-1")
+        .bad("relay_gathering_ms", "x", "-1"));
     c.put("io.macula.nat.upgrade", new Case(Map.of("retry_ms", "1001"))
         .bad("retry_ms", "x", "99")
         .bad("max_retry_ms", "x", "999"));

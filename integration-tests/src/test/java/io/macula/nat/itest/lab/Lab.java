@@ -124,6 +124,11 @@ final class Lab implements AutoCloseable {
     return r;
   }
 
+  /** The public address of a router: where its LAN's packets come from. */
+  String publicIp(String role) {
+    return routers.get(role).publicIp();
+  }
+
   /** Lets UDP through a router that blocked it: its forward chain, where the block is, is emptied. */
   void allowUdp(String role) {
     Sh.in(routers.get(role).ns(), "nft", "flush", "chain", "ip", "lab", "forward");
@@ -165,6 +170,25 @@ final class Lab implements AutoCloseable {
   void udpTimeout(String role, int seconds) {
     Sh.in(routers.get(role).ns(), "sysctl", "-qw", "net.netfilter.nf_conntrack_udp_timeout=" + seconds,
         "net.netfilter.nf_conntrack_udp_timeout_stream=" + seconds);
+  }
+
+  /**
+   * Makes a router drop all UDP its LAN exchanges with one address, both ways (its forward chain):
+   * a filtering rule, where {@link #blackHole} is the host's own firewall. {@link #routerAllows}
+   * removes it.
+   */
+  void routerDrops(String role, String peerIp) {
+    nft(routers.get(role).ns(), """
+        table ip cut {
+          chain forward { type filter hook forward priority filter - 1; policy accept;
+            ip daddr %s meta l4proto udp drop; ip saddr %s meta l4proto udp drop; }
+        }
+        """.formatted(peerIp, peerIp));
+  }
+
+  /** Removes the rule {@link #routerDrops} added, if there is one. */
+  void routerAllows(String role) {
+    Sh.tryRun(List.of("ip", "netns", "exec", routers.get(role).ns(), "nft", "delete", "table", "ip", "cut"));
   }
 
   /** Removes the rule {@link #blackHole} added, if there is one. */

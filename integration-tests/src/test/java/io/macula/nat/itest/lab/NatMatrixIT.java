@@ -174,6 +174,16 @@ public class NatMatrixIT {
           from.ok("start", TURN_BUNDLE);
         }
       }
+      // NAT opens: two cone NATs pass no UDP to each other (a router's rule), but both reach the
+      // TURN server: ICE selects a pair with a relayed candidate. Then the rule goes, and the
+      // connection moves to a hole-punched path on its own.
+      NatType relayFrom = NatType.PORT_RESTRICTED_CONE;
+      NatType relayTo = NatType.RESTRICTED_CONE;
+      outcomes.add(natOpens(new Scenario("10 NAT opens: no UDP between the NATs (ICE's relayed candidate), then the"
+          + " router's rule goes", relayFrom.label + "-1", relayFrom, relayTo.label + "-2", relayTo,
+          Scenario.Expected.win("holepunch", PathKind.TURN), "upgrade to direct if NAT opens"),
+          nodes.get(relayFrom.label + "-1"), nodes.get(relayTo.label + "-2"), lab, relayFrom.label + "1",
+          lab.publicIp(relayTo.label + "2")));
       // A live upgrade: a cone pair that starts on the hub relay moves to a hole-punched path once
       // hole punching is enabled, in the middle of a transfer.
       NatType upFrom = NatType.PORT_RESTRICTED_CONE;
@@ -221,6 +231,51 @@ public class NatMatrixIT {
     assertTrue("nodes whose nat:natinfo is not the lab's NAT: " + misread, misread.isEmpty());
     assertFalse("no discovery ran", discoveries.isEmpty());
     assertEquals("namespaces left behind", List.of(), Lab.ownNamespaces());
+  }
+
+  /**
+   * The "NAT opens" row: the connecting node's router drops all UDP to and from the other node's
+   * router, so the connect's ICE finds only pairs through the TURN server and selects one (the hole
+   * punch strategy wins, on a TURN path, data intact both ways as in every row). Then the rule
+   * goes, and the connection must move to a hole-punched path with no operator (the path
+   * upgrader's next ICE session), and carry data intact there. The upgrade time is from the rule's
+   * removal to the connecting node's move.
+   */
+  private static Scenario.Outcome natOpens(Scenario s, Node from, Node to, Lab lab, String router, String peerIp)
+      throws Exception {
+    lab.routerDrops(router, peerIp);
+    Scenario.Outcome relayed;
+    try {
+      relayed = run(s, from, to, TURN_IP);
+    } finally {
+      lab.routerAllows(router);
+    }
+    long opened = System.nanoTime();
+    if (!relayed.verdict().equals("pass")) {
+      return relayed;
+    }
+    NodeProcess a = from.process();
+    long upgradeMs;
+    try {
+      Await.until("the connection moved to a hole-punched path once the rule went",
+          () -> "hole-punched".equals(pathOf(a, to.id())), Duration.ofSeconds(90));
+      upgradeMs = (System.nanoTime() - opened) / 1_000_000;
+    } catch (AssertionError e) {
+      return new Scenario.Outcome(s, relayed.winner(), pathOf(a, to.id()), relayed.connectMs(), relayed.rttMs(),
+          relayed.mbPerSecond(), "FAIL", e.getMessage());
+    }
+    NodeProcess.Result send = a.nat("nat:send", to.id(), "2");
+    String detail = "";
+    if (intactRate(send.out()) < 0) {
+      detail = "data did not cross intact after the upgrade: " + (send.err() + send.out()).strip();
+    } else if (!send.out().contains("hole-punched path")) {
+      detail = "the data did not cross on the hole-punched path: " + send.out().strip();
+    } else if (!a.ok("nat:attempts", to.id())
+        .matches("(?s).*holepunch.*moves of the paths since.*upgrade: ICE selected.*")) {
+      detail = "nat:attempts does not tell the connect and the upgrade after it: " + a.ok("nat:attempts", to.id());
+    }
+    return new Scenario.Outcome(s, relayed.winner(), relayed.path(), relayed.connectMs(), relayed.rttMs(),
+        relayed.mbPerSecond(), detail.isEmpty() ? "pass" : "FAIL", detail, upgradeMs, -1);
   }
 
   /**
@@ -523,6 +578,12 @@ public class NatMatrixIT {
     return nodes;
   }
 
+  /** The node's latest ICE session as {@code nat:ice} tells it, on one line: what a failed row shows. */
+  private static String latestIce(NodeProcess node) {
+    String[] sessions = node.nat("nat:ice").out().strip().split("\\n(?=\\S)");
+    return sessions.length == 0 ? "no ICE session" : sessions[0].replaceAll("\\s+", " ");
+  }
+
   /**
    * Connects, pings and sends both ways. The row passes only with its exact expected winner and
    * path kind, its data intact both ways and its round trip within the roadmap's target for the
@@ -541,7 +602,8 @@ public class NatMatrixIT {
     long connectMs = Long.parseLong(won.group(3));
     if (!winner.equals(expected.strategy()) || !path.equals(expected.path().label())) {
       return new Scenario.Outcome(s, winner, path, connectMs, -1, -1, "FAIL",
-          winner + " (" + path + ") won where " + expected.label() + " was expected");
+          winner + " (" + path + ") won where " + expected.label() + " was expected; "
+              + connect.out().strip().replaceAll("\\s+", " ") + "; " + latestIce(from.process()));
     }
     String ping = from.process().nat("nat:ping", to.id(), "5").out();
     double rtt = medianRtt(ping);

@@ -1,11 +1,13 @@
 package io.macula.nat.ice.internal;
 
 import io.macula.nat.ice.api.Candidate;
+import io.macula.nat.ice.api.CandidateType;
 
 /**
- * A pair of a local and a remote candidate, and the state of its checks, RFC 8445 §6.1.2.6. Every
- * local candidate of this agent has the node's one socket as its base, so the check list holds
- * one pair per remote candidate (§6.1.2.4 prunes the rest). Confined to the agent's thread.
+ * A pair of a local and a remote candidate, and the state of its checks, RFC 8445 §6.1.2.6. The
+ * agent's host and server-reflexive candidates have the node's one socket as their base, so the
+ * check list holds one pair per remote candidate from the socket (§6.1.2.4 prunes the rest), and
+ * one from the relayed candidate where there is one. Confined to the agent's thread.
  */
 final class CandidatePair {
   enum State { WAITING, IN_PROGRESS, SUCCEEDED, FAILED }
@@ -32,13 +34,19 @@ final class CandidatePair {
         + (controlling > controlled ? 1 : 0);
   }
 
+  /** Whether either side of the pair is a relayed candidate: its packets go through a TURN server. */
+  boolean relayed() {
+    return local.type() == CandidateType.RELAYED || remote.type() == CandidateType.RELAYED;
+  }
+
   long priority(boolean weControl) {
     return weControl ? priority(local.priority(), remote.priority()) : priority(remote.priority(), local.priority());
   }
 
   @Override
   public String toString() {
-    return remote.type().sdpName() + " " + remote.address() + " " + state.name().toLowerCase(java.util.Locale.ROOT)
+    return (local.type() == CandidateType.RELAYED ? "from relay " + local.address() + " to " : "")
+        + remote.type().sdpName() + " " + remote.address() + " " + state.name().toLowerCase(java.util.Locale.ROOT)
         + (nominatedByPeer || nominating ? " nominated" : "");
   }
 }

@@ -21,11 +21,18 @@ import io.macula.nat.stun.api.StunClass;
 import io.macula.nat.stun.api.StunClient;
 import io.macula.nat.stun.api.StunCodec;
 import io.macula.nat.stun.api.StunMessage;
+import io.macula.nat.stun.api.StunParseException;
 import io.macula.nat.stun.api.UnknownAttributes;
 import io.macula.nat.stun.api.UseCandidate;
 import io.macula.nat.stun.api.Username;
 import io.macula.nat.stun.api.XorMappedAddress;
 import io.macula.nat.transport.api.Endpoint;
+import io.macula.nat.transport.api.PacketCarrier;
+import io.macula.nat.transport.api.TransportPath;
+import io.macula.nat.turn.api.RelayedAddress;
+import io.macula.nat.turn.api.TurnRelay;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -97,6 +104,14 @@ public final class IceAgentComponent implements IceAgent, SignalListener {
 
     @AttributeDefinition(min = "500", description = "How long a session may check before it fails, in ms.")
     long deadline__ms() default 10_000;
+
+    @AttributeDefinition(min = "0", description = "How long the controlling agent waits after a pair through a TURN"
+        + " server is valid for one without, while any may still succeed, before it nominates the relayed one, in ms.")
+    long relay__nomination__delay__ms() default 1000;
+
+    @AttributeDefinition(min = "0", description = "How long gathering waits for this node's relayed address on its"
+        + " TURN server (none is gathered if it is not had by then), in ms; 0 gathers no relayed candidate.")
+    long relay__gathering__ms() default 2000;
   }
 
   private final Logger log;
@@ -105,6 +120,8 @@ public final class IceAgentComponent implements IceAgent, SignalListener {
   private final IceSession.Settings settings;
   private final ScheduledExecutorService thread;
   private final AutoCloseable requests;
+  private final AutoCloseable carriedChecks;
+  private final Duration relayGathering;
   private final Map<String, IceSession> byId = new ConcurrentHashMap<>();
   private final Map<String, IceSession> byUfrag = new ConcurrentHashMap<>();
   private final Deque<IceSession> history = new ArrayDeque<>(); // guarded by itself
@@ -112,6 +129,7 @@ public final class IceAgentComponent implements IceAgent, SignalListener {
   private final LongAdder refusedOffers = new LongAdder();
   private final LongAdder checksAnswered = new LongAdder();
   private final LongAdder checksRefused = new LongAdder();
+  private final LongAdder malformedCarried = new LongAdder();
   private final java.util.Set<java.util.function.Consumer<IceResult>> selectedListeners = ConcurrentHashMap.newKeySet();
 
   @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -121,6 +139,11 @@ public final class IceAgentComponent implements IceAgent, SignalListener {
   @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
       policyOption = ReferencePolicyOption.GREEDY)
   private volatile NatDiscovery discovery;
+
+  /** The node's TURN client, for a relayed candidate. */
+  @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+      policyOption = ReferencePolicyOption.GREEDY)
+  private volatile TurnRelay turn;
 
   @Activate
   public IceAgentComponent(Config config, @Reference StunClient stun, @Reference Endpoint endpoint,
@@ -132,13 +155,17 @@ public final class IceAgentComponent implements IceAgent, SignalListener {
         Duration.ofMillis(positive(config.pacing__ms(), 5, "pacing_ms")),
         new RetransmissionSchedule(Duration.ofMillis(positive(config.check__rto__ms(), 10, "check_rto_ms")), 5, 8),
         Duration.ofMillis(positive(config.nomination__delay__ms(), 0, "nomination_delay_ms")),
-        Duration.ofMillis(positive(config.deadline__ms(), 500, "deadline_ms")));
+        Duration.ofMillis(positive(config.deadline__ms(), 500, "deadline_ms")),
+        Duration.ofMillis(positive(config.relay__nomination__delay__ms(), 0, "relay_nomination_delay_ms")));
+    this.relayGathering = Duration.ofMillis(positive(config.relay__gathering__ms(), 0, "relay_gathering_ms"));
     this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "nat-ice");
       t.setDaemon(true);
       return t;
     });
-    this.requests = stun.handleRequests(this::checkArrived);
+    this.requests = stun.handleRequests((from, request, raw) ->
+        checkArrived(from, request, raw, null, (response, key) -> respond(from, request, key, response)));
+    this.carriedChecks = endpoint.handleCarriedStun(this::carried);
   }
 
   private static long positive(long value, long min, String key) {
@@ -151,6 +178,7 @@ public final class IceAgentComponent implements IceAgent, SignalListener {
   @Deactivate
   void deactivate() throws Exception {
     requests.close();
+    carriedChecks.close();
     thread.shutdownNow();
     byId.values().forEach(s -> s.result().completeExceptionally(new IceFailedException("the ICE agent stopped")));
   }
@@ -213,7 +241,10 @@ public final class IceAgentComponent implements IceAgent, SignalListener {
     return s;
   }
 
-  /** Host candidates at once, then the server-reflexive one, each trickled as it is known. */
+  /**
+   * Host candidates at once, then the server-reflexive one and the relayed one, each trickled as
+   * it is known; the end of candidates once both are known or given up on.
+   */
   private void gather(IceSession session) {
     List<Candidate> hosts = localCandidates();
     hosts.forEach(session::addLocal);
@@ -222,15 +253,33 @@ public final class IceAgentComponent implements IceAgent, SignalListener {
     CompletableFuture<Optional<InetSocketAddress>> srflx = mapped.isPresent()
         ? CompletableFuture.completedFuture(mapped)
         : stun.binding().thenApply(b -> Optional.of(b.mapped())).exceptionally(e -> Optional.empty());
-    srflx.whenCompleteAsync((m, e) -> {
-      if (m != null && m.isPresent() && hosts.stream().noneMatch(h -> h.address().equals(m.get()))) {
+    CompletableFuture<Void> reflexive = srflx.thenAcceptAsync(m -> {
+      if (m.isPresent() && hosts.stream().noneMatch(h -> h.address().equals(m.get()))) {
         session.addLocal(new Candidate("s" + Integer.toHexString(m.get().getAddress().hashCode() & 0xffff),
             Candidate.COMPONENT, Candidate.priority(CandidateType.SERVER_REFLEXIVE, 65535, Candidate.COMPONENT),
             m.get(), CandidateType.SERVER_REFLEXIVE,
             Optional.of(hosts.isEmpty() ? endpoint.localAddress() : hosts.get(0).address())));
       }
-      session.localGatheringDone();
     }, thread);
+    CompletableFuture<Void> relayed = relayedAddress().thenAcceptAsync(r -> r.ifPresent(a -> {
+      a.deliverTo(endpoint); // checks and QUIC that peers send to it reach this node
+      Candidate c = new Candidate("r" + Integer.toHexString(a.relayed().hashCode() & 0xffff), Candidate.COMPONENT,
+          Candidate.priority(CandidateType.RELAYED, 65535, Candidate.COMPONENT), a.relayed(), CandidateType.RELAYED,
+          Optional.of(a.relayed()));
+      session.addRelay(new IceSession.Relay(c, a, ip -> a.permit(List.of(ip))));
+    }), thread);
+    CompletableFuture.allOf(reflexive, relayed).whenCompleteAsync((ok, e) -> session.localGatheringDone(), thread);
+  }
+
+  /** This node's relayed address on its TURN server, if it has one or gets one soon; never fails. */
+  private CompletableFuture<Optional<RelayedAddress>> relayedAddress() {
+    TurnRelay relay = turn;
+    if (relay == null || relayGathering.isZero()) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    return relay.relayedAddress().thenApply(Optional::of)
+        .completeOnTimeout(Optional.empty(), relayGathering.toMillis(), TimeUnit.MILLISECONDS)
+        .exceptionally(e -> Optional.empty());
   }
 
   @Override
@@ -340,11 +389,55 @@ public final class IceAgentComponent implements IceAgent, SignalListener {
     }
   }
 
+  /** How an answer to a check goes back: from the socket, or through the relay it came through. */
+  @FunctionalInterface
+  private interface Answer {
+    void send(StunMessage response, byte[] key);
+  }
+
   /**
-   * A connectivity check reached the socket (I/O thread): answered at once, RFC 8445 §7.3, when
-   * its USERNAME names one of our sessions and its MESSAGE-INTEGRITY holds.
+   * A STUN message a carrier brought (I/O thread): a check a peer sent to this node's relayed
+   * address, answered back through it, or the answer to one this node sent from there.
    */
-  private boolean checkArrived(InetSocketAddress from, StunMessage request, ByteBuffer raw) {
+  private void carried(TransportPath.Carried path, ByteBuffer message) {
+    ByteBuf b = Unpooled.wrappedBuffer(message.duplicate());
+    StunMessage m;
+    try {
+      m = StunCodec.looksLikeStun(b) ? StunCodec.decode(b) : null;
+    } catch (StunParseException e) {
+      m = null;
+    }
+    if (m == null) {
+      malformedCarried.increment();
+      return;
+    }
+    if (m.messageClass() == StunClass.SUCCESS_RESPONSE || m.messageClass() == StunClass.ERROR_RESPONSE) {
+      stun.responseArrived(message);
+      return;
+    }
+    if (m.messageClass() != StunClass.REQUEST) {
+      return;
+    }
+    StunMessage request = m;
+    checkArrived(path.peer(), request, message, path.carrier(), (response, key) -> {
+      ByteBuf out = StunCodec.encode(ByteBufAllocator.DEFAULT, response, key, false, true);
+      try {
+        path.carrier().send(path.peer(), out.nioBuffer());
+      } catch (RuntimeException e) {
+        log.debug("no answer through {} to the check from {}: {}", path.carrier(), path.peer(), e.toString());
+      } finally {
+        out.release();
+      }
+    });
+  }
+
+  /**
+   * A connectivity check reached the socket or came {@code through} a carrier, this node's relayed
+   * address (I/O thread): answered at once, RFC 8445 §7.3, the way it came, when its USERNAME names
+   * one of our sessions and its MESSAGE-INTEGRITY holds.
+   */
+  private boolean checkArrived(InetSocketAddress from, StunMessage request, ByteBuffer raw, PacketCarrier through,
+      Answer answer) {
     Optional<Username> username = request.attribute(Username.class);
     if (username.isEmpty() || request.method() != StunMessage.BINDING) {
       return false;
@@ -358,43 +451,44 @@ public final class IceAgentComponent implements IceAgent, SignalListener {
     byte[] key = session.localPwd.getBytes(StandardCharsets.UTF_8);
     if (!StunCodec.verifyIntegrity(Unpooled.wrappedBuffer(raw), key)) {
       checksRefused.increment();
-      respond(from, request, null, error(request, ErrorCode.UNAUTHENTICATED, "Unauthenticated"));
+      answer.send(error(request, ErrorCode.UNAUTHENTICATED, "Unauthenticated"), null);
       return true;
     }
     if (session.hasFailed()) {
       // A success would let the peer select a pair this side will never use: it says no, and the
       // peer's next session, checked from both sides, finds the pair both use.
       checksRefused.increment();
-      respond(from, request, key, error(request, ErrorCode.BAD_REQUEST, "the session failed here"));
+      answer.send(error(request, ErrorCode.BAD_REQUEST, "the session failed here"), key);
       return true;
     }
     List<Integer> unknown = StunCodec.unknownRequired(request);
     if (!unknown.isEmpty()) {
       checksRefused.increment();
       // RFC 8489 §6.3.1.1: name the comprehension-required attributes not understood.
-      respond(from, request, key, new StunMessage(StunClass.ERROR_RESPONSE, request.method(), request.transactionId(),
-          List.of(new ErrorCode(ErrorCode.UNKNOWN_ATTRIBUTE, "Unknown Attribute"), new UnknownAttributes(unknown))));
+      List<StunAttribute> why = List.of(new ErrorCode(ErrorCode.UNKNOWN_ATTRIBUTE, "Unknown Attribute"),
+          new UnknownAttributes(unknown));
+      answer.send(new StunMessage(StunClass.ERROR_RESPONSE, request.method(), request.transactionId(), why), key);
       return true;
     }
     Optional<IceControlling> theyControl = request.attribute(IceControlling.class);
     Optional<IceControlled> theyAreControlled = request.attribute(IceControlled.class);
     if (theyControl.isEmpty() == theyAreControlled.isEmpty()) {
       checksRefused.increment();
-      respond(from, request, key, error(request, ErrorCode.BAD_REQUEST, "ICE-CONTROLLING or ICE-CONTROLLED, one"));
+      answer.send(error(request, ErrorCode.BAD_REQUEST, "ICE-CONTROLLING or ICE-CONTROLLED, one"), key);
       return true;
     }
     long theirs = theyControl.map(IceControlling::value).orElseGet(() -> theyAreControlled.get().value());
     if (session.resolveConflict(theyControl.isPresent(), theirs) == RoleConflict.REJECT) {
       checksRefused.increment();
-      respond(from, request, key, error(request, ErrorCode.ROLE_CONFLICT, "Role Conflict"));
+      answer.send(error(request, ErrorCode.ROLE_CONFLICT, "Role Conflict"), key);
       return true;
     }
     checksAnswered.increment();
-    respond(from, request, key, new StunMessage(StunClass.SUCCESS_RESPONSE, request.method(),
-        request.transactionId(), List.of(new XorMappedAddress(from))));
+    answer.send(new StunMessage(StunClass.SUCCESS_RESPONSE, request.method(),
+        request.transactionId(), List.of(new XorMappedAddress(from))), key);
     long priority = request.attribute(Priority.class).map(Priority::value).orElse(1L);
     boolean useCandidate = request.attribute(UseCandidate.class).isPresent();
-    thread.execute(() -> session.checkReceived(from, priority, useCandidate));
+    thread.execute(() -> session.checkReceived(from, priority, useCandidate, through));
     return true;
   }
 
@@ -443,6 +537,7 @@ public final class IceAgentComponent implements IceAgent, SignalListener {
     out.put("checks-refused", checksRefused.sum());
     out.put("signals-malformed", malformedSignals.sum());
     out.put("offers-refused", refusedOffers.sum());
+    out.put("carried-malformed", malformedCarried.sum());
     return out;
   }
 }

@@ -18,6 +18,8 @@ import io.macula.nat.stun.api.StunMessage;
 import io.macula.nat.stun.api.UseCandidate;
 import io.macula.nat.stun.api.Username;
 import io.macula.nat.stun.api.XorMappedAddress;
+import io.macula.nat.transport.api.PacketCarrier;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -36,6 +38,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * One ICE session with a peer, RFC 8445: the check list, paced connectivity checks (ordinary and
@@ -44,8 +47,21 @@ import java.util.function.Consumer;
  * the agent's thread; those two run on the socket's, and the role they read and change is atomic.
  */
 final class IceSession {
-  /** How a session runs: the pacing, the checks' retransmissions, and how long it may take. */
-  record Settings(Duration pacing, RetransmissionSchedule checks, Duration nominationDelay, Duration deadline) {}
+  /**
+   * How a session runs: the pacing, the checks' retransmissions, how long it may take, and how long
+   * the controlling agent waits after the first valid pair, and after a relayed one, for better ones.
+   */
+  record Settings(Duration pacing, RetransmissionSchedule checks, Duration nominationDelay, Duration deadline,
+      Duration relayNominationDelay) {}
+
+  /**
+   * This node's relayed candidate: its address on a TURN server, the carrier checks and data go
+   * out through, and how it lets a peer's address send to it (a TURN permission).
+   */
+  record Relay(Candidate candidate, PacketCarrier carrier, Function<InetAddress, CompletableFuture<Void>> permit) {}
+
+  /** A pair on the check list: this node's base (its socket, or its relayed address) and the peer's candidate. */
+  private record PairKey(InetSocketAddress base, InetSocketAddress remote) {}
 
   /** A peer cannot make this node check more pairs than this in one session. */
   static final int MAX_PAIRS = 32;
@@ -62,7 +78,11 @@ final class IceSession {
   private final Consumer<IceSignal> signal;
   private final Instant started;
   private final CompletableFuture<IceResult> result = new CompletableFuture<>();
-  private final Map<InetSocketAddress, CandidatePair> pairs = new LinkedHashMap<>();
+  private final Map<PairKey, CandidatePair> pairs = new LinkedHashMap<>();
+  private final List<Candidate> remoteCandidates = new ArrayList<>();
+  private Relay relay;
+  /** When the first pair with a relayed candidate succeeded, in the clock's nanoseconds; or -1. */
+  private long relayValidNanos = -1;
   private final Deque<CandidatePair> triggered = new ArrayDeque<>();
   private final List<Candidate> localCandidates = new ArrayList<>();
   private final List<CompletableFuture<StunMessage>> checksInFlight = new ArrayList<>();
@@ -77,6 +97,8 @@ final class IceSession {
   private long checksSent;
   private String detail = "";
   private ScheduledFuture<?> pacer;
+  /** A nomination put off while only a relayed pair is valid, or null. */
+  private ScheduledFuture<?> relayWait;
   private ScheduledFuture<?> deadline;
 
   IceSession(String id, NodeId peer, boolean controlling, String localUfrag, String localPwd, long tieBreaker,
@@ -152,10 +174,58 @@ final class IceSession {
       refusedCandidates++;
       return;
     }
-    CandidatePair existing = pairs.get(c.address());
-    if (existing == null && pairs.size() < MAX_PAIRS) {
-      pairs.put(c.address(), new CandidatePair(baseCandidate(), c));
+    remoteCandidates.add(c);
+    addPair(baseCandidate(), c);
+    if (relay != null && relayable(c)) {
+      addPair(relay.candidate(), c);
     }
+  }
+
+  /**
+   * Whether the relayed candidate is paired with {@code c}: not with a host candidate on a private,
+   * shared (CGNAT) or link-local network, which only the peer's own network reaches and the socket's
+   * pairs cover. A TURN server refuses such peers (ours by default), or, as coturn without a rule
+   * against them, sends to them: its allocation was seen to end at once when the send failed.
+   */
+  static boolean relayable(Candidate c) {
+    if (c.type() != CandidateType.HOST) {
+      return true;
+    }
+    InetAddress a = c.address().getAddress();
+    byte[] b = a.getAddress();
+    boolean shared = b.length == 4 && (b[0] & 0xff) == 100 && (b[1] & 0xc0) == 64; // 100.64.0.0/10
+    boolean uniqueLocal = b.length == 16 && (b[0] & 0xfe) == 0xfc; // fc00::/7
+    return !(a.isSiteLocalAddress() || a.isLinkLocalAddress() || a.isLoopbackAddress() || shared || uniqueLocal);
+  }
+
+  /**
+   * This node's relayed candidate, gathered: trickled to the peer, and paired with every candidate
+   * of the peer's. Checks from it go through the TURN server, which needs a permission for each
+   * of the peer's addresses.
+   */
+  void addRelay(Relay r) {
+    if (relay != null || isOver()) {
+      return;
+    }
+    relay = r;
+    addLocal(r.candidate());
+    remoteCandidates.stream().filter(IceSession::relayable).forEach(c -> addPair(r.candidate(), c));
+  }
+
+  /** The carrier of this session's relayed candidate, if it has one. */
+  Optional<PacketCarrier> relayCarrier() {
+    return Optional.ofNullable(relay).map(Relay::carrier);
+  }
+
+  private CandidatePair addPair(Candidate local, Candidate remote) {
+    PairKey key = new PairKey(local.address(), remote.address());
+    CandidatePair existing = pairs.get(key);
+    if (existing != null || pairs.size() >= MAX_PAIRS) {
+      return existing;
+    }
+    CandidatePair pair = new CandidatePair(local, remote);
+    pairs.put(key, pair);
+    return pair;
   }
 
   /**
@@ -221,12 +291,24 @@ final class IceSession {
     }
     StunMessage request = StunMessage.bindingRequest(attributes.toArray(StunAttribute[]::new));
     checksSent++;
-    CompletableFuture<StunMessage> f = stun.transact(pair.remote.address(), request, remotePwd, settings.checks());
+    CompletableFuture<StunMessage> f = pair.local.type() != CandidateType.RELAYED
+        ? stun.transact(pair.remote.address(), request, remotePwd, settings.checks())
+        : relayedCheck(pair.remote.address(), request);
     checksInFlight.add(f);
     f.whenCompleteAsync((response, error) -> {
       checksInFlight.remove(f);
       answered(pair, nominate, asControlling, response, error);
     }, thread);
+  }
+
+  /**
+   * A check from the relayed candidate: through the TURN server, once it lets the peer's address
+   * send back (a permission lasts five minutes, and asking again for one held costs a request).
+   */
+  private CompletableFuture<StunMessage> relayedCheck(InetSocketAddress to, StunMessage request) {
+    Relay r = relay;
+    return r.permit().apply(to.getAddress()).thenCompose(ok ->
+        stun.transact(to, request, remotePwd, settings.checks(), r.carrier()::send));
   }
 
   private void answered(CandidatePair pair, boolean nominated, boolean asControlling, StunMessage response, Throwable error) {
@@ -264,11 +346,19 @@ final class IceSession {
       return;
     }
     pair.state = CandidatePair.State.SUCCEEDED;
+    if (pair.relayed() && relayValidNanos < 0) {
+      relayValidNanos = nanos();
+    }
     if (controlling.get()) {
       if (nominated) {
         select(pair);
-      } else if (!nominationScheduled) {
-        // Regular nomination, §8.1.1: give better pairs a moment to succeed, then nominate the best.
+      } else if (!nominationScheduled || (relayWait != null && !pair.relayed())) {
+        // Regular nomination, §8.1.1: give better pairs a moment to succeed, then nominate the best;
+        // a pair without a relay ends the wait for one.
+        if (relayWait != null) {
+          relayWait.cancel(false);
+          relayWait = null;
+        }
         nominationScheduled = true;
         thread.schedule(this::nominate, settings.nominationDelay().toMillis(), TimeUnit.MILLISECONDS);
       }
@@ -294,33 +384,59 @@ final class IceSession {
     }
   }
 
+  /**
+   * Nominates the best valid pair. A relayed one only once no pair without a relay can still
+   * succeed, or {@code relayNominationDelay} after it became valid: a direct path is checked a
+   * round trip sooner than through a relay, but may need a few retransmissions to open a NAT.
+   */
   private void nominate() {
     if (isOver() || !controlling.get()) {
       nominationScheduled = false;
       return;
     }
-    pairs.values().stream().filter(p -> p.state == CandidatePair.State.SUCCEEDED)
-        .max(Comparator.comparingLong(p -> p.priority(true)))
-        .ifPresentOrElse(p -> check(p, true), () -> nominationScheduled = false);
+    Optional<CandidatePair> best = pairs.values().stream().filter(p -> p.state == CandidatePair.State.SUCCEEDED)
+        .max(Comparator.comparingLong(p -> p.priority(true)));
+    if (best.isEmpty()) {
+      nominationScheduled = false;
+      return;
+    }
+    long waitNanos = settings.relayNominationDelay().toNanos() - (nanos() - relayValidNanos);
+    boolean directMayWork = pairs.values().stream().anyMatch(p -> !p.relayed()
+        && (p.state == CandidatePair.State.WAITING || p.state == CandidatePair.State.IN_PROGRESS));
+    relayWait = null;
+    if (best.get().relayed() && directMayWork && waitNanos > 0) {
+      relayWait = thread.schedule(this::nominate, waitNanos, TimeUnit.NANOSECONDS);
+      return;
+    }
+    check(best.get(), true);
+  }
+
+  private long nanos() {
+    Instant now = clock.instant();
+    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
   }
 
   /**
-   * A check from the peer arrived from {@code from} and was answered: learn a peer-reflexive
-   * candidate, check back at once (a triggered check, §7.3.1.4), and note a nomination.
+   * A check from the peer arrived from {@code from}, at the socket or {@code through} the carrier
+   * of this session's relayed candidate, and was answered: learn a peer-reflexive candidate, check
+   * back at once (a triggered check, §7.3.1.4), and note a nomination.
    */
-  void checkReceived(InetSocketAddress from, long priority, boolean useCandidate) {
+  void checkReceived(InetSocketAddress from, long priority, boolean useCandidate, PacketCarrier through) {
     if (isOver() && selected == null) {
       return;
     }
-    CandidatePair pair = pairs.get(from);
-    if (pair == null && pairs.size() >= MAX_PAIRS) {
-      return;
+    if (through != null && (relay == null || relay.carrier() != through)) {
+      return; // not through this session's relayed address
     }
+    Candidate local = through != null ? relay.candidate() : baseCandidate();
+    CandidatePair pair = pairs.get(new PairKey(local.address(), from));
     if (pair == null) {
       Candidate prflx = new Candidate("p" + Integer.toHexString(from.hashCode() & 0xffff), Candidate.COMPONENT,
           Math.max(1, Math.min(priority, 0xFFFFFFFFL)), from, CandidateType.PEER_REFLEXIVE, Optional.empty());
-      pair = new CandidatePair(baseCandidate(), prflx);
-      pairs.put(from, pair);
+      pair = addPair(local, prflx);
+      if (pair == null) {
+        return; // the check list is full
+      }
     }
     if (useCandidate && !controlling.get()) {
       pair.nominatedByPeer = true;
@@ -357,8 +473,10 @@ final class IceSession {
     selected = pair;
     stopChecks();
     detail = "selected " + pair.remote.type().sdpName() + " " + pair.remote.address();
+    Optional<PacketCarrier> through = pair.local.type() == CandidateType.RELAYED
+        ? Optional.of(relay.carrier()) : Optional.empty();
     result.complete(new IceResult(peer, pair.local, pair.remote, controlling.get(), pairs.size(), checksSent,
-        Duration.between(started, clock.instant())));
+        Duration.between(started, clock.instant()), through));
   }
 
   /** Fails the session once no pair can still succeed: all failed, none coming, none being checked. */

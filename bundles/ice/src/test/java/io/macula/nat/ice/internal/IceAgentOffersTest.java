@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.macula.nat.api.NodeId;
 import io.macula.nat.stun.api.StunClient;
 import io.macula.nat.testing.Eventually;
+import io.macula.nat.transport.api.CarriedStunHandler;
 import io.macula.nat.transport.api.Endpoint;
 import java.lang.reflect.Proxy;
 import java.net.InetSocketAddress;
@@ -39,7 +40,8 @@ class IceAgentOffersTest {
 
   static IceAgentComponent.Config config() {
     Map<String, Object> values = Map.of(
-        "pacing__ms", 20L, "check__rto__ms", 100L, "nomination__delay__ms", 40L, "deadline__ms", 60_000L);
+        "pacing__ms", 20L, "check__rto__ms", 100L, "nomination__delay__ms", 40L, "deadline__ms", 60_000L,
+        "relay__nomination__delay__ms", 1000L, "relay__gathering__ms", 2000L);
     return (IceAgentComponent.Config) Proxy.newProxyInstance(IceAgentOffersTest.class.getClassLoader(),
         new Class<?>[] {IceAgentComponent.Config.class},
         (p, m, a) -> m.getName().equals("annotationType") ? IceAgentComponent.Config.class : values.get(m.getName()));
@@ -56,10 +58,19 @@ class IceAgentOffersTest {
   }
 
   static Endpoint endpoint() {
+    return endpoint(new java.util.concurrent.atomic.AtomicReference<>());
+  }
+
+  /** An endpoint that gives the handler of carried STUN the agent registers to {@code carried}. */
+  static Endpoint endpoint(java.util.concurrent.atomic.AtomicReference<CarriedStunHandler> carried) {
     return (Endpoint) Proxy.newProxyInstance(IceAgentOffersTest.class.getClassLoader(),
         new Class<?>[] {Endpoint.class}, (p, m, a) -> switch (m.getName()) {
           case "localAddress" -> new InetSocketAddress("10.0.0.2", 4000);
           case "localId" -> node(9);
+          case "handleCarriedStun" -> {
+            carried.set((CarriedStunHandler) a[0]);
+            yield (AutoCloseable) () -> carried.set(null);
+          }
           default -> throw new UnsupportedOperationException(m.getName());
         });
   }

@@ -17,11 +17,13 @@ import io.macula.nat.stun.api.IceControlled;
 import io.macula.nat.stun.api.RetransmissionSchedule;
 import io.macula.nat.stun.api.Username;
 import io.macula.nat.testing.ManualScheduler;
+import io.macula.nat.transport.api.PacketCarrier;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.BiConsumer;
 import java.util.stream.IntStream;
@@ -41,6 +43,7 @@ class IceSessionTest {
   private static final Duration PACING = ms(20);
   private static final Duration NOMINATION_DELAY = ms(40);
   private static final Duration DEADLINE = ms(5000);
+  private static final Duration RELAY_NOMINATION_DELAY = ms(1000);
   /** RTO 100 ms, 3 sends, Rm 4: a check gives up 700 ms after it was sent. */
   private static final RetransmissionSchedule CHECKS = new RetransmissionSchedule(ms(100), 3, 4);
   private static final Duration GIVE_UP = CHECKS.giveUp();
@@ -51,6 +54,25 @@ class IceSessionTest {
       Candidate.priority(CandidateType.SERVER_REFLEXIVE, 65535, Candidate.COMPONENT),
       new InetSocketAddress("203.0.113.2", 40000), CandidateType.SERVER_REFLEXIVE,
       Optional.of(REMOTE_HOST.address()));
+  private static final Candidate RELAYED = new Candidate("r1", Candidate.COMPONENT,
+      Candidate.priority(CandidateType.RELAYED, 65535, Candidate.COMPONENT), new InetSocketAddress("192.0.2.50", 50000),
+      CandidateType.RELAYED, Optional.of(new InetSocketAddress("192.0.2.50", 50000)));
+  private static final PacketCarrier CARRIER = new PacketCarrier() {
+    @Override
+    public void send(InetSocketAddress peer, java.nio.ByteBuffer packet) {
+      throw new AssertionError("the scripted STUN client sends the checks");
+    }
+
+    @Override
+    public String describe() {
+      return "a relay";
+    }
+
+    @Override
+    public io.macula.nat.api.PathKind kind() {
+      return io.macula.nat.api.PathKind.TURN;
+    }
+  };
   private static final InetSocketAddress MAPPED = new InetSocketAddress("198.51.100.1", 7400);
 
   private final ManualScheduler time = new ManualScheduler();
@@ -165,7 +187,7 @@ class IceSessionTest {
     assertFalse(stun.checks().stream().anyMatch(ScriptedStun.Check::nominates), "a controlled agent never nominates");
     assertFalse(s.isOver());
 
-    s.checkReceived(REMOTE_SRFLX.address(), REMOTE_SRFLX.priority(), true);
+    s.checkReceived(REMOTE_SRFLX.address(), REMOTE_SRFLX.priority(), true, null);
     IceResult r = selected(s);
     assertFalse(r.controlling());
     assertEquals(REMOTE_SRFLX, r.remote());
@@ -206,9 +228,9 @@ class IceSessionTest {
       time.runDue();
       assertFalse(s.isOver(), "a valid pair is not selected until the peer nominates it");
       time.advance(ms(5));
-      s.checkReceived(REMOTE_HOST.address(), REMOTE_HOST.priority(), true);
+      s.checkReceived(REMOTE_HOST.address(), REMOTE_HOST.priority(), true, null);
     } else {
-      s.checkReceived(REMOTE_HOST.address(), REMOTE_HOST.priority(), true);
+      s.checkReceived(REMOTE_HOST.address(), REMOTE_HOST.priority(), true, null);
       assertFalse(s.isOver(), "a nominated pair is not selected until its own check succeeds");
       time.advance(ms(5));
       stun.check(0).succeed(MAPPED);
@@ -317,7 +339,7 @@ class IceSessionTest {
     IceSession s = checking(true, REMOTE_HOST, REMOTE_SRFLX);
     InetSocketAddress from = new InetSocketAddress("192.0.2.9", 5000);
     // By priority alone this pair would be checked last.
-    s.checkReceived(from, 1, false);
+    s.checkReceived(from, 1, false, null);
     time.advance(PACING);
 
     assertEquals(List.of("10.0.0.2:7400 controlling", "192.0.2.9:5000 controlling"), stun.sent(),
@@ -330,7 +352,7 @@ class IceSessionTest {
     IceSession s = checking(true);
     IntStream.range(0, IceSession.MAX_PAIRS + 5)
         .forEach(i -> s.addRemote(host("10.1.0." + i, 7400, 1000 + i)));
-    s.checkReceived(new InetSocketAddress("192.0.2.9", 5000), 1, false);
+    s.checkReceived(new InetSocketAddress("192.0.2.9", 5000), 1, false, null);
 
     assertEquals(IceSession.MAX_PAIRS, s.record().pairs().size());
   }
@@ -351,7 +373,8 @@ class IceSessionTest {
   @Test
   void checksWaitForThePeersCredentials() {
     IceSession s = new IceSession("sess1", PEER, true, "locl", "localpasswordlocalpasswd", TIE_BREAKER, stun, time,
-        time.clock(), new IceSession.Settings(PACING, CHECKS, NOMINATION_DELAY, DEADLINE), signals::add);
+        time.clock(), new IceSession.Settings(PACING, CHECKS, NOMINATION_DELAY, DEADLINE, RELAY_NOMINATION_DELAY),
+        signals::add);
     s.addLocal(LOCAL);
     s.addRemote(REMOTE_HOST);
     s.start();
@@ -361,6 +384,123 @@ class IceSessionTest {
     s.remoteCredentials("rmte", "remotepasswordremotepass");
     time.advance(PACING);
     assertEquals(List.of("10.0.0.2:7400 controlling"), stun.sent());
+  }
+
+  @Test
+  void theRelayedCandidateIsPairedWithEveryRemoteOneAndChecksFromItGoThroughTheRelayOncePermitted() {
+    List<java.net.InetAddress> permitted = new ArrayList<>();
+    CompletableFuture<Void> permission = new CompletableFuture<>();
+    IceSession s = checking(true, REMOTE_SRFLX);
+    s.addRelay(new IceSession.Relay(RELAYED, CARRIER, ip -> {
+      permitted.add(ip);
+      return permission;
+    }));
+    assertTrue(signals.stream().anyMatch(x -> x instanceof IceSignal.Trickle t && t.candidate().equals(RELAYED)),
+        "the relayed candidate is trickled to the peer");
+    stun.check(0).error(ErrorCode.UNAUTHENTICATED); // the pair from the socket fails
+    time.runDue();
+    time.advance(PACING);
+    assertEquals(List.of(REMOTE_SRFLX.address().getAddress()), permitted, "the peer's address is permitted first");
+    assertEquals(1, stun.checks().size(), "no check through the relay before the server lets the peer answer");
+    permission.complete(null);
+    assertEquals("203.0.113.2:40000 controlling via relay", stun.last().toString());
+    assertEquals(List.of("srflx /203.0.113.2:40000 failed",
+        "from relay /192.0.2.50:50000 to srflx /203.0.113.2:40000 in_progress"), s.record().pairs());
+  }
+
+  @Test
+  void theRelayedCandidateIsNotPairedWithAPrivateHostCandidate() {
+    IceSession s = checking(true, REMOTE_HOST, REMOTE_SRFLX);
+    s.addRelay(new IceSession.Relay(RELAYED, CARRIER, ip -> CompletableFuture.completedFuture(null)));
+    s.addRemote(host("100.64.1.2", 7400, 100)); // a carrier-grade NAT's shared range: private too
+    s.addRemote(host("192.0.2.77", 7400, 90)); // a public host candidate: a peer with no NAT
+    assertEquals(List.of("host /10.0.0.2:7400 in_progress", "srflx /203.0.113.2:40000 waiting",
+        "from relay /192.0.2.50:50000 to srflx /203.0.113.2:40000 waiting", "host /100.64.1.2:7400 waiting",
+        "host /192.0.2.77:7400 waiting", "from relay /192.0.2.50:50000 to host /192.0.2.77:7400 waiting"),
+        s.record().pairs());
+  }
+
+  @Test
+  void aRelayedPairIsNominatedOnlyAfterTheRelayDelayWhileADirectOneMayStillSucceed() {
+    IceSession s = relayedAndDirectChecking();
+    stun.check(1).succeed(MAPPED); // the relayed pair, first
+    time.runDue();
+    time.advance(RELAY_NOMINATION_DELAY.minus(ms(1)));
+    assertEquals(2, stun.checks().size(), "no nomination while the direct pair may still succeed");
+    time.advance(ms(1));
+    assertEquals("203.0.113.2:40000 controlling use-candidate via relay", stun.last().toString());
+    stun.last().succeed(MAPPED);
+    time.runDue();
+
+    IceResult r = selected(s);
+    assertEquals(RELAYED, r.local());
+    assertEquals(Optional.of(CARRIER), r.through(), "QUIC goes through the relay too");
+    assertTrue(r.relayed());
+  }
+
+  @Test
+  void aDirectPairThatSucceedsDuringTheRelayDelayIsNominatedAtOnce() {
+    IceSession s = relayedAndDirectChecking();
+    stun.check(1).succeed(MAPPED);
+    time.runDue();
+    time.advance(ms(300));
+    stun.check(0).succeed(MAPPED); // the direct pair, 300 ms later
+    time.runDue();
+    time.advance(NOMINATION_DELAY);
+    assertEquals("203.0.113.2:40000 controlling use-candidate", stun.last().toString(), "the direct pair");
+    stun.last().succeed(MAPPED);
+    time.runDue();
+    IceResult r = selected(s);
+    assertEquals(Optional.empty(), r.through());
+    assertFalse(r.relayed());
+  }
+
+  @Test
+  void onceEveryDirectPairFailedTheRelayedOneIsNominatedWithoutWaiting() {
+    IceSession s = relayedAndDirectChecking();
+    stun.check(0).error(ErrorCode.UNAUTHENTICATED);
+    stun.check(1).succeed(MAPPED);
+    time.runDue();
+    time.advance(NOMINATION_DELAY);
+    assertEquals("203.0.113.2:40000 controlling use-candidate via relay", stun.last().toString());
+  }
+
+  @Test
+  void aCheckThatCameThroughTheRelayIsAPairOfTheRelayedCandidate() {
+    IceSession s = checking(false, REMOTE_SRFLX);
+    s.addRelay(new IceSession.Relay(RELAYED, CARRIER, ip -> CompletableFuture.completedFuture(null)));
+    InetSocketAddress from = new InetSocketAddress("203.0.113.9", 41000);
+    s.checkReceived(from, 1000, false, CARRIER);
+    assertTrue(s.record().pairs().contains("from relay /192.0.2.50:50000 to prflx /203.0.113.9:41000 waiting"),
+        s.record().pairs().toString());
+    int pairs = s.record().pairs().size();
+    s.checkReceived(new InetSocketAddress("203.0.113.10", 41000), 1000, false, new PacketCarrier() {
+      @Override
+      public void send(InetSocketAddress peer, java.nio.ByteBuffer packet) {}
+
+      @Override
+      public String describe() {
+        return "another relay";
+      }
+
+      @Override
+      public io.macula.nat.api.PathKind kind() {
+        return io.macula.nat.api.PathKind.TURN;
+      }
+    });
+    assertEquals(pairs, s.record().pairs().size(), "a check through a carrier not this session's makes no pair");
+  }
+
+  /**
+   * A controlling session with one remote candidate, checked from the socket (check 0) and from
+   * the relayed candidate (check 1, already sent).
+   */
+  private IceSession relayedAndDirectChecking() {
+    IceSession s = checking(true, REMOTE_SRFLX);
+    s.addRelay(new IceSession.Relay(RELAYED, CARRIER, ip -> CompletableFuture.completedFuture(null)));
+    time.advance(PACING);
+    assertEquals(List.of("203.0.113.2:40000 controlling", "203.0.113.2:40000 controlling via relay"), stun.sent());
+    return s;
   }
 
   // --- helpers
@@ -380,7 +520,8 @@ class IceSessionTest {
   /** A started session that knows the peer's credentials and candidates; what is due at once has run. */
   private IceSession checking(boolean controlling, Candidate... remotes) {
     IceSession s = new IceSession("sess1", PEER, controlling, "locl", "localpasswordlocalpasswd", TIE_BREAKER, stun,
-        time, time.clock(), new IceSession.Settings(PACING, CHECKS, NOMINATION_DELAY, DEADLINE), signals::add);
+        time, time.clock(), new IceSession.Settings(PACING, CHECKS, NOMINATION_DELAY, DEADLINE, RELAY_NOMINATION_DELAY),
+        signals::add);
     s.addLocal(LOCAL);
     s.remoteCredentials("rmte", "remotepasswordremotepass");
     for (Candidate c : remotes) {

@@ -42,11 +42,14 @@ final class ScriptedStun implements StunClient {
   static final class Check {
     final InetSocketAddress to;
     final StunMessage request;
+    /** Whether it went through a relay (from this node's relayed candidate), not from the socket. */
+    final boolean relayed;
     final CompletableFuture<StunMessage> answer = new CompletableFuture<>();
 
-    Check(InetSocketAddress to, StunMessage request) {
+    Check(InetSocketAddress to, StunMessage request, boolean relayed) {
       this.to = to;
       this.request = request;
+      this.relayed = relayed;
     }
 
     boolean nominates() {
@@ -77,7 +80,7 @@ final class ScriptedStun implements StunClient {
       String role = request.attribute(IceControlling.class).isPresent() ? "controlling"
           : request.attribute(IceControlled.class).isPresent() ? "controlled" : "no role";
       return to.getAddress().getHostAddress() + ":" + to.getPort() + " " + role
-          + (nominates() ? " use-candidate" : "");
+          + (nominates() ? " use-candidate" : "") + (relayed ? " via relay" : "");
     }
   }
 
@@ -101,7 +104,23 @@ final class ScriptedStun implements StunClient {
   @Override
   public CompletableFuture<StunMessage> transact(
       InetSocketAddress server, StunMessage request, byte[] integrityKey, RetransmissionSchedule schedule) {
-    Check c = new Check(server, request);
+    return transact(server, request, schedule, false);
+  }
+
+  @Override
+  public CompletableFuture<StunMessage> transact(InetSocketAddress server, StunMessage request, byte[] integrityKey,
+      RetransmissionSchedule schedule, java.util.function.BiConsumer<InetSocketAddress, java.nio.ByteBuffer> via) {
+    return transact(server, request, schedule, true);
+  }
+
+  @Override
+  public boolean responseArrived(java.nio.ByteBuffer raw) {
+    return false; // the test answers each check itself
+  }
+
+  private CompletableFuture<StunMessage> transact(InetSocketAddress server, StunMessage request,
+      RetransmissionSchedule schedule, boolean relayed) {
+    Check c = new Check(server, request, relayed);
     checks.add(c);
     ScheduledFuture<?> giveUp = time.schedule(
         () -> c.answer.completeExceptionally(new StunTransactionException(

@@ -7,6 +7,7 @@ import io.macula.nat.api.NodeId;
 import io.macula.nat.api.PeerConnection;
 import io.macula.nat.api.StrategySettings;
 import io.macula.nat.api.StrategyStatus;
+import io.macula.nat.transport.api.Endpoint;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -22,8 +23,11 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 
-/** The operator's view of traversal: strategies, their settings, connects and attempts. */
+/** The operator's view of traversal: strategies, their settings, connects, attempts and moves. */
 @Component(service = NatCommands.class)
 @GogoCommand(
     scope = "nat",
@@ -37,6 +41,11 @@ public final class NatCommands {
 
   private final Lazy<Negotiator> negotiator;
   private final Lazy<StrategySettings> settings;
+
+  /** Where the paths' moves are: without an endpoint, the attempts alone are shown. */
+  @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+      policyOption = ReferencePolicyOption.GREEDY)
+  private volatile Endpoint endpoint;
 
   @Activate
   public NatCommands(
@@ -125,12 +134,20 @@ public final class NatCommands {
 
   @Descriptor("list the recorded attempts of every connect, newest first")
   public String attempts() {
-    return history(negotiator.get().attempts());
+    return history(negotiator.get().attempts()) + moves(peer -> true);
   }
 
   @Descriptor("list the recorded attempts of connects to one node, newest first")
   public String attempts(@Descriptor("the node's id") String node) {
-    return history(negotiator.get().attempts(Arguments.node(node)));
+    NodeId id = Arguments.node(node);
+    return history(negotiator.get().attempts(id)) + moves(id::equals);
+  }
+
+  /** The moves of the live connections' paths since their connects: traversal events too. */
+  private String moves(java.util.function.Predicate<NodeId> peers) {
+    Endpoint e = endpoint;
+    Table t = e == null ? new Table() : MovesTable.of(e, peers);
+    return t.isEmpty() ? "" : "\nmoves of the paths since:\n" + t;
   }
 
   private static String attemptTable(List<AttemptRecord> records) {

@@ -148,15 +148,7 @@ public final class PeerCommands {
 
   @Descriptor("list the latest moves of each peer's path, and why: connect, upgrade, fallback, operator")
   public String moves() {
-    Map<NodeId, QuicConnection> byPeer = new java.util.LinkedHashMap<>();
-    for (QuicConnection c : endpoint.get().connections()) {
-      if (c.protocol().equals(Endpoint.PEER_PROTOCOL) && c.isOpen()) {
-        byPeer.putIfAbsent(c.peer(), c); // connections with one peer share its path, and its moves
-      }
-    }
-    Table t = new Table("PEER", "AT", "FROM", "TO", "VIA", "REASON");
-    byPeer.forEach((peer, c) -> c.pathMoves().forEach(m -> t.row(peer.shortForm(), m.at().toString(),
-        m.from().label(), m.to().label(), String.valueOf(m.via()), m.reason())));
+    Table t = MovesTable.of(endpoint.get(), peer -> true);
     return t.isEmpty() ? "no path has moved\n" : t.toString();
   }
 

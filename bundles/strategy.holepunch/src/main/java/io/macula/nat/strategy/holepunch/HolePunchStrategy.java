@@ -105,6 +105,20 @@ public final class HolePunchStrategy implements ConnectionStrategy {
         || pair.remote().reportedAddresses().contains(r.remote().address());
   }
 
+  /**
+   * Where QUIC goes on the pair ICE selected: through this node's relayed address (its TURN
+   * server) when the local candidate is that one; else from the socket, to a relayed address of
+   * the peer's (a TURN path), to the peer on its own network (direct), or through its NAT.
+   */
+  static TransportPath path(IceResult r, NodePair pair) {
+    if (r.through().isPresent()) {
+      return new TransportPath.Carried(r.through().get(), r.remote().address());
+    }
+    PathKind kind = r.remote().type() == CandidateType.RELAYED ? PathKind.TURN
+        : lanPath(r, pair) ? PathKind.DIRECT : PathKind.HOLE_PUNCHED;
+    return new TransportPath.Direct(r.remote().address(), kind);
+  }
+
   @Override
   public CompletableFuture<PeerPath> attempt(NodePair pair) {
     CompletableFuture<PeerPath> result = new CompletableFuture<>();
@@ -117,9 +131,7 @@ public final class HolePunchStrategy implements ConnectionStrategy {
       if (result.isDone()) {
         return; // abandoned while ICE ran
       }
-      PathKind kind = lanPath(r, pair) ? PathKind.DIRECT : PathKind.HOLE_PUNCHED;
-      ConnectionPath.attempt(NAME, endpoint.connect(pair.remote().id(),
-              new TransportPath.Direct(r.remote().address(), kind), Endpoint.PEER_PROTOCOL))
+      ConnectionPath.attempt(NAME, endpoint.connect(pair.remote().id(), path(r, pair), Endpoint.PEER_PROTOCOL))
           .whenComplete((path, error) -> {
             if (error != null) {
               result.completeExceptionally(error);

@@ -166,8 +166,11 @@ public final class PathUpgrader {
     b.started();
     ice.connect(peer).orTimeout(ATTEMPT_LIMIT.toMillis(), TimeUnit.MILLISECONDS).whenCompleteAsync((r, e) -> {
       long now = System.nanoTime();
-      if (e == null) {
+      if (e == null && !r.relayed()) {
         b.succeeded(now); // selected() has moved the connection
+      } else if (e == null) {
+        b.failed(now, 0.8 + 0.4 * ThreadLocalRandom.current().nextDouble());
+        log.debug("no upgrade with {}: ICE found only a path through a TURN server", peer.shortForm());
       } else {
         b.failed(now, 0.8 + 0.4 * ThreadLocalRandom.current().nextDouble());
         log.debug("no upgrade with {}: {}", peer.shortForm(), e.getMessage());
@@ -177,6 +180,9 @@ public final class PathUpgrader {
 
   /** A session selected a pair with a peer: its relayed connections move to it. */
   private void selected(IceResult r) {
+    if (r.relayed()) {
+      return; // through a TURN server: no better than the relay the connection is on
+    }
     List<QuicConnection> moving = endpoint.connections().stream()
         .filter(c -> c.peer().equals(r.peer()) && upgradable(c)).toList();
     if (moving.isEmpty()) {

@@ -37,12 +37,12 @@ final class AllocationMoves {
   private record Pending(NodeId peer, Runnable then) {}
 
   private final Endpoint endpoint;
-  private final Function<RelayedAddress, RelayCarrier> carrierOf;
+  private final Function<RelayedAddress, RelayedAddress> carrierOf;
   private final BiConsumer<NodeId, TurnSignal> signal;
   private final Logger log;
   private final Map<String, Pending> pending = new ConcurrentHashMap<>();
 
-  AllocationMoves(Endpoint endpoint, Function<RelayedAddress, RelayCarrier> carrierOf,
+  AllocationMoves(Endpoint endpoint, Function<RelayedAddress, RelayedAddress> carrierOf,
       BiConsumer<NodeId, TurnSignal> signal, Logger log) {
     this.endpoint = endpoint;
     this.carrierOf = carrierOf;
@@ -51,8 +51,8 @@ final class AllocationMoves {
   }
 
   /** This node's relayed address {@code old} is renewed as {@code renewed}: every connection through it moves. */
-  void renewed(RelayCarrier old, RelayedAddress renewed) {
-    RelayCarrier next = carrierOf.apply(renewed);
+  void renewed(RelayedAddress old, RelayedAddress renewed) {
+    RelayedAddress next = carrierOf.apply(renewed);
     Set<NodeId> peers = new HashSet<>();
     for (QuicConnection c : endpoint.connections()) {
       if (c.path() instanceof TransportPath.Carried p && p.carrier() == old && peers.add(c.peer())) {
@@ -72,7 +72,7 @@ final class AllocationMoves {
                       c.peer().shortForm(), renewed.relayed(), old);
                 }
               });
-          signal.accept(c.peer(), new TurnSignal.Moved(session, old.relayed().relayed(), renewed.relayed()));
+          signal.accept(c.peer(), new TurnSignal.Moved(session, old.relayed(), renewed.relayed()));
         });
       }
     }
@@ -92,9 +92,9 @@ final class AllocationMoves {
       if (c.path() instanceof TransportPath.Direct d) {
         c.switchPath(new TransportPath.Direct(m.to(), d.kind()), PEER_RENEWED);
         moves.add(CompletableFuture.completedFuture(null));
-      } else if (c.path() instanceof TransportPath.Carried p && p.carrier() instanceof RelayCarrier own) {
+      } else if (c.path() instanceof TransportPath.Carried p && p.carrier() instanceof RelayedAddress own) {
         // Through this node's own relayed address: it must let the renewed one answer first.
-        moves.add(own.relayed().permit(List.of(m.to().getAddress()))
+        moves.add(own.permit(List.of(m.to().getAddress()))
             .thenRun(() -> c.switchPath(new TransportPath.Carried(own, m.to(), p.kind()), PEER_RENEWED)));
       }
     }

@@ -81,7 +81,8 @@ public final class TurnStrategy implements ConnectionStrategy, SignalListener {
   private final Logger log;
   /** This node's requests waiting for their peer's answer, by session. */
   private final Map<String, CompletableFuture<InetSocketAddress>> asked = new ConcurrentHashMap<>();
-  private final Map<RelayedAddress, RelayCarrier> carriers = new ConcurrentHashMap<>();
+  /** The relayed addresses whose packets this strategy hands to the endpoint. */
+  private final Set<RelayedAddress> delivering = ConcurrentHashMap.newKeySet();
   private final AtomicInteger serving = new AtomicInteger();
 
   // Optional and dynamic: the hub session, which provides it, takes this component as a SignalListener.
@@ -112,12 +113,9 @@ public final class TurnStrategy implements ConnectionStrategy, SignalListener {
       policyOption = ReferencePolicyOption.GREEDY)
   void bindTurn(TurnRelay relay) {
     turn = relay;
-    renewals = relay.onRenewal((old, renewed) -> {
-      RelayCarrier carrier = carriers.get(old);
-      if (carrier != null) { // else no connection went through it
-        moves.renewed(carrier, renewed);
-      }
-    });
+    // Every connection through the old address moves, whichever strategy made it (this one, or
+    // hole punching with the ICE agent's relayed candidate).
+    renewals = relay.onRenewal(moves::renewed);
   }
 
   void unbindTurn(TurnRelay relay) {
@@ -173,7 +171,7 @@ public final class TurnStrategy implements ConnectionStrategy, SignalListener {
     CompletableFuture<PeerPath> result = new CompletableFuture<>();
     // Behind a network that blocks UDP, this node's packets go through its own relayed address too
     // (its TURN client reaches the server over TCP); else straight from its socket.
-    CompletableFuture<Optional<RelayCarrier>> own = pair.local().nat() != NatBehavior.UDP_BLOCKED
+    CompletableFuture<Optional<RelayedAddress>> own = pair.local().nat() != NatBehavior.UDP_BLOCKED
         ? CompletableFuture.completedFuture(Optional.empty())
         : ownRelay().thenApply(Optional::of);
     CompletableFuture<InetSocketAddress> answer = own.thenCompose(carrier -> ask(pair, session, carrier));
@@ -191,10 +189,10 @@ public final class TurnStrategy implements ConnectionStrategy, SignalListener {
       if (result.isDone()) {
         return;
       }
-      Optional<RelayCarrier> carrier = own.join();
+      Optional<RelayedAddress> carrier = own.join();
       // Through this node's relayed address: it must let the peer's relayed address answer.
       CompletableFuture<Void> permitted = carrier
-          .map(c -> c.relayed().permit(List.of(relayed.getAddress())))
+          .map(c -> c.permit(List.of(relayed.getAddress())))
           .orElse(CompletableFuture.completedFuture(null));
       TransportPath path = carrier.<TransportPath>map(c -> new TransportPath.Carried(c, relayed))
           .orElse(new TransportPath.Direct(relayed, PathKind.TURN));
@@ -213,7 +211,7 @@ public final class TurnStrategy implements ConnectionStrategy, SignalListener {
   }
 
   /** This node's own relayed address, as a carrier of its packets. */
-  private CompletableFuture<RelayCarrier> ownRelay() {
+  private CompletableFuture<RelayedAddress> ownRelay() {
     TurnRelay relay = turn;
     if (relay == null) {
       return CompletableFuture.failedFuture(StrategyFailure.notApplicable("UDP is blocked here and no TURN client runs"));
@@ -225,11 +223,11 @@ public final class TurnStrategy implements ConnectionStrategy, SignalListener {
    * Asks the peer for its relayed address, naming the addresses this node's packets come from:
    * its relayed address when it has to use its own, else its public one.
    */
-  private CompletableFuture<InetSocketAddress> ask(NodePair pair, String session, Optional<RelayCarrier> own) {
+  private CompletableFuture<InetSocketAddress> ask(NodePair pair, String session, Optional<RelayedAddress> own) {
     CompletableFuture<InetSocketAddress> answer = new CompletableFuture<>();
     asked.put(session, answer);
     answer.whenComplete((a, e) -> asked.remove(session));
-    List<InetSocketAddress> from = own.map(c -> List.of(c.relayed().relayed()))
+    List<InetSocketAddress> from = own.map(c -> List.of(c.relayed()))
         .orElse(pair.local().observedAddress().stream().toList());
     try {
       Signalling hub = signalling;
@@ -324,14 +322,13 @@ public final class TurnStrategy implements ConnectionStrategy, SignalListener {
         });
   }
 
-  /** The relayed address as a carrier, made once: what peers send through it goes to the endpoint. */
-  private RelayCarrier carrierOf(RelayedAddress a) {
-    carriers.keySet().removeIf(old -> !old.isOpen());
-    return carriers.computeIfAbsent(a, relayed -> {
-      RelayCarrier c = new RelayCarrier(relayed);
-      relayed.receiver((peer, data) -> endpoint.receive(c, peer, data));
-      return c;
-    });
+  /** The relayed address as the endpoint's carrier: what peers send through it goes to the endpoint. */
+  private RelayedAddress carrierOf(RelayedAddress a) {
+    delivering.removeIf(old -> !old.isOpen());
+    if (delivering.add(a)) {
+      a.deliverTo(endpoint);
+    }
+    return a;
   }
 
   private void refuse(NodeId to, String session, String reason) {

@@ -35,6 +35,22 @@ public interface StunClient {
       InetSocketAddress server, StunMessage request, byte[] integrityKey, RetransmissionSchedule schedule);
 
   /**
+   * One request and its response, as {@link #transact(InetSocketAddress, StunMessage, byte[],
+   * RetransmissionSchedule)} but sent (and sent again) through {@code via}, not from the socket: a
+   * connectivity check from this node's relayed address, through its TURN server. The response
+   * comes back the same way, and whoever receives it hands it to {@link #responseArrived}.
+   */
+  CompletableFuture<StunMessage> transact(InetSocketAddress to, StunMessage request, byte[] integrityKey,
+      RetransmissionSchedule schedule, java.util.function.BiConsumer<InetSocketAddress, java.nio.ByteBuffer> via);
+
+  /**
+   * A STUN response that reached this node other than at its socket (through a relay): completes
+   * the transaction it answers. Returns false when none waits for it, or its integrity does not
+   * hold; {@code raw} is valid only during the call.
+   */
+  boolean responseArrived(java.nio.ByteBuffer raw);
+
+  /**
    * Sends one message outside any transaction, from the shared socket: a response to a request a
    * {@link StunRequestHandler} took, or an indication. With a key, MESSAGE-INTEGRITY is added;
    * FINGERPRINT always is.

@@ -42,6 +42,7 @@ final class ClientTransactions {
    */
   private final class Pending {
     final InetSocketAddress server;
+    final DatagramSender sender;
     final byte[] datagram;
     final byte[] integrityKey;
     final RetransmissionSchedule schedule;
@@ -50,8 +51,10 @@ final class ClientTransactions {
     ScheduledFuture<?> next; // guarded by this
     int sent; // guarded by this
 
-    Pending(InetSocketAddress server, TransactionId id, byte[] datagram, byte[] key, RetransmissionSchedule s) {
+    Pending(InetSocketAddress server, DatagramSender sender, TransactionId id, byte[] datagram, byte[] key,
+        RetransmissionSchedule s) {
       this.server = server;
+      this.sender = sender;
       this.id = id;
       this.datagram = datagram;
       this.integrityKey = key;
@@ -99,6 +102,12 @@ final class ClientTransactions {
    */
   CompletableFuture<StunMessage> start(
       InetSocketAddress server, StunMessage request, byte[] integrityKey, RetransmissionSchedule schedule) {
+    return start(server, request, integrityKey, schedule, sender);
+  }
+
+  /** Starts a transaction whose request goes out through {@code via}, not the socket. */
+  CompletableFuture<StunMessage> start(InetSocketAddress server, StunMessage request, byte[] integrityKey,
+      RetransmissionSchedule schedule, DatagramSender via) {
     if (request.messageClass() != StunClass.REQUEST) {
       throw new IllegalArgumentException("a transaction starts with a request, not " + request.messageClass());
     }
@@ -110,7 +119,7 @@ final class ClientTransactions {
     } finally {
       encoded.release();
     }
-    Pending p = new Pending(server, request.transactionId(), datagram, integrityKey, schedule);
+    Pending p = new Pending(server, via, request.transactionId(), datagram, integrityKey, schedule);
     pending.put(p.id, p);
     counters.transactions.increment();
     p.result.whenComplete((m, e) -> {

@@ -239,6 +239,17 @@ public final class StunComponent implements StunHandler, StunClient, NatDiscover
   }
 
   @Override
+  public CompletableFuture<StunMessage> transact(InetSocketAddress to, StunMessage request, byte[] integrityKey,
+      RetransmissionSchedule schedule, java.util.function.BiConsumer<InetSocketAddress, java.nio.ByteBuffer> via) {
+    return stack.transact(to, request, integrityKey, schedule, via);
+  }
+
+  @Override
+  public boolean responseArrived(java.nio.ByteBuffer raw) {
+    return stack.responseArrived(raw);
+  }
+
+  @Override
   public void send(InetSocketAddress to, StunMessage message, byte[] integrityKey) {
     stack.send(to, message, integrityKey);
   }

@@ -118,6 +118,33 @@ final class StunStack implements StunClient, NatDiscovery, AutoCloseable {
   }
 
   @Override
+  public CompletableFuture<StunMessage> transact(InetSocketAddress to, StunMessage request, byte[] integrityKey,
+      RetransmissionSchedule schedule, java.util.function.BiConsumer<InetSocketAddress, java.nio.ByteBuffer> via) {
+    return transactions.start(to, request, integrityKey, schedule, via::accept);
+  }
+
+  @Override
+  public boolean responseArrived(java.nio.ByteBuffer raw) {
+    io.netty.buffer.ByteBuf b = io.netty.buffer.Unpooled.wrappedBuffer(raw.duplicate());
+    if (!io.macula.nat.stun.api.StunCodec.looksLikeStun(b)) {
+      counters.drop(StunCounters.NOT_STUN);
+      return false;
+    }
+    StunMessage m;
+    try {
+      m = io.macula.nat.stun.api.StunCodec.decode(b);
+    } catch (io.macula.nat.stun.api.StunParseException e) {
+      counters.drop(StunCounters.MALFORMED);
+      return false;
+    }
+    if (m.messageClass() != io.macula.nat.stun.api.StunClass.SUCCESS_RESPONSE
+        && m.messageClass() != io.macula.nat.stun.api.StunClass.ERROR_RESPONSE) {
+      return false;
+    }
+    return transactions.onResponse(b, m);
+  }
+
+  @Override
   public void send(InetSocketAddress to, StunMessage message, byte[] integrityKey) {
     ByteBuf out = StunCodec.encode(ByteBufAllocator.DEFAULT, message, integrityKey, false, true);
     try {

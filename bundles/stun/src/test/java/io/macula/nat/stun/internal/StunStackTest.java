@@ -68,6 +68,38 @@ class StunStackTest {
   }
 
   @Test
+  void aTransactionSentThroughAnotherWayIsAnsweredByTheResponseHandedBack() throws Exception {
+    try (StandaloneStunServer server = new StandaloneStunServer(ANY_LOOPBACK, null, 0);
+        LoopbackStun client = new LoopbackStun(List.of());
+        DatagramSocket relay = new DatagramSocket(ANY_LOOPBACK)) {
+      // The relay stands in for a TURN allocation: the request leaves from its socket, and the
+      // response that comes back there is handed to the client.
+      java.util.concurrent.CompletableFuture<StunMessage> answer = client.stack.transact(server.localAddress(),
+          StunMessage.bindingRequest(), null, LoopbackStun.FAST, (to, datagram) -> {
+            byte[] b = new byte[datagram.remaining()];
+            datagram.get(b);
+            try {
+              relay.send(new DatagramPacket(b, b.length, to));
+            } catch (java.io.IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          });
+      DatagramPacket received = new DatagramPacket(new byte[1500], 1500);
+      relay.setSoTimeout(5000);
+      relay.receive(received);
+      java.nio.ByteBuffer raw = java.nio.ByteBuffer.wrap(received.getData(), 0, received.getLength());
+      assertTrue(client.stack.responseArrived(raw.duplicate()), "it answers the transaction");
+      StunMessage response = answer.get(5, TimeUnit.SECONDS);
+      assertEquals(relay.getLocalSocketAddress(),
+          response.attribute(io.macula.nat.stun.api.XorMappedAddress.class).orElseThrow().address(),
+          "the server saw the request come from the relay");
+      assertEquals(false, client.stack.responseArrived(raw.duplicate()), "a second copy answers nothing");
+      assertEquals(false, client.stack.responseArrived(java.nio.ByteBuffer.wrap(new byte[] {1, 1, 0, 0})),
+          "garbage answers nothing");
+    }
+  }
+
+  @Test
   void discoveryOnLoopbackFindsNoNatAndHairpinning() throws Exception {
     try (StandaloneStunServer server = new StandaloneStunServer(ANY_LOOPBACK, InetAddress.getByName("127.0.0.2"), 0);
         LoopbackStun client = new LoopbackStun(List.of(StunServerAddress.of(server.localAddress())))) {

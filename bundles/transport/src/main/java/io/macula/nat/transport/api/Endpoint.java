@@ -71,6 +71,12 @@ public interface Endpoint extends SharedSocket {
   void receive(PacketCarrier carrier, InetSocketAddress peer, java.nio.ByteBuffer packet);
 
   /**
+   * Hands the STUN messages carriers bring to {@code handler} (one handler: a new one replaces the
+   * last), until the returned registration is closed; with none they are dropped and counted.
+   */
+  AutoCloseable handleCarriedStun(CarriedStunHandler handler);
+
+  /**
    * Opens a stream (TCP) to an endpoint that takes QUIC over TCP (a hub): QUIC packets cross it
    * each behind its length, where UDP is blocked. Connect over it with a {@link
    * TransportPath.Carried} path to {@code address}; the stream closes when idle.

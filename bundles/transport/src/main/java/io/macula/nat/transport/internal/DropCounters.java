@@ -19,6 +19,7 @@ final class DropCounters {
   static final String NO_RELAY = "no-relay";
   static final String CARRIED_NOT_QUIC = "carried-not-quic";
   static final String CARRIED_UNKNOWN_SENDER = "carried-unknown-sender";
+  static final String CARRIED_STUN = "carried-stun-unhandled";
   static final String STREAM_FULL = "stream-full";
   static final String STREAM_ERROR = "stream-error";
   static final String STREAMS_AT_LIMIT = "streams-at-limit";

@@ -200,6 +200,11 @@ public final class EndpointComponent implements Endpoint {
   }
 
   @Override
+  public AutoCloseable handleCarriedStun(io.macula.nat.transport.api.CarriedStunHandler handler) {
+    return endpoint.handleCarriedStun(handler);
+  }
+
+  @Override
   public CompletableFuture<PacketCarrier> connectStream(InetSocketAddress address) {
     return endpoint.connectStream(address);
   }

@@ -4,6 +4,7 @@ import io.macula.nat.api.NodeId;
 import io.macula.nat.api.PathKind;
 import io.macula.nat.api.SharedSocket;
 import io.macula.nat.api.StunHandler;
+import io.macula.nat.transport.api.CarriedStunHandler;
 import io.macula.nat.transport.api.PacketCarrier;
 import io.macula.nat.transport.api.RelayHandler;
 import io.macula.nat.transport.api.TransportPath;
@@ -39,6 +40,7 @@ final class PathLayer extends ChannelDuplexHandler {
   private final Map<InetSocketAddress, byte[]> trustedRelays = new ConcurrentHashMap<>();
   private final Map<InetSocketAddress, SharedSocket.ServerTraffic> claims = new ConcurrentHashMap<>();
   private volatile ChannelHandlerContext context;
+  private volatile CarriedStunHandler carriedStun;
   /** Whether the socket is between a read and its batch's end (the event loop's only). */
   private boolean reading;
 
@@ -105,6 +107,10 @@ final class PathLayer extends ChannelDuplexHandler {
         carriedProbe(path, packet);
         return;
       }
+      if (first >= 0 && first <= 3) {
+        carriedStun(path, packet);
+        return;
+      }
       if (!packet.isReadable() || (packet.getUnsignedByte(packet.readerIndex()) & 0x40) == 0
           || (isLongHeader(packet) && !isVersion1(packet))) {
         drops.drop(DropCounters.CARRIED_NOT_QUIC); // a relay carries QUIC between peers, and probes, nothing else
@@ -147,6 +153,25 @@ final class PathLayer extends ChannelDuplexHandler {
         answer.release();
       }
     }
+  }
+
+  /** A STUN message a carrier brought: to the handler ICE registered, if any. */
+  private void carriedStun(TransportPath.Carried path, ByteBuf message) {
+    CarriedStunHandler handler = carriedStun;
+    if (handler == null) {
+      drops.drop(DropCounters.CARRIED_STUN);
+      return;
+    }
+    handler.received(path, message.nioBuffer(message.readerIndex(), message.readableBytes()));
+  }
+
+  AutoCloseable handleCarriedStun(CarriedStunHandler handler) {
+    carriedStun = handler;
+    return () -> {
+      if (carriedStun == handler) {
+        carriedStun = null;
+      }
+    };
   }
 
   /** Whether the socket is reading a batch now: a packet handed up then is flushed with the batch. */

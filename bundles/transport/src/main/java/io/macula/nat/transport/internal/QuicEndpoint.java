@@ -417,6 +417,11 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
         channel.alloc().ioBuffer(packet.remaining()).writeBytes(packet.duplicate()));
   }
 
+  @Override
+  public AutoCloseable handleCarriedStun(io.macula.nat.transport.api.CarriedStunHandler handler) {
+    return pathLayer.handleCarriedStun(handler);
+  }
+
   /** A carried packet, handed to QUIC on the socket's event loop; {@code packet} is released there. */
   private void received(TransportPath.Carried path, ByteBuf packet) {
     if (channel.eventLoop().inEventLoop()) {

@@ -3,5 +3,5 @@
  * server, through which peers reach it where nothing else does.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package io.macula.nat.turn.api;

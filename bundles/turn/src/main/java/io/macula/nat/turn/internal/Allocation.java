@@ -106,6 +106,25 @@ final class Allocation implements RelayedAddress, AutoCloseable {
     onData((peer, data) -> receiver.accept(peer, data.nioBuffer(data.readerIndex(), data.readableBytes())));
   }
 
+  @Override
+  public String describe() {
+    return "turn " + text(server()) + "/" + transport() + " relayed " + text(relayed);
+  }
+
+  private static String text(InetSocketAddress a) {
+    return new io.macula.nat.api.HostPort(a.getAddress().getHostAddress(), a.getPort()).toString();
+  }
+
+  @Override
+  public io.macula.nat.api.PathKind kind() {
+    return io.macula.nat.api.PathKind.TURN;
+  }
+
+  @Override
+  public String toString() {
+    return describe();
+  }
+
   /** This client's address as the server saw it. */
   Optional<InetSocketAddress> mapped() {
     return mapped;
@@ -126,7 +145,22 @@ final class Allocation implements RelayedAddress, AutoCloseable {
     for (InetAddress p : peers) {
       attributes.add(new XorPeerAddress(new InetSocketAddress(p, 0)));
     }
-    return client.request(StunMessage.CREATE_PERMISSION, attributes).thenRun(() -> permitted.addAll(List.of(peers)));
+    return client.request(StunMessage.CREATE_PERMISSION, attributes)
+        .whenComplete((ok, e) -> checkAfterRefusal(e))
+        .thenRun(() -> permitted.addAll(List.of(peers)));
+  }
+
+  /**
+   * A request on the allocation refused with 437 (no such allocation) or 400: the server may have
+   * ended it (coturn was seen to, when a send to a peer failed, and to answer 400 to what followed).
+   * A Refresh tells: when it is refused too, the allocation lapses here, and the next use of the TURN
+   * client allocates anew.
+   */
+  private void checkAfterRefusal(Throwable e) {
+    Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+    if (cause instanceof TurnException t && (t.code() == 437 || t.code() == 400) && !closed) {
+      refresh();
+    }
   }
 
   /** Binds a channel to a peer, RFC 8656 §12: data to and from it then goes as ChannelData. */
@@ -137,6 +171,7 @@ final class Allocation implements RelayedAddress, AutoCloseable {
       return CompletableFuture.failedFuture(new TurnException(508, "every channel number is taken"));
     }
     return client.request(StunMessage.CHANNEL_BIND, List.of(new ChannelNumber(channel), new XorPeerAddress(peer)))
+        .whenComplete((ok, e) -> checkAfterRefusal(e))
         .thenApply(ok -> {
           channelOf.put(peer, channel);
           peerOf.put(channel, peer);

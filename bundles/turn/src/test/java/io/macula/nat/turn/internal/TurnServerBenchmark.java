@@ -19,8 +19,9 @@ import java.util.regex.Pattern;
  * The same relay load through our TURN server and through coturn, one after the other on this
  * machine: coturn's {@code turnutils_uclient} with {@value #CLIENTS} clients, each sending
  * {@value #MESSAGES} messages of {@value #LENGTH} bytes over a channel to {@code turnutils_peer},
- * which echoes them. Each server is warmed up with {@value #WARM_UP_RUNS} shorter runs, then
- * measured over {@value #TRIALS} trials; prints for each server the median, min and max of its CPU
+ * which echoes them. Each server is warmed up with at least {@value #WARM_UP_RUNS} shorter runs,
+ * and more until its JIT compilers are quiet (see {@link #warmUp}), then measured over
+ * {@value #TRIALS} trials; prints for each server the median, min and max of its CPU
  * time per relayed packet (both ways, from its own counters in {@code /proc}), the packets lost in
  * all trials and the median time a trial took, then the ratios of the medians.
  *
@@ -30,6 +31,9 @@ public final class TurnServerBenchmark {
   static final int CLIENTS = 20;
   static final int MESSAGES = 1000;
   static final int WARM_UP_RUNS = 20;
+  /** Runs in a row with no CPU in the JIT compiler threads that end the warm-up. */
+  static final int QUIET_RUNS = 3;
+  static final int MAX_WARM_UP_RUNS = 150;
   static final int TRIALS = 5;
   static final int LENGTH = 200;
   static final int INTERVAL_MS = 2;
@@ -92,7 +96,8 @@ public final class TurnServerBenchmark {
     try {
       Measured ours = ours(peerPort);
       Measured theirs = coturn(peerPort);
-      System.out.printf("%d trials each, after %d warm-up runs%n", TRIALS, WARM_UP_RUNS);
+      System.out.printf("%d trials each, after at least %d warm-up runs and until the JIT compilers were quiet%n",
+          TRIALS, WARM_UP_RUNS);
       System.out.printf("%-22s %9s %6s %9s %15s %6s %6s %14s%n", "TURN server", "relayed", "lost", "s/trial",
           "CPU µs/packet", "min", "max", "relay thread");
       for (Measured m : List.of(ours, theirs)) {
@@ -119,7 +124,7 @@ public final class TurnServerBenchmark {
       if (line == null || !line.startsWith("listening")) {
         throw new IllegalStateException("our TURN server did not start: " + line);
       }
-      warmUp(port, peerPort);
+      warmUp(port, peerPort, server.pid());
       return measure("Macula NAT TURN server", server.pid(), "nat-turn-server", port, peerPort);
     } finally {
       server.destroy();
@@ -132,7 +137,7 @@ public final class TurnServerBenchmark {
     try (Coturn c = Coturn.start(dir, port, "--realm=bench", "--lt-cred-mech", "--user=bench:bench",
         "--allow-loopback-peers", "--relay-ip=127.0.0.1", "--no-tcp-relay", "--relay-threads=1",
         "--user-quota=1000", "--total-quota=1000")) {
-      warmUp(port, peerPort); // coturn is up once this runs
+      warmUp(port, peerPort, -1); // coturn is up once this runs; it compiles nothing while it runs
       long pid = Long.parseLong(Files.readString(dir.resolve("turn.pid")).strip());
       return measure("coturn " + version(), pid, "turnserver", port, peerPort);
     }
@@ -158,11 +163,13 @@ public final class TurnServerBenchmark {
   /**
    * Short runs: the first again until the server answers (it takes a moment to start), then
    * more, so that a JIT compiler has compiled the server's code before it is measured, as it has
-   * in a server that has run for a while: the relay's within a few runs, but the allocations'
-   * set-up (twenty a run) reaches the optimizing compiler's thresholds only after a dozen or more,
-   * and with 6 runs its compiler threads still took a sixth of the process's time in the trials.
+   * in a server that has run for a while. The relay's code is compiled within a few runs, but the
+   * allocations' set-up (twenty a run) reaches the optimizing compiler's thresholds one method
+   * after another: after 20 runs C2 still took up to a third of the process's time in some trials.
+   * So the warm-up goes on until the compiler threads of {@code jvm} (-1 for none) spent nothing in
+   * {@value #QUIET_RUNS} runs in a row.
    */
-  private static void warmUp(int port, int peerPort) throws Exception {
+  private static void warmUp(int port, int peerPort, long jvm) throws Exception {
     IllegalStateException last = null;
     for (int attempt = 0; attempt < 20; attempt++) {
       try {
@@ -176,9 +183,20 @@ public final class TurnServerBenchmark {
     if (last != null) {
       throw last;
     }
-    for (int i = 1; i < WARM_UP_RUNS; i++) {
+    int runs = 1;
+    int quiet = 0;
+    while (runs < WARM_UP_RUNS || (jvm > 0 && quiet < QUIET_RUNS && runs < MAX_WARM_UP_RUNS)) {
+      long before = jvm > 0 ? compilerTicks(jvm) : 0;
       load(port, peerPort, 500);
+      quiet = jvm > 0 && compilerTicks(jvm) == before ? quiet + 1 : 0;
+      runs++;
     }
+    System.out.printf("warmed up in %d runs%n", runs);
+  }
+
+  /** The CPU ticks a JVM's JIT compiler threads spent. */
+  private static long compilerTicks(long jvm) throws IOException {
+    return ServerProcess.threadCpuTicks(jvm, "C2 CompilerThre") + ServerProcess.threadCpuTicks(jvm, "C1 CompilerThre");
   }
 
   /** One run of uclient; returns the packets it lost. */
