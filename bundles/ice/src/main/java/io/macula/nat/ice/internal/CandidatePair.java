@@ -13,7 +13,8 @@ final class CandidatePair {
   enum State { WAITING, IN_PROGRESS, SUCCEEDED, FAILED }
 
   final Candidate local;
-  final Candidate remote;
+  /** The peer's candidate: one learnt from a check gives way to the same address trickled later. */
+  Candidate remote;
   State state = State.WAITING;
   /** The peer sent USE-CANDIDATE for this pair (we are controlled). */
   boolean nominatedByPeer;

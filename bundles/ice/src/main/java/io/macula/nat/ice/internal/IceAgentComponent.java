@@ -448,10 +448,17 @@ public final class IceAgentComponent implements IceAgent, SignalListener {
     if (session == null) {
       return false;
     }
+    if (through != null && !session.relaysThrough(through)) {
+      checksRefused.increment(); // not to this session's relayed address: a success would be a lie
+      return true;
+    }
     byte[] key = session.localPwd.getBytes(StandardCharsets.UTF_8);
     if (!StunCodec.verifyIntegrity(Unpooled.wrappedBuffer(raw), key)) {
       checksRefused.increment();
-      answer.send(error(request, ErrorCode.UNAUTHENTICATED, "Unauthenticated"), null);
+      if (through == null) {
+        // Through the relay no answer: each address answered there costs the TURN server a channel.
+        answer.send(error(request, ErrorCode.UNAUTHENTICATED, "Unauthenticated"), null);
+      }
       return true;
     }
     if (session.hasFailed()) {

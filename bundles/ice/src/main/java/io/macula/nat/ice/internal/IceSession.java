@@ -81,6 +81,8 @@ final class IceSession {
   private final Map<PairKey, CandidatePair> pairs = new LinkedHashMap<>();
   private final List<Candidate> remoteCandidates = new ArrayList<>();
   private Relay relay;
+  /** The relayed candidate's carrier, for the socket's thread. */
+  private volatile PacketCarrier relayCarrier;
   /** When the first pair with a relayed candidate succeeded, in the clock's nanoseconds; or -1. */
   private long relayValidNanos = -1;
   private final Deque<CandidatePair> triggered = new ArrayDeque<>();
@@ -174,22 +176,39 @@ final class IceSession {
       refusedCandidates++;
       return;
     }
+    if (remoteCandidates.size() >= MAX_PAIRS
+        || remoteCandidates.stream().anyMatch(r -> r.address().equals(c.address()))) {
+      return;
+    }
     remoteCandidates.add(c);
-    addPair(baseCandidate(), c);
+    learnt(addPair(baseCandidate(), c), c);
     if (relay != null && relayable(c)) {
-      addPair(relay.candidate(), c);
+      learnt(addPair(relay.candidate(), c), c);
     }
   }
 
   /**
-   * Whether the relayed candidate is paired with {@code c}: not with a host candidate on a private,
-   * shared (CGNAT) or link-local network, which only the peer's own network reaches and the socket's
+   * A pair whose remote candidate was learnt from a check (peer-reflexive) takes the type and
+   * priority of the candidate trickled for the same address: a check from the peer's relayed
+   * address can arrive before that address's candidate does.
+   */
+  private static void learnt(CandidatePair pair, Candidate trickled) {
+    if (pair != null && pair.remote.type() == CandidateType.PEER_REFLEXIVE
+        && trickled.type() != CandidateType.PEER_REFLEXIVE) {
+      pair.remote = trickled;
+    }
+  }
+
+  /**
+   * Whether the relayed candidate is paired with {@code c}: not with one on a private, shared
+   * (CGNAT), loopback or link-local network (a host candidate, or a reflexive one from a STUN
+   * server inside such a network), which only the peer's own network reaches and the socket's
    * pairs cover. A TURN server refuses such peers (ours by default), or, as coturn without a rule
    * against them, sends to them: its allocation was seen to end at once when the send failed.
    */
   static boolean relayable(Candidate c) {
-    if (c.type() != CandidateType.HOST) {
-      return true;
+    if (c.type() == CandidateType.RELAYED) {
+      return true; // an address on a TURN server, which the servers relay between
     }
     InetAddress a = c.address().getAddress();
     byte[] b = a.getAddress();
@@ -208,13 +227,17 @@ final class IceSession {
       return;
     }
     relay = r;
+    relayCarrier = r.carrier();
     addLocal(r.candidate());
     remoteCandidates.stream().filter(IceSession::relayable).forEach(c -> addPair(r.candidate(), c));
   }
 
-  /** The carrier of this session's relayed candidate, if it has one. */
-  Optional<PacketCarrier> relayCarrier() {
-    return Optional.ofNullable(relay).map(Relay::carrier);
+  /**
+   * Whether a check that came through {@code carrier} is one to this session's relayed candidate:
+   * the socket's thread asks, before it answers.
+   */
+  boolean relaysThrough(PacketCarrier carrier) {
+    return carrier != null && carrier == relayCarrier;
   }
 
   private CandidatePair addPair(Candidate local, Candidate remote) {
@@ -307,8 +330,24 @@ final class IceSession {
    */
   private CompletableFuture<StunMessage> relayedCheck(InetSocketAddress to, StunMessage request) {
     Relay r = relay;
-    return r.permit().apply(to.getAddress()).thenCompose(ok ->
-        stun.transact(to, request, remotePwd, settings.checks(), r.carrier()::send));
+    byte[] key = remotePwd; // read here: the permission completes on the TURN client's thread
+    CompletableFuture<StunMessage> out = new CompletableFuture<>();
+    r.permit().apply(to.getAddress()).whenComplete((ok, e) -> {
+      if (e != null) {
+        out.completeExceptionally(e);
+      } else if (!out.isDone()) {
+        CompletableFuture<StunMessage> check = stun.transact(to, request, key, settings.checks(), r.carrier()::send);
+        out.whenComplete((m, x) -> check.cancel(false)); // a check abandoned stops its retransmissions
+        check.whenComplete((m, x) -> {
+          if (x != null) {
+            out.completeExceptionally(x);
+          } else {
+            out.complete(m);
+          }
+        });
+      }
+    });
+    return out;
   }
 
   private void answered(CandidatePair pair, boolean nominated, boolean asControlling, StunMessage response, Throwable error) {
@@ -374,6 +413,11 @@ final class IceSession {
    */
   private void endedWithoutSuccess(CandidatePair pair, boolean nominated) {
     pair.nominating = false;
+    if (relayWait != null && !directMayWork()) {
+      relayWait.cancel(false); // no pair without a relay can succeed now: no reason to wait
+      relayWait = null;
+      thread.execute(this::nominate);
+    }
     if (!nominated) {
       return;
     }
@@ -401,14 +445,18 @@ final class IceSession {
       return;
     }
     long waitNanos = settings.relayNominationDelay().toNanos() - (nanos() - relayValidNanos);
-    boolean directMayWork = pairs.values().stream().anyMatch(p -> !p.relayed()
-        && (p.state == CandidatePair.State.WAITING || p.state == CandidatePair.State.IN_PROGRESS));
     relayWait = null;
-    if (best.get().relayed() && directMayWork && waitNanos > 0) {
+    if (best.get().relayed() && directMayWork() && waitNanos > 0) {
       relayWait = thread.schedule(this::nominate, waitNanos, TimeUnit.NANOSECONDS);
       return;
     }
     check(best.get(), true);
+  }
+
+  /** Whether a pair without a relay is still waiting or being checked. */
+  private boolean directMayWork() {
+    return pairs.values().stream().anyMatch(p -> !p.relayed()
+        && (p.state == CandidatePair.State.WAITING || p.state == CandidatePair.State.IN_PROGRESS));
   }
 
   private long nanos() {

@@ -43,7 +43,7 @@ class IceSessionTest {
   private static final Duration PACING = ms(20);
   private static final Duration NOMINATION_DELAY = ms(40);
   private static final Duration DEADLINE = ms(5000);
-  private static final Duration RELAY_NOMINATION_DELAY = ms(1000);
+  private static final Duration RELAY_NOMINATION_DELAY = ms(500); // shorter than a check's GIVE_UP
   /** RTO 100 ms, 3 sends, Rm 4: a check gives up 700 ms after it was sent. */
   private static final RetransmissionSchedule CHECKS = new RetransmissionSchedule(ms(100), 3, 4);
   private static final Duration GIVE_UP = CHECKS.giveUp();
@@ -57,22 +57,7 @@ class IceSessionTest {
   private static final Candidate RELAYED = new Candidate("r1", Candidate.COMPONENT,
       Candidate.priority(CandidateType.RELAYED, 65535, Candidate.COMPONENT), new InetSocketAddress("192.0.2.50", 50000),
       CandidateType.RELAYED, Optional.of(new InetSocketAddress("192.0.2.50", 50000)));
-  private static final PacketCarrier CARRIER = new PacketCarrier() {
-    @Override
-    public void send(InetSocketAddress peer, java.nio.ByteBuffer packet) {
-      throw new AssertionError("the scripted STUN client sends the checks");
-    }
-
-    @Override
-    public String describe() {
-      return "a relay";
-    }
-
-    @Override
-    public io.macula.nat.api.PathKind kind() {
-      return io.macula.nat.api.PathKind.TURN;
-    }
-  };
+  private static final PacketCarrier CARRIER = carrier("a relay");
   private static final InetSocketAddress MAPPED = new InetSocketAddress("198.51.100.1", 7400);
 
   private final ManualScheduler time = new ManualScheduler();
@@ -414,10 +399,13 @@ class IceSessionTest {
     s.addRelay(new IceSession.Relay(RELAYED, CARRIER, ip -> CompletableFuture.completedFuture(null)));
     s.addRemote(host("100.64.1.2", 7400, 100)); // a carrier-grade NAT's shared range: private too
     s.addRemote(host("192.0.2.77", 7400, 90)); // a public host candidate: a peer with no NAT
+    // A reflexive address from a STUN server inside a private network is no better.
+    s.addRemote(new Candidate("s2", Candidate.COMPONENT, 1000, new InetSocketAddress("172.16.5.5", 7400),
+        CandidateType.SERVER_REFLEXIVE, Optional.empty()));
     assertEquals(List.of("host /10.0.0.2:7400 in_progress", "srflx /203.0.113.2:40000 waiting",
         "from relay /192.0.2.50:50000 to srflx /203.0.113.2:40000 waiting", "host /100.64.1.2:7400 waiting",
-        "host /192.0.2.77:7400 waiting", "from relay /192.0.2.50:50000 to host /192.0.2.77:7400 waiting"),
-        s.record().pairs());
+        "host /192.0.2.77:7400 waiting", "from relay /192.0.2.50:50000 to host /192.0.2.77:7400 waiting",
+        "srflx /172.16.5.5:7400 waiting"), s.record().pairs());
   }
 
   @Test
@@ -466,6 +454,42 @@ class IceSessionTest {
   }
 
   @Test
+  void theRelayWaitEndsWhenTheLastDirectPairFails() {
+    IceSession s = relayedAndDirectChecking();
+    stun.check(1).succeed(MAPPED); // the relayed pair
+    time.runDue();
+    time.advance(ms(200));
+    assertEquals(2, stun.checks().size(), "waiting for the direct pair");
+    stun.check(0).error(ErrorCode.UNAUTHENTICATED); // which fails: nothing left to wait for
+    time.runDue();
+    assertEquals("203.0.113.2:40000 controlling use-candidate via relay", stun.last().toString());
+  }
+
+  @Test
+  void aRelayedCheckInFlightIsAbandonedWithTheSession() {
+    IceSession s = relayedAndDirectChecking();
+    stun.check(0).succeed(MAPPED);
+    time.runDue();
+    time.advance(NOMINATION_DELAY);
+    stun.last().succeed(MAPPED);
+    time.runDue();
+    assertFalse(selected(s).relayed());
+    assertTrue(stun.check(1).answer.isCancelled(), "the check through the relay stops its retransmissions");
+  }
+
+  @Test
+  void aPairLearntFromACheckTakesTheTypeOfTheCandidateTrickledLater() {
+    IceSession s = checking(true);
+    InetSocketAddress peerRelayed = new InetSocketAddress("192.0.2.60", 50001);
+    s.checkReceived(peerRelayed, 1000, false, null); // the peer's check from its relayed address, first
+    assertEquals(List.of("prflx /192.0.2.60:50001 waiting"), s.record().pairs());
+    s.addRemote(new Candidate("r2", Candidate.COMPONENT,
+        Candidate.priority(CandidateType.RELAYED, 65535, Candidate.COMPONENT), peerRelayed, CandidateType.RELAYED,
+        Optional.empty()));
+    assertEquals(List.of("relay /192.0.2.60:50001 waiting"), s.record().pairs(), "a relayed pair after all");
+  }
+
+  @Test
   void aCheckThatCameThroughTheRelayIsAPairOfTheRelayedCandidate() {
     IceSession s = checking(false, REMOTE_SRFLX);
     s.addRelay(new IceSession.Relay(RELAYED, CARRIER, ip -> CompletableFuture.completedFuture(null)));
@@ -474,20 +498,7 @@ class IceSessionTest {
     assertTrue(s.record().pairs().contains("from relay /192.0.2.50:50000 to prflx /203.0.113.9:41000 waiting"),
         s.record().pairs().toString());
     int pairs = s.record().pairs().size();
-    s.checkReceived(new InetSocketAddress("203.0.113.10", 41000), 1000, false, new PacketCarrier() {
-      @Override
-      public void send(InetSocketAddress peer, java.nio.ByteBuffer packet) {}
-
-      @Override
-      public String describe() {
-        return "another relay";
-      }
-
-      @Override
-      public io.macula.nat.api.PathKind kind() {
-        return io.macula.nat.api.PathKind.TURN;
-      }
-    });
+    s.checkReceived(new InetSocketAddress("203.0.113.10", 41000), 1000, false, carrier("another relay"));
     assertEquals(pairs, s.record().pairs().size(), "a check through a carrier not this session's makes no pair");
   }
 
@@ -548,6 +559,26 @@ class IceSessionTest {
     return new Candidate("h" + Integer.toHexString(ip.hashCode() & 0xffff), Candidate.COMPONENT,
         Candidate.priority(CandidateType.HOST, localPreference, Candidate.COMPONENT),
         new InetSocketAddress(ip, port), CandidateType.HOST, Optional.empty());
+  }
+
+  /** A relay's carrier, which sends nothing itself: the scripted STUN client takes the checks. */
+  private static PacketCarrier carrier(String name) {
+    return new PacketCarrier() {
+      @Override
+      public void send(InetSocketAddress peer, java.nio.ByteBuffer packet) {
+        throw new AssertionError("the scripted STUN client sends the checks");
+      }
+
+      @Override
+      public String describe() {
+        return name;
+      }
+
+      @Override
+      public io.macula.nat.api.PathKind kind() {
+        return io.macula.nat.api.PathKind.TURN;
+      }
+    };
   }
 
   private static Duration ms(long millis) {

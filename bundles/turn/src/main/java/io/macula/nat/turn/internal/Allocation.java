@@ -141,6 +141,15 @@ final class Allocation implements RelayedAddress, AutoCloseable {
 
   /** Lets these peers' addresses send to the relayed address (any port of theirs), RFC 8656 §9. */
   CompletableFuture<Void> permit(InetAddress... peers) {
+    if (permitted.containsAll(List.of(peers))) {
+      usedSinceRefresh.addAll(List.of(peers)); // asked for again: kept at the next refresh
+      return CompletableFuture.completedFuture(null);
+    }
+    return createPermission(peers);
+  }
+
+  /** A CreatePermission for these peers, held or not: a new permission, or a refresh. */
+  private CompletableFuture<Void> createPermission(InetAddress... peers) {
     List<StunAttribute> attributes = new ArrayList<>();
     for (InetAddress p : peers) {
       attributes.add(new XorPeerAddress(new InetSocketAddress(p, 0)));
@@ -266,7 +275,7 @@ final class Allocation implements RelayedAddress, AutoCloseable {
     used.retainAll(permitted);
     permitted.retainAll(used); // a permission nobody used lapses on the server: forget it here too
     if (!used.isEmpty()) {
-      permit(used.toArray(InetAddress[]::new));
+      createPermission(used.toArray(InetAddress[]::new));
     }
   }
 
