@@ -1,8 +1,10 @@
 package io.macula.nat.stun.api;
 
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -41,14 +43,14 @@ public interface StunClient {
    * comes back the same way, and whoever receives it hands it to {@link #responseArrived}.
    */
   CompletableFuture<StunMessage> transact(InetSocketAddress to, StunMessage request, byte[] integrityKey,
-      RetransmissionSchedule schedule, java.util.function.BiConsumer<InetSocketAddress, java.nio.ByteBuffer> via);
+      RetransmissionSchedule schedule, BiConsumer<InetSocketAddress, ByteBuffer> via);
 
   /**
    * A STUN response that reached this node other than at its socket (through a relay): completes
    * the transaction it answers. Returns false when none waits for it, or its integrity does not
    * hold; {@code raw} is valid only during the call.
    */
-  boolean responseArrived(java.nio.ByteBuffer raw);
+  boolean responseArrived(ByteBuffer raw);
 
   /**
    * Sends one message outside any transaction, from the shared socket: a response to a request a

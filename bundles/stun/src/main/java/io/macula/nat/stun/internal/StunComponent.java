@@ -27,6 +27,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -240,12 +241,12 @@ public final class StunComponent implements StunHandler, StunClient, NatDiscover
 
   @Override
   public CompletableFuture<StunMessage> transact(InetSocketAddress to, StunMessage request, byte[] integrityKey,
-      RetransmissionSchedule schedule, java.util.function.BiConsumer<InetSocketAddress, java.nio.ByteBuffer> via) {
+      RetransmissionSchedule schedule, BiConsumer<InetSocketAddress, ByteBuffer> via) {
     return stack.transact(to, request, integrityKey, schedule, via);
   }
 
   @Override
-  public boolean responseArrived(java.nio.ByteBuffer raw) {
+  public boolean responseArrived(ByteBuffer raw) {
     return stack.responseArrived(raw);
   }
 

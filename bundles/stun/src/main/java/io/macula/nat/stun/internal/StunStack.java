@@ -4,15 +4,19 @@ import io.macula.nat.stun.api.BindingResult;
 import io.macula.nat.stun.api.NatDiscovery;
 import io.macula.nat.stun.api.NatInfo;
 import io.macula.nat.stun.api.RetransmissionSchedule;
+import io.macula.nat.stun.api.StunClass;
 import io.macula.nat.stun.api.StunClient;
 import io.macula.nat.stun.api.StunCodec;
 import io.macula.nat.stun.api.StunMessage;
+import io.macula.nat.stun.api.StunParseException;
 import io.macula.nat.stun.api.StunRequestHandler;
 import io.macula.nat.stun.api.StunServerAddress;
 import io.macula.nat.stun.api.StunStatistics;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -20,8 +24,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.function.UnaryOperator;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
  * The STUN client side of one socket: transactions, Binding with credentials, and NAT behaviour
@@ -119,26 +124,25 @@ final class StunStack implements StunClient, NatDiscovery, AutoCloseable {
 
   @Override
   public CompletableFuture<StunMessage> transact(InetSocketAddress to, StunMessage request, byte[] integrityKey,
-      RetransmissionSchedule schedule, java.util.function.BiConsumer<InetSocketAddress, java.nio.ByteBuffer> via) {
+      RetransmissionSchedule schedule, BiConsumer<InetSocketAddress, ByteBuffer> via) {
     return transactions.start(to, request, integrityKey, schedule, via::accept);
   }
 
   @Override
-  public boolean responseArrived(java.nio.ByteBuffer raw) {
-    io.netty.buffer.ByteBuf b = io.netty.buffer.Unpooled.wrappedBuffer(raw.duplicate());
-    if (!io.macula.nat.stun.api.StunCodec.looksLikeStun(b)) {
+  public boolean responseArrived(ByteBuffer raw) {
+    ByteBuf b = Unpooled.wrappedBuffer(raw.duplicate());
+    if (!StunCodec.looksLikeStun(b)) {
       counters.drop(StunCounters.NOT_STUN);
       return false;
     }
     StunMessage m;
     try {
-      m = io.macula.nat.stun.api.StunCodec.decode(b);
-    } catch (io.macula.nat.stun.api.StunParseException e) {
+      m = StunCodec.decode(b);
+    } catch (StunParseException e) {
       counters.drop(StunCounters.MALFORMED);
       return false;
     }
-    if (m.messageClass() != io.macula.nat.stun.api.StunClass.SUCCESS_RESPONSE
-        && m.messageClass() != io.macula.nat.stun.api.StunClass.ERROR_RESPONSE) {
+    if (m.messageClass() != StunClass.SUCCESS_RESPONSE && m.messageClass() != StunClass.ERROR_RESPONSE) {
       return false;
     }
     return transactions.onResponse(b, m);

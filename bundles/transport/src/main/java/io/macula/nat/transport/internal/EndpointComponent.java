@@ -4,6 +4,7 @@ import io.macula.nat.api.HostPort;
 import io.macula.nat.api.NodeId;
 import io.macula.nat.api.SharedSocket;
 import io.macula.nat.api.StunHandler;
+import io.macula.nat.transport.api.CarriedStunHandler;
 import io.macula.nat.transport.api.ConnectionAcceptor;
 import io.macula.nat.transport.api.Endpoint;
 import io.macula.nat.transport.api.PacketCarrier;
@@ -200,7 +201,7 @@ public final class EndpointComponent implements Endpoint {
   }
 
   @Override
-  public AutoCloseable handleCarriedStun(io.macula.nat.transport.api.CarriedStunHandler handler) {
+  public AutoCloseable handleCarriedStun(CarriedStunHandler handler) {
     return endpoint.handleCarriedStun(handler);
   }
 

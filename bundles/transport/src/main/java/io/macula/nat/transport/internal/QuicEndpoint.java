@@ -3,6 +3,7 @@ package io.macula.nat.transport.internal;
 import io.macula.nat.api.NodeId;
 import io.macula.nat.api.PathKind;
 import io.macula.nat.api.StunHandler;
+import io.macula.nat.transport.api.CarriedStunHandler;
 import io.macula.nat.transport.api.ConnectionAcceptor;
 import io.macula.nat.transport.api.Endpoint;
 import io.macula.nat.transport.api.PacketCarrier;
@@ -418,7 +419,7 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
   }
 
   @Override
-  public AutoCloseable handleCarriedStun(io.macula.nat.transport.api.CarriedStunHandler handler) {
+  public AutoCloseable handleCarriedStun(CarriedStunHandler handler) {
     return pathLayer.handleCarriedStun(handler);
   }
 
