@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.annotations.GogoCommand;
 import org.osgi.service.component.ComponentServiceObjects;
@@ -144,7 +145,7 @@ public final class NatCommands {
   }
 
   /** The moves of the live connections' paths since their connects: traversal events too. */
-  private String moves(java.util.function.Predicate<NodeId> peers) {
+  private String moves(Predicate<NodeId> peers) {
     Endpoint e = endpoint;
     Table t = e == null ? new Table() : MovesTable.of(e, peers);
     return t.isEmpty() ? "" : "\nmoves of the paths since:\n" + t;

@@ -35,15 +35,8 @@ final class StunReceiver {
 
   /** A datagram arrived at {@code at} from {@code sender}; the caller keeps {@code raw}. */
   void received(InetSocketAddress at, InetSocketAddress sender, ByteBuf raw) {
-    if (!StunCodec.looksLikeStun(raw)) {
-      counters.drop(StunCounters.NOT_STUN);
-      return;
-    }
-    StunMessage m;
-    try {
-      m = StunCodec.decode(raw);
-    } catch (StunParseException e) {
-      counters.drop(StunCounters.MALFORMED);
+    StunMessage m = decode(raw);
+    if (m == null) {
       return;
     }
     switch (m.messageClass()) {
@@ -67,6 +60,20 @@ final class StunReceiver {
           s.onRequest(at, sender, raw, m);
         }
       }
+    }
+  }
+
+  /** The STUN message in {@code raw}, or null when it is none (not STUN, or malformed: counted). */
+  StunMessage decode(ByteBuf raw) {
+    if (!StunCodec.looksLikeStun(raw)) {
+      counters.drop(StunCounters.NOT_STUN);
+      return null;
+    }
+    try {
+      return StunCodec.decode(raw);
+    } catch (StunParseException e) {
+      counters.drop(StunCounters.MALFORMED);
+      return null;
     }
   }
 

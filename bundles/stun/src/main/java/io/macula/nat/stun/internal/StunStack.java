@@ -8,7 +8,6 @@ import io.macula.nat.stun.api.StunClass;
 import io.macula.nat.stun.api.StunClient;
 import io.macula.nat.stun.api.StunCodec;
 import io.macula.nat.stun.api.StunMessage;
-import io.macula.nat.stun.api.StunParseException;
 import io.macula.nat.stun.api.StunRequestHandler;
 import io.macula.nat.stun.api.StunServerAddress;
 import io.macula.nat.stun.api.StunStatistics;
@@ -131,21 +130,9 @@ final class StunStack implements StunClient, NatDiscovery, AutoCloseable {
   @Override
   public boolean responseArrived(ByteBuffer raw) {
     ByteBuf b = Unpooled.wrappedBuffer(raw.duplicate());
-    if (!StunCodec.looksLikeStun(b)) {
-      counters.drop(StunCounters.NOT_STUN);
-      return false;
-    }
-    StunMessage m;
-    try {
-      m = StunCodec.decode(b);
-    } catch (StunParseException e) {
-      counters.drop(StunCounters.MALFORMED);
-      return false;
-    }
-    if (m.messageClass() != StunClass.SUCCESS_RESPONSE && m.messageClass() != StunClass.ERROR_RESPONSE) {
-      return false;
-    }
-    return transactions.onResponse(b, m);
+    StunMessage m = receiver.decode(b);
+    return m != null && (m.messageClass() == StunClass.SUCCESS_RESPONSE || m.messageClass() == StunClass.ERROR_RESPONSE)
+        && transactions.onResponse(b, m);
   }
 
   @Override
