@@ -109,11 +109,11 @@ public class ConfigurationGuardIT {
         .bad("deadline_ms", "x", "499")
         .bad("relay_nomination_delay_ms", "x", "-1")
         .bad("relay_gathering_ms", "x", "-1"));
-    c.put("io.macula.nat.upgrade", new Case(Map.of("retry_ms", "1001"))
-        .bad("retry_ms", "x", "99")
-        .bad("max_retry_ms", "x", "999"));
-    c.put("io.macula.nat.negotiator", new Case(Map.of("attempt_history", "999"))
-        .bad("attempt_history", "x", "0"));
+    c.put("io.macula.nat.negotiator", new Case(Map.of("attempt_history", "999", "upgrade_retry_ms", "1001"))
+        .bad("attempt_history", "x", "0")
+        .bad("upgrade_retry_ms", "x", "99")
+        .bad("upgrade_max_retry_ms", "x", "999")
+        .bad("fallback_after_ms", "x", "99"));
     c.put("io.macula.nat.admin", new Case(Map.of("socket", home.resolve("admin.sock").toString()))
         .bad("socket", "/no/such/dir/admin.sock")
         .bad("max_concurrent", "x", "0"));

@@ -1,6 +1,7 @@
 package io.macula.nat.api;
 
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.osgi.annotation.versioning.ConsumerType;
 
@@ -31,6 +32,35 @@ public interface ConnectionStrategy {
    * is abandoned; the strategy must then stop its work and release what it holds.
    */
   CompletableFuture<PeerPath> attempt(NodePair pair);
+
+  /**
+   * The kinds of path this strategy puts connections on. The negotiator's path policy moves a
+   * connection to a path only while a strategy that makes its kind is enabled, and falls back to
+   * the strategies whose kinds are all relayed. None by default.
+   */
+  default Set<PathKind> pathKinds() {
+    return Set.of();
+  }
+
+  /**
+   * Whether {@link #move} can put a live connection on a path of this strategy's: the path policy
+   * asks no other strategy. False by default.
+   */
+  default boolean movesConnections() {
+    return false;
+  }
+
+  /**
+   * Moves a live connection with the pair's remote node onto a path this strategy finds, beneath
+   * the connection: no reconnect, and the application sees nothing but another path. The path
+   * policy calls it to upgrade a connection that runs over a relay, and to give a relay to one
+   * whose path stopped answering. The future yields the kind of the path the connection is on once
+   * moved, or fails with a {@link StrategyFailure}; when it completes otherwise (a timeout, a
+   * cancel) the strategy stops its work. {@code reason} starts the reason the move is recorded with.
+   */
+  default CompletableFuture<PathKind> move(NodePair pair, PeerChannel connection, String reason) {
+    return CompletableFuture.failedFuture(StrategyFailure.notApplicable(name() + " moves no live connection"));
+  }
 
   /**
    * A strategy's timeout as its configuration gives it, in milliseconds under the key {@code

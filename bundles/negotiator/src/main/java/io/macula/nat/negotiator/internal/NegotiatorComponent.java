@@ -27,7 +27,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.random.RandomGenerator;
+import io.macula.nat.transport.api.Endpoint;
+import io.macula.nat.transport.api.QuicConnection;
 import java.util.function.Predicate;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.ServiceReference;
@@ -51,6 +56,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * of each connect, applies the operator's overrides, records every attempt and keeps counters.
  */
 @Component(
+    immediate = true,
     service = {Negotiator.class, StrategySettings.class},
     configurationPid = NegotiatorComponent.PID)
 @Designate(ocd = NegotiatorComponent.Config.class)
@@ -69,7 +75,22 @@ public final class NegotiatorComponent implements Negotiator, StrategySettings {
         min = "1",
         description = "How many attempt records to keep, newest first, for nat:attempts.")
     int attempt__history() default 1000;
+
+    @AttributeDefinition(min = "100", description = "Milliseconds a path's probes may go unanswered before its"
+        + " connections move to another path that answers, else to a relay.")
+    long fallback__after__ms() default 1000;
+
+    @AttributeDefinition(min = "100", description = "Milliseconds from a relayed connect to the first attempt to"
+        + " upgrade it, and the first delay after a failed one; it doubles with each failure.")
+    long upgrade__retry__ms() default 500;
+
+    @AttributeDefinition(min = "1000", description = "The longest delay between two upgrade attempts with one peer,"
+        + " in ms (never shorter than the first).")
+    long upgrade__max__retry__ms() default 60_000;
   }
+
+  /** How often the path policy looks at the connections. */
+  private static final Duration POLICY_TICK = Duration.ofMillis(100);
 
   private final Logger log;
   private final ConfigurationAdmin configAdmin;
@@ -91,6 +112,16 @@ public final class NegotiatorComponent implements Negotiator, StrategySettings {
       policyOption = ReferencePolicyOption.GREEDY)
   private volatile NodeDirectory directory;
 
+  @Reference(
+      cardinality = ReferenceCardinality.OPTIONAL,
+      policy = ReferencePolicy.DYNAMIC,
+      policyOption = ReferencePolicyOption.GREEDY)
+  private volatile Endpoint endpoint;
+
+  private final ScheduledExecutorService pathThread;
+  private final java.util.concurrent.ExecutorService lookupThread;
+  private final PathPolicy paths;
+
   @Activate
   public NegotiatorComponent(
       Config config,
@@ -111,11 +142,57 @@ public final class NegotiatorComponent implements Negotiator, StrategySettings {
             });
     executor.setRemoveOnCancelPolicy(true);
     this.scheduler = executor;
+    this.pathThread = Executors.newSingleThreadScheduledExecutor(daemon("nat-paths"));
+    this.lookupThread = Executors.newSingleThreadExecutor(daemon("nat-paths-lookup"));
+    this.paths = new PathPolicy(
+        new PathPolicy.Settings(
+            Duration.ofMillis(config.fallback__after__ms()),
+            Duration.ofMillis(config.upgrade__retry__ms()),
+            Duration.ofMillis(Math.max(config.upgrade__max__retry__ms(), config.upgrade__retry__ms()))),
+        registry::plan,
+        this::negotiatedHere,
+        () -> directory,
+        pathThread,
+        lookupThread,
+        RandomGenerator.getDefault(),
+        log,
+        System::nanoTime);
+    pathThread.scheduleWithFixedDelay(this::pathRound, POLICY_TICK.toMillis(), POLICY_TICK.toMillis(),
+        TimeUnit.MILLISECONDS);
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** One round of the path policy over the endpoint's connections, once there is an endpoint. */
+  private void pathRound() {
+    Endpoint e = endpoint;
+    if (e == null) {
+      return;
+    }
+    try {
+      paths.tick(e.connections());
+    } catch (RuntimeException ex) {
+      log.warn("path policy round failed: {}", ex.toString()); // the next round looks again
+    }
+  }
+
+  /** Whether this node's negotiator made the connection: the connecting side drives the upgrades. */
+  private boolean negotiatedHere(QuicConnection c) {
+    return connection(c.peer()).map(PeerConnection::path).flatMap(p -> p.channel())
+        .filter(channel -> channel == c).isPresent();
   }
 
   @Deactivate
   void deactivate() {
     active.forEach(Negotiation::shutdown);
+    pathThread.shutdownNow();
+    lookupThread.shutdownNow();
     scheduler.shutdown();
     events.close();
   }

@@ -1,5 +1,6 @@
 package io.macula.nat.strategy.direct;
 
+import io.macula.nat.api.PathKind;
 import io.macula.nat.api.Applicability;
 import io.macula.nat.api.ConnectionStrategy;
 import io.macula.nat.api.NatBehavior;
@@ -113,6 +114,11 @@ public final class DirectStrategy implements ConnectionStrategy, SignalListener 
   @Override
   public Duration timeout() {
     return timeout;
+  }
+
+  @Override
+  public Set<PathKind> pathKinds() {
+    return Set.of(PathKind.DIRECT);
   }
 
   @Override

@@ -15,7 +15,11 @@ import io.macula.nat.ice.api.IceResult;
 import io.macula.nat.transport.api.ConnectionPath;
 import io.macula.nat.transport.api.Endpoint;
 import io.macula.nat.transport.api.TransportPath;
+import io.macula.nat.api.PeerChannel;
 import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -98,11 +102,12 @@ public final class HolePunchStrategy implements ConnectionStrategy {
   /**
    * Whether the pair ICE chose reaches one of the peer's own addresses: a path on this node's own
    * network, not one punched through a NAT. The peer's check can arrive before its host candidate
-   * does, and then names it a peer-reflexive one; the addresses the peer reported to the hub tell.
+   * does, and then names it a peer-reflexive one; the addresses the peer reported to the hub tell
+   * (when the pair is known: null when the hub said nothing).
    */
   static boolean lanPath(IceResult r, NodePair pair) {
     return r.remote().type() == CandidateType.HOST
-        || pair.remote().reportedAddresses().contains(r.remote().address());
+        || pair != null && pair.remote().reportedAddresses().contains(r.remote().address());
   }
 
   /**
@@ -143,6 +148,47 @@ public final class HolePunchStrategy implements ConnectionStrategy {
     result.whenComplete((p, e) -> {
       if (e instanceof CancellationException) {
         session.cancel(true);
+      }
+    });
+    return result;
+  }
+
+  @Override
+  public Set<PathKind> pathKinds() {
+    return KINDS;
+  }
+
+  /** Direct on a LAN, hole punched through NATs, or to a peer's relayed address through its TURN server. */
+  private static final Set<PathKind> KINDS = Set.copyOf(EnumSet.of(PathKind.DIRECT, PathKind.HOLE_PUNCHED, PathKind.TURN));
+
+  @Override
+  public boolean movesConnections() {
+    return true;
+  }
+
+  /**
+   * Runs ICE checks with the peer beside the live connection; when they select a pair that needs
+   * no relay, the connection moves to it (the peer's side moves when its session selects the same
+   * pair: {@link NominatedPaths}). A pair through a TURN server is no better than a relay: that is
+   * a failure here.
+   */
+  @Override
+  public CompletableFuture<PathKind> move(NodePair pair, PeerChannel connection, String reason) {
+    CompletableFuture<PathKind> result = new CompletableFuture<>();
+    CompletableFuture<IceResult> session = ice.connect(pair.remote().id());
+    session.whenComplete((r, e) -> {
+      if (e != null) {
+        result.completeExceptionally(failure(e));
+      } else if (r.relayed()) {
+        result.completeExceptionally(StrategyFailure.networkError("ICE found only a path through a TURN server", null));
+      } else {
+        NominatedPaths.moveAll(List.of(connection), r, pair, reason);
+        result.complete(HolePunchStrategy.path(r, pair).kind());
+      }
+    });
+    result.whenComplete((k, e) -> {
+      if (e != null) {
+        session.cancel(true); // timed out or cancelled: the checks stop
       }
     });
     return result;

@@ -13,6 +13,9 @@ import io.macula.nat.transport.api.TransportPath;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
+import io.macula.nat.api.PeerChannel;
+import io.macula.nat.transport.api.QuicConnection;
 import java.util.concurrent.CompletableFuture;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -92,5 +95,33 @@ public final class HubRelayStrategy implements ConnectionStrategy {
     }
     TransportPath relay = new TransportPath.Relayed(address.get(), pair.remote().id(), PathKind.HUB_RELAY);
     return ConnectionPath.attempt(NAME, endpoint.connect(pair.remote().id(), relay, Endpoint.PEER_PROTOCOL));
+  }
+
+  @Override
+  public Set<PathKind> pathKinds() {
+    return Set.of(PathKind.HUB_RELAY);
+  }
+
+  @Override
+  public boolean movesConnections() {
+    return true;
+  }
+
+  /**
+   * Puts the connection on the hub relay at once: the floor under every connection whose path
+   * stopped answering. The hub forwards to the peer, whose endpoint takes relayed packets from it
+   * as the connection's, so nothing needs asking first.
+   */
+  @Override
+  public CompletableFuture<PathKind> move(NodePair pair, PeerChannel connection, String reason) {
+    Optional<InetSocketAddress> address = hub.relayAddress();
+    if (address.isEmpty()) {
+      return CompletableFuture.failedFuture(StrategyFailure.notApplicable(hub.whyNoRelay().orElse("no session with the hub")));
+    }
+    if (!(connection instanceof QuicConnection c) || !c.isOpen()) {
+      return CompletableFuture.failedFuture(StrategyFailure.notApplicable("not an open connection of this node's endpoint"));
+    }
+    c.switchPath(new TransportPath.Relayed(address.get(), c.peer(), PathKind.HUB_RELAY), reason);
+    return CompletableFuture.completedFuture(PathKind.HUB_RELAY);
   }
 }

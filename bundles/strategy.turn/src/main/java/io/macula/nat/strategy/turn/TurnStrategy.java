@@ -145,6 +145,11 @@ public final class TurnStrategy implements ConnectionStrategy, SignalListener {
   }
 
   @Override
+  public Set<PathKind> pathKinds() {
+    return Set.of(PathKind.TURN);
+  }
+
+  @Override
   public Applicability appliesTo(NodePair pair) {
     Signalling hub = signalling;
     if (hub == null || !hub.isConnected()) {

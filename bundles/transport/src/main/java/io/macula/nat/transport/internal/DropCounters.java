@@ -30,6 +30,8 @@ final class DropCounters {
   static final String NOT_ADMITTED = "not-admitted";
   /** A packet QUIC sent on a path that lost the peer's consent (RFC 7675): not sent. */
   static final String NO_CONSENT = "no-consent";
+  /** A path probe, or an answer, from a route's address without the pair's consent key: not the peer's. */
+  static final String PROBE_UNAUTHENTICATED = "probe-unauthenticated";
   /** A QUIC DATAGRAM frame of no kind a peer connection knows: its peer runs something else. */
   static final String UNKNOWN_DATAGRAM = "unknown-datagram";
   static final String STREAM_NOT_ADMITTED = "stream-not-admitted";

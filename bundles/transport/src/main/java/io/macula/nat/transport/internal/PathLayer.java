@@ -141,12 +141,15 @@ final class PathLayer extends ChannelDuplexHandler {
    */
   private void carriedProbe(TransportPath.Carried path, ByteBuf probe) {
     Route r = routes.forCarried(path, false);
+    byte[] key = r == null ? null : r.consentKey;
     if (r == null || r.peer() == null) {
       drops.drop(DropCounters.CARRIED_UNKNOWN_SENDER);
+    } else if (key == null || !PathProbe.authentic(probe, key)) {
+      drops.drop(DropCounters.PROBE_UNAUTHENTICATED);
     } else if (PathProbe.isAnswer(probe)) {
       PathProber.answered(r, probe, System.nanoTime());
     } else {
-      ByteBuf answer = PathProbe.answer(context.alloc(), probe);
+      ByteBuf answer = PathProbe.answer(context.alloc(), probe, key);
       try {
         path.carrier().send(path.peer(), answer.nioBuffer());
       } finally {
@@ -220,13 +223,17 @@ final class PathLayer extends ChannelDuplexHandler {
     }
   }
 
-  /** A path probe goes out to a peer's address, from this node's socket. On the event loop. */
-  void sendProbe(TransportPath path, byte[] transaction) {
+  /**
+   * A path probe of the route's goes out over a path, under the route's consent key (none goes
+   * before a connection gave it one). On the event loop.
+   */
+  void sendProbe(Route route, TransportPath path, byte[] transaction) {
     ChannelHandlerContext ctx = context;
-    if (ctx == null) {
+    byte[] key = route.consentKey;
+    if (ctx == null || key == null) {
       return;
     }
-    ByteBuf probe = PathProbe.request(ctx.alloc(), transaction);
+    ByteBuf probe = PathProbe.request(ctx.alloc(), transaction, key);
     if (path instanceof TransportPath.Carried c) {
       try {
         c.carrier().send(c.peer(), probe.nioBuffer());
@@ -240,19 +247,18 @@ final class PathLayer extends ChannelDuplexHandler {
 
   private void stun(ChannelHandlerContext ctx, DatagramPacket packet) {
     ByteBuf probe = packet.content();
-    if (PathProbe.isRequest(probe)) {
-      // Answered only to an address a route with a proven peer takes: nothing for strangers.
+    if (PathProbe.isRequest(probe) || PathProbe.isAnswer(probe)) {
+      // Answered only to an address a route with a proven peer takes, and only under the pair's
+      // key: nothing for strangers, and no consent from anyone but the peer.
       Route r = routes.byDirect(packet.sender());
-      if (r != null && r.peer() != null) {
-        ctx.writeAndFlush(new DatagramPacket(PathProbe.answer(ctx.alloc(), probe), packet.sender()));
-      } else {
+      byte[] key = r == null ? null : r.consentKey;
+      if (r == null || r.peer() == null) {
         drops.drop(DropCounters.UNKNOWN_SENDER);
-      }
-      return;
-    }
-    if (PathProbe.isAnswer(probe)) {
-      Route r = routes.byDirect(packet.sender());
-      if (r != null) {
+      } else if (key == null || !PathProbe.authentic(probe, key)) {
+        drops.drop(DropCounters.PROBE_UNAUTHENTICATED);
+      } else if (PathProbe.isRequest(probe)) {
+        ctx.writeAndFlush(new DatagramPacket(PathProbe.answer(ctx.alloc(), probe, key), packet.sender()));
+      } else {
         PathProber.answered(r, probe, System.nanoTime());
       }
       return;

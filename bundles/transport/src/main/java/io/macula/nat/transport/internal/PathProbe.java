@@ -2,19 +2,28 @@ package io.macula.nat.transport.internal;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
 import java.security.SecureRandom;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
- * A path probe: a STUN Binding request of no attributes whose transaction id begins with {@link
- * #MARK}, and its answer, a Binding success response of the same id, the same 20 bytes. A node
- * answers one only from an address it has an established route with, so a probe is no
- * amplifier and no oracle for strangers; every other STUN message goes on to the STUN handler.
+ * A path probe: a STUN Binding request whose transaction id begins with {@link #MARK} and whose one
+ * attribute is a MESSAGE-INTEGRITY-SHA256 (RFC 8489) under the pair's {@link ConsentKey}; its
+ * answer, a Binding success response of the same id, under the same key. A node answers a probe
+ * only from an address it has an established route with, and only when the probe carries the
+ * route's key, so a probe is no amplifier and no oracle for strangers, and an answer proves the
+ * peer itself consents (RFC 7675); every other STUN message goes on to the STUN handler.
  */
 final class PathProbe {
-  static final int LENGTH = 20;
+  private static final int HEADER = 20;
+  private static final int INTEGRITY = 4 + 32;
+  static final int LENGTH = HEADER + INTEGRITY;
   private static final int MAGIC_COOKIE = 0x2112A442;
   private static final int REQUEST = 0x0001;
   private static final int SUCCESS = 0x0101;
+  private static final int MESSAGE_INTEGRITY_SHA256 = 0x001C;
   /** "PATH": what tells a probe from a STUN client's Binding request (a NAT discovery's). */
   private static final int MARK = 0x50415448;
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -32,15 +41,26 @@ final class PathProbe {
     return id;
   }
 
-  static ByteBuf request(ByteBufAllocator alloc, byte[] transaction) {
-    return alloc.ioBuffer(LENGTH).writeShort(REQUEST).writeShort(0).writeInt(MAGIC_COOKIE).writeBytes(transaction);
+  static ByteBuf request(ByteBufAllocator alloc, byte[] transaction, byte[] key) {
+    ByteBuf out = alloc.ioBuffer(LENGTH).writeShort(REQUEST).writeShort(INTEGRITY).writeInt(MAGIC_COOKIE)
+        .writeBytes(transaction);
+    return sign(out, key);
   }
 
-  /** The answer to a probe: the request's bytes with the success type. */
-  static ByteBuf answer(ByteBufAllocator alloc, ByteBuf request) {
-    ByteBuf out = alloc.ioBuffer(LENGTH).writeBytes(request, request.readerIndex(), LENGTH);
+  /** The answer to a probe: its header with the success type, under the key. */
+  static ByteBuf answer(ByteBufAllocator alloc, ByteBuf request, byte[] key) {
+    ByteBuf out = alloc.ioBuffer(LENGTH).writeBytes(request, request.readerIndex(), HEADER);
     out.setShort(0, SUCCESS);
-    return out;
+    return sign(out, key);
+  }
+
+  /** Whether the probe or answer carries the key's integrity: the peer's, not a stranger's. */
+  static boolean authentic(ByteBuf b, byte[] key) {
+    int at = b.readerIndex();
+    byte[] expected = hmac(b, at, key);
+    byte[] carried = new byte[32];
+    b.getBytes(at + HEADER + 4, carried);
+    return MessageDigest.isEqual(expected, carried);
   }
 
   static boolean isRequest(ByteBuf b) {
@@ -53,8 +73,9 @@ final class PathProbe {
 
   private static boolean isProbe(ByteBuf b, int type) {
     int at = b.readerIndex();
-    return b.readableBytes() == LENGTH && b.getUnsignedShort(at) == type && b.getUnsignedShort(at + 2) == 0
-        && b.getInt(at + 4) == MAGIC_COOKIE && b.getInt(at + 8) == MARK;
+    return b.readableBytes() == LENGTH && b.getUnsignedShort(at) == type && b.getUnsignedShort(at + 2) == INTEGRITY
+        && b.getInt(at + 4) == MAGIC_COOKIE && b.getInt(at + 8) == MARK
+        && b.getUnsignedShort(at + HEADER) == MESSAGE_INTEGRITY_SHA256 && b.getUnsignedShort(at + HEADER + 2) == 32;
   }
 
   /** Whether an answer carries this transaction id. */
@@ -66,5 +87,22 @@ final class PathProbe {
       }
     }
     return true;
+  }
+
+  /** Appends the integrity of the header written so far (its length already counts the attribute). */
+  private static ByteBuf sign(ByteBuf header, byte[] key) {
+    byte[] mac = hmac(header, header.readerIndex(), key);
+    return header.writeShort(MESSAGE_INTEGRITY_SHA256).writeShort(32).writeBytes(mac);
+  }
+
+  private static byte[] hmac(ByteBuf b, int at, byte[] key) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(key, "HmacSHA256"));
+      mac.update(b.nioBuffer(at, HEADER));
+      return mac.doFinal();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("every Java platform has HmacSHA256", e);
+    }
   }
 }

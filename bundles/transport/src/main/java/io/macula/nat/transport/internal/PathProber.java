@@ -3,7 +3,6 @@ package io.macula.nat.transport.internal;
 import io.macula.nat.transport.api.AlternativePath;
 import io.macula.nat.transport.api.TransportPath;
 import java.time.Duration;
-import java.util.function.BiConsumer;
 import java.util.random.RandomGenerator;
 
 /**
@@ -35,12 +34,16 @@ final class PathProber {
   }
 
   private final Iterable<Route> routes;
-  /** Sends a probe with its transaction id over a path. */
-  private final BiConsumer<TransportPath, byte[]> send;
+  /** Sends a route's probe with its transaction id over one of its paths. */
+  interface Sender {
+    void send(Route route, TransportPath path, byte[] transaction);
+  }
+
+  private final Sender send;
   private final RandomGenerator random;
   private final long consentLifetime;
 
-  PathProber(Iterable<Route> routes, BiConsumer<TransportPath, byte[]> send, RandomGenerator random,
+  PathProber(Iterable<Route> routes, Sender send, RandomGenerator random,
       Duration consentLifetime) {
     this.routes = routes;
     this.send = send;
@@ -87,11 +90,11 @@ final class PathProber {
       p.transaction = PathProbe.newTransaction();
       p.probeSent = now;
       p.nextCheck = nextCheck(now);
-      send.accept(p.path, p.transaction);
+      send.send(r, p.path, p.transaction);
     } else if (p.transaction != null && now - p.probeSent > alternativeRetry(now - p.lastSend).toNanos()) {
       p.transaction = PathProbe.newTransaction();
       p.probeSent = now;
-      send.accept(p.path, p.transaction);
+      send.send(r, p.path, p.transaction);
     }
   }
 
@@ -125,11 +128,11 @@ final class PathProber {
         p.probeSent = now;
         p.unansweredSince = now;
         p.nextCheck = nextCheck(now);
-        send.accept(path, p.transaction);
+        send.send(r, path, p.transaction);
       }
     } else if (now - p.probeSent > (p.consentLost ? CONSENT_CHECK : RETRY).toNanos()) {
       p.probeSent = now;
-      send.accept(path, p.transaction);
+      send.send(r, path, p.transaction);
     }
     p.consentLost = now - p.consentedAt > consentLifetime;
   }

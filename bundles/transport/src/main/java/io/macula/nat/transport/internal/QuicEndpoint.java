@@ -317,6 +317,9 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
 
   private QuicPeerConnection established(QuicChannel ch, NodeId peer, Route route, String protocol) {
     routes.established(route, peer);
+    if (route.consentKey == null) {
+      route.consentKey = consentKey(ch, peer);
+    }
     QuicPeerConnection c = new QuicPeerConnection(ch, peer, route, routes, protocol, callbacks, idleTimeout, drops, this::closed);
     ch.attr(CONNECTION).set(c);
     connections.add(c);
@@ -620,6 +623,19 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
     }
     answer.whenComplete((ok, failed) ->
         ch.eventLoop().execute(() -> admission.decide(failed == null && Boolean.TRUE.equals(ok))));
+  }
+
+  /**
+   * The key the route's probes carry, from the key the peer's handshake proved (the peer is the
+   * route's for good: a route never changes peers, so neither does its key).
+   */
+  private byte[] consentKey(QuicChannel ch, NodeId peer) {
+    try {
+      java.security.PublicKey key = ch.sslEngine().getSession().getPeerCertificates()[0].getPublicKey();
+      return ConsentKey.derive(identity.keys().getPrivate(), identity.id(), key, peer);
+    } catch (SSLPeerUnverifiedException e) {
+      throw new IllegalStateException("an established connection with no proven peer", e);
+    }
   }
 
   private void refuse(QuicChannel ch) {

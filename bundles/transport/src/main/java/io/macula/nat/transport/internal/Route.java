@@ -86,6 +86,12 @@ final class Route {
   /** Whether an operator chose the path: the path policy leaves the route alone. */
   volatile boolean pinned;
 
+  /**
+   * The key the route's path probes and their answers carry ({@link ConsentKey}): null until a
+   * connection with the peer is established, and no probe goes or is answered before.
+   */
+  volatile byte[] consentKey;
+
   /** Null until the peer proves its identity (an inbound connection from a new address). */
   private volatile NodeId peer;
 

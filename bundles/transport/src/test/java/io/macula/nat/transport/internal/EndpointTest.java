@@ -2,6 +2,7 @@ package io.macula.nat.transport.internal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -164,6 +165,25 @@ class EndpointTest {
       assertTrue(c.isOpen(), "the connection lives on, for its path policy to move it");
       assertTrue(c.pathUnansweredFor().isPresent(), "still probing");
     }
+  }
+
+  /**
+   * Consent is the peer's own (RFC 7675): a probe from the peer's address that lacks the pair's key
+   * is neither answered nor taken as an answer, and is counted.
+   */
+  @Test
+  void aProbeWithoutThePairsKeyIsDroppedAndCounted() throws Exception {
+    a = endpoint(new ArrayBlockingQueue<>(10));
+    b = endpoint(acceptedByB);
+    a.connect(b.localId(), new TransportPath.Direct(loopback(b)), Endpoint.PEER_PROTOCOL).get(10, TimeUnit.SECONDS);
+    assertNotNull(acceptedByB.poll(10, TimeUnit.SECONDS));
+
+    io.netty.buffer.ByteBuf forged = PathProbe.request(io.netty.buffer.ByteBufAllocator.DEFAULT,
+        PathProbe.newTransaction(), new byte[ConsentKey.LENGTH]);
+    a.sendRaw(loopback(b), io.netty.buffer.ByteBufUtil.getBytes(forged));
+    forged.release();
+
+    waitFor(() -> b.drops().getOrDefault(DropCounters.PROBE_UNAUTHENTICATED, 0L) == 1);
   }
 
   /** A datagram's echo: sent again each second until it comes (a datagram may be lost), within 10 s. */

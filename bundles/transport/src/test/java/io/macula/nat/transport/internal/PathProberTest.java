@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 
 class PathProberTest {
   private static final long MS = 1_000_000L;
+  private static final byte[] KEY = new byte[ConsentKey.LENGTH];
   private static final InetSocketAddress PEER = new InetSocketAddress("198.51.100.7", 4433);
 
   private final List<byte[]> sent = new ArrayList<>();
@@ -44,7 +45,7 @@ class PathProberTest {
   private final List<TransportPath> sentOver = new ArrayList<>();
 
   private PathProber prober(RandomGenerator random) {
-    return new PathProber(List.of(route), (path, tx) -> {
+    return new PathProber(List.of(route), (r, path, tx) -> {
       sentOver.add(path);
       sent.add(tx);
       sentAt.add(now);
@@ -73,7 +74,7 @@ class PathProberTest {
     assertArrayEquals(sent.get(0), sent.get(1), "the same probe again");
     assertNotNull(route.probing.transaction);
 
-    ByteBuf answer = PathProbe.answer(ByteBufAllocator.DEFAULT, PathProbe.request(ByteBufAllocator.DEFAULT, sent.get(0)));
+    ByteBuf answer = PathProbe.answer(ByteBufAllocator.DEFAULT, PathProbe.request(ByteBufAllocator.DEFAULT, sent.get(0), KEY), KEY);
     assertTrue(PathProbe.isAnswer(answer));
     PathProber.answered(route, answer, 800 * MS);
     assertNull(route.probing.transaction, "answered");
@@ -152,7 +153,7 @@ class PathProberTest {
   }
 
   private static ByteBuf answerTo(byte[] transaction) {
-    return PathProbe.answer(ByteBufAllocator.DEFAULT, PathProbe.request(ByteBufAllocator.DEFAULT, transaction));
+    return PathProbe.answer(ByteBufAllocator.DEFAULT, PathProbe.request(ByteBufAllocator.DEFAULT, transaction, KEY), KEY);
   }
 
   /**
@@ -226,12 +227,35 @@ class PathProberTest {
 
   @Test
   void onlyMarkedBindingRequestsAreProbes() {
-    ByteBuf probe = PathProbe.request(ByteBufAllocator.DEFAULT, PathProbe.newTransaction());
+    ByteBuf probe = PathProbe.request(ByteBufAllocator.DEFAULT, PathProbe.newTransaction(), KEY);
     assertTrue(PathProbe.isRequest(probe));
     assertFalse(PathProbe.isAnswer(probe));
     ByteBuf discovery = Unpooled.buffer().writeShort(1).writeShort(0).writeInt(0x2112A442)
         .writeBytes(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
     assertFalse(PathProbe.isRequest(discovery), "a STUN client's Binding request goes to the STUN handler");
+  }
+
+  @Test
+  void aProbeAndItsAnswerCarryThePairsKeyAndNoOtherPasses() {
+    byte[] transaction = PathProbe.newTransaction();
+    ByteBuf probe = PathProbe.request(ByteBufAllocator.DEFAULT, transaction, KEY);
+    assertTrue(PathProbe.authentic(probe, KEY));
+    byte[] other = KEY.clone();
+    other[0] ^= 1;
+    assertFalse(PathProbe.authentic(probe, other), "a stranger's key");
+
+    ByteBuf answer = PathProbe.answer(ByteBufAllocator.DEFAULT, probe, KEY);
+    assertTrue(PathProbe.isAnswer(answer));
+    assertTrue(PathProbe.authentic(answer, KEY));
+    assertTrue(PathProbe.answers(answer, transaction));
+
+    ByteBuf reflected = probe.copy();
+    reflected.setShort(0, 0x0101);
+    assertTrue(PathProbe.isAnswer(reflected));
+    assertFalse(PathProbe.authentic(reflected, KEY), "a request sent back as its own answer grants nothing");
+    ByteBuf forged = answer.copy();
+    forged.setByte(19, forged.getByte(19) ^ 1);
+    assertFalse(PathProbe.authentic(forged, KEY), "the integrity covers the transaction id");
   }
 
   @Test

@@ -1,4 +1,4 @@
-package io.macula.nat.strategy.holepunch;
+package io.macula.nat.negotiator.internal;
 
 import java.time.Duration;
 import java.util.Objects;

@@ -1,4 +1,4 @@
-package io.macula.nat.strategy.holepunch;
+package io.macula.nat.negotiator.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
