@@ -18,6 +18,13 @@ public interface SharedSocket {
   void send(InetSocketAddress to, ByteBuffer datagram);
 
   /**
+   * The NAT before the socket forgets an idle mapping after about {@code lifetime}, as measured
+   * (RFC 5780 §4.6): from now on every path the socket keeps gets a packet well within it. A
+   * lifetime longer than the socket's own consent checks' interval changes nothing.
+   */
+  void mappingLifetime(java.time.Duration lifetime);
+
+  /**
    * Takes the datagrams from one server before anything else sees them: a TURN server's
    * responses, Data indications and ChannelData (RFC 9443 §3: ChannelData's first bytes, 64 to 79,
    * are QUIC's too, so only the address they come from tells them apart). What the handler

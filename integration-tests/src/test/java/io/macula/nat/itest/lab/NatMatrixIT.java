@@ -37,8 +37,15 @@ public class NatMatrixIT {
   private static final String TURN_CONFIG =
       "turn_servers = turn:" + TURN_IP + ":3478\nusername = alice\ncredential = wonderland\n";
   private static final String TURN_BUNDLE = "io.macula.nat.strategy.turn";
-  /** The routers' UDP timeout in the idle row: shorter than any a home router has. */
-  private static final int IDLE_UDP_TIMEOUT_S = 8;
+  /**
+   * The routers' UDP timeout in the idle row: shorter than any a home router has, and than the
+   * consent checks' interval (4 to 6 s), so that only keep-alives sized to the measured lifetime
+   * keep the mappings.
+   */
+  private static final int IDLE_UDP_TIMEOUT_S = 3;
+  /** "lifetime     at least 2 s, gone by 3 s (...)": a measured lifetime that ended within a wait. */
+  private static final Pattern LIFETIME_LOST =
+      Pattern.compile("lifetime +at least ([0-9.]+) s, gone by ([0-9.]+) s");
   /** Nodes with no TURN server of their own: they use their hub's, with the credentials it gives them. */
   private static final java.util.Set<String> HUB_TURN_NODES = java.util.Set.of("symmetric-2");
   /** The lossy row's loss, each way: 1%. (No delay: this kernel has no netem to add it with.) */
@@ -199,7 +206,8 @@ public class NatMatrixIT {
           fallbackFrom.label + "-2", fallbackFrom, nonePeer, NatType.NONE, Scenario.Expected.win("direct", PathKind.DIRECT),
           "monitor connection, upgrade to direct"), nodes.get(fallbackFrom.label + "-2"), nodes.get(nonePeer), lab,
           (Lab.Host) plan.get(fallbackFrom.label + "-2")[1], ((Lab.Host) plan.get(nonePeer)[1]).ip()));
-      // An idle hole-punched connection outlives both routers' UDP timeout, set short.
+      // An idle hole-punched connection outlives both routers' UDP timeout, set short, once the
+      // port-restricted cone's node measured it.
       NatType idleFrom = NatType.RESTRICTED_CONE;
       NatType idleTo = NatType.PORT_RESTRICTED_CONE;
       outcomes.add(idle(new Scenario("9 idle past the routers' UDP timeout (" + IDLE_UDP_TIMEOUT_S + " s)",
@@ -411,23 +419,32 @@ public class NatMatrixIT {
   }
 
   /**
-   * The idle row: a hole punch, then both routers' UDP timeout set to {@value #IDLE_UDP_TIMEOUT_S}
-   * s, the connection left idle for twice that (within QUIC's idle timeout), then the connecting
-   * node pings and sends over it. The accepting node's router is a port-restricted cone, which
-   * keeps nothing but its conntrack entries: had they expired, the packets would be dropped
-   * there. It must work on the same hole-punched path, with no move in between, as the path
-   * probes kept both mappings open.
+   * The idle row: both routers' UDP timeout set to {@value #IDLE_UDP_TIMEOUT_S} s, shorter than
+   * the consent checks' interval; the accepting node, behind a port-restricted cone that keeps
+   * nothing but its conntrack entries, discovers its NAT again until it measured that lifetime
+   * (the connecting node's restricted cone keeps its mapping whatever the timeout: it measures
+   * nothing short, rightly); then a hole punch, the connection left idle for twice the timeout
+   * (within QUIC's idle timeout), and the connecting node pings and sends over it. It must work
+   * on the same hole-punched path, with no move in between: the path probes, sized to the
+   * measured lifetime, kept the mappings open.
    */
   private static Scenario.Outcome idle(Scenario s, Node from, Node to, Lab lab, List<String> routers)
       throws Exception {
     NodeProcess a = from.process();
     NodeProcess b = to.process();
-    long connectMs = connectMs(a, to, s.expected().strategy());
-    if (connectMs < 0) {
-      return new Scenario.Outcome(s, null, null, -1, -1, -1, "FAIL", "expected " + s.expected().label());
-    }
     routers.forEach(r -> lab.udpTimeout(r, IDLE_UDP_TIMEOUT_S));
     try {
+      String lost = measuredLifetime(b);
+      if (lost == null) {
+        return new Scenario.Outcome(s, null, null, -1, -1, -1, "FAIL",
+            "the node behind the port-restricted cone did not measure its NAT's short mapping lifetime: "
+                + b.ok("nat:natinfo"));
+      }
+      System.out.println("the port-restricted cone keeps idle mappings: " + lost);
+      long connectMs = connectMs(a, to, s.expected().strategy());
+      if (connectMs < 0) {
+        return new Scenario.Outcome(s, null, null, -1, -1, -1, "FAIL", "expected " + s.expected().label());
+      }
       String movesBefore = a.ok("nat:moves");
       String theirsBefore = pathOf(b, from.id()); // an inbound connection's path is named direct on its side
       Thread.sleep(2000L * IDLE_UDP_TIMEOUT_S); // the idle time is the scenario, not a wait for a condition
@@ -448,6 +465,36 @@ public class NatMatrixIT {
           detail.isEmpty() ? "pass" : "FAIL", detail);
     } finally {
       routers.forEach(r -> lab.udpTimeout(r, 30));
+    }
+  }
+
+  /**
+   * Has the node discover its NAT again, which measures how long the NAT keeps idle mappings, and
+   * waits for a measurement that matches the routers' timeout: kept at least two thirds of it, gone
+   * within it and a second. What it found, or null if nothing such came within 90 s. A measurement
+   * under way from before (against the routers' old timeout) is waited out, then discovery is asked
+   * again.
+   */
+  private static String measuredLifetime(NodeProcess n) {
+    String[] lostBy = new String[1];
+    long[] nextRefresh = {System.nanoTime()};
+    try {
+      io.macula.nat.testing.Eventually.until("a measured lifetime gone within the routers' timeout", () -> {
+        if (System.nanoTime() - nextRefresh[0] >= 0) {
+          n.nat("nat:natinfo", "--refresh");
+          nextRefresh[0] = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+        }
+        Matcher lost = LIFETIME_LOST.matcher(n.ok("nat:natinfo"));
+        if (lost.find() && Double.parseDouble(lost.group(1)) >= IDLE_UDP_TIMEOUT_S * 2 / 3.0
+            && Double.parseDouble(lost.group(2)) <= IDLE_UDP_TIMEOUT_S + 1) {
+          lostBy[0] = lost.group();
+          return true;
+        }
+        return false;
+      }, java.time.Duration.ofSeconds(90));
+      return lostBy[0];
+    } catch (AssertionError e) {
+      return null;
     }
   }
 

@@ -57,6 +57,8 @@ final class PathPolicy {
   static final Duration ATTEMPT_LIMIT = Duration.ofSeconds(15);
   /** The least time between two questions to the hub about the peers. */
   static final Duration LOOKUP_INTERVAL = Duration.ofSeconds(1);
+  /** A path an upgrade found that dies within this long counts as a failed upgrade. */
+  static final Duration SHORT_LIVED = Duration.ofSeconds(30);
 
   private final Settings settings;
   private final Supplier<List<EffectiveStrategy>> plan;
@@ -99,10 +101,12 @@ final class PathPolicy {
     long nowNanos = nanos.getAsLong();
     List<EffectiveStrategy> enabled = plan.get();
     Map<NodeId, QuicConnection> relayedHere = new HashMap<>();
+    Set<NodeId> connected = new HashSet<>();
     for (QuicConnection c : connections) {
       if (!c.protocol().equals(Endpoint.PEER_PROTOCOL) || !c.isOpen() || c.isPathPinned()) {
         continue;
       }
+      connected.add(c.peer());
       TransportPath path = c.path();
       if (path.kind().relayed()) {
         Optional<TransportPath> back = answering(c, enabled);
@@ -122,6 +126,9 @@ final class PathPolicy {
             + " ms", enabled);
       }
     }
+    // A peer's backoff outlives its upgrade while it stays connected: a path that dies soon after
+    // an upgrade counts against the next one (see fallBack).
+    upgrades.keySet().retainAll(connected);
     upgrade(relayedHere, enabled, nowNanos);
   }
 
@@ -142,6 +149,13 @@ final class PathPolicy {
     NodePair pair = new NodePair(d == null ? NodeDescriptor.unknown(c.peer()) : d.self(), remote);
     tryInTurn(relays.iterator(), pair, c, "fallback: " + why, "").whenCompleteAsync((kind, e) -> {
       fallingBack.remove(c.peer());
+      UpgradeBackoff b = upgrades.get(c.peer());
+      if (e == null && b != null && b.succeededWithin(nanos.getAsLong(), SHORT_LIVED.toNanos())) {
+        // The path an upgrade found died at once: the next upgrade waits longer, as after a failure.
+        b.failed(nanos.getAsLong(), 0.8 + 0.4 * random.nextDouble());
+      } else if (e == null && b != null) {
+        b.lasted(nanos.getAsLong());
+      }
       if (e == null) {
         log.info("connection #{} with {}: {}; fell back to the {} path", c.id(), c.peer().shortForm(), why,
             kind.label());
@@ -160,7 +174,7 @@ final class PathPolicy {
           failures.isEmpty() ? "no enabled strategy moves connections onto a relay" : failures));
     }
     EffectiveStrategy s = strategies.next();
-    return s.strategy().move(pair, c, reason).orTimeout(ATTEMPT_LIMIT.toMillis(), TimeUnit.MILLISECONDS)
+    return move(s, pair, c, reason).orTimeout(ATTEMPT_LIMIT.toMillis(), TimeUnit.MILLISECONDS)
         .handleAsync((kind, e) -> e == null ? CompletableFuture.completedFuture(kind)
             : tryInTurn(strategies, pair, c, reason, failures + (failures.isEmpty() ? "" : "; ") + s.name() + ": "
                 + why(e)), thread)
@@ -172,7 +186,6 @@ final class PathPolicy {
    * best one that applies to the pair, one attempt at a time.
    */
   private void upgrade(Map<NodeId, QuicConnection> relayed, List<EffectiveStrategy> enabled, long now) {
-    upgrades.keySet().retainAll(relayed.keySet());
     known.keySet().retainAll(relayed.keySet());
     lookedUp.keySet().retainAll(relayed.keySet());
     NodeDirectory d = directory.get();
@@ -180,15 +193,23 @@ final class PathPolicy {
       return;
     }
     List<EffectiveStrategy> movers = enabled.stream().filter(s -> s.strategy().movesConnections()).toList();
-    if (!movers.isEmpty()) {
-      lookUpOne(d, relayed.keySet(), now);
+    Map<NodeId, List<EffectiveStrategy>> betterFor = new HashMap<>();
+    relayed.forEach((peer, c) -> betterFor.put(peer,
+        movers.stream().filter(s -> better(s, c.path().kind(), enabled)).toList()));
+    Set<NodeId> hopeful = new HashSet<>();
+    betterFor.forEach((peer, better) -> {
+      if (!better.isEmpty()) {
+        hopeful.add(peer);
+      }
+    });
+    if (!hopeful.isEmpty()) {
+      lookUpOne(d, hopeful, now); // no strategy would be better: nothing to ask the hub
     }
     NodeDescriptor self = d.self();
     for (Map.Entry<NodeId, QuicConnection> e : relayed.entrySet()) {
       NodeId peer = e.getKey();
       QuicConnection c = e.getValue();
-      PathKind current = c.path().kind();
-      List<EffectiveStrategy> better = movers.stream().filter(s -> better(s, current, enabled)).toList();
+      List<EffectiveStrategy> better = betterFor.get(peer);
       NodeDescriptor remote = known.get(peer);
       List<Object> conditions = remote == null ? List.of(names(better))
           : List.of(names(better), self.nat(), remote.nat(), self.observedAddress(), remote.observedAddress());
@@ -206,19 +227,28 @@ final class PathPolicy {
 
   private void attempt(EffectiveStrategy s, NodePair pair, QuicConnection c, UpgradeBackoff b) {
     b.started();
-    s.strategy().move(pair, c, "upgrade").orTimeout(ATTEMPT_LIMIT.toMillis(), TimeUnit.MILLISECONDS)
+    move(s, pair, c, "upgrade").orTimeout(ATTEMPT_LIMIT.toMillis(), TimeUnit.MILLISECONDS)
         .whenCompleteAsync((kind, e) -> {
           long now = nanos.getAsLong();
-          if (e == null && !kind.relayed()) {
+          if (e == null) {
             b.succeeded(now);
             log.info("connection #{} with {} upgraded by {} to the {} path", c.id(), c.peer().shortForm(), s.name(),
                 kind.label());
           } else {
             b.failed(now, 0.8 + 0.4 * random.nextDouble());
-            log.debug("no upgrade with {} by {}: {}", c.peer().shortForm(), s.name(),
-                e == null ? "it found only a relayed path" : why(e));
+            log.debug("no upgrade with {} by {}: {}", c.peer().shortForm(), s.name(), why(e));
           }
         }, thread);
+  }
+
+  /** A strategy's move, whatever it does: a move that throws is a failed move, not a stuck peer. */
+  private static CompletableFuture<PathKind> move(EffectiveStrategy s, NodePair pair, QuicConnection c, String reason) {
+    try {
+      CompletableFuture<PathKind> f = s.strategy().move(pair, c, reason);
+      return f != null ? f : CompletableFuture.failedFuture(new IllegalStateException(s.name() + " moved nothing"));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   /**
@@ -230,8 +260,9 @@ final class PathPolicy {
     if (lookingUp || now - lastLookupNanos < LOOKUP_INTERVAL.toNanos()) {
       return;
     }
-    NodeId next = peers.stream().filter(p -> !known.containsKey(p)).findFirst()
-        .orElseGet(() -> peers.stream().min(Comparator.comparingLong(p -> lookedUp.getOrDefault(p, 0L))).orElseThrow());
+    // Never asked first, then the one asked longest ago (a peer the hub does not know takes its turn too).
+    NodeId next = peers.stream().filter(p -> !lookedUp.containsKey(p)).findFirst()
+        .orElseGet(() -> peers.stream().min(Comparator.comparingLong(lookedUp::get)).orElseThrow());
     lastLookupNanos = now;
     lookedUp.put(next, now);
     lookingUp = true;
@@ -258,16 +289,16 @@ final class PathPolicy {
 
   /**
    * Whether a strategy may upgrade a connection from a relay of the kind: one that makes paths
-   * without a relay always may; another relay only with a higher priority than the best relay
-   * strategy that makes the kind (a peer relay over the hub's, as an operator ranks them).
+   * without a relay always may; another relay only with a higher priority than every enabled
+   * strategy that makes the kind (a peer relay over the hub's, as an operator ranks them; never
+   * the hub relay over a TURN path hole punching found).
    */
   private static boolean better(EffectiveStrategy s, PathKind relayed, List<EffectiveStrategy> enabled) {
     if (s.strategy().pathKinds().stream().anyMatch(k -> !k.relayed())) {
       return true;
     }
-    int current = enabled.stream().filter(PathPolicy::makesOnlyRelays)
-        .filter(r -> r.strategy().pathKinds().contains(relayed)).mapToInt(EffectiveStrategy::priority)
-        .max().orElse(Integer.MIN_VALUE);
+    int current = enabled.stream().filter(r -> r.strategy().pathKinds().contains(relayed))
+        .mapToInt(EffectiveStrategy::priority).max().orElse(Integer.MIN_VALUE);
     return s.priority() > current;
   }
 

@@ -16,6 +16,8 @@ final class UpgradeBackoff {
   private long nextNanos;
   private Object conditions;
   private boolean inFlight;
+  private boolean succeeded;
+  private long succeededNanos;
 
   UpgradeBackoff(Duration first, Duration max, long nowNanos, Object conditions) {
     this.firstNanos = first.toNanos();
@@ -49,10 +51,27 @@ final class UpgradeBackoff {
     delayNanos = Math.min(delayNanos * 2, maxNanos);
   }
 
+  /**
+   * The attempt moved the connection. The delay stays as it was until the path proves to last
+   * ({@link #lasted}): one that dies at once counts as a failure after all.
+   */
   void succeeded(long nowNanos) {
     inFlight = false;
+    succeeded = true;
+    succeededNanos = nowNanos;
+    nextNanos = nowNanos + firstNanos;
+  }
+
+  /** The path the latest success found lasted: the next attempt, when one is needed, starts afresh. */
+  void lasted(long nowNanos) {
+    succeeded = false;
     delayNanos = firstNanos;
     nextNanos = nowNanos + firstNanos;
+  }
+
+  /** Whether the latest success was within {@code windowNanos} of now. */
+  boolean succeededWithin(long nowNanos, long windowNanos) {
+    return succeeded && nowNanos - succeededNanos <= windowNanos;
   }
 
   /** Nanoseconds until the next attempt may start (0 when due), for operators. */

@@ -239,6 +239,68 @@ class PathPolicyTest {
   }
 
   @Test
+  void theHubRelayIsNoUpgradeFromATurnPathThatHolePunchingFound() {
+    enable(holePunch, 80);
+    enable(hubRelay, 40);
+    holePunch.applies = false; // two NATs no hole opens through: ICE found only the relayed pair
+    Connection c = new Connection(new TransportPath.Direct(new InetSocketAddress("203.0.113.9", 3478), PathKind.TURN));
+    madeHere.add(c);
+    policy.tick(List.of(c));
+    advance(Duration.ofSeconds(5));
+    policy.tick(List.of(c));
+
+    assertEquals(0, hubRelay.moves.size() + holePunch.moves.size());
+  }
+
+  @Test
+  void aMoveThatThrowsIsAFailedAttemptAndTheNextOneStillComes() {
+    enable(hubRelay, 40);
+    enable(holePunch, 80);
+    holePunch.throwing = true;
+    Connection c = new Connection(HUB);
+    madeHere.add(c);
+    policy.tick(List.of(c));
+    advance(Duration.ofMillis(500));
+    policy.tick(List.of(c));
+    assertEquals(1, holePunch.moves.size());
+
+    holePunch.throwing = false;
+    advance(Duration.ofMillis(500));
+    policy.tick(List.of(c));
+    assertEquals(2, holePunch.moves.size(), "the peer is not stuck with an attempt in flight");
+  }
+
+  @Test
+  void aPathThatDiesSoonAfterItsUpgradeMakesTheNextUpgradeWaitLonger() {
+    enable(hubRelay, 40);
+    enable(holePunch, 80);
+    Connection c = new Connection(HUB);
+    madeHere.add(c);
+    policy.tick(List.of(c));
+    for (int cycle = 0; cycle < 2; cycle++) {
+      advance(Duration.ofMillis(cycle == 0 ? 500 : 1000));
+      policy.tick(List.of(c));
+      assertEquals(cycle + 1, holePunch.moves.size(), "attempt " + (cycle + 1));
+      c.path = PUNCHED;
+      holePunch.pending.get(cycle).complete(PathKind.HOLE_PUNCHED);
+      advance(Duration.ofMillis(100));
+      c.unanswered = Duration.ofMillis(1100);
+      policy.tick(List.of(c)); // the punched path died at once: to the hub relay
+      hubRelay.pending.get(cycle).complete(PathKind.HUB_RELAY);
+      c.path = HUB;
+      c.unanswered = null;
+      if (cycle == 1) {
+        advance(Duration.ofMillis(999));
+        policy.tick(List.of(c));
+        assertEquals(2, holePunch.moves.size(), "two short-lived upgrades: the delay doubled to 1 s");
+        advance(Duration.ofMillis(1));
+        policy.tick(List.of(c));
+        assertEquals(3, holePunch.moves.size());
+      }
+    }
+  }
+
+  @Test
   void aPinnedPathIsLeftAlone() {
     enable(hubRelay, 40);
     enable(holePunch, 80);
@@ -304,6 +366,7 @@ class PathPolicyTest {
     final List<String> moves = new ArrayList<>();
     final List<CompletableFuture<PathKind>> pending = new ArrayList<>();
     boolean applies = true;
+    boolean throwing;
 
     Mover(String name, Set<PathKind> kinds) {
       this.name = name;
@@ -348,6 +411,9 @@ class PathPolicyTest {
     @Override
     public CompletableFuture<PathKind> move(NodePair pair, PeerChannel connection, String reason) {
       moves.add(reason);
+      if (throwing) {
+        throw new IllegalStateException("the agent is gone");
+      }
       CompletableFuture<PathKind> f = new CompletableFuture<>();
       pending.add(f);
       return f;

@@ -69,9 +69,11 @@ public final class StunCommands {
     return out.toString();
   }
 
-  @Descriptor("print this node's NAT behaviour (RFC 5780 discovery), discovering it first if it never ran")
+  @Descriptor("print this node's NAT behaviour (RFC 5780 discovery), discovering it first if it never ran,"
+      + " and how long its NAT keeps an idle mapping, as last measured")
   public String natinfo() {
-    return format(discovery.get().current().orElseGet(() -> await(discovery.get().discover())));
+    return format(discovery.get().current().orElseGet(() -> await(discovery.get().discover())))
+        + lifetime(discovery.get().bindingLifetime());
   }
 
   @Descriptor("run NAT behaviour discovery now and print the result")
@@ -79,7 +81,13 @@ public final class StunCommands {
     if (!flag.equals("--refresh")) {
       throw new IllegalArgumentException("natinfo takes --refresh or nothing, not '" + flag + "'");
     }
-    return format(await(discovery.get().discover()));
+    return format(await(discovery.get().discover())) + lifetime(discovery.get().bindingLifetime());
+  }
+
+  /** How long the NAT keeps an idle mapping, as last measured (measured again after each discovery). */
+  private static String lifetime(java.util.Optional<io.macula.nat.stun.api.BindingLifetime> l) {
+    return "lifetime     " + l.map(b -> b.describe() + " (idle mapping; measured against " + b.server() + " at "
+        + b.measuredAt() + ")").orElse("-") + '\n';
   }
 
   private static String format(NatInfo n) {

@@ -33,6 +33,8 @@ public final class NominatedPaths {
   private final Endpoint endpoint;
   private final Logger log;
   private final AutoCloseable selections;
+  /** Off the ICE agent's thread: a move asks the hub about the peer, which may take a while. */
+  private final java.util.concurrent.ExecutorService thread;
 
   @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
       policyOption = ReferencePolicyOption.GREEDY)
@@ -43,12 +45,24 @@ public final class NominatedPaths {
       @Reference(service = LoggerFactory.class) Logger log) {
     this.endpoint = endpoint;
     this.log = log;
-    this.selections = ice.onSelected(this::selected);
+    this.thread = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "nat-nominated-paths");
+      t.setDaemon(true);
+      return t;
+    });
+    this.selections = ice.onSelected(r -> {
+      try {
+        thread.execute(() -> selected(r));
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // deactivated
+      }
+    });
   }
 
   @Deactivate
   void deactivate() throws Exception {
     selections.close();
+    thread.shutdownNow();
   }
 
   /** A session selected a pair with a peer: its relayed connections move to it. */

@@ -12,4 +12,10 @@ public interface NatDiscovery {
 
   /** Runs the tests now against the configured servers (the first that answers). */
   CompletableFuture<NatInfo> discover();
+
+  /**
+   * How long the NAT keeps an idle mapping, as last measured (after each discovery that found a
+   * NAT, against its server), if it was.
+   */
+  Optional<BindingLifetime> bindingLifetime();
 }

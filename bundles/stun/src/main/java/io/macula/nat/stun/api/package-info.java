@@ -4,5 +4,5 @@
  * only failure on malformed input is a {@link io.macula.nat.stun.api.StunParseException}.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.3.0")
+@org.osgi.annotation.versioning.Version("1.4.0")
 package io.macula.nat.stun.api;

@@ -2,7 +2,9 @@ package io.macula.nat.stun.internal;
 
 import io.macula.nat.api.SharedSocket;
 import io.macula.nat.api.StunHandler;
+import io.macula.nat.stun.api.BindingLifetime;
 import io.macula.nat.stun.api.BindingResult;
+import io.macula.nat.stun.api.MappingBehavior;
 import io.macula.nat.stun.api.NatDiscovery;
 import io.macula.nat.stun.api.NatInfo;
 import io.macula.nat.stun.api.NatListener;
@@ -87,6 +89,11 @@ public final class StunComponent implements StunHandler, StunClient, NatDiscover
   private final StunStack stack;
   private final Clock clock;
   private volatile Instant lastDiscovery = Instant.MIN;
+  /** Measures how long the NAT keeps idle mappings, after each discovery that found one: its own thread, as it blocks. */
+  private final java.util.concurrent.ExecutorService lifetimeThread;
+  private final BindingLifetimeProbe lifetimeProbe;
+  private final java.util.concurrent.atomic.AtomicBoolean measuring = new java.util.concurrent.atomic.AtomicBoolean();
+  private volatile BindingLifetime lifetime;
 
   // Optional and dynamic on both sides: the socket takes this component as its STUN handler.
   @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -134,6 +141,12 @@ public final class StunComponent implements StunHandler, StunClient, NatDiscover
         () -> { StunServerComponent s = server; return s == null ? null : s.bindingServer(); },
         new StunStack.Settings(binding, probe), this::discovered, clock);
     timer.scheduleWithFixedDelay(this::maybeDiscover, 1, 1, TimeUnit.SECONDS);
+    this.lifetimeProbe = new BindingLifetimeProbe(BindingLifetimeProbe.WAITS, clock);
+    this.lifetimeThread = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "nat-binding-lifetime");
+      t.setDaemon(true);
+      return t;
+    });
   }
 
   static List<StunServerAddress> parseServers(String[] entries) {
@@ -153,6 +166,7 @@ public final class StunComponent implements StunHandler, StunClient, NatDiscover
 
   @Deactivate
   void deactivate() {
+    lifetimeThread.shutdownNow();
     timer.shutdownNow();
     stack.close();
   }
@@ -173,6 +187,7 @@ public final class StunComponent implements StunHandler, StunClient, NatDiscover
   /** Discovers at start, and again when the last result is older than {@code rediscover_s}. */
   private void maybeDiscover() {
     try {
+      tellSocket();
       if (socket == null || servers().isEmpty()) {
         return;
       }
@@ -198,6 +213,7 @@ public final class StunComponent implements StunHandler, StunClient, NatDiscover
       }
     }
     log.info("NAT behaviour {}: {}", info.behavior(), info.detail());
+    measureLifetime(info);
     for (NatListener l : listeners) {
       try {
         l.discovered(info);
@@ -206,6 +222,74 @@ public final class StunComponent implements StunHandler, StunClient, NatDiscover
       }
     }
     return info;
+  }
+
+  /**
+   * Behind a NAT, measures how long it keeps an idle mapping, against the server discovery ran
+   * against (one measurement at a time), and tells the socket, which keeps its paths' mappings
+   * open within it.
+   */
+  private void measureLifetime(NatInfo info) {
+    if (info.mapping() == MappingBehavior.NO_NAT) {
+      lifetime = null; // no NAT, no mapping to keep: the socket goes back to its own checks
+      return;
+    }
+    if (info.mapped().isEmpty() || info.server().isEmpty() || !measuring.compareAndSet(false, true)) {
+      return;
+    }
+    InetSocketAddress server = info.server().get();
+    try {
+      lifetimeThread.execute(() -> {
+        try {
+          BindingLifetime measured = lifetimeProbe.measure(server);
+          lifetime = measured;
+          log.info("the NAT keeps an idle UDP mapping {} (measured against {})", measured.describe(), server);
+        } catch (java.io.IOException e) {
+          log.info("the NAT's mapping lifetime is not measured: {}", e.getMessage());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+          log.warn("measuring the NAT's mapping lifetime failed", e);
+        } finally {
+          measuring.set(false);
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      measuring.set(false); // deactivated
+    }
+  }
+
+  /** What the socket was told last, and which socket (the timer thread's). */
+  private SharedSocket toldSocket;
+  private BindingLifetime told;
+
+  /**
+   * Tells the socket how long the NAT keeps idle mappings whenever that or the socket changed: a
+   * socket bound anew learns it too, and one with no NAT any more goes back to its own checks.
+   */
+  private void tellSocket() {
+    SharedSocket s = socket;
+    BindingLifetime l = lifetime;
+    if (s == null || (s == toldSocket && l == told)) {
+      return;
+    }
+    s.mappingLifetime(keptFor(l));
+    toldSocket = s;
+    told = l;
+  }
+
+  /**
+   * The lifetime the socket keeps mappings within: the measured one; none (a day) when there is
+   * none, or when it was lost before the shortest wait (a measurement to distrust: no NAT forgets
+   * a mapping that fast, and probes several times a second would follow).
+   */
+  static Duration keptFor(BindingLifetime l) {
+    return l == null || l.atLeast().isZero() ? Duration.ofDays(1) : l.atLeast();
+  }
+
+  @Override
+  public Optional<BindingLifetime> bindingLifetime() {
+    return Optional.ofNullable(lifetime);
   }
 
   @Override

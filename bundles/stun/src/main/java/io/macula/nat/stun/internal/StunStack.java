@@ -1,7 +1,6 @@
 package io.macula.nat.stun.internal;
 
 import io.macula.nat.stun.api.BindingResult;
-import io.macula.nat.stun.api.NatDiscovery;
 import io.macula.nat.stun.api.NatInfo;
 import io.macula.nat.stun.api.RetransmissionSchedule;
 import io.macula.nat.stun.api.StunClass;
@@ -31,7 +30,7 @@ import java.util.function.UnaryOperator;
  * The STUN client side of one socket: transactions, Binding with credentials, and NAT behaviour
  * discovery; and the sorting of what arrives, with requests handed to a server when there is one.
  */
-final class StunStack implements StunClient, NatDiscovery, AutoCloseable {
+final class StunStack implements StunClient, AutoCloseable {
   /** What a stack needs from the node around it. */
   record Settings(RetransmissionSchedule binding, RetransmissionSchedule probe) {}
 
@@ -156,12 +155,12 @@ final class StunStack implements StunClient, NatDiscovery, AutoCloseable {
     return counters.snapshot();
   }
 
-  @Override
+  /** The last discovery's result, if one ran. */
   public Optional<NatInfo> current() {
     return Optional.ofNullable(current);
   }
 
-  @Override
+  /** Runs discovery now, or joins the one running. */
   public synchronized CompletableFuture<NatInfo> discover() {
     if (running != null && !running.isDone()) {
       return running; // one discovery at a time: they share the socket's mapping

@@ -161,6 +161,12 @@ public final class EndpointComponent implements Endpoint {
   }
 
   @Override
+  public void mappingLifetime(java.time.Duration lifetime) {
+    endpoint.mappingLifetime(lifetime);
+    log.info("the NAT keeps idle mappings at least {} ms: path probes go within it", lifetime.toMillis());
+  }
+
+  @Override
   public CompletableFuture<QuicConnection> connect(NodeId peer, TransportPath path, String protocol) {
     return endpoint.connect(peer, path, protocol);
   }

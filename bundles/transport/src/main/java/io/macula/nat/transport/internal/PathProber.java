@@ -29,8 +29,25 @@ final class PathProber {
   static final Duration FRESHLY_LEFT = Duration.ofSeconds(30);
 
   /** A path left a moment ago (a mapping lost, a rule added) may soon work again: it is asked more often. */
-  private static Duration alternativeRetry(long leftNanosAgo) {
-    return leftNanosAgo < FRESHLY_LEFT.toNanos() ? Duration.ofSeconds(1) : CONSENT_CHECK;
+  private long alternativeRetryNanos(long leftNanosAgo) {
+    return leftNanosAgo < FRESHLY_LEFT.toNanos() ? Math.min(1_000_000_000L, checkNanos) : checkNanos;
+  }
+
+  /**
+   * The interval of the consent checks: {@link #CONSENT_CHECK}, or less where the NAT forgets idle
+   * mappings sooner (two thirds of its measured lifetime: randomized, a check still comes within
+   * 0.8 of it). Any thread may set it.
+   */
+  private volatile long checkNanos = CONSENT_CHECK.toNanos();
+
+  /** The NAT forgets idle mappings after about {@code lifetime}: the checks come well within it. */
+  void mappingLifetime(Duration lifetime) {
+    checkNanos = Math.max(1, Math.min(CONSENT_CHECK.toNanos(), lifetime.toNanos() * 2 / 3));
+  }
+
+  /** The consent checks' interval now, before randomization. */
+  Duration checkInterval() {
+    return Duration.ofNanos(checkNanos);
   }
 
   private final Iterable<Route> routes;
@@ -86,12 +103,15 @@ final class PathProber {
       r.alternatives.remove(p.path, p);
       return;
     }
+    if (p.nextCheck - now > checkNanos + checkNanos / 5) {
+      p.nextCheck = nextCheck(now);
+    }
     if (p.transaction == null && now - p.nextCheck >= 0) {
       p.transaction = PathProbe.newTransaction();
       p.probeSent = now;
       p.nextCheck = nextCheck(now);
       send.send(r, p.path, p.transaction);
-    } else if (p.transaction != null && now - p.probeSent > alternativeRetry(now - p.lastSend).toNanos()) {
+    } else if (p.transaction != null && now - p.probeSent > alternativeRetryNanos(now - p.lastSend)) {
       p.transaction = PathProbe.newTransaction();
       p.probeSent = now;
       send.send(r, p.path, p.transaction);
@@ -100,7 +120,7 @@ final class PathProber {
 
   /** When the next consent check is due: {@link #CONSENT_CHECK} times 0.8 to 1.2, so checks do not fall in step. */
   private long nextCheck(long now) {
-    return now + (long) (CONSENT_CHECK.toNanos() * (0.8 + 0.4 * random.nextDouble()));
+    return now + (long) (checkNanos * (0.8 + 0.4 * random.nextDouble()));
   }
 
   private void tick(Route r, TransportPath path, long now) {
@@ -111,6 +131,9 @@ final class PathProber {
       // Whoever moved the route here validated the path (a connect, ICE checks): consent from now.
       r.probing = new Route.Probing(path, packets, sent, now, nextCheck(now));
       return;
+    }
+    if (p.nextCheck - now > checkNanos + checkNanos / 5) {
+      p.nextCheck = nextCheck(now); // the interval shrank (a short NAT lifetime measured): not the old one's
     }
     if (packets != p.packets) {
       p.packets = packets;
@@ -130,7 +153,7 @@ final class PathProber {
         p.nextCheck = nextCheck(now);
         send.send(r, path, p.transaction);
       }
-    } else if (now - p.probeSent > (p.consentLost ? CONSENT_CHECK : RETRY).toNanos()) {
+    } else if (now - p.probeSent > (p.consentLost ? checkNanos : RETRY.toNanos())) {
       p.probeSent = now;
       send.send(r, path, p.transaction);
     }

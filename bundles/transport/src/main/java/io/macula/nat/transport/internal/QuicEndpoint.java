@@ -109,6 +109,8 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
   }
 
   private final NodeIdentity identity;
+  /** Probes every route's paths: consent, liveness, and the NAT mappings kept open. */
+  private final PathProber prober;
   private final Duration idleTimeout;
   private final Routes routes = new Routes(java.time.Clock.systemUTC());
   private final DropCounters drops = new DropCounters();
@@ -211,7 +213,7 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
             .bind(settings.bind())
             .sync()
             .channel();
-    PathProber prober = new PathProber(routes.all(), pathLayer::sendProbe, new java.util.SplittableRandom(),
+    prober = new PathProber(routes.all(), pathLayer::sendProbe, new java.util.SplittableRandom(),
         settings.consentLifetime());
     long every = PathProber.INTERVAL.toMillis();
     channel.eventLoop().scheduleAtFixedRate(() -> prober.tick(System.nanoTime()), every, every, TimeUnit.MILLISECONDS);
@@ -254,6 +256,11 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
   @Override
   public InetSocketAddress localAddress() {
     return (InetSocketAddress) channel.localAddress();
+  }
+
+  @Override
+  public void mappingLifetime(Duration lifetime) {
+    prober.mappingLifetime(lifetime);
   }
 
   @Override
@@ -316,10 +323,10 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
   }
 
   private QuicPeerConnection established(QuicChannel ch, NodeId peer, Route route, String protocol) {
-    routes.established(route, peer);
     if (route.consentKey == null) {
-      route.consentKey = consentKey(ch, peer);
+      route.consentKey = consentKey(ch, peer); // before the route is held: a failure leaves nothing
     }
+    routes.established(route, peer);
     QuicPeerConnection c = new QuicPeerConnection(ch, peer, route, routes, protocol, callbacks, idleTimeout, drops, this::closed);
     ch.attr(CONNECTION).set(c);
     connections.add(c);

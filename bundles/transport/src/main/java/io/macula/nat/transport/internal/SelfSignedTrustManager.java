@@ -25,11 +25,20 @@ final class SelfSignedTrustManager extends X509ExtendedTrustManager {
     return NodeId.ofPublicKey(certs[0].getPublicKey().getEncoded());
   }
 
+  /** The order of P-256's base point (FIPS 186-4 D.1.2.3): what tells its keys from other curves'. */
+  private static final java.math.BigInteger P256_ORDER =
+      new java.math.BigInteger("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", 16);
+
   private static void check(X509Certificate[] chain) throws CertificateException {
     if (chain == null || chain.length == 0) {
       throw new CertificateException("no certificate presented");
     }
     X509Certificate cert = chain[0];
+    if (!(cert.getPublicKey() instanceof java.security.interfaces.ECPublicKey key)
+        || !key.getParams().getOrder().equals(P256_ORDER)) {
+      // A node's key is P-256's, and the pair's consent key is an ECDH of two such keys.
+      throw new CertificateException("the certificate's key is not an EC P-256 key");
+    }
     cert.checkValidity();
     try {
       cert.verify(cert.getPublicKey());

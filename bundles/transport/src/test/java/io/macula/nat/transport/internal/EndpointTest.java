@@ -168,15 +168,25 @@ class EndpointTest {
   }
 
   /**
-   * Consent is the peer's own (RFC 7675): a probe from the peer's address that lacks the pair's key
-   * is neither answered nor taken as an answer, and is counted.
+   * Consent is the peer's own (RFC 7675): a probe carries the key both sides derive from the
+   * handshake, and is answered; one from the peer's address that lacks it is neither answered nor
+   * taken as an answer, and is counted.
    */
   @Test
-  void aProbeWithoutThePairsKeyIsDroppedAndCounted() throws Exception {
+  void aProbeWithThePairsKeyIsAnsweredAndOneWithoutIsDroppedAndCounted() throws Exception {
     a = endpoint(new ArrayBlockingQueue<>(10));
     b = endpoint(acceptedByB);
-    a.connect(b.localId(), new TransportPath.Direct(loopback(b)), Endpoint.PEER_PROTOCOL).get(10, TimeUnit.SECONDS);
+    QuicConnection c = a.connect(b.localId(), new TransportPath.Direct(loopback(b)), Endpoint.PEER_PROTOCOL)
+        .get(10, TimeUnit.SECONDS);
     assertNotNull(acceptedByB.poll(10, TimeUnit.SECONDS));
+    try (UdpForwarder other = new UdpForwarder(loopback(b))) {
+      // The direct path, left for another, is probed at once: both sides derived the same key from
+      // the handshake, so its probe is answered.
+      c.switchPath(new TransportPath.Direct(other.address()));
+      waitFor(() -> c.alternatives().stream().anyMatch(p -> p.roundTrip().isPresent()));
+    }
+    assertEquals(null, b.drops().get(DropCounters.PROBE_UNAUTHENTICATED));
+    assertEquals(null, a.drops().get(DropCounters.PROBE_UNAUTHENTICATED));
 
     io.netty.buffer.ByteBuf forged = PathProbe.request(io.netty.buffer.ByteBufAllocator.DEFAULT,
         PathProbe.newTransaction(), new byte[ConsentKey.LENGTH]);

@@ -104,6 +104,23 @@ class PathProberTest {
     assertEquals(1, sent.size(), "the consent check, which keeps the mappings open too");
   }
 
+  /** A NAT measured to forget idle mappings after 3 s: the checks, which keep them, come every 2 s. */
+  @Test
+  void aShortMappingLifetimeBringsTheChecksWithinIt() {
+    prober.tick(0); // the next check is due at 5 s
+    route.arrivedOnPath();
+    prober.mappingLifetime(java.time.Duration.ofSeconds(3));
+    assertEquals(java.time.Duration.ofSeconds(2), prober.checkInterval());
+    prober.tick(100 * MS); // ... and now at 2.1 s
+    prober.tick(2000 * MS);
+    assertTrue(sent.isEmpty());
+    prober.tick(2100 * MS);
+    assertEquals(1, sent.size(), "the check, within the mapping's lifetime, though one was due later");
+
+    prober.mappingLifetime(java.time.Duration.ofSeconds(40));
+    assertEquals(PathProber.CONSENT_CHECK, prober.checkInterval(), "a long lifetime leaves RFC 7675's 5 s");
+  }
+
   /** RFC 7675: a check every 5 s randomized 0.8 to 1.2, however busy the path. */
   @Test
   void aConsentCheckGoesEveryFourToSixSecondsEvenUnderTraffic() {
