@@ -43,6 +43,8 @@ public class NatMatrixIT {
    * keep the mappings.
    */
   private static final int IDLE_UDP_TIMEOUT_S = 3;
+  /** How long the idle row holds its connection idle: many times the routers' timeout (QUIC's keep-alives come each 10 s). */
+  private static final int IDLE_S = 60;
   /** "lifetime     at least 2 s, gone by 3 s (...)": a measured lifetime that ended within a wait. */
   private static final Pattern LIFETIME_LOST =
       Pattern.compile("lifetime +at least ([0-9.]+) s, gone by ([0-9.]+) s");
@@ -423,8 +425,11 @@ public class NatMatrixIT {
    * the consent checks' interval; the accepting node, behind a port-restricted cone that keeps
    * nothing but its conntrack entries, discovers its NAT again until it measured that lifetime
    * (the connecting node's restricted cone keeps its mapping whatever the timeout: it measures
-   * nothing short, rightly); then a hole punch, the connection left idle for twice the timeout
-   * (within QUIC's idle timeout), and the connecting node pings and sends over it. It must work
+   * nothing short, rightly); then a hole punch, the connection left idle for {@value #IDLE_S} s,
+   * and the connecting node pings and sends over it. With the consent checks' 4-6 s alone, gaps
+   * past the timeout come every few seconds, and a probe that meets a forgotten mapping before
+   * the far side's own check opens it again is lost: over that long, one of those makes the path
+   * fall back, which the row sees as a move. It must work
    * on the same hole-punched path, with no move in between: the path probes, sized to the
    * measured lifetime, kept the mappings open.
    */
@@ -447,7 +452,7 @@ public class NatMatrixIT {
       }
       String movesBefore = a.ok("nat:moves");
       String theirsBefore = pathOf(b, from.id()); // an inbound connection's path is named direct on its side
-      Thread.sleep(2000L * IDLE_UDP_TIMEOUT_S); // the idle time is the scenario, not a wait for a condition
+      Thread.sleep(IDLE_S * 1000L); // the idle time is the scenario, not a wait for a condition
       String ping = a.nat("nat:ping", to.id(), "5").out();
       double rtt = medianRtt(ping);
       double mbs = intactRate(a.nat("nat:send", to.id(), "1").out());
