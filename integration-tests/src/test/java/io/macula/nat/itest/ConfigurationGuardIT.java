@@ -81,6 +81,9 @@ public class ConfigurationGuardIT {
         .bad("hub", "nonsense", "", ABSENT, "abc@127.0.0.1:9", zero + "@nosuchhost.invalid:9")
         .bad("reported", "127.0.0.1", "nosuchhost.invalid:1")
         .bad("offers_relay", "maybe")
+        .bad("relay_max_pairs", "x", "0", "4097")
+        .bad("relay_bytes_per_second", "x", "0")
+        .bad("relay_packets_per_second", "x", "0")
         .bad("keepalive_ms", "x", "99")
         .bad("keepalive_misses", "x", "0", "-7"));
     c.put("io.macula.nat.hub", new Case(Map.of("admission", "open", "relay_packets_per_second", "100001"))

@@ -172,6 +172,31 @@ public class MeshIT {
     assertTrue(!b.ok("nat:peers").contains(stranger.id()));
   }
 
+  /**
+   * A node that offers to relay is in the hub's relay directory with the limits it set, as
+   * reachable (on loopback it has no NAT); its operator withdraws the offer while it runs, and it
+   * goes.
+   */
+  @Test
+  public void aRelayOfferIsListedWithItsLimitsAndGoesWhenTheOperatorWithdrawsIt() throws Exception {
+    NodeProcess n = NodeProcess.freshHome("mesh-relay").start();
+    String id = n.id();
+    mesh.admitted(id);
+    String hubSetting = "hub = " + mesh.hubId + "@127.0.0.1:" + mesh.hubPort + "\n";
+    n.config("io.macula.nat.peer", hubSetting + "offers_relay = true\nrelay_max_pairs = 8\n"
+        + "relay_bytes_per_second = 5000000\nrelay_packets_per_second = 4000\n");
+    Await.until("the offer is listed, reachable", () -> mesh.hub.ok("hub:relays").lines()
+        .anyMatch(l -> l.startsWith(id) && l.contains(" 8 ") && l.contains("5000000") && l.contains("4000")
+            && l.strip().endsWith("yes")), Duration.ofSeconds(30));
+    assertTrue("nodes that offer nothing are not listed",
+        mesh.hub.ok("hub:relays").lines().noneMatch(l -> l.startsWith(aId) || l.startsWith(bId)));
+
+    n.config("io.macula.nat.peer", hubSetting + "offers_relay = false\n");
+    Await.until("the offer is withdrawn", () -> !mesh.hub.ok("hub:relays").contains(id), Duration.ofSeconds(30));
+    assertTrue("the node stays registered", mesh.hub.ok("hub:nodes").contains(id));
+    n.close();
+  }
+
   /** A node whose key was replaced comes back from the same address with a new id: the hub takes it. */
   @Test
   public void aNodeWithANewIdentityRegistersAgainFromTheSameAddress() throws Exception {

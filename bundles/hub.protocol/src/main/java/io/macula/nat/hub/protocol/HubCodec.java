@@ -48,6 +48,7 @@ public final class HubCodec {
   private static final int PONG = 8;
   private static final int NAT_REPORT = 9;
   private static final int TURN_CREDENTIALS = 10;
+  private static final int RELAY_OFFER = 11;
 
   private HubCodec() {}
 
@@ -100,6 +101,11 @@ public final class HubCodec {
     } else if (m instanceof HubMessage.NatReport n) {
       d.writeByte(NAT_REPORT);
       d.writeByte(n.nat().code());
+    } else if (m instanceof HubMessage.RelayOffer o) {
+      d.writeByte(RELAY_OFFER);
+      d.writeShort(o.maxPairs());
+      d.writeLong(o.bytesPerSecond());
+      d.writeLong(o.packetsPerSecond());
     } else if (m instanceof HubMessage.TurnCredentials t) {
       d.writeByte(TURN_CREDENTIALS);
       writeBytes(d, t.uri().getBytes(StandardCharsets.UTF_8));
@@ -161,6 +167,7 @@ public final class HubCodec {
       case PONG -> new HubMessage.Pong(r.u64());
       case NAT_REPORT -> new HubMessage.NatReport(r.nat());
       case TURN_CREDENTIALS -> new HubMessage.TurnCredentials(r.text(), r.text(), r.text(), r.u64());
+      case RELAY_OFFER -> relayOffer(r.u16(), r.u64(), r.u64());
       default -> throw new HubProtocolException("unknown message type " + (frame[0] & 0xff));
     };
     if (r.at != frame.length) {
@@ -175,6 +182,14 @@ public final class HubCodec {
       throw new HubProtocolException("relay key of " + key.length + " bytes, not 32");
     }
     return new HubMessage.Registered(observed, key);
+  }
+
+  private static HubMessage.RelayOffer relayOffer(int maxPairs, long bytes, long packets) throws HubProtocolException {
+    try {
+      return new HubMessage.RelayOffer(maxPairs, bytes, packets);
+    } catch (IllegalArgumentException e) {
+      throw new HubProtocolException("relay offer: " + e.getMessage());
+    }
   }
 
   private static void writeAddresses(DataOutputStream d, List<InetSocketAddress> list) throws IOException {

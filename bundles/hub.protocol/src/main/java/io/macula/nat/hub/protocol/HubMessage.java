@@ -109,6 +109,30 @@ public sealed interface HubMessage {
     }
   }
 
+  /**
+   * Node to hub: the node offers to relay packets between other nodes, for at most {@code maxPairs}
+   * pairs at once and within its own limits; {@code maxPairs} 0 withdraws the offer. Sent after
+   * {@link Registered} by a node that offers, and again whenever its offer changes.
+   */
+  record RelayOffer(int maxPairs, long bytesPerSecond, long packetsPerSecond) implements HubMessage {
+    /** The most pairs an offer may name: a relay's table stays small. */
+    public static final int MAX_PAIRS = 4096;
+
+    public RelayOffer {
+      if (maxPairs < 0 || maxPairs > MAX_PAIRS) {
+        throw new IllegalArgumentException("a relay offers 0 to " + MAX_PAIRS + " pairs, not " + maxPairs);
+      }
+      if (maxPairs > 0 && (bytesPerSecond < 1 || packetsPerSecond < 1)) {
+        throw new IllegalArgumentException("a relay's limits are at least 1 byte and 1 packet a second");
+      }
+    }
+
+    /** The offer withdrawn. */
+    public static RelayOffer withdrawn() {
+      return new RelayOffer(0, 0, 0);
+    }
+  }
+
   /** Either way: proves the session alive; answered by a {@link Pong} with the same nonce. */
   record Ping(long nonce) implements HubMessage {}
 

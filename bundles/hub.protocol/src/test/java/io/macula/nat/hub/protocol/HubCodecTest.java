@@ -39,7 +39,9 @@ class HubCodecTest {
         new HubMessage.Ping(-1),
         new HubMessage.Pong(42),
         new HubMessage.NatReport(NatBehavior.RESTRICTED_CONE),
-        new HubMessage.TurnCredentials("turn:203.0.113.10:3478", "1764600000:k2dlgi5e", "c2VjcmV0", 1764600000L));
+        new HubMessage.TurnCredentials("turn:203.0.113.10:3478", "1764600000:k2dlgi5e", "c2VjcmV0", 1764600000L),
+        new HubMessage.RelayOffer(16, 10_000_000L, 10_000L),
+        HubMessage.RelayOffer.withdrawn());
   }
 
   @ParameterizedTest
@@ -65,7 +67,9 @@ class HubCodecTest {
         Arguments.of("0000000302040a", "address: needs 6 bytes"),
         Arguments.of("00000002070000", "u64: needs 8 bytes"),
         Arguments.of("0000000a07000000000000000100", "Ping: 1 bytes after its end"),
-        Arguments.of("000000050100000200", "boolean 2"));
+        Arguments.of("000000050100000200", "boolean 2"),
+        Arguments.of("000000130b1388" + "00".repeat(16), "relay offer: a relay offers 0 to 4096 pairs, not 5000"),
+        Arguments.of("000000130b0001" + "00".repeat(16), "relay offer: a relay's limits are at least 1"));
   }
 
   /** The largest page of the largest nodes still fits a frame, and more addresses are refused. */

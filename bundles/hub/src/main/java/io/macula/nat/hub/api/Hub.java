@@ -17,7 +17,21 @@ public interface Hub {
   /** Packets relayed from one node to another since the hub started, and those dropped. */
   record RelayFlow(NodeId from, NodeId to, long packets, long bytes, long dropped) {}
 
+  /**
+   * A node that offers to relay between other nodes, with the limits it set: {@code unreachable}
+   * says why other nodes could not send to it unasked, when they could not (its NAT).
+   */
+  record RelayEntry(NodeDescriptor node, int maxPairs, long bytesPerSecond, long packetsPerSecond, Instant since,
+      java.util.Optional<String> unreachable) {
+    public boolean reachable() {
+      return unreachable.isEmpty();
+    }
+  }
+
   List<RegisteredNode> nodes();
+
+  /** The relay directory: the registered nodes that offer to relay now, reachable or not. */
+  List<RelayEntry> relays();
 
   List<RelayFlow> relayFlows();
 

@@ -91,6 +91,7 @@ public final class HubComponent
 
   private final Logger log;
   private final Registry registry = new Registry();
+  private final RelayDirectory relays = new RelayDirectory();
 
   // The TURN server of this node, when configured: the hub gives its nodes credentials for it.
   @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -196,6 +197,17 @@ public final class HubComponent
   @Override
   public void left(NodeId node) {
     relay.forget(node);
+    relays.left(node);
+  }
+
+  @Override
+  public RelayDirectory relayDirectory() {
+    return relays;
+  }
+
+  @Override
+  public List<RelayEntry> relays() {
+    return relays.entries(registry);
   }
 
   /**

@@ -51,6 +51,9 @@ final class NodeSession implements Runnable {
     /** The node left the hub (no later session of it registered meanwhile). */
     void left(NodeId node);
 
+    /** The relay directory. */
+    RelayDirectory relayDirectory();
+
     /** Runs the sessions' deadlines. */
     ScheduledExecutorService timer();
 
@@ -125,6 +128,7 @@ final class NodeSession implements Runnable {
       byte[] relayKey = new byte[32];
       RANDOM.nextBytes(relayKey);
       hub.registry().register(node, this, relayKey, hub.clock().instant()).ifPresent(NodeSession::close);
+      hub.relayDirectory().left(id); // an earlier session's offer goes: this one offers anew, or not
       settle();
       send(new HubMessage.Registered(observed, relayKey));
       hub.log("node {} registered from {}", id, observed);
@@ -206,6 +210,12 @@ final class NodeSession implements Runnable {
       send(new HubMessage.Pong(p.nonce()));
     } else if (m instanceof HubMessage.Pong) {
       // liveness only
+    } else if (m instanceof HubMessage.RelayOffer o) {
+      if (hub.registry().get(connection.peer()).filter(r -> r.session() == this).isEmpty()) {
+        return; // a session a newer one replaced: its offer is not the node's any more
+      }
+      hub.relayDirectory().offered(connection.peer(), o, hub.clock().instant());
+      hub.log(o.maxPairs() == 0 ? "node {} withdraws its relay offer" : "node {} offers to relay {}", connection.peer(), o);
     } else if (m instanceof HubMessage.NatReport n) {
       hub.registry().natDiscovered(connection.peer(), n.nat());
       hub.log("node {} reports NAT behaviour {}", connection.peer(), n.nat());

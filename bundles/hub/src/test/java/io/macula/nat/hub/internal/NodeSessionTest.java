@@ -38,6 +38,7 @@ class NodeSessionTest {
   private final Registry registry = new Registry();
   private final ExecutorService sessions = Executors.newCachedThreadPool();
   private final ManualScheduler timer = new ManualScheduler();
+  private final RelayDirectory relays = new RelayDirectory();
   private final AtomicInteger settled = new AtomicInteger();
   /** How many TURN credentials the hub made; none while it runs no TURN server. */
   private final AtomicInteger turnCredentialsMade = new AtomicInteger();
@@ -69,7 +70,14 @@ class NodeSessionTest {
     public void log(String message, Object... args) {}
 
     @Override
-    public void left(NodeId node) {}
+    public void left(NodeId node) {
+      relays.left(node);
+    }
+
+    @Override
+    public RelayDirectory relayDirectory() {
+      return relays;
+    }
 
     @Override
     public ScheduledExecutorService timer() {
@@ -148,6 +156,28 @@ class NodeSessionTest {
     assertEquals(1, turnCredentialsMade.get(), "none made before their time");
     timer.advance(Duration.ofSeconds(1));
     assertEquals("user-2", ((HubMessage.TurnCredentials) n.read()).username());
+  }
+
+  @Test
+  void aRelayOfferEntersTheDirectoryReachableOnlyOnceTheNodesNatLetsOthersInAndGoesWhenWithdrawn() throws Exception {
+    Node n = connect(node(5), 40005, 1 << 20);
+    register(n, node(5), true);
+    HubCodec.write(n.toHub(), new HubMessage.RelayOffer(8, 5_000_000, 4_000));
+    Eventually.until("the offer is listed", () -> relays.entries(registry).size() == 1);
+    io.macula.nat.hub.api.Hub.RelayEntry e = relays.entries(registry).get(0);
+    assertEquals(node(5), e.node().id());
+    assertEquals(8, e.maxPairs());
+    assertEquals(5_000_000, e.bytesPerSecond());
+    assertEquals(java.util.Optional.of("its NAT behaviour is not known yet"), e.unreachable());
+
+    HubCodec.write(n.toHub(), new HubMessage.NatReport(NatBehavior.PORT_RESTRICTED_CONE));
+    Eventually.until("a port-restricted cone lets in only nodes it sent to", () -> relays.entries(registry).get(0)
+        .unreachable().filter(why -> why.contains("port-restricted-cone")).isPresent());
+    HubCodec.write(n.toHub(), new HubMessage.NatReport(NatBehavior.NONE));
+    Eventually.until("a node with no NAT is reachable", () -> relays.entries(registry).get(0).reachable());
+
+    HubCodec.write(n.toHub(), HubMessage.RelayOffer.withdrawn());
+    Eventually.until("the withdrawn offer is gone", () -> relays.entries(registry).isEmpty());
   }
 
   @Test

@@ -95,8 +95,21 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
             + " interface's with the endpoint's port when it is bound to all.")
     String[] reported() default {};
 
-    @AttributeDefinition(description = "Whether this node offers to relay for others.")
+    @AttributeDefinition(description = "Whether this node offers to relay for others: the hub lists it in its"
+        + " relay directory, as reachable when other nodes can send to it unasked (no NAT, or a full cone).")
     boolean offers__relay() default false;
+
+    @AttributeDefinition(min = "1", max = "4096", description = "The most pairs of nodes this node relays between"
+        + " at once, when it offers to relay.")
+    int relay__max__pairs() default 16;
+
+    @AttributeDefinition(min = "1", description = "The bytes a second this node relays in all, at most, when it"
+        + " offers to relay.")
+    long relay__bytes__per__second() default 10_000_000;
+
+    @AttributeDefinition(min = "1", description = "The packets a second this node relays in all, at most, when it"
+        + " offers to relay.")
+    long relay__packets__per__second() default 10_000;
 
     @AttributeDefinition(min = "100", description = "Milliseconds between keep-alives to the hub.")
     long keepalive__ms() default 1000;
@@ -113,6 +126,8 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
   private final HubAddress hub;
   private final List<InetSocketAddress> reported;
   private final boolean offersRelay;
+  /** What this node offers the hub's relay directory, sent after each registration; null when it offers nothing. */
+  private final HubMessage.RelayOffer relayOffer;
   private final Duration keepalive;
   private final int misses;
   private final List<SignalListener> listeners = new CopyOnWriteArrayList<>();
@@ -160,6 +175,7 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
         ? parseReported(config.reported())
         : defaultReported(endpoint.localAddress());
     this.offersRelay = config.offers__relay();
+    this.relayOffer = offersRelay ? relayOffer(config) : null;
     if (config.keepalive__ms() < 100) {
       throw new IllegalArgumentException(PID + ": key 'keepalive_ms' must be at least 100");
     }
@@ -282,6 +298,9 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
     if (nat != registeredNat) {
       // Discovered while the registration was on its way: reportNat found no session to tell.
       send(l, new HubMessage.NatReport(nat));
+    }
+    if (relayOffer != null) {
+      send(l, relayOffer);
     }
     log.info("registered with hub {} at {}; it sees this node at {}", hub.id().shortForm(), hub.address(), observed);
     Heard lastHeard = new Heard(c);
@@ -538,6 +557,24 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
   public Optional<NodeDescriptor> find(NodeId node) {
     return nodes().stream().filter(d -> d.id().equals(node)).findFirst()
         .or(() -> Optional.ofNullable(known.get(node)));
+  }
+
+  /** The offer the configuration makes, checked: each key named with what is wrong with it. */
+  static HubMessage.RelayOffer relayOffer(Config config) {
+    if (config.relay__max__pairs() < 1 || config.relay__max__pairs() > HubMessage.RelayOffer.MAX_PAIRS) {
+      throw new IllegalArgumentException(PID + ": key 'relay_max_pairs' must be 1 to " + HubMessage.RelayOffer.MAX_PAIRS
+          + ", not " + config.relay__max__pairs());
+    }
+    if (config.relay__bytes__per__second() < 1) {
+      throw new IllegalArgumentException(PID + ": key 'relay_bytes_per_second' must be at least 1, not "
+          + config.relay__bytes__per__second());
+    }
+    if (config.relay__packets__per__second() < 1) {
+      throw new IllegalArgumentException(PID + ": key 'relay_packets_per_second' must be at least 1, not "
+          + config.relay__packets__per__second());
+    }
+    return new HubMessage.RelayOffer(config.relay__max__pairs(), config.relay__bytes__per__second(),
+        config.relay__packets__per__second());
   }
 
   static List<InetSocketAddress> parseReported(String[] values) {

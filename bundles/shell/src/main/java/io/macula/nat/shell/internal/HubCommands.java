@@ -13,7 +13,7 @@ import org.osgi.service.component.annotations.Reference;
 
 /** On a hub: the nodes registered, and what the relay carries. */
 @Component(service = HubCommands.class)
-@GogoCommand(scope = "hub", function = {"nodes", "relay", "nat"})
+@GogoCommand(scope = "hub", function = {"nodes", "relay", "relays", "nat"})
 public final class HubCommands {
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
@@ -43,6 +43,22 @@ public final class HubCommands {
           n.node().reportedAddresses().toString().replace(" ", ""),
           StunCommands.label(n.node().nat().name()), n.node().offersRelay() ? "yes" : "no",
           TIME.format(n.since()), TIME.format(n.lastSeen()));
+    }
+    return t.toString();
+  }
+
+  @Descriptor("list the relay directory: the registered nodes that offer to relay for others, their limits,"
+      + " and whether other nodes can reach them")
+  public String relays() {
+    var all = hub.get().relays();
+    if (all.isEmpty()) {
+      return "no node offers to relay\n";
+    }
+    Table t = new Table("NODE", "ADDRESS", "NAT", "MAX_PAIRS", "BYTES/S", "PACKETS/S", "SINCE", "REACHABLE");
+    for (Hub.RelayEntry r : all) {
+      t.row(r.node().id(), r.node().observedAddress().map(String::valueOf).orElse("-"),
+          StunCommands.label(r.node().nat().name()), r.maxPairs(), r.bytesPerSecond(), r.packetsPerSecond(),
+          TIME.format(r.since()), r.unreachable().map(why -> "no: " + why).orElse("yes"));
     }
     return t.toString();
   }
