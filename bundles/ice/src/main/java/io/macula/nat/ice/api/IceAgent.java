@@ -21,6 +21,13 @@ public interface IceAgent {
   CompletableFuture<IceResult> connect(NodeId peer);
 
   /**
+   * The same, but with {@code relays} false neither side gathers a relayed candidate: a session
+   * beside a connection that already runs over a relay (an upgrade) wants a path without one, and
+   * need not wait for relays nor hold a TURN allocation for it.
+   */
+  CompletableFuture<IceResult> connect(NodeId peer, boolean relays);
+
+  /**
    * Tells {@code listener} of every pair a session selects from now on, this node's sessions and
    * its peers' alike (as controlling or controlled agent), on the agent's thread. Closing the
    * handle stops it.

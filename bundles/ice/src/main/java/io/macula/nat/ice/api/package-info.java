@@ -3,5 +3,5 @@
  * peer that find a direct path through both NATs.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.2.0")
+@org.osgi.annotation.versioning.Version("1.3.0")
 package io.macula.nat.ice.api;

@@ -185,6 +185,11 @@ public final class IceAgentComponent implements IceAgent, SignalListener {
 
   @Override
   public CompletableFuture<IceResult> connect(NodeId peer) {
+    return connect(peer, true);
+  }
+
+  @Override
+  public CompletableFuture<IceResult> connect(NodeId peer, boolean relays) {
     Signalling h = signalling;
     if (h == null || !h.isConnected()) {
       return CompletableFuture.failedFuture(new IceFailedException("no hub session to signal through"));
@@ -207,8 +212,8 @@ public final class IceAgentComponent implements IceAgent, SignalListener {
       }
     });
     thread.execute(() -> {
-      send(peer, new IceSignal.Offer(session.id, session.localUfrag, session.localPwd, session.tieBreaker));
-      gather(session);
+      send(peer, new IceSignal.Offer(session.id, session.localUfrag, session.localPwd, session.tieBreaker, relays));
+      gather(session, relays);
       session.start();
     });
     return out;
@@ -242,10 +247,11 @@ public final class IceAgentComponent implements IceAgent, SignalListener {
   }
 
   /**
-   * Host candidates at once, then the server-reflexive one and the relayed one, each trickled as
-   * it is known; the end of candidates once both are known or given up on.
+   * Host candidates at once, then the server-reflexive one and the relayed one (unless the
+   * session pairs none), each trickled as it is known; the end of candidates once both are known
+   * or given up on.
    */
-  private void gather(IceSession session) {
+  private void gather(IceSession session, boolean relays) {
     List<Candidate> hosts = localCandidates();
     hosts.forEach(session::addLocal);
     Optional<InetSocketAddress> mapped = Optional.ofNullable(discovery).flatMap(NatDiscovery::current)
@@ -261,7 +267,8 @@ public final class IceAgentComponent implements IceAgent, SignalListener {
             Optional.of(hosts.isEmpty() ? endpoint.localAddress() : hosts.get(0).address())));
       }
     }, thread);
-    CompletableFuture<Void> relayed = relayedAddress().thenAcceptAsync(r -> r.ifPresent(a -> {
+    CompletableFuture<Void> relayed = (relays ? relayedAddress() : CompletableFuture.<Optional<RelayedAddress>>completedFuture(
+        Optional.empty())).thenAcceptAsync(r -> r.ifPresent(a -> {
       a.deliverTo(endpoint); // checks and QUIC that peers send to it reach this node
       Candidate c = new Candidate("r" + Integer.toHexString(a.relayed().hashCode() & 0xffff), Candidate.COMPONENT,
           Candidate.priority(CandidateType.RELAYED, 65535, Candidate.COMPONENT), a.relayed(), CandidateType.RELAYED,
@@ -359,7 +366,7 @@ public final class IceAgentComponent implements IceAgent, SignalListener {
       IceSession joined = newSession(o.session(), from, false);
       joined.remoteCredentials(o.ufrag(), o.pwd());
       send(from, new IceSignal.Answer(joined.id, joined.localUfrag, joined.localPwd, joined.tieBreaker));
-      gather(joined);
+      gather(joined, o.relays());
       joined.start();
       return;
     }

@@ -159,8 +159,16 @@ final class IceSession {
   }
 
   void localGatheringDone() {
+    gathered = true;
     signal.accept(new IceSignal.End(id));
   }
+
+  /** Whether this node's candidates are all gathered (and the peer told so). */
+  boolean gathered() {
+    return gathered;
+  }
+
+  private volatile boolean gathered;
 
   /**
    * A candidate of the peer's, trickled: a new pair on the check list, up to {@link #MAX_PAIRS}.

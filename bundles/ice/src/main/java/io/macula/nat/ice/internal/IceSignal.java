@@ -20,10 +20,17 @@ import java.util.Objects;
  */
 sealed interface IceSignal {
   String PREFIX = "ice/1 ";
+  /** The offer's last word when its session pairs no relayed candidates. */
+  String NO_RELAYS = "norelay";
 
   String session();
 
-  record Offer(String session, String ufrag, String pwd, long tieBreaker) implements IceSignal {}
+  /** {@code relays}: whether the offer's session pairs relayed candidates (no for an upgrade's). */
+  record Offer(String session, String ufrag, String pwd, long tieBreaker, boolean relays) implements IceSignal {
+    Offer(String session, String ufrag, String pwd, long tieBreaker) {
+      this(session, ufrag, pwd, tieBreaker, true);
+    }
+  }
 
   record Answer(String session, String ufrag, String pwd, long tieBreaker) implements IceSignal {}
 
@@ -50,7 +57,8 @@ sealed interface IceSignal {
   static byte[] encode(IceSignal s) {
     String text;
     if (s instanceof Offer o) {
-      text = "offer " + o.session() + " " + o.ufrag() + " " + o.pwd() + " " + Long.toUnsignedString(o.tieBreaker());
+      text = "offer " + o.session() + " " + o.ufrag() + " " + o.pwd() + " " + Long.toUnsignedString(o.tieBreaker())
+          + (o.relays() ? "" : " " + NO_RELAYS);
     } else if (s instanceof Answer a) {
       text = "answer " + a.session() + " " + a.ufrag() + " " + a.pwd() + " " + Long.toUnsignedString(a.tieBreaker());
     } else if (s instanceof Trickle t) {
@@ -77,13 +85,15 @@ sealed interface IceSignal {
       return switch (f[0]) {
         case "offer", "answer" -> {
           String[] c = f.length == 3 ? f[2].split(" ") : new String[0];
-          if (c.length != 3) {
-            throw new MalformedSignal(f[0] + " needs ufrag, pwd and tie-breaker");
+          boolean offer = f[0].equals("offer");
+          boolean noRelays = offer && c.length == 4 && c[3].equals(NO_RELAYS);
+          if (c.length != 3 && !noRelays) {
+            throw new MalformedSignal(f[0] + " needs ufrag, pwd and tie-breaker" + (offer ? ", then at most " + NO_RELAYS : ""));
           }
           String ufrag = credential(c[0], 4, "ufrag");
           String pwd = credential(c[1], 22, "pwd");
           long tieBreaker = Long.parseUnsignedLong(c[2]);
-          yield f[0].equals("offer") ? new Offer(session, ufrag, pwd, tieBreaker) : new Answer(session, ufrag, pwd, tieBreaker);
+          yield offer ? new Offer(session, ufrag, pwd, tieBreaker, !noRelays) : new Answer(session, ufrag, pwd, tieBreaker);
         }
         case "candidate" -> {
           if (f.length != 3) {

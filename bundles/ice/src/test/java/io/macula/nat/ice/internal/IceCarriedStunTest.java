@@ -1,6 +1,7 @@
 package io.macula.nat.ice.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.macula.nat.api.PathKind;
@@ -107,8 +108,34 @@ class IceCarriedStunTest {
     assertTrue(throughRelay.isEmpty() && responsesToClient.isEmpty() && socketSends.isEmpty());
   }
 
+  /**
+   * An upgrade's offer pairs no relayed candidates: the session the peer offered gathers none,
+   * though this node has a relayed address.
+   */
+  @Test
+  void anOfferThatPairsNoRelaysGetsASessionWithoutTheRelayedCandidate() throws Exception {
+    installRelay();
+    agent.signal(IceAgentOffersTest.node(1),
+        IceSignal.encode(new IceSignal.Offer("s2", PEER_UFRAG, "passwordpasswordpassword", 7, false)));
+    Eventually.until("the offer made a session", () -> agent.liveSessions().size() == 1);
+    IceSession session = agent.liveSessions().values().iterator().next();
+    Eventually.until("the session gathered its candidates", session::gathered);
+    assertFalse(session.relaysThrough(relay));
+  }
+
   /** A session the peer offered, which gathered the relayed address {@link #relay}. */
   private IceSession sessionWithTheRelay() throws Exception {
+    installRelay();
+    agent.signal(IceAgentOffersTest.node(1),
+        IceSignal.encode(new IceSignal.Offer("s1", PEER_UFRAG, "passwordpasswordpassword", 7)));
+    Eventually.until("the offer made a session", () -> agent.liveSessions().size() == 1);
+    IceSession session = agent.liveSessions().values().iterator().next();
+    Eventually.until("the session gathered the relayed candidate", () -> session.relaysThrough(relay));
+    return session;
+  }
+
+  /** The node's TURN client holds {@link #relay}. */
+  private void installRelay() throws Exception {
     java.lang.reflect.Field turn = IceAgentComponent.class.getDeclaredField("turn");
     turn.setAccessible(true);
     turn.set(agent, new TurnRelay() {
@@ -132,12 +159,6 @@ class IceCarriedStunTest {
         return java.util.Optional.of(relay);
       }
     });
-    agent.signal(IceAgentOffersTest.node(1),
-        IceSignal.encode(new IceSignal.Offer("s1", PEER_UFRAG, "passwordpasswordpassword", 7)));
-    Eventually.until("the offer made a session", () -> agent.liveSessions().size() == 1);
-    IceSession session = agent.liveSessions().values().iterator().next();
-    Eventually.until("the session gathered the relayed candidate", () -> session.relaysThrough(relay));
-    return session;
   }
 
   private static StunMessage check(IceSession session) {
@@ -222,7 +243,8 @@ class IceCarriedStunTest {
             copy.put(((ByteBuffer) a[0]).duplicate()).flip();
             yield responsesToClient.add(copy);
           }
-          case "binding", "transact" -> new CompletableFuture<>();
+          case "binding" -> CompletableFuture.failedFuture(new IllegalStateException("no STUN server here"));
+          case "transact" -> new CompletableFuture<>();
           default -> null;
         });
   }

@@ -47,6 +47,7 @@ class IceRulesTest {
     Candidate c = Candidate.parse("1 1 udp 2130706431 10.0.1.2 40001 typ host");
     for (IceSignal s : List.of(
         new IceSignal.Offer("sess1", "ufrg", "abcdefghijklmnopqrstuv+/", -5L),
+        new IceSignal.Offer("sess2", "ufrg", "abcdefghijklmnopqrstuv+/", 9L, false),
         new IceSignal.Answer("sess1", "u2fg", "ABCDEFGHIJKLMNOPQRSTUV12", 42L),
         new IceSignal.Trickle("sess1", c),
         new IceSignal.End("sess1"),
@@ -62,6 +63,8 @@ class IceRulesTest {
         Arguments.of("ufrag too short", "ice/1 offer sess1 abc abcdefghijklmnopqrstuvwx 1"),
         Arguments.of("password too short", "ice/1 offer sess1 abcd short 1"),
         Arguments.of("no tie-breaker", "ice/1 answer sess1 abcd abcdefghijklmnopqrstuvwx"),
+        Arguments.of("an answer says nothing of relays", "ice/1 answer sess1 abcd abcdefghijklmnopqrstuvwx 1 norelay"),
+        Arguments.of("an offer's fifth word is norelay or nothing", "ice/1 offer sess1 abcd abcdefghijklmnopqrstuvwx 1 relay"),
         Arguments.of("tie-breaker not a number", "ice/1 answer sess1 abcd abcdefghijklmnopqrstuvwx x"),
         Arguments.of("bad session id", "ice/1 end sess;1"),
         Arguments.of("candidate with a name", "ice/1 candidate sess1 1 1 udp 1 example.org 5 typ host"),

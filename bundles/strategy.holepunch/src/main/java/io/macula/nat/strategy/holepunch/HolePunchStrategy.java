@@ -169,13 +169,13 @@ public final class HolePunchStrategy implements ConnectionStrategy {
   /**
    * Runs ICE checks with the peer beside the live connection; when they select a pair that needs
    * no relay, the connection moves to it (the peer's side moves when its session selects the same
-   * pair: {@link NominatedPaths}). A pair through a TURN server is no better than a relay: that is
-   * a failure here.
+   * pair: {@link NominatedPaths}). A pair through a TURN server is no better than a relay: neither
+   * side gathers a relayed candidate for it (nor holds an allocation, nor waits for one).
    */
   @Override
   public CompletableFuture<PathKind> move(NodePair pair, PeerChannel connection, String reason) {
     CompletableFuture<PathKind> result = new CompletableFuture<>();
-    CompletableFuture<IceResult> session = ice.connect(pair.remote().id());
+    CompletableFuture<IceResult> session = ice.connect(pair.remote().id(), false); // a relay is no upgrade
     session.whenComplete((r, e) -> {
       if (e != null) {
         result.completeExceptionally(failure(e));
