@@ -197,7 +197,6 @@ public final class HubComponent
   @Override
   public void left(NodeId node) {
     relay.forget(node);
-    relays.left(node);
   }
 
   @Override

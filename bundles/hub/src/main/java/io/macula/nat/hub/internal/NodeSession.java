@@ -128,7 +128,6 @@ final class NodeSession implements Runnable {
       byte[] relayKey = new byte[32];
       RANDOM.nextBytes(relayKey);
       hub.registry().register(node, this, relayKey, hub.clock().instant()).ifPresent(NodeSession::close);
-      hub.relayDirectory().left(id); // an earlier session's offer goes: this one offers anew, or not
       settle();
       send(new HubMessage.Registered(observed, relayKey));
       hub.log("node {} registered from {}", id, observed);
@@ -164,6 +163,7 @@ final class NodeSession implements Runnable {
       if (hub.registry().unregister(id, this)) {
         hub.left(id);
       }
+      hub.relayDirectory().ended(id, this);
       connection.close();
       hub.log("node {} left", id);
     }
@@ -214,8 +214,11 @@ final class NodeSession implements Runnable {
       if (hub.registry().get(connection.peer()).filter(r -> r.session() == this).isEmpty()) {
         return; // a session a newer one replaced: its offer is not the node's any more
       }
-      hub.relayDirectory().offered(connection.peer(), o, hub.clock().instant());
-      hub.log(o.maxPairs() == 0 ? "node {} withdraws its relay offer" : "node {} offers to relay {}", connection.peer(), o);
+      if (hub.relayDirectory().offered(connection.peer(), this, o, hub.clock().instant())) {
+        hub.registry().offersRelay(connection.peer(), o.maxPairs() > 0);
+        hub.log(o.maxPairs() == 0 ? "node {} withdraws its relay offer" : "node {} offers to relay {}",
+            connection.peer(), o); // only a change is told: a node repeating its offer fills no log
+      }
     } else if (m instanceof HubMessage.NatReport n) {
       hub.registry().natDiscovered(connection.peer(), n.nat());
       hub.log("node {} reports NAT behaviour {}", connection.peer(), n.nat());

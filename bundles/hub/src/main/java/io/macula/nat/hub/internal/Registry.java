@@ -62,6 +62,18 @@ final class Registry {
         r.session(), r.relayKey(), r.since(), r.lastSeen()));
   }
 
+  /** Whether a node offers to relay, as its latest offer says: kept with the node, as hub:nodes shows it. */
+  synchronized void offersRelay(NodeId id, boolean offers) {
+    Registration r = byId.get(id);
+    if (r == null || r.node().offersRelay() == offers) {
+      return;
+    }
+    NodeDescriptor d = r.node();
+    byId.put(id, new Registration(
+        new NodeDescriptor(d.id(), d.reportedAddresses(), d.observedAddress(), d.nat(), offers),
+        r.session(), r.relayKey(), r.since(), r.lastSeen()));
+  }
+
   /** How many of the nodes registered now reported each NAT behaviour: what hub:nodes shows, counted. */
   Map<NatBehavior, Long> natTypesSeen() {
     Map<NatBehavior, Long> out = new java.util.EnumMap<>(NatBehavior.class);

@@ -19,28 +19,38 @@ import java.util.concurrent.ConcurrentHashMap;
  * NAT changes.
  */
 final class RelayDirectory {
-  private record Offer(HubMessage.RelayOffer offer, Instant since) {}
+  /** An offer, and the session that made it: only while that session is the node's does it count. */
+  private record Offer(HubMessage.RelayOffer offer, NodeSession session, Instant since) {}
 
   private final Map<NodeId, Offer> offers = new ConcurrentHashMap<>();
 
-  /** A registered node's offer, or its withdrawal (no pairs). */
-  void offered(NodeId node, HubMessage.RelayOffer offer, Instant now) {
+  /**
+   * A node's offer, or its withdrawal (no pairs), made in {@code session}.
+   *
+   * @return whether it changed what the directory holds
+   */
+  boolean offered(NodeId node, NodeSession session, HubMessage.RelayOffer offer, Instant now) {
     if (offer.maxPairs() == 0) {
-      offers.remove(node);
-    } else {
-      offers.compute(node, (k, was) -> new Offer(offer, was == null ? now : was.since()));
+      return offers.remove(node) != null;
     }
+    Offer was = offers.get(node);
+    if (was != null && was.session() == session && was.offer().equals(offer)) {
+      return false;
+    }
+    offers.put(node, new Offer(offer, session, was != null && was.session() == session ? was.since() : now));
+    return true;
   }
 
-  /** The node left the hub: its offer goes with it. */
-  void left(NodeId node) {
-    offers.remove(node);
+  /** The session ended, or a new one of the node's registered: the offer it made goes with it. */
+  void ended(NodeId node, NodeSession session) {
+    offers.computeIfPresent(node, (k, o) -> o.session() == session ? null : o);
   }
 
-  /** The offers of the nodes registered now, by node id. */
+  /** The offers of the nodes registered now, made in their current sessions, by node id. */
   List<Hub.RelayEntry> entries(Registry registry) {
     return offers.entrySet().stream()
-        .flatMap(e -> registry.get(e.getKey()).stream().map(r -> entry(r.node(), e.getValue())))
+        .flatMap(e -> registry.get(e.getKey()).filter(r -> r.session() == e.getValue().session()).stream()
+            .map(r -> entry(r.node(), e.getValue())))
         .sorted(Comparator.comparing(e -> e.node().id()))
         .toList();
   }
@@ -59,6 +69,7 @@ final class RelayDirectory {
     return switch (nat) {
       case NONE, FULL_CONE -> Optional.empty();
       case UNKNOWN -> Optional.of("its NAT behaviour is not known yet");
+      case UDP_BLOCKED -> Optional.of("UDP is blocked where it is");
       default -> Optional.of("behind a " + nat.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')
           + " NAT, which lets in only nodes it sent to");
     };

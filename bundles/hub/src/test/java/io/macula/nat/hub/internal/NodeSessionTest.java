@@ -70,9 +70,7 @@ class NodeSessionTest {
     public void log(String message, Object... args) {}
 
     @Override
-    public void left(NodeId node) {
-      relays.left(node);
-    }
+    public void left(NodeId node) {}
 
     @Override
     public RelayDirectory relayDirectory() {
@@ -176,8 +174,26 @@ class NodeSessionTest {
     HubCodec.write(n.toHub(), new HubMessage.NatReport(NatBehavior.NONE));
     Eventually.until("a node with no NAT is reachable", () -> relays.entries(registry).get(0).reachable());
 
+    assertTrue(registry.get(node(5)).orElseThrow().node().offersRelay(), "hub:nodes says it offers");
+
     HubCodec.write(n.toHub(), HubMessage.RelayOffer.withdrawn());
     Eventually.until("the withdrawn offer is gone", () -> relays.entries(registry).isEmpty());
+    Eventually.until("and hub:nodes says so", () -> !registry.get(node(5)).orElseThrow().node().offersRelay());
+  }
+
+  @Test
+  void aSessionANewOneReplacedTakesItsOfferAlongAndTheNewOneOffersAnew() throws Exception {
+    Node first = connect(node(6), 40006, 1 << 20);
+    register(first, node(6), true);
+    HubCodec.write(first.toHub(), new HubMessage.RelayOffer(4, 1000, 10));
+    Eventually.until("the offer is listed", () -> relays.entries(registry).size() == 1);
+
+    Node second = connect(node(6), 40016, 1 << 20);
+    register(second, node(6), true);
+    Eventually.until("the old session's offer is no longer listed", () -> relays.entries(registry).isEmpty());
+    HubCodec.write(second.toHub(), new HubMessage.RelayOffer(2, 1000, 10));
+    Eventually.until("the new session's offer is", () -> relays.entries(registry).size() == 1
+        && relays.entries(registry).get(0).maxPairs() == 2);
   }
 
   @Test

@@ -252,6 +252,9 @@ public final class IceAgentComponent implements IceAgent, SignalListener {
    * or given up on.
    */
   private void gather(IceSession session, boolean relays) {
+    if (!relays) {
+      session.pairNoRelays();
+    }
     List<Candidate> hosts = localCandidates();
     hosts.forEach(session::addLocal);
     Optional<InetSocketAddress> mapped = Optional.ofNullable(discovery).flatMap(NatDiscovery::current)

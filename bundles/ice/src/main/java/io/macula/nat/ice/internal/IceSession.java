@@ -170,6 +170,14 @@ final class IceSession {
 
   private volatile boolean gathered;
 
+  /** False in a session whose offer pairs no relays (an upgrade's): the peer's relayed candidates are not paired. */
+  private boolean pairsRelays = true;
+
+  /** The session pairs no relayed candidate, the peer's no more than this node's. Before it starts. */
+  void pairNoRelays() {
+    pairsRelays = false;
+  }
+
   /**
    * A candidate of the peer's, trickled: a new pair on the check list, up to {@link #MAX_PAIRS}.
    * A peer names where this node sends checks, so addresses no peer can be at are refused: the
@@ -180,7 +188,7 @@ final class IceSession {
     if (isOver() && selected == null) {
       return;
     }
-    if (!reachable(c.address().getAddress())) {
+    if (!reachable(c.address().getAddress()) || (!pairsRelays && c.type() == CandidateType.RELAYED)) {
       refusedCandidates++;
       return;
     }

@@ -342,6 +342,22 @@ class IceSessionTest {
     assertEquals(IceSession.MAX_PAIRS, s.record().pairs().size());
   }
 
+  /** An upgrade's session pairs no relayed candidate of the peer's either: a relay is no upgrade. */
+  @Test
+  void aSessionThatPairsNoRelaysTakesNoRelayedCandidateOfThePeers() {
+    IceSession s = new IceSession("sess2", PEER, true, "locl", "localpasswordlocalpasswd", TIE_BREAKER, stun,
+        time, time.clock(), new IceSession.Settings(PACING, CHECKS, NOMINATION_DELAY, DEADLINE, RELAY_NOMINATION_DELAY),
+        signals::add);
+    s.pairNoRelays();
+    s.addLocal(LOCAL);
+    s.remoteCredentials("rmte", "remotepasswordremotepass");
+    s.addRemote(new Candidate("r1", Candidate.COMPONENT, Candidate.priority(CandidateType.RELAYED, 65535,
+        Candidate.COMPONENT), new InetSocketAddress("203.0.113.30", 50000), CandidateType.RELAYED, Optional.empty()));
+    s.addRemote(host("10.1.0.1", 7400, 1000));
+
+    assertEquals(1, s.record().pairs().size(), "the host pair only");
+  }
+
   @Test
   void aPeerCannotAimChecksAtAddressesNoPeerCanBeAt() {
     IceSession s = checking(true);

@@ -42,11 +42,13 @@ final class UpgradeBackoff {
 
   void started() {
     inFlight = true;
+    succeeded = false; // a new attempt: what the last success found is no longer the question
   }
 
   /** @param jitter a factor around 1 (0.8 to 1.2), so that many peers' attempts do not fall in step */
   void failed(long nowNanos, double jitter) {
     inFlight = false;
+    succeeded = false; // counted once: a later fallback is not this success's too
     nextNanos = nowNanos + (long) (delayNanos * jitter);
     delayNanos = Math.min(delayNanos * 2, maxNanos);
   }

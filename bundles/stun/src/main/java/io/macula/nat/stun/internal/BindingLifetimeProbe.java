@@ -50,16 +50,18 @@ final class BindingLifetimeProbe {
   }
 
   /**
-   * Measures against {@code server}, which must honour RESPONSE-PORT (RFC 5780).
+   * Measures against {@code server}, which must honour RESPONSE-PORT (RFC 5780), from sockets on
+   * {@code local} (the node's own address, so that the NAT measured is the one before its socket;
+   * null for any).
    *
    * @throws IOException when the server does not answer, or will not answer to another port
    */
-  BindingLifetime measure(InetSocketAddress server) throws IOException, InterruptedException {
+  BindingLifetime measure(InetSocketAddress server, java.net.InetAddress local) throws IOException, InterruptedException {
     List<DatagramSocket> sockets = new ArrayList<>();
-    try (DatagramSocket y = new DatagramSocket(0)) {
+    try (DatagramSocket y = new DatagramSocket(new InetSocketAddress(local, 0))) {
       List<Mapping> mappings = new ArrayList<>();
       for (Duration wait : waits) {
-        DatagramSocket x = new DatagramSocket(0);
+        DatagramSocket x = new DatagramSocket(new InetSocketAddress(local, 0));
         sockets.add(x);
         mappings.add(new Mapping(wait, x));
       }
@@ -67,7 +69,7 @@ final class BindingLifetimeProbe {
         m.mapped = mapped(m.socket, server);
         m.answeredNanos = System.nanoTime();
       }
-      control(y, server, mappings);
+      control(y, server, mappings, local);
       Duration atLeast = Duration.ZERO;
       for (Mapping m : mappings) {
         long due = m.answeredNanos + m.wait.toNanos();
@@ -105,7 +107,8 @@ final class BindingLifetimeProbe {
    * that drops RESPONSE-PORT, or a NAT that maps each socket to another address, as a lifetime
    * shorter than the shortest wait.
    */
-  private static void control(DatagramSocket y, InetSocketAddress server, List<Mapping> mappings) throws IOException {
+  private static void control(DatagramSocket y, InetSocketAddress server, List<Mapping> mappings,
+      java.net.InetAddress local) throws IOException {
     InetSocketAddress ours = mapped(y, server);
     for (Mapping m : mappings) {
       if (!m.mapped.getAddress().equals(ours.getAddress())) {
@@ -113,7 +116,7 @@ final class BindingLifetimeProbe {
             + ", " + m.mapped.getAddress() + "): answers to a port would not reach it");
       }
     }
-    try (DatagramSocket control = new DatagramSocket(0)) {
+    try (DatagramSocket control = new DatagramSocket(new InetSocketAddress(local, 0))) {
       Mapping now = new Mapping(Duration.ZERO, control);
       now.mapped = mapped(control, server);
       if (!answeredAt(now, y, server)) {

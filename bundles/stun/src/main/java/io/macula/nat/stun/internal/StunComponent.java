@@ -241,7 +241,8 @@ public final class StunComponent implements StunHandler, StunClient, NatDiscover
     try {
       lifetimeThread.execute(() -> {
         try {
-          BindingLifetime measured = lifetimeProbe.measure(server);
+          java.net.InetAddress bound = localAddress().getAddress();
+          BindingLifetime measured = lifetimeProbe.measure(server, bound.isAnyLocalAddress() ? null : bound);
           lifetime = measured;
           log.info("the NAT keeps an idle UDP mapping {} (measured against {})", measured.describe(), server);
         } catch (java.io.IOException e) {

@@ -48,7 +48,7 @@ class BindingLifetimeProbeTest {
   @Test
   void aMappingLostBetweenTwoWaitsIsMeasuredBetweenThem() throws Exception {
     server = new ScriptedServer(Duration.ofMillis(300), false);
-    BindingLifetime l = probe(100, 200, 500, 1000).measure(server.address());
+    BindingLifetime l = probe(100, 200, 500, 1000).measure(server.address(), null);
 
     assertEquals(Duration.ofMillis(200), l.atLeast());
     assertEquals(Optional.of(Duration.ofMillis(500)), l.lostBy(), "and no longer wait is tried");
@@ -58,7 +58,7 @@ class BindingLifetimeProbeTest {
   @Test
   void aMappingThatOutlivesEveryWaitIsAtLeastTheLongest() throws Exception {
     server = new ScriptedServer(Duration.ofSeconds(10), false);
-    BindingLifetime l = probe(100, 200).measure(server.address());
+    BindingLifetime l = probe(100, 200).measure(server.address(), null);
 
     assertEquals(Duration.ofMillis(200), l.atLeast());
     assertTrue(l.lostBy().isEmpty());
@@ -68,7 +68,7 @@ class BindingLifetimeProbeTest {
   @Test
   void aServerThatWillNotAnswerToAnotherPortMeasuresNothing() throws Exception {
     server = new ScriptedServer(Duration.ofSeconds(10), true);
-    IOException e = assertThrows(IOException.class, () -> probe(100).measure(server.address()));
+    IOException e = assertThrows(IOException.class, () -> probe(100).measure(server.address(), null));
     assertTrue(e.getMessage().contains("will not answer to another port"), e.getMessage());
   }
 
@@ -76,14 +76,14 @@ class BindingLifetimeProbeTest {
   void aServerThatAnswersToTheSenderInsteadMeasuresNothing() throws Exception {
     server = new ScriptedServer(Duration.ofSeconds(10), false);
     server.ignoresResponsePort = true;
-    IOException e = assertThrows(IOException.class, () -> probe(100).measure(server.address()));
+    IOException e = assertThrows(IOException.class, () -> probe(100).measure(server.address(), null));
     assertTrue(e.getMessage().contains("will not answer to another port"), e.getMessage());
   }
 
   @Test
   void aServerThatDropsRequestsWithAResponsePortMeasuresNothingRatherThanAShortLifetime() throws Exception {
     server = new ScriptedServer(Duration.ZERO, false); // no mapping outlives anything: no answer to a port arrives
-    IOException e = assertThrows(IOException.class, () -> probe(100).measure(server.address()));
+    IOException e = assertThrows(IOException.class, () -> probe(100).measure(server.address(), null));
     assertTrue(e.getMessage().contains("do not arrive even at once"), e.getMessage());
   }
 
@@ -91,7 +91,7 @@ class BindingLifetimeProbeTest {
   void aSilentServerMeasuresNothing() throws Exception {
     try (DatagramSocket silent = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
       IOException e = assertThrows(IOException.class, () -> probe(100).measure(
-          new InetSocketAddress(InetAddress.getLoopbackAddress(), silent.getLocalPort())));
+          new InetSocketAddress(InetAddress.getLoopbackAddress(), silent.getLocalPort()), null));
       assertTrue(e.getMessage().contains("did not answer"), e.getMessage());
     }
   }

@@ -25,9 +25,18 @@ final class SelfSignedTrustManager extends X509ExtendedTrustManager {
     return NodeId.ofPublicKey(certs[0].getPublicKey().getEncoded());
   }
 
-  /** The order of P-256's base point (FIPS 186-4 D.1.2.3): what tells its keys from other curves'. */
-  private static final java.math.BigInteger P256_ORDER =
-      new java.math.BigInteger("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", 16);
+  /** P-256's domain parameters: its curve, base point and order tell its keys from other curves'. */
+  private static final java.security.spec.ECParameterSpec P256 = p256();
+
+  private static java.security.spec.ECParameterSpec p256() {
+    try {
+      java.security.AlgorithmParameters p = java.security.AlgorithmParameters.getInstance("EC");
+      p.init(new java.security.spec.ECGenParameterSpec("secp256r1"));
+      return p.getParameterSpec(java.security.spec.ECParameterSpec.class);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("every Java platform has EC P-256", e);
+    }
+  }
 
   private static void check(X509Certificate[] chain) throws CertificateException {
     if (chain == null || chain.length == 0) {
@@ -35,7 +44,8 @@ final class SelfSignedTrustManager extends X509ExtendedTrustManager {
     }
     X509Certificate cert = chain[0];
     if (!(cert.getPublicKey() instanceof java.security.interfaces.ECPublicKey key)
-        || !key.getParams().getOrder().equals(P256_ORDER)) {
+        || !key.getParams().getOrder().equals(P256.getOrder()) || !key.getParams().getCurve().equals(P256.getCurve())
+        || !key.getParams().getGenerator().equals(P256.getGenerator())) {
       // A node's key is P-256's, and the pair's consent key is an ECDH of two such keys.
       throw new CertificateException("the certificate's key is not an EC P-256 key");
     }
