@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** The strategy tries exactly the pairs of NATs the table says a hole can open between. */
 class AppliesToTest {
-  private static final Signalling UP = new Signalling() {
+  static final Signalling UP = new Signalling() {
     @Override
     public boolean isConnected() {
       return true;
@@ -65,7 +65,7 @@ class AppliesToTest {
   }
 
   /** The configuration DS would give: the default priority, and this timeout. */
-  private static HolePunchStrategy.Config config(long timeoutMs) {
+  static HolePunchStrategy.Config config(long timeoutMs) {
     return new HolePunchStrategy.Config() {
       @Override
       public Class<? extends java.lang.annotation.Annotation> annotationType() {
