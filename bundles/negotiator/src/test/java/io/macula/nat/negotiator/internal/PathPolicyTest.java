@@ -12,7 +12,6 @@ import io.macula.nat.api.NodeId;
 import io.macula.nat.api.NodePair;
 import io.macula.nat.api.PathKind;
 import io.macula.nat.api.PeerChannel;
-import io.macula.nat.api.PeerPath;
 import io.macula.nat.api.PeerStream;
 import io.macula.nat.api.StrategyFailure;
 import io.macula.nat.transport.api.AlternativePath;
@@ -42,6 +41,9 @@ class PathPolicyTest {
   private static final NodeId PEER = node(2);
   private static final TransportPath DIRECT = new TransportPath.Direct(new InetSocketAddress("192.0.2.2", 4000), PathKind.DIRECT);
   private static final TransportPath PUNCHED = new TransportPath.Direct(new InetSocketAddress("198.51.100.2", 5000), PathKind.HOLE_PUNCHED);
+  /** To the peer's relayed address on its TURN server. */
+  private static final TransportPath TURN =
+      new TransportPath.Direct(new InetSocketAddress("203.0.113.9", 3478), PathKind.TURN);
   private static final TransportPath HUB = new TransportPath.Relayed(new InetSocketAddress("203.0.113.1", 7000), PEER, PathKind.HUB_RELAY);
 
   private long now = 1_000_000_000L;
@@ -157,8 +159,7 @@ class PathPolicyTest {
   void upgradesArePacedAndOneAtATime() {
     enable(hubRelay, 40);
     enable(holePunch, 80);
-    Connection c = new Connection(HUB);
-    madeHere.add(c);
+    Connection c = madeHere(HUB);
 
     policy.tick(List.of(c));
     assertEquals(0, holePunch.moves.size(), "the first attempt waits its first delay");
@@ -179,8 +180,7 @@ class PathPolicyTest {
   @Test
   void aChangeOfTheStrategiesStartsAnUpgradeAtOnce() {
     enable(hubRelay, 40);
-    Connection c = new Connection(HUB);
-    madeHere.add(c);
+    Connection c = madeHere(HUB);
     policy.tick(List.of(c));
     advance(Duration.ofSeconds(5));
     policy.tick(List.of(c));
@@ -200,9 +200,8 @@ class PathPolicyTest {
     policy.tick(List.of(theirs));
     assertEquals(0, holePunch.moves.size(), "the side that made the connection drives its upgrades");
 
-    Connection ours = new Connection(HUB);
-    madeHere.add(ours);
-    holePunch.applies = false;
+    Connection ours = madeHere(HUB);
+    holePunch.hopeless();
     policy.tick(List.of(ours));
     advance(Duration.ofSeconds(5));
     policy.tick(List.of(ours));
@@ -214,8 +213,7 @@ class PathPolicyTest {
     Mover turn = new Mover("turn", Set.of(PathKind.TURN));
     enable(turn, 70);
     enable(hubRelay, 40);
-    Connection c = new Connection(new TransportPath.Direct(new InetSocketAddress("203.0.113.9", 3478), PathKind.TURN));
-    madeHere.add(c);
+    Connection c = madeHere(TURN);
     policy.tick(List.of(c));
     advance(Duration.ofSeconds(5));
     policy.tick(List.of(c));
@@ -229,8 +227,7 @@ class PathPolicyTest {
     Mover turn = new Mover("turn", Set.of(PathKind.TURN));
     enable(turn, 70);
     enable(holePunch, 80);
-    Connection c = new Connection(new TransportPath.Direct(new InetSocketAddress("203.0.113.9", 3478), PathKind.TURN));
-    madeHere.add(c);
+    Connection c = madeHere(TURN);
     policy.tick(List.of(c));
     advance(Duration.ofMillis(500));
     policy.tick(List.of(c));
@@ -242,9 +239,8 @@ class PathPolicyTest {
   void theHubRelayIsNoUpgradeFromATurnPathThatHolePunchingFound() {
     enable(holePunch, 80);
     enable(hubRelay, 40);
-    holePunch.applies = false; // two NATs no hole opens through: ICE found only the relayed pair
-    Connection c = new Connection(new TransportPath.Direct(new InetSocketAddress("203.0.113.9", 3478), PathKind.TURN));
-    madeHere.add(c);
+    holePunch.hopeless(); // ICE found only the relayed pair
+    Connection c = madeHere(TURN);
     policy.tick(List.of(c));
     advance(Duration.ofSeconds(5));
     policy.tick(List.of(c));
@@ -257,8 +253,7 @@ class PathPolicyTest {
     enable(hubRelay, 40);
     enable(holePunch, 80);
     holePunch.throwing = true;
-    Connection c = new Connection(HUB);
-    madeHere.add(c);
+    Connection c = madeHere(HUB);
     policy.tick(List.of(c));
     advance(Duration.ofMillis(500));
     policy.tick(List.of(c));
@@ -274,8 +269,7 @@ class PathPolicyTest {
   void aPathThatDiesSoonAfterItsUpgradeMakesTheNextUpgradeWaitLonger() {
     enable(hubRelay, 40);
     enable(holePunch, 80);
-    Connection c = new Connection(HUB);
-    madeHere.add(c);
+    Connection c = madeHere(HUB);
     policy.tick(List.of(c));
     for (int cycle = 0; cycle < 2; cycle++) {
       advance(Duration.ofMillis(cycle == 0 ? 500 : 1000));
@@ -322,9 +316,16 @@ class PathPolicyTest {
   }
 
   @Test
-  void aMoveThatOutlivesItsLimitFails() {
+  void aMoveThatOutlivedItsLimitIsToldAsSuch() {
     assertTrue(PathPolicy.why(new java.util.concurrent.CompletionException(new java.util.concurrent.TimeoutException()))
         .startsWith("no move within"));
+  }
+
+  /** A connection this node made, on {@code path}. */
+  private Connection madeHere(TransportPath path) {
+    Connection c = new Connection(path);
+    madeHere.add(c);
+    return c;
   }
 
   private void enable(ConnectionStrategy s, int priority) {
@@ -359,43 +360,21 @@ class PathPolicyTest {
         (p, m, a) -> m.getReturnType() == boolean.class ? false : null);
   }
 
-  /** A strategy that moves connections when the test completes its move. */
-  private static final class Mover implements ConnectionStrategy {
-    final String name;
+  /** A strategy that moves connections when the test completes its move; its connects never end. */
+  private static final class Mover extends NegotiationTest.ScriptedStrategy {
     final Set<PathKind> kinds;
     final List<String> moves = new ArrayList<>();
     final List<CompletableFuture<PathKind>> pending = new ArrayList<>();
-    boolean applies = true;
     boolean throwing;
 
     Mover(String name, Set<PathKind> kinds) {
-      this.name = name;
+      super(name, p -> new CompletableFuture<>());
       this.kinds = kinds;
     }
 
-    @Override
-    public String name() {
-      return name;
-    }
-
-    @Override
-    public int priority() {
-      return 0;
-    }
-
-    @Override
-    public Duration timeout() {
-      return Duration.ofSeconds(2);
-    }
-
-    @Override
-    public Applicability appliesTo(NodePair pair) {
-      return applies ? Applicability.yes() : Applicability.no("no hole opens between these NATs");
-    }
-
-    @Override
-    public CompletableFuture<PeerPath> attempt(NodePair pair) {
-      throw new UnsupportedOperationException();
+    /** Two NATs no hole opens through: the strategy does not apply to the pair. */
+    void hopeless() {
+      applicability = Applicability.no("no hole opens between these NATs");
     }
 
     @Override

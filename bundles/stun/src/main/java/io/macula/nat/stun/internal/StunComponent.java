@@ -195,7 +195,8 @@ public final class StunComponent implements StunHandler, StunClient, NatDiscover
       boolean never = lastDiscovery.equals(Instant.MIN);
       boolean stale = !rediscover.isZero() && lastDiscovery.plus(rediscover).isBefore(now);
       if (never || stale) {
-        discover();
+        lastDiscovery = now;
+        stack.discover(); // on the schedule: the NAT's mapping lifetime is measured again only when due
       }
     } catch (RuntimeException e) {
       log.warn("NAT behaviour discovery could not start: {}", e.toString());
@@ -234,10 +235,18 @@ public final class StunComponent implements StunHandler, StunClient, NatDiscover
       lifetime = null; // no NAT, no mapping to keep: the socket goes back to its own checks
       return;
     }
-    if (info.mapped().isEmpty() || info.server().isEmpty() || !measuring.compareAndSet(false, true)) {
+    if (info.mapped().isEmpty() || info.server().isEmpty()) {
       return;
     }
     InetSocketAddress server = info.server().get();
+    MeasuredAgainst last = lastMeasured;
+    boolean due = measureAgain || last == null || !last.server().equals(server)
+        || last.at().plus(MEASUREMENT_LASTS).isBefore(clock.instant());
+    if (!due || !measuring.compareAndSet(false, true)) {
+      return;
+    }
+    measureAgain = false;
+    lastMeasured = new MeasuredAgainst(server, clock.instant());
     try {
       lifetimeThread.execute(() -> {
         try {
@@ -259,6 +268,20 @@ public final class StunComponent implements StunHandler, StunClient, NatDiscover
       measuring.set(false); // deactivated
     }
   }
+
+  /**
+   * A measurement holds this long while discovery runs against the same server on its schedule:
+   * nine sockets held for up to 40 s every few minutes would be waste. Discovery that someone asks
+   * for (an operator, the hub session at a new address) measures again at once.
+   */
+  private static final Duration MEASUREMENT_LASTS = Duration.ofHours(1);
+
+  /** When a measurement last started, and against which server (worked or not). */
+  private record MeasuredAgainst(InetSocketAddress server, Instant at) {}
+
+  private volatile MeasuredAgainst lastMeasured;
+  /** Set by a discovery someone asked for: its result is measured again whatever the last said. */
+  private volatile boolean measureAgain;
 
   /** What the socket was told last, and which socket (the timer thread's). */
   private SharedSocket toldSocket;
@@ -366,6 +389,7 @@ public final class StunComponent implements StunHandler, StunClient, NatDiscover
 
   @Override
   public CompletableFuture<NatInfo> discover() {
+    measureAgain = true;
     lastDiscovery = clock.instant();
     return stack.discover();
   }
