@@ -94,7 +94,8 @@ public class BundlesIT {
       context.installBundle(TestRuntime.url(strategy)).start();
     }
     java.util.Map<String, String> expected = java.util.Map.of(
-        "direct", "100/2000", "holepunch", "80/3000", "hubrelay", "40/5000", "turn", "70/5000");
+        "direct", "100/2000", "holepunch", "80/3000", "hubrelay", "40/5000", "turn", "70/5000",
+        "peerrelay", "60/2000");
     expected.forEach((name, defaults) -> {
       String pid = "io.macula.nat.strategy." + name;
       var ocd = metatype.getMetaTypeInformation(installed(pid)).getObjectClassDefinition(pid, null);

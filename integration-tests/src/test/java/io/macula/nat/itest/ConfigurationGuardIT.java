@@ -80,12 +80,13 @@ public class ConfigurationGuardIT {
     c.put("io.macula.nat.peer", new Case(Map.of("hub", zero + "@127.0.0.1:9", "keepalive_ms", "1001"))
         .bad("hub", "nonsense", "", ABSENT, "abc@127.0.0.1:9", zero + "@nosuchhost.invalid:9")
         .bad("reported", "127.0.0.1", "nosuchhost.invalid:1")
+        .bad("keepalive_ms", "x", "99")
+        .bad("keepalive_misses", "x", "0", "-7"));
+    c.put("io.macula.nat.relay", new Case(Map.of("relay_max_pairs", "9"))
         .bad("offers_relay", "maybe")
         .bad("relay_max_pairs", "x", "0", "4097")
         .bad("relay_bytes_per_second", "x", "0")
-        .bad("relay_packets_per_second", "x", "0")
-        .bad("keepalive_ms", "x", "99")
-        .bad("keepalive_misses", "x", "0", "-7"));
+        .bad("relay_packets_per_second", "x", "0"));
     c.put("io.macula.nat.hub", new Case(Map.of("admission", "open", "relay_packets_per_second", "100001"))
         .bad("admission", "closed", "")
         .bad("allow", "not-a-node-id")
@@ -138,7 +139,7 @@ public class ConfigurationGuardIT {
         .bad("bandwidth_bytes_per_second", "x", "-1")
         .free("realm", "any text may be a realm")
         .free("secret", "any text may be a shared secret"));
-    for (String s : List.of("direct", "holepunch", "hubrelay", "turn")) {
+    for (String s : List.of("direct", "holepunch", "hubrelay", "turn", "peerrelay")) {
       c.put("io.macula.nat.strategy." + s, new Case(Map.of("timeout_ms", "2500"))
           .bad("priority", "x", "1.5")
           .bad("timeout_ms", "x", "0"));

@@ -22,7 +22,7 @@ public class LauncherIT {
 
       NodeProcess.Result bad = node.nat("nat:enable", "nosuch");
       assertEquals(1, bad.exit());
-      assertEquals("ERROR: no strategy named 'nosuch'; installed: direct, turn\n", bad.err());
+      assertEquals("ERROR: no strategy named 'nosuch'; installed: direct, turn, peerrelay\n", bad.err());
 
       NodeProcess.Result usage = node.nat("nat:priority", "nosuch", "high");
       assertEquals("ERROR: priority must be an integer, not 'high'\n", usage.err());

@@ -183,7 +183,8 @@ public class MeshIT {
     String id = n.id();
     mesh.admitted(id);
     String hubSetting = "hub = " + mesh.hubId + "@127.0.0.1:" + mesh.hubPort + "\n";
-    n.config("io.macula.nat.peer", hubSetting + "offers_relay = true\nrelay_max_pairs = 8\n"
+    n.config("io.macula.nat.peer", hubSetting);
+    n.config("io.macula.nat.relay", "offers_relay = true\nrelay_max_pairs = 8\n"
         + "relay_bytes_per_second = 5000000\nrelay_packets_per_second = 4000\n");
     Await.until("the offer is listed, reachable", () -> mesh.hub.ok("hub:relays").lines()
         .anyMatch(l -> l.startsWith(id) && l.contains(" 8 ") && l.contains("5000000") && l.contains("4000")
@@ -191,10 +192,63 @@ public class MeshIT {
     assertTrue("nodes that offer nothing are not listed",
         mesh.hub.ok("hub:relays").lines().noneMatch(l -> l.startsWith(aId) || l.startsWith(bId)));
 
-    n.config("io.macula.nat.peer", hubSetting + "offers_relay = false\n");
+    n.config("io.macula.nat.relay", "offers_relay = false\n");
     Await.until("the offer is withdrawn", () -> !mesh.hub.ok("hub:relays").contains(id), Duration.ofSeconds(30));
     assertTrue("the node stays registered", mesh.hub.ok("hub:nodes").contains(id));
     n.close();
+  }
+
+  /**
+   * With the direct and hole punch strategies disabled, a node that offers to relay wins over the
+   * hub relay: both ends link to it, it pairs them, and 5 MB cross it intact; it shows the pair
+   * and what it relayed, and the hub relayed nothing of it.
+   */
+  @Test
+  public void aNodeThatOffersToRelayCarriesTheConnectionWhenNoDirectPathIsTried() throws Exception {
+    NodeProcess relay = NodeProcess.freshHome("mesh-peer-relay").start();
+    try {
+      String relayId = relay.id();
+      mesh.admitted(relayId);
+      relay.config("io.macula.nat.peer", "hub = " + mesh.hubId + "@127.0.0.1:" + mesh.hubPort + "\n");
+      relay.config("io.macula.nat.relay", "offers_relay = true\n");
+      Await.until("the relay is listed, reachable", () -> mesh.hub.ok("hub:relays").lines()
+          .anyMatch(l -> l.startsWith(relayId) && l.strip().endsWith("yes")), Duration.ofSeconds(30));
+      a.ok("nat:disable", "direct");
+      a.ok("nat:disable", "holepunch");
+      String connect = a.ok("nat:connect", bId);
+      assertTrue(connect, connect.contains("connected to " + bId + " by peerrelay (peer-relay path)"));
+      long hubRelayedBefore = relayed(aId, bId);
+
+      String sent = a.ok("nat:send", bId, "5");
+      assertTrue(sent, sent.contains("peer-relay path via relay /127.0.0.1:") && sent.contains("matches"));
+      String back = b.ok("nat:send", aId, "1"); // on whatever path b had to a: its route is older
+      assertTrue(back, back.contains("matches"));
+      String pairs = relay.ok("nat:relay");
+      assertTrue(pairs, pairs.contains("pairs        1 (0 waiting)")
+          && pairs.contains(aId.substring(0, 10)) && pairs.contains(bId.substring(0, 10)));
+      Matcher packets = Pattern.compile("(\\d+) packets  (\\d+) bytes").matcher(pairs);
+      assertTrue(pairs, packets.find() && Long.parseLong(packets.group(2)) > (5L << 20));
+      assertEquals("the hub relayed none of it", hubRelayedBefore, relayed(aId, bId));
+
+      // nat:netcheck measures the relay over a's link to it, and the hub.
+      String check = a.ok("nat:netcheck");
+      assertTrue(check, Pattern.compile("(?m)^relay +" + relayId + " at 127\\.0\\.0\\.1:\\d+ \\(none\\): [0-9.]+ ms$")
+          .matcher(check).find());
+      assertTrue(check, Pattern.compile("(?m)^hub +" + mesh.hubId + " at 127\\.0\\.0\\.1:" + mesh.hubPort
+          + ": up over udp, [0-9.]+ ms$").matcher(check).find());
+      assertTrue(check, check.contains("udp          yes") && Pattern.compile("(?m)^  symmetric +direct$").matcher(check).find()
+          && Pattern.compile("(?m)^  udp-blocked +hub-relay$").matcher(check).find());
+
+      // The strategy's bundle goes and comes back while the node runs, as the others' do.
+      a.ok("stop", "io.macula.nat.strategy.peerrelay");
+      assertTrue(a.ok("nat:strategies"), !a.ok("nat:strategies").contains("peerrelay"));
+      a.startBundle("io.macula.nat.strategy.peerrelay");
+      Await.until("peerrelay is listed again", () -> a.ok("nat:strategies").contains("peerrelay"));
+    } finally {
+      a.ok("nat:enable", "direct");
+      a.ok("nat:enable", "holepunch");
+      relay.close();
+    }
   }
 
   /** A node whose key was replaced comes back from the same address with a new id: the hub takes it. */

@@ -161,6 +161,20 @@ public final class NodeProcess implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Starts an installed bundle, named by its symbolic name, by its id: Gogo's {@code start} takes
+   * ids or URLs (a name it takes for a URL, fails to install, and starts nothing).
+   */
+  public void startBundle(String symbolicName) {
+    String bundles = ok("lb", "-s");
+    java.util.regex.Matcher id = java.util.regex.Pattern.compile(
+        "(?m)^\\s*(\\d+)\\s*\\|[^|]*\\|[^|]*\\|\\s*" + java.util.regex.Pattern.quote(symbolicName) + " ").matcher(bundles);
+    if (!id.find()) {
+      throw new AssertionError(symbolicName + " is not installed: " + bundles);
+    }
+    ok("start", id.group(1));
+  }
+
   /** Runs the node folder's nat script, as an operator's script would. */
   public Result nat(String... args) {
     List<String> command = new ArrayList<>();

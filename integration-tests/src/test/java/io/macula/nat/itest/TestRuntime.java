@@ -23,7 +23,7 @@ final class TestRuntime {
   /** Strategy bundles: left out of the base runtime, whose tests choose their strategies. */
   static final String[] STRATEGY_BUNDLES = {
     "io.macula.nat.strategy.direct", "io.macula.nat.strategy.hubrelay", "io.macula.nat.strategy.holepunch",
-    "io.macula.nat.strategy.turn",
+    "io.macula.nat.strategy.turn", "io.macula.nat.strategy.peerrelay",
   };
 
   static final String HUB = "io.macula.nat.hub";

@@ -50,6 +50,8 @@ public class NatMatrixIT {
       Pattern.compile("lifetime +at least ([0-9.]+) s, gone by ([0-9.]+) s");
   /** Nodes with no TURN server of their own: they use their hub's, with the credentials it gives them. */
   private static final java.util.Set<String> HUB_TURN_NODES = java.util.Set.of("symmetric-2");
+  /** The public node that relays for others in the peer relay rows; it joins only for them. */
+  private static final String RELAY_IP = "198.51.100.230";
   /** The lossy row's loss, each way: 1%. (No delay: this kernel has no netem to add it with.) */
   private static final int LOSS_PER_THOUSAND = 10;
 
@@ -106,6 +108,13 @@ public class NatMatrixIT {
       Lab.Router hairpin = lab.router("hairpin", NatType.PORT_RESTRICTED_CONE, 2, true, 40001, 40002);
       plan.put("hairpin-1", new Object[] {NatType.PORT_RESTRICTED_CONE, hairpin.lan().get(0), 40001});
       plan.put("hairpin-2", new Object[] {NatType.PORT_RESTRICTED_CONE, hairpin.lan().get(1), 40002});
+
+      // Nodes behind symmetric NATs of their own for the peer relay rows: pairs no other row connects.
+      for (int i = 1; i <= 3; i++) {
+        plan.put("relayed-" + i, new Object[] {NatType.SYMMETRIC, lab.router("relayed" + i, NatType.SYMMETRIC, 1, false)
+            .lan().get(0), 0});
+      }
+      Lab.Host relayHost = lab.publicHost("relay", RELAY_IP);
 
       Lab.Host lossy = lab.router("lossy", NatType.PORT_RESTRICTED_CONE, 1, false).lan().get(0);
       lab.loss(lossy, LOSS_PER_THOUSAND);
@@ -180,7 +189,7 @@ public class NatMatrixIT {
         outcomes.add(run(s, nodes.get(s.from()), nodes.get(s.to()),
             HUB_TURN_NODES.contains(s.to()) ? Lab.HUB_IP : TURN_IP));
         if (withoutTurn.contains(s)) {
-          from.ok("start", TURN_BUNDLE);
+          startTurn(from);
         }
       }
       // NAT opens: two cone NATs pass no UDP to each other (a router's rule), but both reach the
@@ -216,6 +225,19 @@ public class NatMatrixIT {
           idleFrom.label + "-1", idleFrom, idleTo.label + "-2", idleTo,
           Scenario.fromTable(idleFrom, idleTo, true), "keep-alive"), nodes.get(idleFrom.label + "-1"),
           nodes.get(idleTo.label + "-2"), lab, List.of(idleFrom.label + "1", idleTo.label + "2")));
+      // A public node that relays for others joins (after every row above, whose winners it would
+      // change): two symmetric NATs connect through it, a full relay refuses, and a relay killed
+      // under a transfer leaves the connection to the hub relay.
+      NodeProcess relay = NodeProcess.freshHome("lab-relay").inNamespace(relayHost.ns()).jvmOptions(JVM)
+          .config("io.macula.nat.endpoint", "bind = 0.0.0.0:0\n")
+          .config("io.macula.nat.peer", peerConfig)
+          .config("io.macula.nat.relay", "offers_relay = true\n");
+      processes.add(relay);
+      relay.start();
+      String relayId = relay.id();
+      Await.until("the relay is in the hub's directory, reachable", () -> hub.ok("hub:relays").lines()
+          .anyMatch(l -> l.startsWith(relayId) && l.strip().endsWith("yes")), Duration.ofSeconds(90));
+      outcomes.addAll(peerRelayRows(relay, nodes.get("relayed-1"), nodes.get("relayed-2"), nodes.get("relayed-3")));
       // Once UDP passes again, the hub session of a node that ran over TCP goes back to UDP.
       lab.allowUdp(NatType.UDP_BLOCKED.label + "3");
       NodeProcess unblocked = nodes.get(NatType.UDP_BLOCKED.label + "-3").process();
@@ -474,6 +496,110 @@ public class NatMatrixIT {
   }
 
   /**
+   * The peer relay rows, in order, each with the TURN strategy's bundle stopped on the connecting
+   * node. 11: two nodes behind symmetric NATs (no punch) connect through the public node that
+   * relays, not the hub; it shows their pair. 12: the relay is set to hold no more pairs than it
+   * has, so it refuses a third node's, and the hub relay wins, the refusal in the attempts. 13: a
+   * transfer over row 11's connection, and once 4 MB crossed the relay is killed: both nodes move
+   * to the hub relay and the transfer ends intact on the same connection.
+   */
+  private static List<Scenario.Outcome> peerRelayRows(NodeProcess relay, Node one, Node two, Node three)
+      throws Exception {
+    List<Scenario.Outcome> out = new ArrayList<>();
+    Scenario.Expected peerRelay = Scenario.Expected.win("peerrelay", PathKind.PEER_RELAY);
+    Scenario through = new Scenario("11 peer relay: both symmetric, TURN bundle stopped, a public node relays",
+        one.name(), one.nat(), two.name(), two.nat(), peerRelay, "relay");
+    one.process().ok("stop", TURN_BUNDLE);
+    three.process().ok("stop", TURN_BUNDLE);
+    try {
+      Scenario.Outcome o = run(through, one, two, TURN_IP);
+      String pairs = relay.ok("nat:relay");
+      if (o.verdict().equals("pass") && !(pairs.contains(one.id().substring(0, 10)) && pairs.contains(two.id().substring(0, 10)))) {
+        o = new Scenario.Outcome(through, o.winner(), o.path(), o.connectMs(), o.rttMs(), o.mbPerSecond(), "FAIL",
+            "the relay does not show the pair: " + pairs.strip().replaceAll("\\s+", " "));
+      }
+      out.add(o);
+
+      Matcher held = Pattern.compile("pairs +(\\d+) ").matcher(pairs);
+      int count = held.find() ? Math.max(1, Integer.parseInt(held.group(1))) : 1;
+      relay.config("io.macula.nat.relay", "offers_relay = true\nrelay_max_pairs = " + count + "\n");
+      Await.until("the relay holds no more than " + count + " pairs",
+          () -> relay.ok("nat:relay").startsWith("offer        " + count + " pair"), Duration.ofSeconds(30));
+      Scenario full = new Scenario("12 peer relay at its limit: the next strategy wins", three.name(), three.nat(),
+          two.name(), two.nat(), Scenario.Expected.win("hubrelay", PathKind.HUB_RELAY), "relay");
+      Scenario.Outcome f = run(full, three, two, TURN_IP);
+      String attempts = three.process().ok("nat:attempts", two.id());
+      if (f.verdict().equals("pass") && !attempts.contains("at its limit of " + count)) {
+        f = new Scenario.Outcome(full, f.winner(), f.path(), f.connectMs(), f.rttMs(), f.mbPerSecond(), "FAIL",
+            "the attempts do not show the relay's refusal: " + attempts.strip().replaceAll("\\s+", " "));
+      }
+      out.add(f);
+
+      out.add(relayKilled(new Scenario("13 the relay killed mid-transfer: the hub relay takes over", one.name(),
+          one.nat(), two.name(), two.nat(), peerRelay, "relay"), one, two, relay, o.verdict().equals("pass")));
+    } finally {
+      startTurn(one.process());
+      startTurn(three.process());
+    }
+    return out;
+  }
+
+  /** Starts the TURN strategy's bundle again, and waits until the strategy is back. */
+  private static void startTurn(NodeProcess node) {
+    node.startBundle(TURN_BUNDLE);
+    Await.until("the TURN strategy is back", () -> node.ok("nat:strategies").contains("\nturn "),
+        Duration.ofSeconds(30));
+  }
+
+  /** Row 13 (see {@link #peerRelayRows}): the fallback time is from the kill to the connecting node's move. */
+  private static Scenario.Outcome relayKilled(Scenario s, Node from, Node to, NodeProcess relay, boolean connected)
+      throws Exception {
+    NodeProcess a = from.process();
+    if (!connected || !"peer-relay".equals(pathOf(a, to.id()))) {
+      return new Scenario.Outcome(s, null, pathOf(a, to.id()), -1, -1, -1, "FAIL",
+          "row 11's connection is not on the peer relay");
+    }
+    String connection = connectionsOf(a, to.id());
+    long before = bytesSent(a, to.id());
+    Process transfer = a.natAsync("nat:send", to.id(), "30");
+    long fallbackMs;
+    boolean midTransfer;
+    String out;
+    try {
+      Await.until("4 MB crossed the peer relay", () -> bytesSent(a, to.id()) - before > (4L << 20),
+          Duration.ofSeconds(30));
+      long killed = System.nanoTime();
+      relay.close(); // killed: no goodbye to anyone
+      Await.until("the connecting node fell back to the hub relay", () -> "hub-relay".equals(pathOf(a, to.id())),
+          Duration.ofSeconds(15));
+      fallbackMs = (System.nanoTime() - killed) / 1_000_000;
+      Await.until("the other node fell back too", () -> "hub-relay".equals(pathOf(to.process(), from.id())),
+          Duration.ofSeconds(15));
+      midTransfer = transfer.isAlive();
+      if (!transfer.waitFor(180, java.util.concurrent.TimeUnit.SECONDS)) {
+        throw new AssertionError("the transfer did not end within 180 s");
+      }
+      out = new String(transfer.getInputStream().readAllBytes());
+    } catch (AssertionError e) {
+      transfer.destroy();
+      return new Scenario.Outcome(s, "peerrelay", pathOf(a, to.id()), -1, -1, -1, "FAIL", e.getMessage());
+    }
+    double mbs = intactRate(out);
+    String detail = "";
+    if (!midTransfer) {
+      detail = "the transfer had ended before the relay went: nothing was moved under it";
+    } else if (mbs < 0) {
+      detail = "the transfer did not end intact: " + out.strip();
+    } else if (!connection.equals(connectionOf(out))) {
+      detail = "the transfer ran on another connection than the one connected: " + out.strip();
+    } else if (!a.ok("nat:moves").contains("fallback: the peer-relay path answered no probe")) {
+      detail = "nat:moves does not tell the fallback: " + a.ok("nat:moves");
+    }
+    return new Scenario.Outcome(s, "peerrelay", pathOf(a, to.id()), -1, -1, mbs, detail.isEmpty() ? "pass" : "FAIL",
+        detail, -1, fallbackMs);
+  }
+
+  /**
    * Has the node discover its NAT again, which measures how long the NAT keeps idle mappings, and
    * waits for a measurement that matches the routers' timeout: kept at least two thirds of it, gone
    * within it and a second. What it found, or null if nothing such came within 90 s. A measurement
@@ -582,8 +708,15 @@ public class NatMatrixIT {
       String hairpin = field(text, "hairpinning");
       boolean pass = r.exit() == 0 && behavior.equals(n.nat().label)
           && (expectedHairpin.isEmpty() || expectedHairpin.equals(hairpin));
+      // nat:netcheck, for scripts, names the same NAT, and says where UDP is blocked.
+      NodeProcess.Result check = n.process().nat("nat:netcheck", "--json");
+      Matcher json = Pattern.compile("^\\{\"udp\":(true|false),\"nat\":\"([a-z-]+)\"").matcher(check.out());
+      boolean checked = check.exit() == 0 && json.find() && json.group(2).equals(n.nat().label)
+          && json.group(1).equals(String.valueOf(n.nat() != NatType.UDP_BLOCKED));
+      String detail = r.exit() != 0 ? (r.err() + r.out()).strip()
+          : checked ? field(text, "detail") : "nat:netcheck --json said: " + (check.err() + check.out()).strip();
       out.add(new Discovery(n.name(), n.nat(), behavior, field(text, "mapping"), field(text, "filtering"),
-          hairpin, expectedHairpin, pass, r.exit() == 0 ? field(text, "detail") : (r.err() + r.out()).strip()));
+          hairpin, expectedHairpin, pass && checked, detail));
     }
     return out;
   }

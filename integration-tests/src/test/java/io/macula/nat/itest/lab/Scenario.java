@@ -13,7 +13,7 @@ record Scenario(String name, String from, NatType fromNat, String to, NatType to
   /** The strategy that wins each kind of path, as nat:connect names it. */
   private static final Map<PathKind, String> WINNER = Map.of(
       PathKind.DIRECT, "direct", PathKind.HOLE_PUNCHED, "holepunch", PathKind.HUB_RELAY, "hubrelay",
-      PathKind.TURN, "turn");
+      PathKind.TURN, "turn", PathKind.PEER_RELAY, "peerrelay");
 
   /**
    * What a row must give, exactly: the strategy that wins and the kind of its path. A better

@@ -108,6 +108,14 @@ final class PathPolicy {
       }
       connected.add(c.peer());
       TransportPath path = c.path();
+      Optional<Duration> unanswered = c.pathUnansweredFor().filter(d -> d.compareTo(settings.unanswered()) > 0);
+      if (unanswered.isPresent() && (!path.kind().relayed() || path.kind() == PathKind.PEER_RELAY)) {
+        // A path straight to the peer, or through a node that relays (which may go at any time), went
+        // dark. (A TURN path is left to its server's allocation, as before.)
+        fallBack(c, "the " + path.kind().label() + " path answered no probe for " + unanswered.get().toMillis()
+            + " ms", enabled);
+        continue;
+      }
       if (path.kind().relayed()) {
         Optional<TransportPath> back = answering(c, enabled);
         if (back.isPresent()) {
@@ -118,12 +126,6 @@ final class PathPolicy {
         } else if (negotiatedHere.test(c)) {
           relayedHere.putIfAbsent(c.peer(), c);
         }
-        continue;
-      }
-      Optional<Duration> unanswered = c.pathUnansweredFor().filter(d -> d.compareTo(settings.unanswered()) > 0);
-      if (unanswered.isPresent()) {
-        fallBack(c, "the " + path.kind().label() + " path answered no probe for " + unanswered.get().toMillis()
-            + " ms", enabled);
       }
     }
     // A peer's backoff outlives its upgrade while it stays connected: a path that dies soon after

@@ -129,6 +129,31 @@ class PathPolicyTest {
     assertEquals(1, hubRelay.moves.size());
   }
 
+  /**
+   * A node that relays may go at any time: its path is probed, and once dark the connection goes
+   * to the next relay (the peer relay strategy first, which picks another relay; then the hub).
+   * A TURN path is left to its server, as before.
+   */
+  @Test
+  void aPeerRelayPathThatStoppedAnsweringFallsBackToTheNextRelay() {
+    Mover peerRelay = new Mover("peerrelay", Set.of(PathKind.PEER_RELAY));
+    enable(peerRelay, 60);
+    enable(hubRelay, 40);
+    Connection c = new Connection(
+        new TransportPath.Relayed(new InetSocketAddress("198.51.100.30", 4100), PEER, PathKind.PEER_RELAY));
+    c.unanswered = Duration.ofMillis(1100);
+
+    policy.tick(List.of(c));
+    assertEquals(List.of("fallback: the peer-relay path answered no probe for 1100 ms"), peerRelay.moves);
+    peerRelay.pending.get(0).completeExceptionally(StrategyFailure.notApplicable("no other relay"));
+    assertEquals(1, hubRelay.moves.size());
+
+    Connection turn = new Connection(TURN);
+    turn.unanswered = Duration.ofMillis(5000);
+    policy.tick(List.of(turn));
+    assertEquals(1, hubRelay.moves.size(), "a TURN path falls back to nothing");
+  }
+
   @Test
   void anAlternativeOfAKindNoEnabledStrategyMakesIsNotTaken() {
     enable(hubRelay, 40);

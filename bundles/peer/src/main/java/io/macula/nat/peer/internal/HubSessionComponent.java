@@ -7,6 +7,8 @@ import io.macula.nat.api.NodeDescriptor;
 import io.macula.nat.api.NodeDirectory;
 import io.macula.nat.api.NodeId;
 import io.macula.nat.api.PeerAdmission;
+import io.macula.nat.api.PeerRelayService;
+import io.macula.nat.api.RelayDirectory;
 import io.macula.nat.api.PeerStream;
 import io.macula.nat.api.SignalListener;
 import io.macula.nat.api.Signalling;
@@ -63,11 +65,12 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * also the node directory the negotiator asks, and the way strategies signal other nodes.
  */
 @Component(
-    service = {HubSession.class, Signalling.class, HubRelay.class, NodeDirectory.class, PeerAdmission.class},
+    service = {HubSession.class, Signalling.class, HubRelay.class, NodeDirectory.class, PeerAdmission.class,
+        RelayDirectory.class},
     configurationPid = HubSessionComponent.PID,
     configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = HubSessionComponent.Config.class)
-public final class HubSessionComponent implements HubSession, NodeDirectory, PeerAdmission {
+public final class HubSessionComponent implements HubSession, NodeDirectory, PeerAdmission, RelayDirectory {
   static final String PID = "io.macula.nat.peer";
 
   private static final Duration FIRST_BACKOFF = Duration.ofMillis(250);
@@ -95,22 +98,6 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
             + " interface's with the endpoint's port when it is bound to all.")
     String[] reported() default {};
 
-    @AttributeDefinition(description = "Whether this node offers to relay for others: the hub lists it in its"
-        + " relay directory, as reachable when other nodes can send to it unasked (no NAT, or a full cone).")
-    boolean offers__relay() default false;
-
-    @AttributeDefinition(min = "1", max = "4096", description = "The most pairs of nodes this node relays between"
-        + " at once, when it offers to relay.")
-    int relay__max__pairs() default 16;
-
-    @AttributeDefinition(min = "1", description = "The bytes a second this node relays in all, at most, when it"
-        + " offers to relay.")
-    long relay__bytes__per__second() default 10_000_000;
-
-    @AttributeDefinition(min = "1", description = "The packets a second this node relays in all, at most, when it"
-        + " offers to relay.")
-    long relay__packets__per__second() default 10_000;
-
     @AttributeDefinition(min = "100", description = "Milliseconds between keep-alives to the hub.")
     long keepalive__ms() default 1000;
 
@@ -125,9 +112,11 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
   private final Endpoint endpoint;
   private final HubAddress hub;
   private final List<InetSocketAddress> reported;
-  private final boolean offersRelay;
-  /** What this node offers the hub's relay directory, sent after each registration; null when it offers nothing. */
-  private final HubMessage.RelayOffer relayOffer;
+  /**
+   * What this node offers the hub's relay directory (while its relay service is there), sent after
+   * each registration and whenever it changes; null when it offers nothing.
+   */
+  private volatile HubMessage.RelayOffer relayOffer;
   private final Duration keepalive;
   private final int misses;
   private final List<SignalListener> listeners = new CopyOnWriteArrayList<>();
@@ -174,8 +163,6 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
     this.reported = config.reported().length > 0
         ? parseReported(config.reported())
         : defaultReported(endpoint.localAddress());
-    this.offersRelay = config.offers__relay();
-    this.relayOffer = offersRelay ? relayOffer(config) : null;
     if (config.keepalive__ms() < 100) {
       throw new IllegalArgumentException(PID + ": key 'keepalive_ms' must be at least 100");
     }
@@ -284,7 +271,7 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
     boolean overTcp = c.path() instanceof TransportPath.Carried;
     PeerStream stream = c.openStream();
     NatBehavior registeredNat = nat;
-    HubCodec.write(stream.output(), new HubMessage.Register(reported, offersRelay, registeredNat));
+    HubCodec.write(stream.output(), new HubMessage.Register(reported, relayOffer != null, registeredNat));
     Optional<HubMessage> answer = HubCodec.read(stream.input());
     if (answer.isEmpty() || !(answer.get() instanceof HubMessage.Registered registered)) {
       c.close();
@@ -299,8 +286,9 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
       // Discovered while the registration was on its way: reportNat found no session to tell.
       send(l, new HubMessage.NatReport(nat));
     }
-    if (relayOffer != null) {
-      send(l, relayOffer);
+    HubMessage.RelayOffer offer = relayOffer;
+    if (offer != null) {
+      send(l, offer);
     }
     log.info("registered with hub {} at {}; it sees this node at {}", hub.id().shortForm(), hub.address(), observed);
     Heard lastHeard = new Heard(c);
@@ -550,7 +538,7 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
   @Override
   public NodeDescriptor self() {
     return new NodeDescriptor(
-        endpoint.localId(), reported, Optional.ofNullable(observed), nat, offersRelay);
+        endpoint.localId(), reported, Optional.ofNullable(observed), nat, relayOffer != null);
   }
 
   @Override
@@ -559,22 +547,45 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
         .or(() -> Optional.ofNullable(known.get(node)));
   }
 
-  /** The offer the configuration makes, checked: each key named with what is wrong with it. */
-  static HubMessage.RelayOffer relayOffer(Config config) {
-    if (config.relay__max__pairs() < 1 || config.relay__max__pairs() > HubMessage.RelayOffer.MAX_PAIRS) {
-      throw new IllegalArgumentException(PID + ": key 'relay_max_pairs' must be 1 to " + HubMessage.RelayOffer.MAX_PAIRS
-          + ", not " + config.relay__max__pairs());
+  /** The relay service of this node, when it offers to relay: the hub lists it from now on. */
+  @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+      policyOption = ReferencePolicyOption.GREEDY, updated = "updatedRelayService")
+  void bindRelayService(PeerRelayService service) {
+    offerRelay(relayOffer(service));
+  }
+
+  /** The operator changed the relay's limits: the hub hears the new offer. */
+  void updatedRelayService(PeerRelayService service) {
+    offerRelay(relayOffer(service));
+  }
+
+  void unbindRelayService(PeerRelayService service) {
+    offerRelay(HubMessage.RelayOffer.withdrawn());
+  }
+
+  /** Tells the hub of an offer (or its withdrawal) now if the session is up, and with every registration after. */
+  private void offerRelay(HubMessage.RelayOffer offer) {
+    relayOffer = offer.maxPairs() > 0 ? offer : null;
+    Live l = live;
+    if (l != null && running) {
+      try {
+        timer.execute(() -> send(l, offer));
+      } catch (java.util.concurrent.RejectedExecutionException stopping) {
+        // the session is ending: the hub drops its offer with it
+      }
     }
-    if (config.relay__bytes__per__second() < 1) {
-      throw new IllegalArgumentException(PID + ": key 'relay_bytes_per_second' must be at least 1, not "
-          + config.relay__bytes__per__second());
-    }
-    if (config.relay__packets__per__second() < 1) {
-      throw new IllegalArgumentException(PID + ": key 'relay_packets_per_second' must be at least 1, not "
-          + config.relay__packets__per__second());
-    }
-    return new HubMessage.RelayOffer(config.relay__max__pairs(), config.relay__bytes__per__second(),
-        config.relay__packets__per__second());
+  }
+
+  /** The offer a relay service makes, within what the hub protocol carries. */
+  static HubMessage.RelayOffer relayOffer(PeerRelayService service) {
+    return new HubMessage.RelayOffer(Math.min(Math.max(service.maxPairs(), 1), HubMessage.RelayOffer.MAX_PAIRS),
+        Math.max(service.bytesPerSecond(), 1), Math.max(service.packetsPerSecond(), 1));
+  }
+
+  @Override
+  public List<NodeDescriptor> relays() {
+    NodeId self = endpoint.localId();
+    return nodes().stream().filter(d -> d.offersRelay() && !d.id().equals(self)).toList();
   }
 
   static List<InetSocketAddress> parseReported(String[] values) {

@@ -187,7 +187,6 @@ class HubSessionComponentTest {
     Map<String, Object> config = Map.of(
         "hub", HUB + "@" + HUB_AT.getHostString() + ":" + HUB_AT.getPort(),
         "reported", new String[] {"10.0.0.2:4000"},
-        "offers__relay", false,
         "keepalive__ms", keepaliveMs,
         "keepalive__misses", 3);
     HubSessionComponent.Config c = (HubSessionComponent.Config) Proxy.newProxyInstance(

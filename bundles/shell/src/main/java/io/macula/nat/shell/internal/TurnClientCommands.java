@@ -31,6 +31,19 @@ public final class TurnClientCommands {
     return out.toString();
   }
 
+  /** The servers this node may use, as nat:netcheck reports them; none without a TURN client. */
+  java.util.List<String> servers() {
+    TurnRelay t = turn;
+    return t == null ? java.util.List.of() : t.servers();
+  }
+
+  /** The relayed address held, and the server it is on, when one is held. */
+  java.util.Optional<java.net.InetSocketAddress[]> held() {
+    TurnRelay t = turn;
+    return t == null ? java.util.Optional.empty()
+        : t.current().map(a -> new java.net.InetSocketAddress[] {a.relayed(), a.server()});
+  }
+
   private static String held(RelayedAddress a) {
     return "relayed " + a.relayed().getAddress().getHostAddress() + ":" + a.relayed().getPort() + " on "
         + a.server().getAddress().getHostAddress() + ":" + a.server().getPort() + " over " + a.transport() + "\n";

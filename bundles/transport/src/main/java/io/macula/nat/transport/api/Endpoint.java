@@ -22,6 +22,12 @@ public interface Endpoint extends SharedSocket {
   String HUB_PROTOCOL = "macula-hub/1";
 
   /**
+   * The application protocol of a node's link to a peer relay: the node asks it, over this
+   * connection, to relay between it and another node.
+   */
+  String RELAY_PROTOCOL = "macula-relay/1";
+
+  /**
    * Whether an address is in fd6d:6163:756c:6100::/64, the unique local range (RFC 4193) of the
    * virtual addresses QUIC sees beneath the path layer: no packet ever leaves on one, so no peer is
    * ever at one.
@@ -58,7 +64,18 @@ public interface Endpoint extends SharedSocket {
    * {@code key}, and adds that MAC to the frames this node sends the relay. The hub gives a node its
    * key at registration; a new key replaces the old.
    */
-  void trustRelay(InetSocketAddress relay, byte[] key);
+  default void trustRelay(InetSocketAddress relay, byte[] key) {
+    trustRelay(relay, key, io.macula.nat.api.PathKind.HUB_RELAY);
+  }
+
+  /**
+   * As {@link #trustRelay(InetSocketAddress, byte[])}, for a relay of the kind given: a peer's first
+   * packets through it make a route of that kind ({@link io.macula.nat.api.PathKind#PEER_RELAY} for
+   * a node that relays, whose paths are probed as direct ones are).
+   *
+   * @throws IllegalArgumentException for a kind that is not a relay's
+   */
+  void trustRelay(InetSocketAddress relay, byte[] key, io.macula.nat.api.PathKind kind);
 
   /** Takes relayed packets from this address no longer: the node left that hub. */
   void distrustRelay(InetSocketAddress relay);

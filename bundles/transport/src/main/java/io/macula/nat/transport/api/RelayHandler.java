@@ -6,9 +6,10 @@ import java.nio.ByteBuffer;
 import org.osgi.annotation.versioning.ConsumerType;
 
 /**
- * Whiteboard: the relay (the hub) that takes packets other nodes send through this endpoint for a
- * third node. At most one is used. Every relay frame carries a MAC under the key the relay gave
- * its node at registration: the endpoint checks it before {@link #relay}, and adds the
+ * Whiteboard: a relay (the hub, or a node that relays for others) that takes packets other nodes
+ * send through this endpoint for a third node. Every relay frame carries a MAC under the key the
+ * relay gave its node (at registration, or when it paired it): the endpoint asks each handler for
+ * the sender's key, checks the MAC under the first it gets before {@link #relay}, and adds the
  * destination's when forwarding.
  */
 @ConsumerType

@@ -68,17 +68,25 @@ public final class EndpointComponent implements Endpoint {
   private final QuicEndpoint endpoint;
   private final Map<String, ConnectionAcceptor> acceptors = new ConcurrentHashMap<>();
 
-  @Reference(
-      cardinality = ReferenceCardinality.OPTIONAL,
-      policy = ReferencePolicy.DYNAMIC,
-      policyOption = ReferencePolicyOption.GREEDY)
-  private volatile RelayHandler relay;
+  private final RelayHandlers relays = new RelayHandlers();
 
   @Reference(
       cardinality = ReferenceCardinality.OPTIONAL,
       policy = ReferencePolicy.DYNAMIC,
       policyOption = ReferencePolicyOption.GREEDY)
   private volatile StunHandler stun;
+
+  @Reference(
+      cardinality = ReferenceCardinality.MULTIPLE,
+      policy = ReferencePolicy.DYNAMIC,
+      policyOption = ReferencePolicyOption.GREEDY)
+  void bindRelay(RelayHandler handler) {
+    relays.add(handler);
+  }
+
+  void unbindRelay(RelayHandler handler) {
+    relays.remove(handler);
+  }
 
   @Activate
   public EndpointComponent(
@@ -101,7 +109,7 @@ public final class EndpointComponent implements Endpoint {
                 bind, Duration.ofMillis(config.idle__timeout__ms()), defaults.connectionWindow(),
                 defaults.streamWindow(), defaults.consentLifetime()),
             p -> Optional.ofNullable(acceptors.get(p)),
-            () -> relay,
+            relays::orNull,
             () -> stun);
     endpoint.logErrorsTo(log::debug);
     if (config.tcp()) {
@@ -187,8 +195,8 @@ public final class EndpointComponent implements Endpoint {
   }
 
   @Override
-  public void trustRelay(InetSocketAddress relayAddress, byte[] key) {
-    endpoint.trustRelay(relayAddress, key);
+  public void trustRelay(InetSocketAddress relayAddress, byte[] key, io.macula.nat.api.PathKind kind) {
+    endpoint.trustRelay(relayAddress, key, kind);
   }
 
   @Override

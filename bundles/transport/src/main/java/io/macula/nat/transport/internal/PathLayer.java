@@ -36,8 +36,8 @@ final class PathLayer extends ChannelDuplexHandler {
   private final RelaySequences sequences;
   /** The stream (TCP) this node holds to an address, or null: relay frames to it go that way. */
   private final java.util.function.Function<InetSocketAddress, PacketCarrier> streams;
-  /** The relays this node is registered with, and the key each gave it. */
-  private final Map<InetSocketAddress, byte[]> trustedRelays = new ConcurrentHashMap<>();
+  /** The relays this node is registered with or paired through, the key each gave it, and their kind. */
+  private final Map<InetSocketAddress, TrustedRelay> trustedRelays = new ConcurrentHashMap<>();
   private final Map<InetSocketAddress, SharedSocket.ServerTraffic> claims = new ConcurrentHashMap<>();
   private volatile ChannelHandlerContext context;
   private volatile CarriedStunHandler carriedStun;
@@ -63,11 +63,20 @@ final class PathLayer extends ChannelDuplexHandler {
     this.forwarder = forwarder;
   }
 
-  void trustRelay(InetSocketAddress relayAddress, byte[] key) {
+  /** A relay's key, and the kind of the paths through it. */
+  private record TrustedRelay(byte[] key, PathKind kind) {}
+
+  void trustRelay(InetSocketAddress relayAddress, byte[] key, PathKind kind) {
     if (key.length != RelayMac.KEY_LENGTH) {
       throw new IllegalArgumentException("a relay key has " + RelayMac.KEY_LENGTH + " bytes, not " + key.length);
     }
-    trustedRelays.put(relayAddress, key.clone());
+    if (kind != PathKind.HUB_RELAY && kind != PathKind.PEER_RELAY) {
+      throw new IllegalArgumentException("a relay's paths are hub-relay or peer-relay ones, not " + kind.label());
+    }
+    // The same key again (a second pair through one relay) keeps its array, and so its sequence
+    // numbers and replay window: a fresh one would start over and meet the relay's old window.
+    trustedRelays.compute(relayAddress, (a, was) -> was != null && was.kind() == kind
+        && java.util.Arrays.equals(was.key(), key) ? was : new TrustedRelay(key.clone(), kind));
   }
 
   void distrustRelay(InetSocketAddress relayAddress) {
@@ -234,7 +243,10 @@ final class PathLayer extends ChannelDuplexHandler {
       return;
     }
     ByteBuf probe = PathProbe.request(ctx.alloc(), transaction, key);
-    if (path instanceof TransportPath.Carried c) {
+    if (path instanceof TransportPath.Relayed r) {
+      sendThroughRelay(ctx, r, probe, ctx.voidPromise());
+      ctx.flush();
+    } else if (path instanceof TransportPath.Carried c) {
       try {
         c.carrier().send(c.peer(), probe.nioBuffer());
       } finally {
@@ -326,15 +338,20 @@ final class PathLayer extends ChannelDuplexHandler {
       handler.relay(sender, node, content.nioBuffer(at, length), forwarder);
       return;
     }
-    byte[] key = trustedRelays.get(sender);
-    if (key == null) {
+    TrustedRelay trusted = trustedRelays.get(sender);
+    if (trusted == null) {
       drops.drop(DropCounters.UNTRUSTED_RELAY);
       return;
     }
-    if (!authentic(key, content)) {
+    if (!authentic(trusted.key(), content)) {
       return;
     }
-    Route route = routes.forRelayed(node, sender);
+    ByteBuf inner = content.slice(at, length);
+    if (PathProbe.isRequest(inner) || PathProbe.isAnswer(inner)) {
+      relayedProbe(ctx, new TransportPath.Relayed(sender, node, trusted.kind()), inner);
+      return;
+    }
+    Route route = routes.forRelayed(node, sender, trusted.kind());
     route.bytesReceived.add(length);
     if (route.path() instanceof TransportPath.Relayed r && r.relay().equals(sender)) {
       route.arrivedOnPath();
@@ -342,6 +359,25 @@ final class PathLayer extends ChannelDuplexHandler {
     // A slice, not skipBytes: Netty's QUIC header parser reads from index 0 of the buffer.
     ctx.fireChannelRead(new DatagramPacket(content.retainedSlice(at, length),
         (InetSocketAddress) ctx.channel().localAddress(), route.virtualAddress));
+  }
+
+  /**
+   * A path probe that came through a relay from a peer: answered back through the relay, or taken
+   * as the answer to the route's probe of that path; under the pair's consent key, as every probe.
+   */
+  private void relayedProbe(ChannelHandlerContext ctx, TransportPath.Relayed path, ByteBuf probe) {
+    Route r = routes.byPeer(path.peer());
+    byte[] key = r == null ? null : r.consentKey;
+    if (r == null) {
+      drops.drop(DropCounters.UNKNOWN_SENDER);
+    } else if (key == null || !PathProbe.authentic(probe, key)) {
+      drops.drop(DropCounters.PROBE_UNAUTHENTICATED);
+    } else if (PathProbe.isRequest(probe)) {
+      sendThroughRelay(ctx, path, PathProbe.answer(ctx.alloc(), probe, key), ctx.voidPromise());
+      ctx.flush();
+    } else {
+      PathProber.answered(r, probe, System.nanoTime());
+    }
   }
 
   /** Whether a frame's MAC holds under {@code key}, for a sequence number not taken before; counted if not. */
@@ -393,31 +429,7 @@ final class PathLayer extends ChannelDuplexHandler {
     }
     route.bytesSent.add(content.readableBytes());
     if (path instanceof TransportPath.Relayed r) {
-      byte[] key = trustedRelays.get(r.relay());
-      if (key == null) {
-        drops.drop(DropCounters.UNTRUSTED_RELAY); // no session with that relay (yet): nothing it would take
-        packet.release();
-        promise.trySuccess();
-        return;
-      }
-      // Header, packet and MAC side by side: the packet is not copied.
-      ByteBuf header = ctx.alloc().ioBuffer(RelayFrame.HEADER_LENGTH);
-      long sequence = sequences.of(key).next.getAndIncrement();
-      RelayFrame.writeHeader(header, RelayFrame.TO_RELAY, sequence, r.peer());
-      ByteBuf mac = ctx.alloc().ioBuffer(RelayMac.LENGTH).writeBytes(RelayMac.of(key, sequence, header, content));
-      ByteBuf frame = ctx.alloc().compositeDirectBuffer(3).addComponents(true, header, content, mac);
-      PacketCarrier stream = streams.apply(r.relay());
-      if (stream != null) {
-        // This node reaches the relay over a TCP stream (UDP is blocked): the frame goes on it.
-        try {
-          stream.send(r.relay(), frame.nioBuffer());
-        } finally {
-          frame.release();
-          promise.trySuccess();
-        }
-        return;
-      }
-      ctx.write(new DatagramPacket(frame, r.relay()), promise);
+      sendThroughRelay(ctx, r, content, promise);
     } else if (path instanceof TransportPath.Carried c) {
       try {
         c.carrier().send(c.peer(), content.nioBuffer(content.readerIndex(), content.readableBytes()));
@@ -428,6 +440,40 @@ final class PathLayer extends ChannelDuplexHandler {
     } else {
       ctx.write(new DatagramPacket(content, path.nextHop()), promise);
     }
+  }
+
+  /**
+   * Sends {@code content} (released here) to the relay of {@code path}, in a frame for the peer
+   * under the key the relay gave this node; dropped and counted while this node has none.
+   */
+  private void sendThroughRelay(ChannelHandlerContext ctx, TransportPath.Relayed path, ByteBuf content,
+      ChannelPromise promise) {
+    TrustedRelay trusted = trustedRelays.get(path.relay());
+    if (trusted == null) {
+      drops.drop(DropCounters.UNTRUSTED_RELAY); // no session with that relay (yet): nothing it would take
+      content.release();
+      promise.trySuccess();
+      return;
+    }
+    byte[] key = trusted.key();
+    // Header, packet and MAC side by side: the packet is not copied.
+    ByteBuf header = ctx.alloc().ioBuffer(RelayFrame.HEADER_LENGTH);
+    long sequence = sequences.of(key).next.getAndIncrement();
+    RelayFrame.writeHeader(header, RelayFrame.TO_RELAY, sequence, path.peer());
+    ByteBuf mac = ctx.alloc().ioBuffer(RelayMac.LENGTH).writeBytes(RelayMac.of(key, sequence, header, content));
+    ByteBuf frame = ctx.alloc().compositeDirectBuffer(3).addComponents(true, header, content, mac);
+    PacketCarrier stream = streams.apply(path.relay());
+    if (stream != null) {
+      // This node reaches the relay over a TCP stream (UDP is blocked): the frame goes on it.
+      try {
+        stream.send(path.relay(), frame.nioBuffer());
+      } finally {
+        frame.release();
+        promise.trySuccess();
+      }
+      return;
+    }
+    ctx.write(new DatagramPacket(frame, path.relay()), promise);
   }
 
   private boolean validToken(ByteBuf initial, InetSocketAddress sender) {

@@ -75,7 +75,10 @@ final class PathProber {
       if (r.peer() == null) {
         continue;
       }
-      if (path instanceof TransportPath.Direct || path instanceof TransportPath.Carried) {
+      // A node that relays is probed as a direct path is (it may go at any time); the hub relay,
+      // the floor beneath every connection, is not.
+      if (path instanceof TransportPath.Direct || path instanceof TransportPath.Carried
+          || path.kind() == io.macula.nat.api.PathKind.PEER_RELAY) {
         tick(r, path, nowNanos);
       }
       for (Route.Probing alternative : r.alternatives.values()) {

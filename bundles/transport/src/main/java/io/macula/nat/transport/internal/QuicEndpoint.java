@@ -173,7 +173,7 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
         QuicSslContextBuilder.forServer(identity.keys().getPrivate(), null, identity.certificate())
             .trustManager(SelfSignedTrustManager.INSTANCE)
             .clientAuth(ClientAuth.REQUIRE)
-            .applicationProtocols(PEER_PROTOCOL, HUB_PROTOCOL)
+            .applicationProtocols(PEER_PROTOCOL, HUB_PROTOCOL, RELAY_PROTOCOL)
             .build();
     ChannelHandler serverCodec =
         configure(new QuicServerCodecBuilder(), settings)
@@ -365,8 +365,8 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
   }
 
   @Override
-  public void trustRelay(InetSocketAddress relayAddress, byte[] key) {
-    pathLayer.trustRelay(relayAddress, key);
+  public void trustRelay(InetSocketAddress relayAddress, byte[] key, io.macula.nat.api.PathKind kind) {
+    pathLayer.trustRelay(relayAddress, key, kind);
   }
 
   @Override

@@ -117,9 +117,9 @@ final class Routes {
 
   /**
    * The route a relay's packet from {@code peer} belongs to: the peer's own, or an unconfirmed one
-   * for a peer this node does not know yet.
+   * for a peer this node does not know yet, on a path of the relay's {@code kind}.
    */
-  Route forRelayed(NodeId peer, InetSocketAddress relay) {
+  Route forRelayed(NodeId peer, InetSocketAddress relay, PathKind kind) {
     Route r = byPeer.get(peer);
     if (r != null) {
       return r;
@@ -128,7 +128,7 @@ final class Routes {
       r = byPeer.get(peer);
       if (r == null) {
         r = registerLocked(new Route(newVirtualAddressLocked(), peer,
-            new TransportPath.Relayed(relay, peer, PathKind.HUB_RELAY)));
+            new TransportPath.Relayed(relay, peer, kind)));
         byPeer.put(peer, r);
         admitLocked(unconfirmed, MAX_UNCONFIRMED, r);
       }

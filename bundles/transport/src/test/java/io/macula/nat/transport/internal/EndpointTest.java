@@ -297,6 +297,32 @@ class EndpointTest {
   }
 
   /**
+   * Through a node that relays: the peer's first packets make a route of the relay's kind, and the
+   * same key trusted again (a second pair through that relay) keeps its sequence numbers, so the
+   * relay's replay window takes the frames that follow.
+   */
+  @Test
+  void aPeerRelaysPathsAreOfItsKindAndItsKeyTrustedAgainKeepsItsSequenceNumbers() throws Exception {
+    a = endpoint(new ArrayBlockingQueue<>(10));
+    b = endpoint(acceptedByB);
+    hub = relay();
+    relayDirectory.put(a.localId(), loopback(a));
+    relayDirectory.put(b.localId(), loopback(b));
+    a.trustRelay(loopback(hub), TestRelay.keyOf(a.localId()), PathKind.PEER_RELAY);
+    b.trustRelay(loopback(hub), TestRelay.keyOf(b.localId()), PathKind.PEER_RELAY);
+    QuicConnection c = a.connect(b.localId(), new TransportPath.Relayed(loopback(hub), b.localId(), PathKind.PEER_RELAY),
+        Endpoint.PEER_PROTOCOL).get(10, TimeUnit.SECONDS);
+    QuicConnection atB = acceptedByB.poll(10, TimeUnit.SECONDS);
+    assertEquals(PathKind.PEER_RELAY, atB.path().kind(), "B answers over the relay it was reached by, of its kind");
+    assertArrayEquals(sha256(transfer(c, 1 << 20, 4)), roundTrip(c, 1 << 20, 4));
+
+    a.trustRelay(loopback(hub), TestRelay.keyOf(a.localId()).clone(), PathKind.PEER_RELAY);
+    b.trustRelay(loopback(hub), TestRelay.keyOf(b.localId()).clone(), PathKind.PEER_RELAY);
+    assertArrayEquals(sha256(transfer(c, 1 << 20, 5)), roundTrip(c, 1 << 20, 5));
+    assertTrue(hub.drops().isEmpty(), "no frame was taken for a replay: " + hub.drops());
+  }
+
+  /**
    * Relay frames must carry the MAC of the key the relay gave: one forged from the relay's own
    * address, or sent to the relay from an address no node has, is dropped and counted, and makes
    * no route.

@@ -26,7 +26,8 @@ class RoutesTest {
   void spoofedSendersNeverHoldMoreThanTheTable() {
     for (int i = 0; i < 100_000; i++) {
       routes.forNewSender(new InetSocketAddress("198.51.100.7", 1024 + i % 60_000 + i / 60_000));
-      routes.forRelayed(node(i), new InetSocketAddress("203.0.113.10", 7400));
+      routes.forRelayed(node(i), new InetSocketAddress("203.0.113.10", 7400),
+          io.macula.nat.api.PathKind.HUB_RELAY);
     }
     assertEquals(Routes.MAX_UNCONFIRMED, routes.counts()[0]);
     assertEquals(Routes.MAX_UNCONFIRMED, routes.counts()[1]);
