@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * loopback: direct, through a node that relays (peer relay), through the hub's relay, and through
  * the hub's TURN server. Each path gets a fresh pair of nodes whose connecting node has every other
  * strategy disabled, so both ends' packets take that path; each throughput is the median of the
- * trials (min and max beside it) after a warm-up, each round trip the median of the pings; both
+ * trials (min and max beside it) after two warm-up transfers, each round trip the median of the pings; both
  * printed as ratios to direct. The relay's own limits are set far above what loopback carries, so
  * the figures are the relaying's, not its budget's. Run it with {@code mvn -q -DskipTests install &&
  * mvn -q -pl integration-tests exec:java@relaypaths}.
@@ -54,12 +54,12 @@ public final class RelayPathsBenchmark {
       System.out.println("\nthe relay, afterwards:\n" + pairs);
     }
     Row direct = rows.get("direct");
-    System.out.printf("%n%-11s %-11s %22s %12s %10s %10s%n", "strategy", "path", "MB/s median (min-max)", "RTT median",
+    System.out.printf("%n%-11s %-11s %22s %12s %14s %13s%n", "strategy", "path", "MB/s median (min-max)", "RTT median",
         "MB/s ÷ direct", "RTT ÷ direct");
     for (Row r : rows.values()) {
       double[] sorted = r.mbs().clone();
       Arrays.sort(sorted);
-      System.out.printf(Locale.ROOT, "%-11s %-11s %8.1f (%5.1f-%5.1f) %9.2f ms %10.2f %12.2f%n", r.strategy(), r.path(),
+      System.out.printf(Locale.ROOT, "%-11s %-11s %8.1f (%5.1f-%5.1f) %9.2f ms %14.2f %13.2f%n", r.strategy(), r.path(),
           r.median(), sorted[0], sorted[sorted.length - 1], r.rttMs(), r.median() / direct.median(),
           r.rttMs() / direct.rttMs());
     }
@@ -80,7 +80,9 @@ public final class RelayPathsBenchmark {
     if (!won.find() || !won.group(1).equals(strategy)) {
       throw new AssertionError("expected " + strategy + " to win: " + connect);
     }
-    rate(a.ok("nat:send", b.id(), "5")); // warm-up
+    for (int i = 0; i < 2; i++) {
+      rate(a.ok("nat:send", b.id(), String.valueOf(MB))); // warm-up: the nodes' JIT, the path's windows
+    }
     List<Double> mbs = new ArrayList<>();
     for (int i = 0; i < TRIALS; i++) {
       mbs.add(rate(a.ok("nat:send", b.id(), String.valueOf(MB))));

@@ -393,16 +393,9 @@ public class NatMatrixIT {
       Await.until("8 MB crossed the direct path", () -> bytesSent(a, to.id()) > (8L << 20), Duration.ofSeconds(30));
       long blocked = System.nanoTime();
       lab.blackHole(host, peerIp);
-      Await.until("the connecting node fell back to the hub relay",
-          () -> "hub-relay".equals(pathOf(a, to.id())), Duration.ofSeconds(15));
-      fallbackMs = (System.nanoTime() - blocked) / 1_000_000;
-      Await.until("the other node fell back too", () -> "hub-relay".equals(pathOf(to.process(), from.id())),
-          Duration.ofSeconds(15));
+      fallbackMs = bothOnTheHubRelay(from, to, blocked);
       midTransfer = transfer.isAlive();
-      if (!transfer.waitFor(180, java.util.concurrent.TimeUnit.SECONDS)) {
-        throw new AssertionError("the transfer did not end within 180 s");
-      }
-      out = new String(transfer.getInputStream().readAllBytes());
+      out = ended(transfer);
       long opened = System.nanoTime();
       lab.reopen(host);
       // Each side on its own: its probes of the path it left are answered again, or its ICE
@@ -440,6 +433,27 @@ public class NatMatrixIT {
     }
     return new Scenario.Outcome(s, "direct", pathOf(a, to.id()), connectMs, rtt, mbs,
         detail.isEmpty() ? "pass" : "FAIL", detail, upgradeMs, fallbackMs);
+  }
+
+  /**
+   * Waits until both nodes' paths to each other are the hub relay (15 s each): the connecting
+   * node's move, in milliseconds since {@code since}.
+   */
+  private static long bothOnTheHubRelay(Node from, Node to, long since) {
+    Await.until("the connecting node fell back to the hub relay",
+        () -> "hub-relay".equals(pathOf(from.process(), to.id())), Duration.ofSeconds(15));
+    long ms = (System.nanoTime() - since) / 1_000_000;
+    Await.until("the other node fell back too", () -> "hub-relay".equals(pathOf(to.process(), from.id())),
+        Duration.ofSeconds(15));
+    return ms;
+  }
+
+  /** What a transfer printed, once it ended (within 180 s). */
+  private static String ended(Process transfer) throws Exception {
+    if (!transfer.waitFor(180, java.util.concurrent.TimeUnit.SECONDS)) {
+      throw new AssertionError("the transfer did not end within 180 s");
+    }
+    return new String(transfer.getInputStream().readAllBytes());
   }
 
   /**
@@ -570,16 +584,9 @@ public class NatMatrixIT {
           Duration.ofSeconds(30));
       long killed = System.nanoTime();
       relay.close(); // killed: no goodbye to anyone
-      Await.until("the connecting node fell back to the hub relay", () -> "hub-relay".equals(pathOf(a, to.id())),
-          Duration.ofSeconds(15));
-      fallbackMs = (System.nanoTime() - killed) / 1_000_000;
-      Await.until("the other node fell back too", () -> "hub-relay".equals(pathOf(to.process(), from.id())),
-          Duration.ofSeconds(15));
+      fallbackMs = bothOnTheHubRelay(from, to, killed);
       midTransfer = transfer.isAlive();
-      if (!transfer.waitFor(180, java.util.concurrent.TimeUnit.SECONDS)) {
-        throw new AssertionError("the transfer did not end within 180 s");
-      }
-      out = new String(transfer.getInputStream().readAllBytes());
+      out = ended(transfer);
     } catch (AssertionError e) {
       transfer.destroy();
       return new Scenario.Outcome(s, "peerrelay", pathOf(a, to.id()), -1, -1, -1, "FAIL", e.getMessage());

@@ -227,7 +227,7 @@ public final class RelayServer {
       PairTable.Link link = new PairTable.Link(connection.peer(), d.address(), key);
       links.put(link, connection);
       table.linked(link);
-      count("links");
+      count("links-accepted");
       connection.onStream(stream -> {
         try {
           questions.execute(() -> answer(link, stream));
@@ -299,7 +299,7 @@ public final class RelayServer {
     table.ask(link, peer, System.nanoTime()).whenCompleteAsync((answer, error) -> {
       try {
         PairRequest.writeAnswer(stream.output(), answer);
-        count(answer.isPaired() ? "pairs" : "pairs-refused");
+        count(answer.isPaired() ? "answered-paired" : "answered-refused");
       } catch (java.io.IOException e) {
         count("answers-lost");
       } finally {
