@@ -64,8 +64,12 @@ public final class PeerRelayStrategy implements ConnectionStrategy, SignalListen
   static final String PID = "io.macula.nat.strategy.peerrelay";
   /** Offers of peers served at once: each links to relays and waits for a pair. */
   static final int MAX_SERVING = 16;
+  /** Offers of one peer served at once: no node keeps this one's workers for itself. */
+  static final int MAX_SERVING_PER_PEER = 2;
   /** How long links to the relays may take before those that answered are compared. */
   static final Duration LINK_WAIT = Duration.ofMillis(1500);
+  /** How often links to relays no connection uses are looked for. */
+  static final Duration PRUNE_EVERY = Duration.ofSeconds(10);
   /** How long the peer may take to pick a relay and ask it: it links to each first. */
   static final Duration CHOICE_WAIT = LINK_WAIT.plusSeconds(2);
 
@@ -94,10 +98,14 @@ public final class PeerRelayStrategy implements ConnectionStrategy, SignalListen
   /** The questions to relays, apart: a full {@link #work} never keeps them from being asked. */
   private final ExecutorService questions;
   private final RelayLinks links;
+  private final java.util.concurrent.ScheduledExecutorService pruner;
   /** This node's offers waiting for their peer's answer, by session. */
   private final Map<String, Asked> asked = new ConcurrentHashMap<>();
 
   private record Asked(NodeId peer, CompletableFuture<RelaySignal> answer) {}
+
+  /** The offers being served, by the peer that made them; a peer with none has no entry. */
+  private final Map<NodeId, Integer> serving = new ConcurrentHashMap<>();
 
   // Optional and dynamic: the hub session, which provides both, takes this component as a SignalListener.
   @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -118,6 +126,30 @@ public final class PeerRelayStrategy implements ConnectionStrategy, SignalListen
     this.work = pool(2 * MAX_SERVING, "nat-peerrelay");
     this.questions = pool(2 * MAX_SERVING, "nat-peerrelay-questions");
     this.links = new RelayLinks(endpoint, questions);
+    this.pruner = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "nat-peerrelay-links");
+      t.setDaemon(true);
+      return t;
+    });
+    pruner.scheduleWithFixedDelay(this::prune, PRUNE_EVERY.toMillis(), PRUNE_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Closes the links to relays no connection goes through any more, and distrusts each relay it
+   * has no link to: frames from it are no one's now (its pairs went with the link).
+   */
+  private void prune() {
+    try {
+      links.prune(this::carries, System.nanoTime(), endpoint::distrustRelay);
+    } catch (RuntimeException e) {
+      log.warn("pruning the links to relays failed", e);
+    }
+  }
+
+  /** Whether a connection's path goes through the relay at {@code address} now. */
+  private boolean carries(InetSocketAddress address) {
+    return endpoint.connections().stream().anyMatch(c -> c.path() instanceof TransportPath.Relayed r
+        && r.kind() == PathKind.PEER_RELAY && r.relay().equals(address));
   }
 
   /**
@@ -137,9 +169,11 @@ public final class PeerRelayStrategy implements ConnectionStrategy, SignalListen
 
   @Deactivate
   void deactivate() {
+    pruner.shutdownNow();
     work.shutdownNow();
     questions.shutdownNow();
     asked.values().forEach(a -> a.answer().cancel(true));
+    links.open().values().forEach(l -> endpoint.distrustRelay(l.address())); // their pairs end with the links
     links.close();
   }
 
@@ -340,9 +374,22 @@ public final class PeerRelayStrategy implements ConnectionStrategy, SignalListen
       return;
     }
     if (s instanceof RelaySignal.Offer offer) {
+      if (serving.merge(from, 1, Integer::sum) > MAX_SERVING_PER_PEER) {
+        done(from);
+        trySend(from, new RelaySignal.Refuse(offer.session(), "more than " + MAX_SERVING_PER_PEER
+            + " of your offers are being served"));
+        return;
+      }
       try {
-        work.execute(() -> serve(from, offer));
+        work.execute(() -> {
+          try {
+            serve(from, offer);
+          } finally {
+            done(from);
+          }
+        });
       } catch (java.util.concurrent.RejectedExecutionException busy) {
+        done(from);
         trySend(from, new RelaySignal.Refuse(offer.session(), "too many peer relay offers at once"));
       }
       return;
@@ -351,6 +398,11 @@ public final class PeerRelayStrategy implements ConnectionStrategy, SignalListen
     if (a != null && a.peer().equals(from)) {
       a.answer().complete(s); // only the peer asked answers its session
     }
+  }
+
+  /** One offer of the peer's served: its count goes down, and with the last, its entry. */
+  private void done(NodeId peer) {
+    serving.computeIfPresent(peer, (p, n) -> n > 1 ? n - 1 : null);
   }
 
   /**

@@ -24,6 +24,8 @@ import java.util.concurrent.TimeUnit;
 final class RelayLinks {
   /** How long a question for a pair may go unanswered: the relay answers within its own wait. */
   static final Duration ANSWER_WAIT = PairTable.ASK_WAIT.plusSeconds(2);
+  /** How long a link no connection's path goes through is kept: a relay holds a connection for each. */
+  static final Duration LINK_IDLE = Duration.ofMinutes(2);
 
   /** A link to a relay, at the address this node reaches it at, and how long its handshake took. */
   record Link(NodeId relay, InetSocketAddress address, QuicConnection connection, Duration handshake) {
@@ -36,6 +38,8 @@ final class RelayLinks {
   private final Endpoint endpoint;
   private final Executor blocking;
   private final Map<NodeId, CompletableFuture<Link>> links = new ConcurrentHashMap<>();
+  /** When each relay's link was last made, asked for a pair, or carried a connection's path (nanoTime). */
+  private final Map<NodeId, Long> lastUsed = new ConcurrentHashMap<>();
 
   RelayLinks(Endpoint endpoint, Executor blocking) {
     this.endpoint = endpoint;
@@ -44,6 +48,7 @@ final class RelayLinks {
 
   /** The link to a relay at its address: the open one, or a new one. */
   CompletableFuture<Link> link(NodeId id, InetSocketAddress address) {
+    lastUsed.put(id, System.nanoTime());
     CompletableFuture<Link> made = links.compute(id, (k, was) -> {
       if (was != null && (!was.isDone() || usable(was, address))) {
         return was;
@@ -73,6 +78,7 @@ final class RelayLinks {
    * once the peer asked too, or a {@link StrategyFailure} that says why not.
    */
   CompletableFuture<byte[]> pair(Link link, NodeId peer) {
+    lastUsed.put(link.relay(), System.nanoTime());
     CompletableFuture<byte[]> key = new CompletableFuture<>();
     PeerStream[] opened = new PeerStream[1];
     blocking.execute(() -> {
@@ -113,8 +119,35 @@ final class RelayLinks {
     return out;
   }
 
+  /**
+   * Forgets the links that closed, and closes those no connection's path went through for {@link
+   * #LINK_IDLE}; {@code gone} hears the address of each relay this node has no link to any more.
+   *
+   * @param inUse whether a connection's path goes through the relay at an address now
+   */
+  void prune(java.util.function.Predicate<InetSocketAddress> inUse, long nowNanos,
+      java.util.function.Consumer<InetSocketAddress> gone) {
+    links.forEach((id, f) -> {
+      if (!f.isDone() || f.isCompletedExceptionally()) {
+        return; // being made, or being forgotten (link())
+      }
+      Link l = f.join();
+      boolean closed = !l.connection().isOpen();
+      if (!closed && inUse.test(l.address())) {
+        lastUsed.put(id, nowNanos);
+      } else if (closed || nowNanos - lastUsed.getOrDefault(id, nowNanos) > LINK_IDLE.toNanos()) {
+        if (links.remove(id, f)) {
+          lastUsed.remove(id);
+          l.connection().close();
+          gone.accept(l.address());
+        }
+      }
+    });
+  }
+
   void close() {
     links.values().forEach(f -> f.thenAccept(l -> l.connection().close()));
     links.clear();
+    lastUsed.clear();
   }
 }
