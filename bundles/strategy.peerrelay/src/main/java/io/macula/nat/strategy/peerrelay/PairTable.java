@@ -15,6 +15,8 @@ import java.util.concurrent.atomic.LongAdder;
  * nodes asked for it, each over its own link, within {@link #ASK_WAIT}; it lasts while both links
  * do and it carries packets (an idle pair goes after {@link #PAIR_IDLE}, as a TURN permission
  * does). Pairs, and questions waiting for their other half, count against the limit together.
+ * Each pair may use an equal share of the relay's bytes and packets a second: no pair starves the
+ * others.
  */
 final class PairTable {
   /** How long a node's question waits for the other node's. */
@@ -47,12 +49,15 @@ final class PairTable {
     volatile long lastUsed;
     final LongAdder packets = new LongAdder();
     final LongAdder bytes = new LongAdder();
+    /** This pair's share of the relay's budget. */
+    final RelayBudget share;
 
-    Pair(Link a, Link b, long now) {
+    Pair(Link a, Link b, long now, RelayBudget share) {
       this.a = a;
       this.b = b;
       this.since = now;
       this.lastUsed = now;
+      this.share = share;
     }
 
     Link other(Link one) {
@@ -67,9 +72,30 @@ final class PairTable {
   private final List<Waiting> waiting = new ArrayList<>(); // guarded by this
   private final List<Pair> pairs = new ArrayList<>(); // guarded by this
   private volatile int maxPairs;
+  private final java.util.function.LongSupplier nanos;
+  private long bytesPerSecond; // guarded by this
+  private long packetsPerSecond; // guarded by this
 
-  PairTable(int maxPairs) {
+  PairTable(int maxPairs, long bytesPerSecond, long packetsPerSecond, java.util.function.LongSupplier nanos) {
     this.maxPairs = maxPairs;
+    this.nanos = nanos;
+    this.bytesPerSecond = bytesPerSecond;
+    this.packetsPerSecond = packetsPerSecond;
+  }
+
+  /** The relay's budget, shared equally by its pairs from now on. */
+  synchronized void budget(long bytesPerSecond, long packetsPerSecond) {
+    this.bytesPerSecond = bytesPerSecond;
+    this.packetsPerSecond = packetsPerSecond;
+    reshare();
+  }
+
+  /** Each pair's share of the budget, after a pair came or went. */
+  private void reshare() {
+    int n = Math.max(1, pairs.size());
+    for (Pair p : pairs) {
+      p.share.limit(Math.max(1, bytesPerSecond / n), Math.max(1, packetsPerSecond / n));
+    }
   }
 
   void maxPairs(int max) {
@@ -122,8 +148,9 @@ final class PairTable {
       Waiting w = waiting.get(i);
       if (w.from().node.equals(to) && w.to().equals(from.node) && w.from() != from) {
         waiting.remove(i);
-        Pair p = new Pair(w.from(), from, now);
+        Pair p = new Pair(w.from(), from, now, new RelayBudget(bytesPerSecond, packetsPerSecond, nanos));
         pairs.add(p);
+        reshare();
         w.from().pairs.put(from.node, p);
         from.pairs.put(w.from().node, p);
         w.answer().complete(PairRequest.Answer.paired(w.from().key));
@@ -177,7 +204,9 @@ final class PairTable {
   }
 
   private void remove(Pair p) {
-    pairs.remove(p);
+    if (pairs.remove(p)) {
+      reshare();
+    }
     p.a.pairs.remove(p.b.node, p);
     p.b.pairs.remove(p.a.node, p);
   }

@@ -98,7 +98,8 @@ public final class RelayServer {
     this.context = context;
     this.log = log;
     this.config = config;
-    this.table = new PairTable(config.relay__max__pairs());
+    this.table = new PairTable(config.relay__max__pairs(), config.relay__bytes__per__second(),
+        config.relay__packets__per__second(), System::nanoTime);
     this.budget = new RelayBudget(config.relay__bytes__per__second(), config.relay__packets__per__second(),
         System::nanoTime);
     this.sweeper = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "nat-relay-sweep"));
@@ -115,6 +116,7 @@ public final class RelayServer {
     config = changed;
     table.maxPairs(changed.relay__max__pairs());
     budget.limit(changed.relay__bytes__per__second(), changed.relay__packets__per__second());
+    table.budget(changed.relay__bytes__per__second(), changed.relay__packets__per__second());
     offer(changed);
   }
 
@@ -253,7 +255,7 @@ public final class RelayServer {
         return;
       }
       int length = packet.remaining();
-      if (!budget.spend(length)) {
+      if (!pair.share.spend(length) || !budget.spend(length)) {
         count("dropped-over-budget");
         return;
       }

@@ -30,7 +30,7 @@ class PairTableTest {
 
   @Test
   void aPairExistsOnceBothAskedAndEachGetsItsOwnKey() {
-    PairTable table = new PairTable(4);
+    PairTable table = new PairTable(4, 1_000_000, 1000, () -> 0L);
     PairTable.Link a = link(1);
     PairTable.Link b = link(2);
     table.linked(a);
@@ -49,7 +49,7 @@ class PairTableTest {
 
   @Test
   void aFullTableRefusesAtOnceCountingTheQuestionsThatWait() {
-    PairTable table = new PairTable(1);
+    PairTable table = new PairTable(1, 1_000_000, 1000, () -> 0L);
     PairTable.Link a = link(1);
     PairTable.Link b = link(2);
     PairTable.Link c = link(3);
@@ -63,7 +63,7 @@ class PairTableTest {
 
   @Test
   void aQuestionNobodyMatchesIsRefusedAfterTheWait() {
-    PairTable table = new PairTable(4);
+    PairTable table = new PairTable(4, 1_000_000, 1000, () -> 0L);
     PairTable.Link a = link(1);
     CompletableFuture<PairRequest.Answer> answer = table.ask(a, node(2), 0);
     table.expire(PairTable.ASK_WAIT.toNanos());
@@ -75,7 +75,7 @@ class PairTableTest {
 
   @Test
   void aPairGoesWithEitherLinkOrWhenIdle() {
-    PairTable table = new PairTable(4);
+    PairTable table = new PairTable(4, 1_000_000, 1000, () -> 0L);
     PairTable.Link a = link(1);
     PairTable.Link b = link(2);
     PairTable.Link c = link(3);
@@ -103,7 +103,7 @@ class PairTableTest {
 
   @Test
   void aNodesWaitingQuestionsAreFewAndNeverTwice() {
-    PairTable table = new PairTable(100);
+    PairTable table = new PairTable(100, 1_000_000, 1000, () -> 0L);
     PairTable.Link a = link(1);
     CompletableFuture<PairRequest.Answer> first = table.ask(a, node(2), 0);
     assertSame(first, table.ask(a, node(2), 0), "asked again while waiting: the same question");
@@ -117,8 +117,29 @@ class PairTableTest {
   }
 
   @Test
+  void eachPairGetsAnEqualShareOfTheBudgetAsPairsComeAndGo() {
+    long[] now = {0};
+    PairTable table = new PairTable(4, 3000, 1000, () -> now[0]);
+    PairTable.Link a = link(1);
+    PairTable.Link b = link(2);
+    PairTable.Link c = link(3);
+    table.ask(a, b.node, 0);
+    table.ask(b, a.node, 0);
+    PairTable.Pair ab = PairTable.pair(a, b.node, 0);
+    assertTrue(ab.share.spend(3000), "alone, a pair may use the whole budget");
+    table.ask(a, c.node, 0);
+    table.ask(c, a.node, 0);
+    now[0] += 1_000_000_000L;
+    assertTrue(ab.share.spend(1500));
+    assertFalse(ab.share.spend(1), "with two pairs, half of it each");
+    table.unlinked(c);
+    now[0] += 1_000_000_000L;
+    assertTrue(ab.share.spend(3000), "the whole budget again once the other pair went");
+  }
+
+  @Test
   void aNodeIsNotPairedWithItself() {
     PairTable.Link a = link(1);
-    assertFalse(new PairTable(4).ask(a, a.node, 0).join().isPaired());
+    assertFalse(new PairTable(4, 1_000_000, 1000, () -> 0L).ask(a, a.node, 0).join().isPaired());
   }
 }
