@@ -152,12 +152,22 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
   /** How the session reaches the hub now, or what the last try met: what nat:id shows. */
   private volatile String transport = "none: not connected yet";
 
+  /** Keys this configuration had once, now the relay's own (io.macula.nat.relay). */
+  static final List<String> MOVED_TO_RELAY =
+      List.of("offers_relay", "relay_max_pairs", "relay_bytes_per_second", "relay_packets_per_second");
+
   @Activate
   public HubSessionComponent(
       Config config,
+      Map<String, Object> properties,
       @Reference Endpoint endpoint,
       @Reference(service = LoggerFactory.class) Logger log) {
     this.log = log;
+    for (String key : MOVED_TO_RELAY) {
+      if (properties.containsKey(key)) {
+        log.warn("{}: key '{}' is ignored: the relay's keys are in io.macula.nat.relay now", PID, key);
+      }
+    }
     this.endpoint = endpoint;
     this.hub = HubAddress.parse(PID + ": key 'hub'", config.hub());
     this.reported = config.reported().length > 0

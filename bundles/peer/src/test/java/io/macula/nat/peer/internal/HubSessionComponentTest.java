@@ -91,6 +91,68 @@ class HubSessionComponentTest {
     session = null;
   }
 
+  /**
+   * The node's relay, once its service is there, is offered to the hub with its limits, again when
+   * they change, and withdrawn when it goes; a key of the relay's left in this configuration is
+   * named in a warning.
+   */
+  @Test
+  void theRelayServiceIsOfferedToTheHubAndWithdrawnAndAMovedKeyIsNamed() throws Exception {
+    List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Logger log = (Logger) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Logger.class},
+        (p, m, a) -> {
+          if (m.getName().equals("warn") && a != null && a.length == 3) {
+            warnings.add(String.valueOf(a[0]).replaceFirst("\\{}", String.valueOf(a[1]))
+                .replaceFirst("\\{}", String.valueOf(a[2])));
+          }
+          return m.getReturnType() == boolean.class ? false : null;
+        });
+    session = start(60_000, Map.of("offers_relay", true), log);
+    assertEquals(List.of(HubSessionComponent.PID + ": key 'offers_relay' is ignored: the relay's keys are in"
+        + " io.macula.nat.relay now"), warnings);
+    HubSide hub = nextSession();
+    assertEquals(false, assertInstanceOf(HubMessage.Register.class, hub.read()).offersRelay());
+    hub.write(new HubMessage.Registered(SEEN_AT, new byte[32]));
+    Eventually.until("registered", () -> session.isConnected());
+
+    int[] pairs = {3};
+    io.macula.nat.api.PeerRelayService relay = new io.macula.nat.api.PeerRelayService() {
+      @Override
+      public int maxPairs() {
+        return pairs[0];
+      }
+
+      @Override
+      public long bytesPerSecond() {
+        return 5000;
+      }
+
+      @Override
+      public long packetsPerSecond() {
+        return 50;
+      }
+    };
+    session.bindRelayService(relay);
+    assertEquals(new HubMessage.RelayOffer(3, 5000, 50), nextOffer(hub));
+    assertTrue(session.self().offersRelay());
+    pairs[0] = 7;
+    session.updatedRelayService(relay);
+    assertEquals(new HubMessage.RelayOffer(7, 5000, 50), nextOffer(hub));
+    session.unbindRelayService(relay);
+    assertEquals(HubMessage.RelayOffer.withdrawn(), nextOffer(hub));
+    assertEquals(false, session.self().offersRelay());
+  }
+
+  /** The next relay offer the hub gets, past keep-alives. */
+  private static HubMessage.RelayOffer nextOffer(HubSide hub) throws Exception {
+    while (true) {
+      HubMessage m = hub.read();
+      if (m instanceof HubMessage.RelayOffer o) {
+        return o;
+      }
+    }
+  }
+
   @Test
   void aNatFoundWhileTheRegistrationIsOnItsWayStillReachesTheHub() throws Exception {
     session = start(60_000);
@@ -184,6 +246,15 @@ class HubSessionComponentTest {
   }
 
   private HubSessionComponent start(long keepaliveMs) {
+    return start(keepaliveMs, Map.of(), quietLogger());
+  }
+
+  private static Logger quietLogger() {
+    return (Logger) Proxy.newProxyInstance(HubSessionComponentTest.class.getClassLoader(), new Class<?>[] {Logger.class},
+        (p, m, a) -> m.getReturnType() == boolean.class ? false : null);
+  }
+
+  private HubSessionComponent start(long keepaliveMs, Map<String, Object> properties, Logger log) {
     Map<String, Object> config = Map.of(
         "hub", HUB + "@" + HUB_AT.getHostString() + ":" + HUB_AT.getPort(),
         "reported", new String[] {"10.0.0.2:4000"},
@@ -192,9 +263,7 @@ class HubSessionComponentTest {
     HubSessionComponent.Config c = (HubSessionComponent.Config) Proxy.newProxyInstance(
         getClass().getClassLoader(), new Class<?>[] {HubSessionComponent.Config.class},
         (p, m, a) -> m.getName().equals("annotationType") ? HubSessionComponent.Config.class : config.get(m.getName()));
-    Logger log = (Logger) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Logger.class},
-        (p, m, a) -> m.getReturnType() == boolean.class ? false : null);
-    return new HubSessionComponent(c, endpoint(), log);
+    return new HubSessionComponent(c, properties, endpoint(), log);
   }
 
   /** An endpoint whose every connect to the hub is a new stream the test reads and writes. */
