@@ -27,6 +27,14 @@ public enum NatBehavior {
     this.code = code;
   }
 
+  /**
+   * Whether a node behind this NAT takes packets from anyone unasked (no NAT, or a full cone): what a
+   * node that relays for others must be.
+   */
+  public boolean letsInUnasked() {
+    return this == NONE || this == FULL_CONE;
+  }
+
   /** The behaviour's code on the wire, 0 to 255. */
   public int code() {
     return code;

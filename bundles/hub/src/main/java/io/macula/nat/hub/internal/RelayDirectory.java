@@ -66,8 +66,10 @@ final class RelayDirectory {
       return Optional.of("no address observed");
     }
     NatBehavior nat = node.nat();
+    if (nat.letsInUnasked()) {
+      return Optional.empty();
+    }
     return switch (nat) {
-      case NONE, FULL_CONE -> Optional.empty();
       case UNKNOWN -> Optional.of("its NAT behaviour is not known yet");
       case UDP_BLOCKED -> Optional.of("UDP is blocked where it is");
       default -> Optional.of("behind a " + nat.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')

@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.annotations.GogoCommand;
 import org.osgi.service.component.ComponentServiceObjects;
@@ -98,7 +97,8 @@ public final class NetcheckCommands {
   /** Every check, as plain values: what both forms print. */
   Map<String, Object> report() {
     Map<String, Object> r = new LinkedHashMap<>();
-    NatInfo nat = discovery.get().current().orElseGet(() -> await(discovery.get().discover(), Duration.ofSeconds(60)));
+    NatInfo nat = discovery.get().current()
+        .orElseGet(() -> StunCommands.await(discovery.get().discover(), Duration.ofSeconds(60)));
     boolean udp = nat.behavior() != NatBehavior.UDP_BLOCKED;
     r.put("udp", udp);
     r.put("nat", label(nat.behavior().name()));
@@ -148,7 +148,7 @@ public final class NetcheckCommands {
       Map<String, Object> row = new LinkedHashMap<>();
       row.put("server", server.host() + ":" + server.port());
       try {
-        BindingResult b = await(answer, EACH);
+        BindingResult b = StunCommands.await(answer, EACH);
         row.put("mapped", address(b.mapped()));
         row.put("rtt_ms", millis(b.roundTrip()));
       } catch (IllegalStateException e) {
@@ -171,7 +171,7 @@ public final class NetcheckCommands {
     row.put("up", h.observedAddress().isPresent());
     row.put("transport", h.transport());
     row.put("rtt_ms", endpoint.get().connection(h.hubId(), Endpoint.HUB_PROTOCOL)
-        .flatMap(NetcheckCommands::roundTrip).map(NetcheckCommands::millis).orElse(null));
+        .flatMap(QuicConnection::roundTripTime).map(NetcheckCommands::millis).orElse(null));
     return row;
   }
 
@@ -185,7 +185,7 @@ public final class NetcheckCommands {
     Double rtt = null;
     if (held.isPresent()) {
       try {
-        rtt = millis(await(client.get().binding(StunServerAddress.of(held.get()[1])), EACH).roundTrip());
+        rtt = millis(StunCommands.await(client.get().binding(StunServerAddress.of(held.get()[1])), EACH).roundTrip());
       } catch (IllegalStateException e) {
         row.put("error", e.getMessage());
       }
@@ -212,11 +212,11 @@ public final class NetcheckCommands {
       row.put("nat", label(relay.nat().name()));
       Optional<QuicConnection> link = e.connection(relay.id(), Endpoint.RELAY_PROTOCOL);
       if (link.isPresent()) {
-        row.put("rtt_ms", roundTrip(link.get()).map(NetcheckCommands::millis).orElse(null));
+        row.put("rtt_ms", link.get().roundTripTime().map(NetcheckCommands::millis).orElse(null));
       } else if (relay.observedAddress().isPresent()) {
         long started = System.nanoTime();
         try {
-          QuicConnection c = await(e.connect(relay.id(), new TransportPath.Direct(relay.observedAddress().get()),
+          QuicConnection c = StunCommands.await(e.connect(relay.id(), new TransportPath.Direct(relay.observedAddress().get()),
               Endpoint.RELAY_PROTOCOL), EACH);
           row.put("rtt_ms", millis(Duration.ofNanos(System.nanoTime() - started)));
           c.close();
@@ -227,25 +227,6 @@ public final class NetcheckCommands {
       out.add(row);
     }
     return out;
-  }
-
-  /**
-   * The round trip QUIC measured on a connection: its statistics are collected on the connection's
-   * own thread, so the first question may find none yet; asked again for up to half a second.
-   */
-  private static Optional<Duration> roundTrip(QuicConnection c) {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
-    Optional<Duration> rtt = c.roundTripTime();
-    while (rtt.isEmpty() && c.isOpen() && System.nanoTime() < deadline) {
-      try {
-        Thread.sleep(10);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-      rtt = c.roundTripTime();
-    }
-    return rtt;
   }
 
   /** The report as an operator reads it. */
@@ -302,17 +283,5 @@ public final class NetcheckCommands {
     return StunCommands.label(enumName);
   }
 
-  private static <T> T await(CompletableFuture<T> f, Duration limit) {
-    try {
-      return f.get(limit.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw new IllegalStateException(String.valueOf(e.getCause().getMessage()), e.getCause());
-    } catch (java.util.concurrent.TimeoutException e) {
-      f.cancel(true);
-      throw new IllegalStateException("no answer within " + limit.toMillis() + " ms");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted");
-    }
-  }
+
 }

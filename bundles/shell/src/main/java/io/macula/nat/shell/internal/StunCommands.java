@@ -123,12 +123,18 @@ public final class StunCommands {
   }
 
   private static <T> T await(CompletableFuture<T> f) {
+    return await(f, java.time.Duration.ofSeconds(WAIT_SECONDS));
+  }
+
+  /** A result within {@code limit}; else an error that says why (the future given up when too late). */
+  static <T> T await(CompletableFuture<T> f, java.time.Duration limit) {
     try {
-      return f.get(WAIT_SECONDS, TimeUnit.SECONDS);
+      return f.get(limit.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
-      throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+      throw new IllegalStateException(String.valueOf(e.getCause().getMessage()), e.getCause());
     } catch (TimeoutException e) {
-      throw new IllegalStateException("no result within " + WAIT_SECONDS + " s");
+      f.cancel(true);
+      throw new IllegalStateException("no result within " + limit.toMillis() + " ms");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted");

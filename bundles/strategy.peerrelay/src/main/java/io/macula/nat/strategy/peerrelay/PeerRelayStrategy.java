@@ -2,7 +2,6 @@ package io.macula.nat.strategy.peerrelay;
 
 import io.macula.nat.api.Applicability;
 import io.macula.nat.api.ConnectionStrategy;
-import io.macula.nat.api.NatBehavior;
 import io.macula.nat.api.NodeDescriptor;
 import io.macula.nat.api.NodeId;
 import io.macula.nat.api.NodePair;
@@ -68,6 +67,8 @@ public final class PeerRelayStrategy implements ConnectionStrategy, SignalListen
   static final int MAX_SERVING_PER_PEER = 2;
   /** How long links to the relays may take before those that answered are compared. */
   static final Duration LINK_WAIT = Duration.ofMillis(1500);
+  /** How long the hub's list of relays is taken as it stands. */
+  static final Duration LIST_LASTS = Duration.ofSeconds(3);
   /** How often links to relays no connection uses are looked for. */
   static final Duration PRUNE_EVERY = Duration.ofSeconds(10);
   /** How long the peer may take to pick a relay and ask it: it links to each first. */
@@ -103,6 +104,11 @@ public final class PeerRelayStrategy implements ConnectionStrategy, SignalListen
   private final Map<String, Asked> asked = new ConcurrentHashMap<>();
 
   private record Asked(NodeId peer, CompletableFuture<RelaySignal> answer) {}
+
+  /** The relays a directory listed, and when (nanoTime). */
+  private record Listed(RelayDirectory directory, List<NodeDescriptor> relays, long at) {}
+
+  private volatile Listed lastListed;
 
   /** The offers being served, by the peer that made them; a peer with none has no entry. */
   private final Map<NodeId, Integer> serving = new ConcurrentHashMap<>();
@@ -319,14 +325,27 @@ public final class PeerRelayStrategy implements ConnectionStrategy, SignalListen
     if (d == null) {
       return out;
     }
-    for (NodeDescriptor relay : d.relays()) {
-      boolean reachable = relay.nat() == NatBehavior.NONE || relay.nat() == NatBehavior.FULL_CONE;
-      if (reachable && relay.observedAddress().isPresent() && !relay.id().equals(peer)
+    for (NodeDescriptor relay : listed(d)) {
+      if (relay.nat().letsInUnasked() && relay.observedAddress().isPresent() && !relay.id().equals(peer)
           && !relay.id().equals(endpoint.localId())) {
         out.put(relay.id(), relay.observedAddress().get());
       }
     }
     return out;
+  }
+
+  /**
+   * The relays the hub listed within {@link #LIST_LASTS}, or as it lists them now: each list is a
+   * question to the hub (the whole node list), and attempts, moves and offers come in bursts.
+   */
+  private List<NodeDescriptor> listed(RelayDirectory d) {
+    Listed l = lastListed;
+    long now = System.nanoTime();
+    if (l == null || l.directory() != d || now - l.at() > LIST_LASTS.toNanos()) {
+      l = new Listed(d, d.relays(), now);
+      lastListed = l;
+    }
+    return l.relays();
   }
 
   /** Links to each relay at once: those that answered within {@link #LINK_WAIT}, by id. */

@@ -53,6 +53,8 @@ final class QuicPeerConnection extends ChannelInboundHandlerAdapter implements Q
   private volatile Consumer<byte[]> datagramHandler;
   private volatile Duration lastRtt;
   private final KeepAlive keepAlive;
+  /** How long a first question for the round trip waits for QUIC's statistics. */
+  private static final Duration FIRST_RTT_WAIT = Duration.ofMillis(200);
   private final DropCounters drops;
 
   QuicPeerConnection(
@@ -255,13 +257,24 @@ final class QuicPeerConnection extends ChannelInboundHandlerAdapter implements Q
 
   @Override
   public Optional<Duration> roundTripTime() {
-    channel.collectPathStats(0).addListener(f -> {
+    io.netty.util.concurrent.Future<?> stats = channel.collectPathStats(0);
+    stats.addListener(f -> {
       if (f.isSuccess()) {
-        var stats = (io.netty.handler.codec.quic.QuicConnectionPathStats) f.getNow();
-        lastRtt = Duration.ofNanos(stats.rtt());
+        lastRtt = rtt(f.getNow());
       }
     });
+    if (lastRtt == null && !channel.eventLoop().inEventLoop()) {
+      // None measured yet: the first, collected on the connection's thread, is worth a brief wait.
+      stats.awaitUninterruptibly(FIRST_RTT_WAIT.toMillis());
+    }
+    if (stats.isSuccess()) {
+      lastRtt = rtt(stats.getNow()); // this question's answer, not the last one's
+    }
     return Optional.ofNullable(lastRtt);
+  }
+
+  private static Duration rtt(Object pathStats) {
+    return Duration.ofNanos(((io.netty.handler.codec.quic.QuicConnectionPathStats) pathStats).rtt());
   }
 
   @Override
