@@ -18,6 +18,7 @@ final class TestRuntime {
     "io.macula.nat.api", "io.macula.nat.config", "io.macula.nat.negotiator", "io.macula.nat.shell",
     "io.macula.nat.transport", "io.macula.nat.hub.protocol", "io.macula.nat.hub", "io.macula.nat.peer",
     "io.macula.nat.stun", "io.macula.nat.turn", "io.macula.nat.ice", "io.macula.nat.diagnostics",
+    "io.macula.nat.metrics", "io.macula.nat.lib.hdrhistogram",
   };
 
   /** Strategy bundles: left out of the base runtime, whose tests choose their strategies. */
@@ -47,6 +48,8 @@ final class TestRuntime {
         // ConfigAdmin serves no configuration before the guard checks it, as in the node.
         frameworkProperty("felix.cm.config.plugins").value("io.macula.nat.config"),
         systemProperty("pax.exam.osgi.unresolved.fail").value("true"),
+        // The HTTP whiteboard is there for the metrics bundle, listening nowhere, as in the node.
+        frameworkProperty("org.apache.felix.http.enable").value("false"),
         bundle(url("org.osgi.util.function")),
         bundle(url("org.osgi.util.promise")),
         bundle(url("org.osgi.service.component")),
@@ -80,7 +83,21 @@ final class TestRuntime {
         bundle(url("io.macula.nat.turn")),
         bundle(url("io.macula.nat.ice")),
         bundle(url("io.macula.nat.diagnostics")),
-        bundle(url("io.macula.nat.shell")));
+        bundle(url("io.macula.nat.shell")),
+        bundle(url("org.apache.felix.http.servlet-api")),
+        bundle(url("org.apache.felix.http.jetty")),
+        bundle(url("jspecify")),
+        bundle(url("jsr305")),
+        bundle(url("micrometer-commons")),
+        bundle(url("micrometer-core")),
+        bundle(url("prometheus-metrics-config")),
+        bundle(url("prometheus-metrics-model")),
+        bundle(url("prometheus-metrics-core")),
+        bundle(url("prometheus-metrics-tracer-common")),
+        bundle(url("prometheus-metrics-exposition-textformats")),
+        bundle(url("micrometer-registry-prometheus")),
+        bundle(url("io.macula.nat.lib.hdrhistogram")),
+        bundle(url("io.macula.nat.metrics")));
   }
 
   /** The URL of a bundle the build copied for the tests. */

@@ -2,7 +2,9 @@ package io.macula.nat.hub.internal;
 
 import io.macula.nat.api.NatBehavior;
 import io.macula.nat.api.NodeId;
+import io.macula.nat.api.PathKind;
 import io.macula.nat.api.PeerAdmission;
+import io.macula.nat.api.RelayTraffic;
 import io.macula.nat.hub.api.Hub;
 import io.macula.nat.hub.protocol.HubMessage;
 import io.macula.nat.stun.api.StunServerRequest;
@@ -54,13 +56,14 @@ import org.osgi.service.metatype.annotations.Option;
  */
 @Component(
     service = {Hub.class, ConnectionAcceptor.class, RelayHandler.class, StunServerRequest.class,
-        PeerAdmission.class},
+        PeerAdmission.class, RelayTraffic.class},
     configurationPid = HubComponent.PID,
     configurationPolicy = ConfigurationPolicy.REQUIRE,
     property = ConnectionAcceptor.PROTOCOL + "=" + Endpoint.HUB_PROTOCOL)
 @Designate(ocd = HubComponent.Config.class)
 public final class HubComponent
-    implements Hub, ConnectionAcceptor, RelayHandler, NodeSession.Hub, StunServerRequest, PeerAdmission {
+    implements Hub, ConnectionAcceptor, RelayHandler, NodeSession.Hub, StunServerRequest, PeerAdmission,
+        RelayTraffic {
   static final String PID = "io.macula.nat.hub";
 
   // A double underscore in a method name gives an underscore in the key (a single one, a dot).
@@ -298,6 +301,29 @@ public final class HubComponent
 
   @Override
   public Map<String, Long> relayDrops() {
+    return relay.drops();
+  }
+
+  @Override
+  public PathKind kind() {
+    return PathKind.HUB_RELAY;
+  }
+
+  /** The relay's flows summed by sender. */
+  @Override
+  public List<Carried> carried() {
+    Map<NodeId, long[]> bySender = new java.util.HashMap<>();
+    for (RelayFlow f : relay.flows()) {
+      long[] sum = bySender.computeIfAbsent(f.from(), k -> new long[2]);
+      sum[0] += f.packets();
+      sum[1] += f.bytes();
+    }
+    return bySender.entrySet().stream()
+        .map(e -> new Carried(e.getKey().toString(), e.getValue()[0], e.getValue()[1])).toList();
+  }
+
+  @Override
+  public Map<String, Long> drops() {
     return relay.drops();
   }
 

@@ -1,9 +1,11 @@
 package io.macula.nat.strategy.peerrelay;
 
 import io.macula.nat.api.NodeId;
+import io.macula.nat.api.PathKind;
 import io.macula.nat.api.PeerAdmission;
 import io.macula.nat.api.PeerRelayService;
 import io.macula.nat.api.PeerStream;
+import io.macula.nat.api.RelayTraffic;
 import io.macula.nat.transport.api.ConnectionAcceptor;
 import io.macula.nat.transport.api.Endpoint;
 import io.macula.nat.transport.api.QuicConnection;
@@ -89,6 +91,8 @@ public final class RelayServer {
   private final ScheduledExecutorService sweeper;
   private final ExecutorService questions;
   private final Map<String, LongAdder> counters = new ConcurrentHashMap<>();
+  /** What was forwarded, by sender: only nodes a link admitted, so no stranger adds a row. */
+  private final Map<NodeId, LongAdder[]> carried = new ConcurrentHashMap<>();
   private final Serving serving = new Serving();
   private volatile Config config;
   private ServiceRegistration<?> registration; // guarded by this
@@ -157,7 +161,8 @@ public final class RelayServer {
     props.put("relay.max.pairs", c.relay__max__pairs());
     if (registration == null) {
       registration = context.registerService(new String[] {ConnectionAcceptor.class.getName(),
-          RelayHandler.class.getName(), PeerRelayService.class.getName()}, serving, props);
+          RelayHandler.class.getName(), PeerRelayService.class.getName(), RelayTraffic.class.getName()}, serving,
+          props);
       log.info("relaying for other nodes: at most {} pairs, {} B/s, {} packets/s", c.relay__max__pairs(),
           c.relay__bytes__per__second(), c.relay__packets__per__second());
     } else {
@@ -198,7 +203,29 @@ public final class RelayServer {
   }
 
   /** The relay's services: the acceptor of links, the relay handler, and the offer. */
-  private final class Serving implements ConnectionAcceptor, RelayHandler, PeerRelayService {
+  private final class Serving implements ConnectionAcceptor, RelayHandler, PeerRelayService, RelayTraffic {
+    @Override
+    public PathKind kind() {
+      return PathKind.PEER_RELAY;
+    }
+
+    @Override
+    public List<Carried> carried() {
+      return carried.entrySet().stream()
+          .map(e -> new Carried(e.getKey().toString(), e.getValue()[0].sum(), e.getValue()[1].sum())).toList();
+    }
+
+    @Override
+    public Map<String, Long> drops() {
+      Map<String, Long> out = new java.util.TreeMap<>();
+      counters.forEach((k, v) -> {
+        if (k.startsWith("dropped-")) {
+          out.put(k.substring("dropped-".length()), v.sum());
+        }
+      });
+      return out;
+    }
+
     @Override
     public CompletionStage<Boolean> admission(NodeId peer) {
       // A node its hub admits: the hub session vouches for the nodes registered with the hub.
@@ -261,6 +288,9 @@ public final class RelayServer {
       }
       pair.packets.increment();
       pair.bytes.add(length);
+      LongAdder[] sent = carried.computeIfAbsent(from.node, n -> new LongAdder[] {new LongAdder(), new LongAdder()});
+      sent[0].increment();
+      sent[1].add(length);
       PairTable.Link to = pair.other(from);
       out.forward(to.address, to.key, from.node, packet);
     }

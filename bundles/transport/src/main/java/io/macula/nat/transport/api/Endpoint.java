@@ -108,4 +108,7 @@ public interface Endpoint extends SharedSocket {
 
   /** Datagrams dropped since start, by reason: malformed, unknown sender, unknown kind... */
   Map<String, Long> drops();
+
+  /** The moves of peer connections between kinds of path since start, by cause. */
+  java.util.List<PathMoveCount> pathMoves();
 }

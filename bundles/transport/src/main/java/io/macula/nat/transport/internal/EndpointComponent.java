@@ -238,4 +238,9 @@ public final class EndpointComponent implements Endpoint {
   public Map<String, Long> drops() {
     return endpoint.drops();
   }
+
+  @Override
+  public java.util.List<io.macula.nat.transport.api.PathMoveCount> pathMoves() {
+    return endpoint.pathMoves();
+  }
 }

@@ -418,6 +418,11 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
   }
 
   @Override
+  public java.util.List<io.macula.nat.transport.api.PathMoveCount> pathMoves() {
+    return routes.moveCounts();
+  }
+
+  @Override
   public Claim claim(InetSocketAddress server, ServerTraffic handler) {
     return pathLayer.claim(server, handler);
   }

@@ -115,8 +115,12 @@ final class Route {
     return path;
   }
 
-  /** Moves to a path; a real move (another path) is kept among the route's latest moves. */
-  void path(TransportPath path, String reason, java.time.Instant at) {
+  /**
+   * Moves to a path; a real move (another path) is kept among the route's latest moves.
+   *
+   * @return the move, if it was one
+   */
+  java.util.Optional<PathMove> path(TransportPath path, String reason, java.time.Instant at) {
     if (!path.equals(this.path)) {
       TransportPath from = this.path;
       this.path = path;
@@ -127,12 +131,15 @@ final class Route {
       // path, come back) says nothing about it now.
       probing = null;
       synchronized (moves) {
-        moves.addLast(new PathMove(at, from.kind(), path.kind(), path.nextHop(), reason));
+        PathMove move = new PathMove(at, from.kind(), path.kind(), path.nextHop(), reason);
+        moves.addLast(move);
         while (moves.size() > MAX_MOVES) {
           moves.removeFirst();
         }
+        return java.util.Optional.of(move);
       }
     }
+    return java.util.Optional.empty();
   }
 
   /**

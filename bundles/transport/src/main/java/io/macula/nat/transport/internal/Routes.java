@@ -45,6 +45,13 @@ final class Routes {
   /** Guarded by this: unconfirmed routes of senders that proved their address, oldest first. */
   private final LinkedHashMap<Route, Instant> validated = new LinkedHashMap<>();
 
+  private final MoveCounts moveCounts = new MoveCounts();
+
+  /** The moves between kinds of path so far, by cause. */
+  java.util.List<io.macula.nat.transport.api.PathMoveCount> moveCounts() {
+    return moveCounts.snapshot();
+  }
+
   Routes(Clock clock) {
     this.clock = clock;
   }
@@ -183,7 +190,7 @@ final class Routes {
 
   /** Moves a route to another path, as {@link #switchPath(Route, TransportPath)}, and says why in its moves. */
   synchronized void switchPath(Route route, TransportPath path, String reason) {
-    route.path(path, reason, clock.instant());
+    route.path(path, reason, clock.instant()).ifPresent(moveCounts::count);
     addPath(route, path);
   }
 

@@ -1,6 +1,8 @@
 package io.macula.nat.turn.internal;
 
 import io.macula.nat.api.HostPort;
+import io.macula.nat.api.PathKind;
+import io.macula.nat.api.RelayTraffic;
 import io.macula.nat.turn.api.TurnAllocationInfo;
 import io.macula.nat.turn.api.TurnServerOffer;
 import io.macula.nat.turn.api.TurnService;
@@ -34,10 +36,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * own, UDP and TCP. Its users are those configured and whoever holds time-limited credentials made
  * with its secret; a hub hands those to every node it admits.
  */
-@Component(service = TurnService.class, configurationPid = TurnServerComponent.PID,
+@Component(service = {TurnService.class, RelayTraffic.class}, configurationPid = TurnServerComponent.PID,
     configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true)
 @Designate(ocd = TurnServerComponent.Config.class)
-public final class TurnServerComponent implements TurnService {
+public final class TurnServerComponent implements TurnService, RelayTraffic {
   static final String PID = "io.macula.nat.turn.server";
 
   @ObjectClassDefinition(name = "Macula NAT TURN server",
@@ -181,5 +183,49 @@ public final class TurnServerComponent implements TurnService {
   @Override
   public Map<String, Long> counters() {
     return server.counters();
+  }
+
+  @Override
+  public PathKind kind() {
+    return PathKind.TURN;
+  }
+
+  /**
+   * What the live allocations relayed (both ways), by user (a REST username's part after its
+   * expiry), and what the allocations that ended relayed, as one row: their totals still count.
+   */
+  @Override
+  public List<Carried> carried() {
+    Map<String, long[]> byUser = new java.util.TreeMap<>();
+    long packets = 0;
+    long bytes = 0;
+    for (TurnAllocationInfo a : server.allocationInfo()) {
+      String user = a.username().substring(a.username().indexOf(':') + 1);
+      long[] sum = byUser.computeIfAbsent(user, k -> new long[2]);
+      sum[0] += a.packetsToPeers() + a.packetsFromPeers();
+      sum[1] += a.bytesToPeers() + a.bytesFromPeers();
+      packets += a.packetsToPeers() + a.packetsFromPeers();
+      bytes += a.bytesToPeers() + a.bytesFromPeers();
+    }
+    Map<String, Long> totals = server.counters();
+    List<Carried> out = new java.util.ArrayList<>();
+    byUser.forEach((user, sum) -> out.add(new Carried(user, sum[0], sum[1])));
+    out.add(new Carried(ENDED, Math.max(0, totals.getOrDefault("relayed-packets", 0L) - packets),
+        Math.max(0, totals.getOrDefault("relayed-bytes", 0L) - bytes)));
+    return out;
+  }
+
+  /** The row of {@link #carried()} for the allocations that ended. */
+  static final String ENDED = "ended-allocations";
+
+  @Override
+  public Map<String, Long> drops() {
+    Map<String, Long> out = new java.util.TreeMap<>();
+    server.counters().forEach((k, v) -> {
+      if (k.startsWith("drop-")) {
+        out.put(k.substring("drop-".length()), v);
+      }
+    });
+    return out;
   }
 }
