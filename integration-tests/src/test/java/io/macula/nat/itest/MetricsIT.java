@@ -16,21 +16,24 @@ import org.junit.BeforeClass;
 import org.junit.Test;
 
 /**
- * A hub (with its TURN server) and two nodes, each serving /metrics: a connects to b over each
- * strategy in turn and sends over it, and the metrics of all three say what happened.
+ * A hub (with its TURN server), two nodes and a node that relays for others, each serving
+ * /metrics: a connects to b over each strategy in turn and sends over it, and the metrics of all
+ * four say what happened.
  */
 public class MetricsIT {
-  private static final String[] STRATEGIES = {"direct", "holepunch", "turn", "hubrelay"};
+  private static final String[] STRATEGIES = {"direct", "holepunch", "turn", "peerrelay", "hubrelay"};
   private static final double PRICE_PER_GB = 2.5;
 
   private static Mesh mesh;
   private static NodeProcess a;
   private static NodeProcess b;
+  private static NodeProcess relay;
   private static String aId;
   private static String bId;
   private static int hubHttp;
   private static int aHttp;
   private static int bHttp;
+  private static int relayHttp;
 
   @BeforeClass
   public static void connectOverEachStrategy() throws Exception {
@@ -38,11 +41,16 @@ public class MetricsIT {
     mesh.hubTurnServer();
     a = mesh.node("metrics-a", true);
     b = mesh.node("metrics-b", true);
+    relay = mesh.node("metrics-relay", "io.macula.nat.relay", "offers_relay = true\n");
     aId = a.id();
     bId = b.id();
+    String relayId = relay.id();
+    Await.until("the relay is listed, reachable", () -> mesh.hub.ok("hub:relays").lines()
+        .anyMatch(l -> l.startsWith(relayId) && l.strip().endsWith("yes")), Duration.ofSeconds(30));
     hubHttp = serveMetrics(mesh.hub);
     aHttp = serveMetrics(a);
     bHttp = serveMetrics(b);
+    relayHttp = serveMetrics(relay);
     mesh.hub.config("io.macula.nat.metrics", "relay_cost_per_gb = " + PRICE_PER_GB + "\n");
     a.config("io.macula.nat.metrics", "rtt_sample_seconds = 1\n");
 
@@ -58,10 +66,19 @@ public class MetricsIT {
     }
   }
 
+  /** Keeps what the hub and a served last, in target/metrics-samples, for a reader to see. */
   @AfterClass
-  public static void stop() {
-    if (mesh != null) {
-      mesh.close();
+  public static void stop() throws IOException {
+    try {
+      if (hubHttp != 0 && aHttp != 0) {
+        java.nio.file.Path dir = java.nio.file.Files.createDirectories(java.nio.file.Path.of("target", "metrics-samples"));
+        java.nio.file.Files.writeString(dir.resolve("hub.prom"), Scrape.of(hubHttp).text);
+        java.nio.file.Files.writeString(dir.resolve("node-a.prom"), Scrape.of(aHttp).text);
+      }
+    } finally {
+      if (mesh != null) {
+        mesh.close();
+      }
     }
   }
 
@@ -75,8 +92,7 @@ public class MetricsIT {
       assertEquals(strategy + " p99 is a histogram bucket count, 1 at +Inf", 1.0,
           s.sum("macula_connect_time_seconds_bucket", "strategy", strategy, "le", "+Inf"), 0);
     }
-    // The last connect (hub relay) ran with direct, hole punch and TURN disabled: they were not tried.
-    assertEquals(4.0, s.sum("macula_connect_attempts_total", "outcome", "succeeded"), 0);
+    assertEquals(STRATEGIES.length, s.sum("macula_connect_attempts_total", "outcome", "succeeded"), 0);
   }
 
   @Test
@@ -106,7 +122,14 @@ public class MetricsIT {
     });
     Scrape s = Scrape.of(aHttp);
     assertTrue(s.text, s.sum("macula_connections") >= 1);
-    assertEquals(s.text, 1.0, s.sum("macula_path_moves_total", "from", "turn", "to", "hub-relay", "cause", "connect"), 0);
+    // On the way, each connect moved the route to its strategy's path, unless the path policy had
+    // moved it there first (with a strategy disabled, the next relay down is an upgrade from its path).
+    for (String kind : List.of("turn", "peer-relay", "hub-relay")) {
+      assertTrue(kind + "\n" + s.text, s.sum("macula_path_moves_total", "to", kind) >= 1);
+    }
+    for (Scrape.Sample m : s.samples("macula_path_moves_total")) {
+      assertTrue(m.toString(), List.of("connect", "upgrade").contains(m.labels().get("cause")));
+    }
     Await.until("a sampled the round trip over the direct path", () -> {
       try {
         return Scrape.of(aHttp).sum("macula_path_rtt_seconds_count", "path_kind", "direct") > 0;
@@ -119,10 +142,9 @@ public class MetricsIT {
   @Test
   public void theHubCountsItsNodesByNatTypeAndWhatItsRelaysCarriedAndWhatThatCost() throws IOException {
     Scrape s = Scrape.of(hubHttp);
-    long registered = mesh.hub.ok("hub:nodes").lines().filter(l -> l.contains(aId.substring(0, 10))
-        || l.contains(bId.substring(0, 10))).count();
-    assertEquals(2, registered);
-    assertEquals(s.text, 2.0, s.sum("macula_hub_nodes"), 0);
+    String nodes = mesh.hub.ok("hub:nodes");
+    assertTrue(nodes, nodes.contains(aId) && nodes.contains(bId) && nodes.contains(relay.id()));
+    assertEquals(s.text, 3.0, s.sum("macula_hub_nodes"), 0);
 
     double hubRelayed = s.sum("macula_relayed_bytes_total", "relay", "hub-relay", "node", aId);
     assertTrue(s.text, hubRelayed >= 2_000_000);
@@ -132,6 +154,13 @@ public class MetricsIT {
     assertEquals(s.text, s.sum("macula_relayed_bytes_total", "relay", "hub-relay") / 1e9 * PRICE_PER_GB,
         s.sum("macula_relay_cost", "relay", "hub-relay", "currency", "USD"), 1e-9);
     assertTrue(s.text, s.sum("macula_turn_server_events_total", "event", "allocations-made") >= 2);
+  }
+
+  @Test
+  public void theRelayNodeCountsWhatItCarriedForA() throws IOException {
+    Scrape s = Scrape.of(relayHttp);
+    assertTrue(s.text, s.sum("macula_relayed_bytes_total", "relay", "peer-relay", "node", aId) >= 2_000_000);
+    assertEquals(s.text, 0.0, s.sum("macula_relayed_bytes_total", "relay", "hub-relay"), 0);
   }
 
   @Test
