@@ -143,7 +143,7 @@ public class ConfigurationGuardIT {
         .bad("relay_cost_per_gb", "x", "-1")
         .bad("rtt_sample_seconds", "x", "0", "3601")
         .free("relay_cost_currency", "any text may name a currency")
-        .free("access_token", "any text may be a token"));
+        .free(".access_token", "any text may be a token"));
     for (String s : List.of("direct", "holepunch", "hubrelay", "turn", "peerrelay")) {
       c.put("io.macula.nat.strategy." + s, new Case(Map.of("timeout_ms", "2500"))
           .bad("priority", "x", "1.5")

@@ -256,18 +256,15 @@ public final class HubComponent
       return Optional.empty();
     }
     // The node's id as the user: the server's allocations show whose each is.
-    TurnServerOffer o = t.credentialsFor(node.shortForm(), turnCredentials);
+    TurnServerOffer o = t.credentialsFor(node.toString(), turnCredentials);
     return Optional.of(new HubMessage.TurnCredentials(o.uri(), o.username(), o.password(), o.expires().getEpochSecond()));
   }
 
   @Override
   public byte[] relayKey(InetSocketAddress sender) {
-    Optional<Registry.Registration> from = registry.byObserved(sender);
-    if (from.isEmpty()) {
-      relay.drop(RelayAccounting.UNREGISTERED_SENDER);
-      return null;
-    }
-    return from.get().relayKey();
+    // A lookup, which counts nothing: the endpoint counts a frame no relay knows the sender of
+    // (bad-relay-mac), and it asks every relay handler it has (a peer relay's too) in turn.
+    return registry.byObserved(sender).map(Registry.Registration::relayKey).orElse(null);
   }
 
   @Override
@@ -309,17 +306,9 @@ public final class HubComponent
     return PathKind.HUB_RELAY;
   }
 
-  /** The relay's flows summed by sender. */
   @Override
   public List<Carried> carried() {
-    Map<NodeId, long[]> bySender = new java.util.HashMap<>();
-    for (RelayFlow f : relay.flows()) {
-      long[] sum = bySender.computeIfAbsent(f.from(), k -> new long[2]);
-      sum[0] += f.packets();
-      sum[1] += f.bytes();
-    }
-    return bySender.entrySet().stream()
-        .map(e -> new Carried(e.getKey().toString(), e.getValue()[0], e.getValue()[1])).toList();
+    return relay.carried();
   }
 
   @Override

@@ -39,6 +39,15 @@ final class RelayAccounting {
   private final Map<Flow, Counters> flows = new ConcurrentHashMap<>();
   private final Map<NodeId, Bucket> buckets = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> drops = new ConcurrentHashMap<>();
+  /**
+   * What each registered node sent through the relay, in all: unlike its flows, a node's total
+   * stays when a peer leaves, and goes into {@link #departed} when the node itself does.
+   */
+  private final Map<NodeId, Counters> bySender = new ConcurrentHashMap<>();
+  private final Counters departed = new Counters();
+
+  /** The row of {@link #carried()} for the nodes that left. */
+  static final String DEPARTED = "departed-nodes";
 
   RelayAccounting(long packetsPerSecond, long bytesPerSecond) {
     this.packetsPerSecond = packetsPerSecond;
@@ -86,13 +95,36 @@ final class RelayAccounting {
     b.bytes -= length;
     c.packets.increment();
     c.bytes.add(length);
+    Counters sent = bySender.computeIfAbsent(from, f -> new Counters());
+    sent.packets.increment();
+    sent.bytes.add(length);
     return null;
   }
 
-  /** A node left the hub: its bucket and its flows, both ways, go with it. */
+  /**
+   * A node left the hub: its bucket and its flows, both ways, go with it, and what it sent goes
+   * into the departed nodes' total.
+   */
   void forget(NodeId node) {
     buckets.remove(node);
     flows.keySet().removeIf(f -> f.from().equals(node) || f.to().equals(node));
+    Counters sent = bySender.remove(node);
+    if (sent != null) {
+      departed.packets.add(sent.packets.sum());
+      departed.bytes.add(sent.bytes.sum());
+    }
+  }
+
+  /**
+   * What each registered node sent through the relay, and the nodes that left as one row: no
+   * count goes down while the hub runs.
+   */
+  List<io.macula.nat.api.RelayTraffic.Carried> carried() {
+    List<io.macula.nat.api.RelayTraffic.Carried> out = new java.util.ArrayList<>();
+    bySender.forEach((node, c) -> out.add(new io.macula.nat.api.RelayTraffic.Carried(node.toString(),
+        c.packets.sum(), c.bytes.sum())));
+    out.add(new io.macula.nat.api.RelayTraffic.Carried(DEPARTED, departed.packets.sum(), departed.bytes.sum()));
+    return out;
   }
 
   void drop(String reason) {

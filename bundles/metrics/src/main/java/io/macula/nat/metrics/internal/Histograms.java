@@ -13,6 +13,9 @@ final class Histograms {
   static final Duration[] BOUNDS = {Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofMillis(100),
       Duration.ofMillis(200), Duration.ofSeconds(1)};
 
+  /** How far back the client-side percentiles and max look. */
+  static final Duration PERCENTILE_WINDOW = Duration.ofMinutes(10);
+
   private Histograms() {}
 
   static Timer.Builder latency(String name, String description) {
@@ -22,8 +25,10 @@ final class Histograms {
         .serviceLevelObjectives(BOUNDS)
         .minimumExpectedValue(Duration.ofMillis(1))
         .maximumExpectedValue(Duration.ofSeconds(30))
+        // Client-side percentiles, for nat:stats: over the last 10 minutes (a rolling window), to
+        // three significant digits. Prometheus' buckets are exact and count since start.
         .publishPercentiles(0.5, 0.95, 0.99)
-        // Three significant digits: a value just over a bound (201 ms) must not count below it.
-        .percentilePrecision(3);
+        .percentilePrecision(3)
+        .distributionStatisticExpiry(PERCENTILE_WINDOW);
   }
 }

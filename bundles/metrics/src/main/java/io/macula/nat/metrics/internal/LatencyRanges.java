@@ -21,7 +21,9 @@ final class LatencyRanges {
       out[i] = atBound - below;
       below = atBound;
     }
-    out[Histograms.BOUNDS.length] = s.count() - below;
+    // The count and the buckets are read one after the other: a value recorded in between must
+    // not make the last range negative.
+    out[Histograms.BOUNDS.length] = Math.max(0, s.count() - below);
     return out;
   }
 

@@ -27,5 +27,7 @@ public @interface MetricsConfig {
   @AttributeDefinition(name = "Access token",
       description = "A request from beyond loopback reads /metrics and /status only with this token"
           + " (Authorization: Bearer TOKEN); without one, such requests are refused", required = false)
-  String access__token() default "";
+  // The key is .access_token: a key that starts with a dot is private, kept off the properties of
+  // the services the components that read this configuration register.
+  String _access__token() default "";
 }

@@ -41,7 +41,7 @@ public final class MetricsServlet extends HttpServlet {
 
   @Override
   protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-    if (!AccessGuard.admit(request, response, config.access__token())) {
+    if (!AccessGuard.admit(request, response, config._access__token())) {
       return;
     }
     String accept = request.getHeader("Accept");

@@ -65,7 +65,11 @@ public final class StatsCommands {
       }
       out.append("  ").append(String.format("%-48s ", tags(m))).append(value(m)).append('\n');
     }
-    return out.length() == 0 ? "no metrics yet\n" : out.toString();
+    if (out.length() == 0) {
+      return "no metrics yet\n";
+    }
+    return out.append("(a histogram's count is since start; its percentiles and max, over the last ")
+        .append(Histograms.PERCENTILE_WINDOW.toMinutes()).append(" minutes)\n").toString();
   }
 
   private static String tags(Meter m) {

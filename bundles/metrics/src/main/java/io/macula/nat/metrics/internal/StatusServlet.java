@@ -68,13 +68,13 @@ public final class StatusServlet extends HttpServlet {
 
   @Override
   protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-    if (!AccessGuard.admit(request, response, config.access__token())) {
+    if (!AccessGuard.admit(request, response, config._access__token())) {
       return;
     }
     byte[] body = page().getBytes(StandardCharsets.UTF_8);
     response.setContentType("text/html; charset=utf-8");
     response.setHeader("Cache-Control", "no-store");
-    response.setHeader("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
+    response.setHeader("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'");
     response.setContentLength(body.length);
     response.getOutputStream().write(body);
   }

@@ -91,8 +91,12 @@ public final class RelayServer {
   private final ScheduledExecutorService sweeper;
   private final ExecutorService questions;
   private final Map<String, LongAdder> counters = new ConcurrentHashMap<>();
-  /** What was forwarded, by sender: only nodes a link admitted, so no stranger adds a row. */
+  /**
+   * What was forwarded, by sender: only nodes linked now (a stranger adds no row), the others in
+   * {@link #departed}, so no count goes down while the relay runs.
+   */
   private final Map<NodeId, LongAdder[]> carried = new ConcurrentHashMap<>();
+  private final LongAdder[] departed = {new LongAdder(), new LongAdder()};
   private final Serving serving = new Serving();
   private volatile Config config;
   private ServiceRegistration<?> registration; // guarded by this
@@ -191,10 +195,22 @@ public final class RelayServer {
         if (!c.isOpen()) {
           links.remove(link);
           table.unlinked(link);
+          departed(link.node);
         }
       });
     } catch (RuntimeException e) {
       log.warn("sweeping the relay's table failed", e);
+    }
+  }
+
+  /** A node's link closed: what it sent joins the departed nodes' row, unless it is linked again. */
+  private void departed(NodeId node) {
+    if (links.keySet().stream().noneMatch(l -> l.node.equals(node))) {
+      LongAdder[] sent = carried.remove(node);
+      if (sent != null) {
+        departed[0].add(sent[0].sum());
+        departed[1].add(sent[1].sum());
+      }
     }
   }
 
@@ -211,8 +227,10 @@ public final class RelayServer {
 
     @Override
     public List<Carried> carried() {
-      return carried.entrySet().stream()
-          .map(e -> new Carried(e.getKey().toString(), e.getValue()[0].sum(), e.getValue()[1].sum())).toList();
+      List<Carried> out = new java.util.ArrayList<>();
+      carried.forEach((node, sent) -> out.add(new Carried(node.toString(), sent[0].sum(), sent[1].sum())));
+      out.add(new Carried("departed-nodes", departed[0].sum(), departed[1].sum()));
+      return out;
     }
 
     @Override

@@ -28,7 +28,10 @@ final class MoveCounts {
     return out;
   }
 
-  /** The cause of a move, from the words its reason starts with (see the callers of switchPath). */
+  /**
+   * The cause of a move, from the words its reason starts with (see the callers of switchPath: the
+   * path policy, the strategies' moves, the turn strategy's renewals, the operator's nat:path).
+   */
   static String cause(String reason) {
     if (reason.startsWith("upgrade")) {
       return "upgrade";
@@ -40,6 +43,8 @@ final class MoveCounts {
       return "connect";
     } else if (reason.startsWith("an operator")) {
       return "operator";
+    } else if (reason.endsWith("TURN allocation was renewed")) {
+      return "renewal"; // the turn strategy's AllocationMoves, this node's allocation or the peer's
     }
     return "other";
   }

@@ -26,11 +26,17 @@ class MoveCountsTest {
             .thenComparing(PathMoveCount::to)).toList());
   }
 
+  /** The reasons the callers of switchPath give, word for word, each with its cause. */
   @Test
-  void aReasonOfNoKnownCauseCountsAsOther() {
-    assertEquals("other", MoveCounts.cause("switched"));
-    assertEquals("connect", MoveCounts.cause("a connect over it"));
-    assertEquals("operator", MoveCounts.cause("an operator's choice (pinned)"));
+  void everyReasonTheCallersGiveHasItsCause() {
+    assertEquals("connect", MoveCounts.cause("a connect over it")); // Routes
+    assertEquals("operator", MoveCounts.cause("an operator's choice (pinned)")); // QuicPeerConnection
+    assertEquals("renewal", MoveCounts.cause("its TURN allocation was renewed")); // AllocationMoves.RENEWED
+    assertEquals("renewal", MoveCounts.cause("the peer's TURN allocation was renewed")); // .PEER_RENEWED
+    assertEquals("upgrade", MoveCounts.cause("upgrade: through the relay at /10.0.0.1:4433")); // PeerRelayStrategy
+    assertEquals("fallback", MoveCounts.cause("fallback")); // HubRelayStrategy, as the policy asks
+    assertEquals("peer", MoveCounts.cause("moved by 0123456789: through the relay at /10.0.0.1:4433"));
+    assertEquals("other", MoveCounts.cause("switched")); // QuicConnection.switchPath(path) with no reason
   }
 
   private static PathMove move(PathKind from, PathKind to, String reason) {

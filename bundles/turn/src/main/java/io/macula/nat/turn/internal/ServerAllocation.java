@@ -24,6 +24,8 @@ final class ServerAllocation {
   final Map<Integer, InetSocketAddress> peerOfChannel = new HashMap<>();
   final Map<InetSocketAddress, Integer> channelOfPeer = new HashMap<>();
   final Map<Integer, Instant> channelExpires = new HashMap<>();
+  /** Its user's relayed total, which outlives the allocation (set when the allocation is made). */
+  TurnServer.RelayedTotal relayedTotal;
   long packetsToPeers;
   long bytesToPeers;
   long packetsFromPeers;

@@ -79,6 +79,23 @@ final class TurnServer implements AutoCloseable {
   // Counted on every relayed packet by the server's one thread: plain fields, read as they are.
   private volatile long relayedPackets;
   private volatile long relayedBytes;
+  /**
+   * What each user's allocations relayed, both ways, while it has one; a user whose last allocation
+   * ends goes into {@link #ended}, so no count goes down when an allocation is renewed or ends.
+   */
+  private final Map<String, RelayedTotal> relayedByUser = new ConcurrentHashMap<>();
+  private final RelayedTotal ended = new RelayedTotal();
+
+  /** Packets and bytes relayed; written by the server's thread, read by any. */
+  static final class RelayedTotal {
+    final java.util.concurrent.atomic.LongAdder packets = new java.util.concurrent.atomic.LongAdder();
+    final java.util.concurrent.atomic.LongAdder bytes = new java.util.concurrent.atomic.LongAdder();
+
+    void add(long n) {
+      packets.increment();
+      bytes.add(n);
+    }
+  }
   private Instant lastSweep = Instant.EPOCH;
   /** All relayed bytes, both ways, of every allocation: one limit for the server. */
   private final BandwidthLimit bandwidth;
@@ -121,6 +138,19 @@ final class TurnServer implements AutoCloseable {
     out.put("relayed-bytes", relayedBytes);
     return out;
   }
+
+  /**
+   * What each user with an allocation relayed, and the users whose allocations all ended as one
+   * row ({@code ended}); no count goes down while the server runs.
+   */
+  Map<String, RelayedTotal> relayedByUser() {
+    Map<String, RelayedTotal> out = new TreeMap<>(relayedByUser);
+    out.put(ENDED, ended);
+    return out;
+  }
+
+  /** The row of {@link #relayedByUser()} for users whose allocations all ended. */
+  static final String ENDED = "ended-allocations";
 
   /** The allocations now, their counters as last written by the server's thread. */
   List<io.macula.nat.turn.api.TurnAllocationInfo> allocationInfo() {
@@ -337,6 +367,7 @@ final class TurnServer implements AutoCloseable {
     Duration lifetime = lifetime(m, auth);
     ServerAllocation a = new ServerAllocation(from, tcpClients.containsKey(from), auth.username(), relay, relayed,
         now().plus(lifetime));
+    a.relayedTotal = relayedByUser.computeIfAbsent(user, u -> new RelayedTotal());
     relay.register(selector, SelectionKey.OP_READ, a);
     byClient.put(from, a);
     count("allocations-made", 1);
@@ -514,6 +545,7 @@ final class TurnServer implements AutoCloseable {
     a.bytesToPeers += n;
     relayedPackets++;
     relayedBytes += n;
+    a.relayedTotal.add(n);
   }
 
   /** What peers send to an allocation's relayed address: to its client, if the peer is permitted. */
@@ -530,15 +562,12 @@ final class TurnServer implements AutoCloseable {
         count("drop-bandwidth-limit", 1);
         continue;
       }
-      a.packetsFromPeers++;
-      a.bytesFromPeers += n;
-      relayedPackets++;
-      relayedBytes += n;
       Integer channel = a.channelOfPeer.get(peer);
       try {
         if (channel != null && !a.overTcp) {
           in.putShort(0, (short) channel.intValue()).putShort(2, (short) n).position(0);
           listen.send(in, a.client);
+          fromPeer(a, n);
           continue;
         }
         ByteBuf out = channel != null
@@ -553,8 +582,19 @@ final class TurnServer implements AutoCloseable {
         }
       } catch (IOException e) {
         count("drop-client-unreachable", 1);
+        continue; // not relayed: dropped
       }
+      fromPeer(a, n);
     }
+  }
+
+  /** Counts a datagram from a peer once it went on to the allocation's client. */
+  private void fromPeer(ServerAllocation a, int n) {
+    a.packetsFromPeers++;
+    a.bytesFromPeers += n;
+    relayedPackets++;
+    relayedBytes += n;
+    a.relayedTotal.add(n);
   }
 
   private static byte[] bytes(ByteBuffer b) {
@@ -635,6 +675,14 @@ final class TurnServer implements AutoCloseable {
 
   private void remove(ServerAllocation a) {
     byClient.remove(a.client);
+    String user = ServerCredentials.user(a.username);
+    if (byClient.values().stream().noneMatch(o -> ServerCredentials.user(o.username).equals(user))) {
+      RelayedTotal total = relayedByUser.remove(user);
+      if (total != null) { // its last allocation: what it relayed joins the ended ones'
+        ended.packets.add(total.packets.sum());
+        ended.bytes.add(total.bytes.sum());
+      }
+    }
     try {
       a.relay.close();
     } catch (IOException e) {

@@ -190,33 +190,13 @@ public final class TurnServerComponent implements TurnService, RelayTraffic {
     return PathKind.TURN;
   }
 
-  /**
-   * What the live allocations relayed (both ways), by user (a REST username's part after its
-   * expiry), and what the allocations that ended relayed, as one row: their totals still count.
-   */
+  /** What each user's allocations relayed, both ways, and the users whose allocations all ended, as one row. */
   @Override
   public List<Carried> carried() {
-    Map<String, long[]> byUser = new java.util.TreeMap<>();
-    long packets = 0;
-    long bytes = 0;
-    for (TurnAllocationInfo a : server.allocationInfo()) {
-      String user = a.username().substring(a.username().indexOf(':') + 1);
-      long[] sum = byUser.computeIfAbsent(user, k -> new long[2]);
-      sum[0] += a.packetsToPeers() + a.packetsFromPeers();
-      sum[1] += a.bytesToPeers() + a.bytesFromPeers();
-      packets += a.packetsToPeers() + a.packetsFromPeers();
-      bytes += a.bytesToPeers() + a.bytesFromPeers();
-    }
-    Map<String, Long> totals = server.counters();
     List<Carried> out = new java.util.ArrayList<>();
-    byUser.forEach((user, sum) -> out.add(new Carried(user, sum[0], sum[1])));
-    out.add(new Carried(ENDED, Math.max(0, totals.getOrDefault("relayed-packets", 0L) - packets),
-        Math.max(0, totals.getOrDefault("relayed-bytes", 0L) - bytes)));
+    server.relayedByUser().forEach((user, t) -> out.add(new Carried(user, t.packets.sum(), t.bytes.sum())));
     return out;
   }
-
-  /** The row of {@link #carried()} for the allocations that ended. */
-  static final String ENDED = "ended-allocations";
 
   @Override
   public Map<String, Long> drops() {

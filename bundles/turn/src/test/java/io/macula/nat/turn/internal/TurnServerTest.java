@@ -76,6 +76,33 @@ class TurnServerTest {
     }
   }
 
+  /**
+   * What a user's allocations relayed stays the user's while one of them lives (an allocation
+   * renewed under new credentials ends the old one), then counts among the ended: no count goes down.
+   */
+  @Test
+  void aUsersRelayedBytesOutliveOneAllocationAndJoinTheEndedWithItsLast() throws Exception {
+    server(List.of("127.0.0.0/8"), 4);
+    try (UdpTransport one = new UdpTransport(server.localAddress());
+        UdpTransport two = new UdpTransport(server.localAddress())) {
+      TurnClient first = client(one, TurnCredentials.rest("alice", SECRET, Duration.ofHours(1), clock));
+      TurnClient second = client(two, TurnCredentials.rest("alice", SECRET, Duration.ofHours(2), clock));
+      Allocation kept = second.allocate().get(5, TimeUnit.SECONDS);
+      RelayExchange.run(first, first.allocate().get(5, TimeUnit.SECONDS), one.localAddress());
+      Eventually.until("the released allocation is gone", () -> server.allocations() == 1);
+      long relayed = server.counters().get("relayed-bytes");
+      assertTrue(relayed > 0);
+      assertEquals(relayed, server.relayedByUser().get("alice").bytes.sum(), "alice's, with one allocation left");
+      assertEquals(0, server.relayedByUser().get(TurnServer.ENDED).bytes.sum());
+
+      kept.release().get(5, TimeUnit.SECONDS);
+      Eventually.until("the last allocation is gone", () -> server.allocations() == 0);
+      assertEquals(java.util.Set.of(TurnServer.ENDED), server.relayedByUser().keySet());
+      assertEquals(relayed, server.relayedByUser().get(TurnServer.ENDED).bytes.sum());
+      assertEquals(server.counters().get("relayed-packets"), server.relayedByUser().get(TurnServer.ENDED).packets.sum());
+    }
+  }
+
   @Test
   void overTcpTheSameAndTheAllocationGoesWithTheConnection() throws Exception {
     server(List.of("127.0.0.0/8"), 4);
