@@ -22,10 +22,16 @@ public interface RelayTraffic {
     }
   }
 
+  /**
+   * The sender of the row of {@link #carried()} that sums what the senders no longer there sent
+   * (nodes that left, TURN users whose allocations all ended): each count only grows.
+   */
+  String DEPARTED = "departed";
+
   /** The kind of path this relay makes: {@link PathKind#HUB_RELAY}, {@code PEER_RELAY} or {@code TURN}. */
   PathKind kind();
 
-  /** What it forwarded, by sender; the counts only grow while the relay runs. */
+  /** What it forwarded, by sender now there, and the {@link #DEPARTED} row; no count goes down while the relay runs. */
   List<Carried> carried();
 
   /** Packets it refused or could not forward since it started, by reason. */

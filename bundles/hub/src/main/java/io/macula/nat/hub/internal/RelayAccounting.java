@@ -46,9 +46,6 @@ final class RelayAccounting {
   private final Map<NodeId, Counters> bySender = new ConcurrentHashMap<>();
   private final Counters departed = new Counters();
 
-  /** The row of {@link #carried()} for the nodes that left. */
-  static final String DEPARTED = "departed-nodes";
-
   RelayAccounting(long packetsPerSecond, long bytesPerSecond) {
     this.packetsPerSecond = packetsPerSecond;
     this.bytesPerSecond = bytesPerSecond;
@@ -123,7 +120,7 @@ final class RelayAccounting {
     List<io.macula.nat.api.RelayTraffic.Carried> out = new java.util.ArrayList<>();
     bySender.forEach((node, c) -> out.add(new io.macula.nat.api.RelayTraffic.Carried(node.toString(),
         c.packets.sum(), c.bytes.sum())));
-    out.add(new io.macula.nat.api.RelayTraffic.Carried(DEPARTED, departed.packets.sum(), departed.bytes.sum()));
+    out.add(new io.macula.nat.api.RelayTraffic.Carried(io.macula.nat.api.RelayTraffic.DEPARTED, departed.packets.sum(), departed.bytes.sum()));
     return out;
   }
 

@@ -3,6 +3,7 @@ package io.macula.nat.hub.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.macula.nat.api.NodeId;
+import io.macula.nat.api.RelayTraffic;
 import io.macula.nat.api.RelayTraffic.Carried;
 import java.util.List;
 import java.util.Set;
@@ -20,10 +21,10 @@ class RelayAccountingTest {
     r.admit(A, C, 50, 0);
     r.admit(B, A, 10, 0);
     r.forget(B);
-    assertEquals(Set.of(new Carried(A.toString(), 2, 150), new Carried(RelayAccounting.DEPARTED, 1, 10)),
+    assertEquals(Set.of(new Carried(A.toString(), 2, 150), new Carried(RelayTraffic.DEPARTED, 1, 10)),
         Set.copyOf(r.carried()));
     r.forget(A);
-    assertEquals(List.of(new Carried(RelayAccounting.DEPARTED, 3, 160)), r.carried());
+    assertEquals(List.of(new Carried(RelayTraffic.DEPARTED, 3, 160)), r.carried());
   }
 
   @Test
@@ -31,7 +32,7 @@ class RelayAccountingTest {
     RelayAccounting r = new RelayAccounting(1, 1_000_000_000);
     r.admit(A, B, 100, 0);
     r.admit(A, B, 100, 0); // over the packet limit
-    assertEquals(Set.of(new Carried(A.toString(), 1, 100), new Carried(RelayAccounting.DEPARTED, 0, 0)),
+    assertEquals(Set.of(new Carried(A.toString(), 1, 100), new Carried(RelayTraffic.DEPARTED, 0, 0)),
         Set.copyOf(r.carried()));
   }
 

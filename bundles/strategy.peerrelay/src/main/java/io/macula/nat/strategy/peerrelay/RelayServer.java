@@ -229,7 +229,7 @@ public final class RelayServer {
     public List<Carried> carried() {
       List<Carried> out = new java.util.ArrayList<>();
       carried.forEach((node, sent) -> out.add(new Carried(node.toString(), sent[0].sum(), sent[1].sum())));
-      out.add(new Carried("departed-nodes", departed[0].sum(), departed[1].sum()));
+      out.add(new Carried(DEPARTED, departed[0].sum(), departed[1].sum()));
       return out;
     }
 

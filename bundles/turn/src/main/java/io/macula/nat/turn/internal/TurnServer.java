@@ -150,7 +150,7 @@ final class TurnServer implements AutoCloseable {
   }
 
   /** The row of {@link #relayedByUser()} for users whose allocations all ended. */
-  static final String ENDED = "ended-allocations";
+  static final String ENDED = io.macula.nat.api.RelayTraffic.DEPARTED;
 
   /** The allocations now, their counters as last written by the server's thread. */
   List<io.macula.nat.turn.api.TurnAllocationInfo> allocationInfo() {
