@@ -74,6 +74,28 @@ public class BundlesIT {
     assertTrue("errors were logged: " + errors, errors.isEmpty());
   }
 
+  /**
+   * Every reference of every project component has a name of its own, so that scr:info (or
+   * Karaf's bundle:diag) says in words what a waiting component waits for, never "$000".
+   */
+  @Test
+  public void everyReferenceIsNamed() throws Exception {
+    for (String strategy : TestRuntime.STRATEGY_BUNDLES) {
+      context.installBundle(TestRuntime.url(strategy)).start();
+    }
+    List<String> unnamed = new ArrayList<>();
+    for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs()) {
+      if (d.bundle.symbolicName.startsWith("io.macula.nat")) {
+        for (var r : d.references) {
+          if (r.name.startsWith("$")) {
+            unnamed.add(d.name + " " + r.name + " (" + r.interfaceName + ")");
+          }
+        }
+      }
+    }
+    assertEquals(List.of(), unnamed);
+  }
+
   @Test
   public void theStrategyOverridesAreDescribedByMetatype() {
     var info = metatype.getMetaTypeInformation(installed("io.macula.nat.negotiator"));
