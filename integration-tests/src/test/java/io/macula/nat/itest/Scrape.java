@@ -13,7 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** One read of a node's /metrics, its samples looked up by name and labels. */
-final class Scrape {
+public final class Scrape {
   record Sample(String name, Map<String, String> labels, double value) {}
 
   private static final Pattern LINE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)})?\\s+(\\S+)$");
@@ -40,6 +40,11 @@ final class Scrape {
       }
       samples.add(new Sample(m.group(1), labels, Double.parseDouble(m.group(3))));
     }
+  }
+
+  /** Metrics read some other way (from inside a lab namespace, say). */
+  public static Scrape parse(String text) {
+    return new Scrape(text, "text/plain");
   }
 
   static Scrape of(int port) throws IOException {
@@ -70,7 +75,7 @@ final class Scrape {
   }
 
   /** The sum of those samples; 0 when there are none. */
-  double sum(String name, String... labels) {
+  public double sum(String name, String... labels) {
     return samples(name, labels).stream().mapToDouble(Sample::value).sum();
   }
 

@@ -151,6 +151,51 @@ final class Lab implements AutoCloseable {
   }
 
   /**
+   * Holds every packet a router forwards, both ways, for {@code ms} before it goes on: the delay of
+   * the access link behind it (see {@link #delay}).
+   */
+  void delayRouter(String role, int ms) {
+    delay(routers.get(role).ns(), "FORWARD", ms);
+  }
+
+  /** Holds every packet a host sends for {@code ms}: the host is that far from the rest. */
+  void delayHost(Host host, int ms) {
+    delay(host.ns(), "OUTPUT", ms);
+  }
+
+  /**
+   * This kernel has no netem: iptables queues the chain's packets to userspace (NFQUEUE), where
+   * delay.py holds each for the delay before it lets it go. With --queue-bypass packets pass
+   * undelayed if the shim is not there, which a test that measures the delay then sees.
+   */
+  private void delay(String ns, String chain, int ms) {
+    Sh.in(ns, "iptables-legacy", "-A", chain, "-j", "NFQUEUE", "--queue-num", "0", "--queue-bypass");
+    try {
+      Process shim = new ProcessBuilder("ip", "netns", "exec", ns, "python3",
+          java.nio.file.Path.of("target", "test-classes", "delay.py").toString(), "0", String.valueOf(ms))
+          .redirectErrorStream(true).start();
+      String first = new java.io.BufferedReader(new java.io.InputStreamReader(shim.getInputStream(),
+          java.nio.charset.StandardCharsets.UTF_8)).readLine();
+      if (first == null || !first.startsWith("delaying")) {
+        shim.destroyForcibly();
+        throw new IllegalStateException("the delay shim in " + ns + " did not start: " + first);
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** Why {@link #delayRouter} and {@link #delayHost} cannot run here, or null when they can. */
+  static String noDelay() {
+    for (String tool : new String[] {"iptables-legacy", "python3"}) {
+      if (!Sh.has(tool)) {
+        return "the lab's delay needs '" + tool + "' (Debian packages iptables, python3)";
+      }
+    }
+    return null;
+  }
+
+  /**
    * Drops all UDP between a host and one address, both ways, in the host's namespace: a firewall
    * rule added under a live connection. {@link #reopen} removes it.
    */
