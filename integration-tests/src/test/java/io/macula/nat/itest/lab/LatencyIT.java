@@ -19,7 +19,8 @@ import org.junit.Test;
 
 /**
  * The roadmap's latency targets where they mean something: two nodes behind NATs whose access
- * links each add {@value #ACCESS_MS} ms each way, and a hub that is {@value #HUB_MS} ms further off.
+ * links each add {@value #ACCESS_MS} ms each way, a public node, and a hub that is {@value #HUB_MS}
+ * ms further off.
  * The round trip of each kind of path is read from the connecting node's /metrics (the histogram
  * its round trips are sampled into), and must be at least what the delays add and within the
  * roadmap's target for the kind. The table is kept in target/natlab/latency.md.
@@ -69,7 +70,13 @@ public class LatencyIT {
       hub.start();
       NodeProcess a = node("lat-a", aHost, hub, processes);
       NodeProcess b = node("lat-b", bHost, hub, processes);
+      NodeProcess open = node("lat-open", lab.publicHost("open", "198.51.100.200"), hub, processes);
       String bId = b.id();
+
+      // To a public node the direct strategy wins: each way through a's router only.
+      String direct = a.ok("nat:connect", open.id());
+      assertTrue(direct, direct.contains("by direct (direct path)"));
+      rows.add(measure(a, aHost, open.id(), PathKind.DIRECT, 2 * ACCESS_MS));
 
       // Hole punching disabled, TURN wins: each way through the sender's router, the hub's host
       // (its TURN server relays) and the receiver's router.
@@ -94,7 +101,7 @@ public class LatencyIT {
       assertTrue(r + ": at least the " + r.injectedMs() + " ms the delays add, under the "
           + r.kind().latencyTarget().toMillis() + " ms target", r.passes());
     }
-    assertTrue("every row measured: " + rows, rows.size() == 3);
+    assertTrue("every row measured: " + rows, rows.size() == 4);
   }
 
   private static NodeProcess node(String name, Lab.Host host, NodeProcess hub, List<NodeProcess> processes)
