@@ -174,12 +174,26 @@ final class Lab implements AutoCloseable {
       Process shim = new ProcessBuilder("ip", "netns", "exec", ns, "python3",
           java.nio.file.Path.of("target", "test-classes", "delay.py").toString(), "0", String.valueOf(ms))
           .redirectErrorStream(true).start();
-      String first = new java.io.BufferedReader(new java.io.InputStreamReader(shim.getInputStream(),
-          java.nio.charset.StandardCharsets.UTF_8)).readLine();
+      java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(shim.getInputStream(),
+          java.nio.charset.StandardCharsets.UTF_8));
+      String first = out.readLine();
       if (first == null || !first.startsWith("delaying")) {
         shim.destroyForcibly();
         throw new IllegalStateException("the delay shim in " + ns + " did not start: " + first);
       }
+      // Whatever it says later (a netlink error) is read and dropped: a full pipe would stall it,
+      // and every packet with it.
+      Thread drain = new Thread(() -> {
+        try {
+          while (out.readLine() != null) {
+            // dropped
+          }
+        } catch (java.io.IOException e) {
+          // the shim ended with its namespace
+        }
+      }, "nat-lab-delay-" + ns);
+      drain.setDaemon(true);
+      drain.start();
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
