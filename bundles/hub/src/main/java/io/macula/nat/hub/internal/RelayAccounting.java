@@ -27,11 +27,15 @@ final class RelayAccounting {
     final LongAdder dropped = new LongAdder();
   }
 
-  /** A token bucket; used on the endpoint's event loop only. */
+  /**
+   * A sender's token bucket, used on the endpoint's event loop only, and what the sender had sent
+   * through the relay in all (read by any thread): one lookup per packet finds both.
+   */
   private static final class Bucket {
     double packets;
     double bytes;
     long refilledAt;
+    final Counters sent = new Counters();
   }
 
   private final long packetsPerSecond;
@@ -39,11 +43,7 @@ final class RelayAccounting {
   private final Map<Flow, Counters> flows = new ConcurrentHashMap<>();
   private final Map<NodeId, Bucket> buckets = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> drops = new ConcurrentHashMap<>();
-  /**
-   * What each registered node sent through the relay, in all: unlike its flows, a node's total
-   * stays when a peer leaves, and goes into {@link #departed} when the node itself does.
-   */
-  private final Map<NodeId, Counters> bySender = new ConcurrentHashMap<>();
+  /** What the nodes that left had sent (a node's own total is its bucket's, which a peer's leaving leaves). */
   private final Counters departed = new Counters();
 
   RelayAccounting(long packetsPerSecond, long bytesPerSecond) {
@@ -92,9 +92,8 @@ final class RelayAccounting {
     b.bytes -= length;
     c.packets.increment();
     c.bytes.add(length);
-    Counters sent = bySender.computeIfAbsent(from, f -> new Counters());
-    sent.packets.increment();
-    sent.bytes.add(length);
+    b.sent.packets.increment();
+    b.sent.bytes.add(length);
     return null;
   }
 
@@ -103,12 +102,11 @@ final class RelayAccounting {
    * into the departed nodes' total.
    */
   void forget(NodeId node) {
-    buckets.remove(node);
+    Bucket gone = buckets.remove(node);
     flows.keySet().removeIf(f -> f.from().equals(node) || f.to().equals(node));
-    Counters sent = bySender.remove(node);
-    if (sent != null) {
-      departed.packets.add(sent.packets.sum());
-      departed.bytes.add(sent.bytes.sum());
+    if (gone != null) {
+      departed.packets.add(gone.sent.packets.sum());
+      departed.bytes.add(gone.sent.bytes.sum());
     }
   }
 
@@ -118,8 +116,8 @@ final class RelayAccounting {
    */
   List<io.macula.nat.api.RelayTraffic.Carried> carried() {
     List<io.macula.nat.api.RelayTraffic.Carried> out = new java.util.ArrayList<>();
-    bySender.forEach((node, c) -> out.add(new io.macula.nat.api.RelayTraffic.Carried(node.toString(),
-        c.packets.sum(), c.bytes.sum())));
+    buckets.forEach((node, b) -> out.add(new io.macula.nat.api.RelayTraffic.Carried(node.toString(),
+        b.sent.packets.sum(), b.sent.bytes.sum())));
     out.add(new io.macula.nat.api.RelayTraffic.Carried(io.macula.nat.api.RelayTraffic.DEPARTED, departed.packets.sum(), departed.bytes.sum()));
     return out;
   }

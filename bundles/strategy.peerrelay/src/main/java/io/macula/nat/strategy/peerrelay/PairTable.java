@@ -33,6 +33,9 @@ final class PairTable {
     final byte[] key;
     /** The pairs of this link, by the other node. */
     final Map<NodeId, Pair> pairs = new ConcurrentHashMap<>();
+    /** What the relay forwarded from this link's node, over all its pairs. */
+    final LongAdder packetsSent = new LongAdder();
+    final LongAdder bytesSent = new LongAdder();
 
     Link(NodeId node, InetSocketAddress address, byte[] key) {
       this.node = node;

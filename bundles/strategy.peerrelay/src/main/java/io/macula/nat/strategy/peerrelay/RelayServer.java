@@ -91,11 +91,7 @@ public final class RelayServer {
   private final ScheduledExecutorService sweeper;
   private final ExecutorService questions;
   private final Map<String, LongAdder> counters = new ConcurrentHashMap<>();
-  /**
-   * What was forwarded, by sender: only nodes linked now (a stranger adds no row), the others in
-   * {@link #departed}, so no count goes down while the relay runs.
-   */
-  private final Map<NodeId, LongAdder[]> carried = new ConcurrentHashMap<>();
+  /** What the links that closed had sent: a link's own total is its own, so no count goes down. */
   private final LongAdder[] departed = {new LongAdder(), new LongAdder()};
   private final Serving serving = new Serving();
   private volatile Config config;
@@ -195,22 +191,12 @@ public final class RelayServer {
         if (!c.isOpen()) {
           links.remove(link);
           table.unlinked(link);
-          departed(link.node);
+          departed[0].add(link.packetsSent.sum());
+          departed[1].add(link.bytesSent.sum());
         }
       });
     } catch (RuntimeException e) {
       log.warn("sweeping the relay's table failed", e);
-    }
-  }
-
-  /** A node's link closed: what it sent joins the departed nodes' row, unless it is linked again. */
-  private void departed(NodeId node) {
-    if (links.keySet().stream().noneMatch(l -> l.node.equals(node))) {
-      LongAdder[] sent = carried.remove(node);
-      if (sent != null) {
-        departed[0].add(sent[0].sum());
-        departed[1].add(sent[1].sum());
-      }
     }
   }
 
@@ -228,7 +214,7 @@ public final class RelayServer {
     @Override
     public List<Carried> carried() {
       List<Carried> out = new java.util.ArrayList<>();
-      carried.forEach((node, sent) -> out.add(new Carried(node.toString(), sent[0].sum(), sent[1].sum())));
+      links.keySet().forEach(l -> out.add(new Carried(l.node.toString(), l.packetsSent.sum(), l.bytesSent.sum())));
       out.add(new Carried(DEPARTED, departed[0].sum(), departed[1].sum()));
       return out;
     }
@@ -306,9 +292,8 @@ public final class RelayServer {
       }
       pair.packets.increment();
       pair.bytes.add(length);
-      LongAdder[] sent = carried.computeIfAbsent(from.node, n -> new LongAdder[] {new LongAdder(), new LongAdder()});
-      sent[0].increment();
-      sent[1].add(length);
+      from.packetsSent.increment();
+      from.bytesSent.add(length);
       PairTable.Link to = pair.other(from);
       out.forward(to.address, to.key, from.node, packet);
     }
