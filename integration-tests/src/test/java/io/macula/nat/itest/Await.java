@@ -31,6 +31,12 @@ public final class Await {
 
   /** Waits until the supplier's value satisfies the condition, and returns that value. */
   static <T> T value(String what, Supplier<T> supplier, java.util.function.Predicate<T> condition) {
+    return value(what, supplier, condition, DEFAULT);
+  }
+
+  /** The same, with a deadline of its own. */
+  static <T> T value(String what, Supplier<T> supplier, java.util.function.Predicate<T> condition,
+      Duration timeout) {
     Object[] last = new Object[1];
     try {
       until(
@@ -39,7 +45,8 @@ public final class Await {
             T v = supplier.get();
             last[0] = v;
             return condition.test(v);
-          });
+          },
+          timeout);
     } catch (AssertionError e) {
       throw new AssertionError(e.getMessage() + "; last seen: " + last[0], e);
     }

@@ -9,19 +9,19 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /** On a hub: the nodes registered now, their NAT, and what the hub relayed for each. */
 @Component(service = StatusSection.class)
 public final class HubSection implements StatusSection {
-  private final Hub hub;
-
-  @Activate
-  public HubSection(@Reference Hub hub) {
-    this.hub = hub;
-  }
+  /** Only a hub has one; optional, so that the bundle resolves on every node. */
+  @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+      policyOption = ReferencePolicyOption.GREEDY)
+  private volatile Hub hub;
 
   @Override
   public int rank() {
@@ -30,6 +30,10 @@ public final class HubSection implements StatusSection {
 
   @Override
   public void render(Html out) {
+    Hub hub = this.hub;
+    if (hub == null) {
+      return; // not a hub: no section
+    }
     out.heading("Nodes registered with this hub");
     Map<NodeId, long[]> relayed = new HashMap<>(); // flows, bytes sent through the relay
     for (Hub.RelayFlow f : hub.relayFlows()) {

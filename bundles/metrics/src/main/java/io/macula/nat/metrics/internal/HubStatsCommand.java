@@ -6,13 +6,20 @@ import org.apache.felix.service.command.annotations.GogoCommand;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 
-/** {@code hub:stats}, only where a hub runs. */
-// The hub reference only makes the command wait for a hub: a node without one has no hub:stats.
-@Component(service = HubStatsCommand.class, reference = @Reference(name = "hub", service = Hub.class))
+/** {@code hub:stats}: on a node that runs no hub, it says so. */
+@Component(service = HubStatsCommand.class)
 @GogoCommand(scope = "hub", function = "stats")
 public final class HubStatsCommand {
   private final StatsCommands stats;
+
+  /** Optional, so that the bundle resolves on every node. */
+  @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+      policyOption = ReferencePolicyOption.GREEDY)
+  private volatile Hub hub;
 
   @Activate
   public HubStatsCommand(@Reference StatsCommands stats) {
@@ -20,7 +27,10 @@ public final class HubStatsCommand {
   }
 
   @Descriptor("print the hub's metrics: its nodes by NAT type, what its relay and TURN server carried and dropped")
-  public String stats() {
-    return stats.hubStats();
+  public void stats() {
+    if (hub == null) {
+      throw new IllegalStateException("this node runs no hub");
+    }
+    System.out.print(stats.hubStats());
   }
 }

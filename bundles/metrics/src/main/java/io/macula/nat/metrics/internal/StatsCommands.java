@@ -33,8 +33,8 @@ public final class StatsCommands {
   }
 
   @Descriptor("print this node's metrics, as /metrics serves them: connects, paths, relays, NAT, STUN, drops")
-  public String stats() {
-    return print(m -> true);
+  public void stats() {
+    System.out.print(print(m -> true));
   }
 
   /** The hub's share of the figures; {@link HubStatsCommand} puts it in the hub's scope. */

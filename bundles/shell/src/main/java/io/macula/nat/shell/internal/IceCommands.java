@@ -34,16 +34,16 @@ public final class IceCommands {
   }
 
   @Descriptor("list this node's host candidates (server-reflexive ones come from nat:stun)")
-  public String candidates() {
+  public void candidates() {
     Table t = new Table("TYPE", "ADDRESS", "PRIORITY", "CANDIDATE");
     for (Candidate c : ice.get().localCandidates()) {
       t.row(c.type().sdpName(), c.address(), c.priority(), c.toSdp());
     }
-    return t.isEmpty() ? "no candidates\n" : t.toString();
+    System.out.print(t.isEmpty() ? "no candidates\n" : t);
   }
 
   @Descriptor("list the ICE sessions with peers, newest first: role, state, pairs checked, selected pair; then the agent's counters")
-  public String ice() {
+  public void ice() {
     var all = ice.get().sessions();
     StringBuilder out = new StringBuilder();
     if (all.isEmpty()) {
@@ -60,6 +60,6 @@ public final class IceCommands {
     }
     StringBuilder counters = new StringBuilder();
     ice.get().counters().forEach((k, v) -> counters.append(counters.length() == 0 ? "" : ", ").append(k).append(' ').append(v));
-    return out.append(counters).append('\n').toString();
+    System.out.print(out.append(counters).append('\n'));
   }
 }

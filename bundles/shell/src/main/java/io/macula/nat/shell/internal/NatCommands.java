@@ -63,59 +63,61 @@ public final class NatCommands {
   }
 
   @Descriptor("list the connection strategies installed, in the order a connect tries them")
-  public String strategies() {
+  public void strategies() {
     List<StrategyStatus> all = negotiator.get().strategies();
     if (all.isEmpty()) {
-      return "no connection strategy is installed\n";
+      System.out.print("no connection strategy is installed\n");
+      return;
     }
     Table t = new Table("NAME", "PRIORITY", "TIMEOUT_MS", "ENABLED", "ATTEMPTS", "SUCCESSES", "BUNDLE");
     for (StrategyStatus s : all) {
       t.row(s.name(), s.priority(), s.timeout().toMillis(), s.enabled(), s.attempts(), s.successes(), s.bundle());
     }
-    return t.toString();
+    System.out.print(t);
   }
 
   @Descriptor("let connects use a strategy")
-  public String enable(@Descriptor("the strategy's name") String name) {
+  public void enable(@Descriptor("the strategy's name") String name) {
     settings.get().setEnabled(name, true);
-    return name + " enabled\n";
+    System.out.print(name + " enabled\n");
   }
 
   @Descriptor("keep connects from using a strategy")
-  public String disable(@Descriptor("the strategy's name") String name) {
+  public void disable(@Descriptor("the strategy's name") String name) {
     settings.get().setEnabled(name, false);
-    return name + " disabled\n";
+    System.out.print(name + " disabled\n");
   }
 
   @Descriptor("set a strategy's priority: higher goes first")
-  public String priority(
+  public void priority(
       @Descriptor("the strategy's name") String name,
       @Descriptor("the new priority, an integer") String priority) {
     int p = Arguments.integer("priority", priority);
     settings.get().setPriority(name, p);
-    return name + " priority " + p + "\n";
+    System.out.print(name + " priority " + p + "\n");
   }
 
   @Descriptor("set how long a connect waits for a strategy before it starts the next")
-  public String timeout(
+  public void timeout(
       @Descriptor("the strategy's name") String name,
       @Descriptor("milliseconds") String millis) {
     long ms = Arguments.positiveMillis("timeout", millis);
     settings.get().setTimeout(name, Duration.ofMillis(ms));
-    return name + " timeout " + ms + " ms\n";
+    System.out.print(name + " timeout " + ms + " ms\n");
   }
 
   @Descriptor("connect to a node, and print every strategy's attempt")
-  public String connect(@Descriptor("the node's id") String node) throws InterruptedException {
+  public void connect(@Descriptor("the node's id") String node) throws InterruptedException {
     NodeId id = Arguments.node(node);
     long start = System.nanoTime();
     CompletableFuture<PeerConnection> connect = negotiator.get().connect(id);
     try {
       PeerConnection c = connect.get(CONNECT_WAIT.toSeconds(), TimeUnit.SECONDS);
       long ms = (System.nanoTime() - start) / 1_000_000;
-      return attemptTable(c.attempts())
+      System.out.print(attemptTable(c.attempts())
           + "connected to " + id + " by " + c.path().strategy() + " (" + c.path().kind().label()
-          + " path) in " + ms + " ms\n";
+          + " path) in " + ms + " ms\n");
+      return;
     } catch (ExecutionException e) {
       if (e.getCause() instanceof NegotiationFailedException f) {
         if (!f.attempts().isEmpty()) {
@@ -134,14 +136,14 @@ public final class NatCommands {
   }
 
   @Descriptor("list the recorded attempts of every connect, newest first")
-  public String attempts() {
-    return history(negotiator.get().attempts()) + moves(peer -> true);
+  public void attempts() {
+    System.out.print(history(negotiator.get().attempts()) + moves(peer -> true));
   }
 
   @Descriptor("list the recorded attempts of connects to one node, newest first")
-  public String attempts(@Descriptor("the node's id") String node) {
+  public void attempts(@Descriptor("the node's id") String node) {
     NodeId id = Arguments.node(node);
-    return history(negotiator.get().attempts(id)) + moves(id::equals);
+    System.out.print(history(negotiator.get().attempts(id)) + moves(id::equals));
   }
 
   /** The moves of the live connections' paths since their connects: traversal events too. */

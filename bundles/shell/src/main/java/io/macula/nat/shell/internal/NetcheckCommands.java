@@ -82,16 +82,16 @@ public final class NetcheckCommands {
 
   @Descriptor("check what this node's network allows: UDP, STUN, the NAT, round trips to the hub, TURN and relays,"
       + " and the path a connect would get to a peer behind each kind of NAT")
-  public String netcheck() {
-    return text(report());
+  public void netcheck() {
+    System.out.print(text(report()));
   }
 
   @Descriptor("the same, as JSON")
-  public String netcheck(@Descriptor("--json") String flag) {
+  public void netcheck(@Descriptor("--json") String flag) {
     if (!flag.equals("--json")) {
       throw new IllegalArgumentException("netcheck takes --json or nothing, not '" + flag + "'");
     }
-    return Json.of(report()) + "\n";
+    System.out.print(Json.of(report()) + "\n");
   }
 
   /** Every check, as plain values: what both forms print. */

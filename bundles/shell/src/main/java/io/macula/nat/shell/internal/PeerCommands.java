@@ -67,36 +67,37 @@ public final class PeerCommands {
   }
 
   @Descriptor("send a text message to a node through the hub's signalling")
-  public String signal(@Descriptor("the node's id") String node, @Descriptor("the message") String text) {
+  public void signal(@Descriptor("the node's id") String node, @Descriptor("the message") String text) {
     Signalling h = hub;
     if (h == null || !h.isConnected()) {
       throw new IllegalStateException("no session with a hub");
     }
     h.signal(Arguments.node(node), text.getBytes(StandardCharsets.UTF_8));
-    return "signalled " + node + "\n";
+    System.out.print("signalled " + node + "\n");
   }
 
   @Descriptor("list the signals other nodes sent this one, newest first, with the sender the hub named")
-  public String signals() {
+  public void signals() {
     var all = diagnostics.get().signals();
     if (all.isEmpty()) {
-      return "no signals received\n";
+      System.out.print("no signals received\n");
+      return;
     }
     Table t = new Table("AT", "FROM", "MESSAGE");
     all.forEach(s -> t.row(TIME.format(s.at()), s.from(), new String(s.payload(), StandardCharsets.UTF_8)));
-    return t.toString();
+    System.out.print(t);
   }
 
   @Descriptor("print this node's id and the address of its socket")
-  public String id() {
+  public void id() {
     HubSession h = hub;
-    return endpoint.get().localId() + " " + endpoint.get().localAddress()
+    System.out.print(endpoint.get().localId() + " " + endpoint.get().localAddress()
         + (h == null ? "" : " hub " + (h.isConnected() ? "up" : "down") + " "
-            + h.observedAddress().map(a -> "observed " + a + " ").orElse("") + "over " + h.transport()) + "\n";
+            + h.observedAddress().map(a -> "observed " + a + " ").orElse("") + "over " + h.transport()) + "\n");
   }
 
   @Descriptor("list the nodes the hub knows")
-  public String peers() {
+  public void peers() {
     HubSession h = hub;
     if (h == null) {
       throw new IllegalStateException("this node has no hub configured");
@@ -110,15 +111,16 @@ public final class PeerCommands {
           d.reportedAddresses().isEmpty() ? "-" : d.reportedAddresses().toString().replace(" ", ""),
           d.offersRelay() ? "yes" : "no", d.id().equals(endpoint.get().localId()) ? "*" : "");
     }
-    return t.toString();
+    System.out.print(t);
   }
 
   @Descriptor("list the connections to peers: path, round-trip time and bytes each way, and the other paths each knows")
-  public String paths() {
+  public void paths() {
     List<QuicConnection> all = new ArrayList<>(endpoint.get().connections());
     all.removeIf(c -> !c.protocol().equals(Endpoint.PEER_PROTOCOL) || !c.isOpen());
     if (all.isEmpty()) {
-      return "no connections to peers\n";
+      System.out.print("no connections to peers\n");
+      return;
     }
     // Connections to one peer share its path: one row a peer.
     Map<NodeId, List<QuicConnection>> byPeer = new java.util.LinkedHashMap<>();
@@ -134,7 +136,7 @@ public final class PeerCommands {
     });
     StringBuilder out = new StringBuilder(t.toString());
     byPeer.forEach((peer, cs) -> cs.get(0).alternatives().forEach(a -> out.append(alternative(peer, a))));
-    return out.toString();
+    System.out.print(out);
   }
 
   /** One line for a path the peer's route left and still probes: whether, when and how fast it answered. */
@@ -147,18 +149,18 @@ public final class PeerCommands {
   }
 
   @Descriptor("list the latest moves of each peer's path, and why: connect, upgrade, fallback, operator")
-  public String moves() {
+  public void moves() {
     Table t = MovesTable.of(endpoint.get(), peer -> true);
-    return t.isEmpty() ? "no path has moved\n" : t.toString();
+    System.out.print(t.isEmpty() ? "no path has moved\n" : t);
   }
 
   @Descriptor("measure round-trip times to a node over the current path")
-  public String ping(@Descriptor("the node's id") String node) throws Exception {
-    return ping(node, "5");
+  public void ping(@Descriptor("the node's id") String node) throws Exception {
+    ping(node, "5");
   }
 
   @Descriptor("measure round-trip times to a node over the current path")
-  public String ping(@Descriptor("the node's id") String node, @Descriptor("how many probes") String count)
+  public void ping(@Descriptor("the node's id") String node, @Descriptor("how many probes") String count)
       throws Exception {
     int n = Arguments.integer("count", count, 1, 10_000);
     PeerDiagnostics.Ping ping = diagnostics.get().ping(Arguments.node(node), n);
@@ -171,52 +173,54 @@ public final class PeerCommands {
     ms.sort(null);
     out.append(String.format("%d probes over %s: min %.3f ms, median %.3f ms, max %.3f ms%n", n,
         ping.over(), ms.get(0), ms.get(ms.size() / 2), ms.get(ms.size() - 1)));
-    return out.toString();
+    System.out.print(out);
   }
 
   @Descriptor("send MB megabytes of random data to a node; its answer proves what arrived")
-  public String send(@Descriptor("the node's id") String node, @Descriptor("megabytes") String megabytes)
+  public void send(@Descriptor("the node's id") String node, @Descriptor("megabytes") String megabytes)
       throws Exception {
     int mb = Arguments.integer("megabytes", megabytes, 1, 100_000);
     PeerDiagnostics.Transfer t = diagnostics.get().send(Arguments.node(node), mb);
     double seconds = t.took().toNanos() / 1e9;
-    return String.format("sent %d MB over %s in %.2f s: %.1f MB/s; sha256 %s matches%n",
-        mb, t.over(), seconds, mb / seconds, t.sha256());
+    System.out.print(String.format("sent %d MB over %s in %.2f s: %.1f MB/s; sha256 %s matches%n",
+        mb, t.over(), seconds, mb / seconds, t.sha256()));
   }
 
   @Descriptor("list the transfers other nodes sent this one, newest first")
-  public String received() {
+  public void received() {
     List<PeerDiagnostics.Transfer> all = diagnostics.get().received();
     if (all.isEmpty()) {
-      return "nothing received\n";
+      System.out.print("nothing received\n");
+      return;
     }
     Table t = new Table("AT", "FROM", "BYTES", "SHA256", "MS");
     for (PeerDiagnostics.Transfer r : all) {
       t.row(TIME.format(r.at()), r.peer().shortForm(), r.bytes(), r.sha256(), r.took().toMillis());
     }
-    return t.toString();
+    System.out.print(t);
   }
 
   @Descriptor("list the datagrams this node's socket dropped, by reason")
-  public String drops() {
+  public void drops() {
     var all = endpoint.get().drops();
     if (all.isEmpty()) {
-      return "nothing dropped\n";
+      System.out.print("nothing dropped\n");
+      return;
     }
     Table t = new Table("REASON", "DROPPED");
     all.forEach(t::row);
-    return t.toString();
+    System.out.print(t);
   }
 
   @Descriptor("print the size of each of the endpoint's tables: routes, unconfirmed routes, connections")
-  public String tables() {
+  public void tables() {
     Table t = new Table("TABLE", "ENTRIES");
     endpoint.get().tables().forEach(t::row);
-    return t.toString();
+    System.out.print(t);
   }
 
   @Descriptor("move the live connection to a node onto another path: direct or relay")
-  public String path(@Descriptor("the node's id") String node, @Descriptor("direct or relay") String kind)
+  public void path(@Descriptor("the node's id") String node, @Descriptor("direct or relay") String kind)
       throws Exception {
     NodeId id = Arguments.node(node);
     PathKind to = switch (kind) {
@@ -224,18 +228,19 @@ public final class PeerCommands {
       case "direct" -> PathKind.DIRECT;
       default -> throw new IllegalArgumentException("the path is 'direct' or 'relay', not '" + kind + "'");
     };
-    return "connection to " + id.shortForm() + " now on the " + diagnostics.get().movePath(id, to) + "\n";
+    System.out.print("connection to " + id.shortForm() + " now on the " + diagnostics.get().movePath(id, to) + "\n");
   }
 
   @Descriptor("connect to a node at an address, without negotiating: the node must prove its id")
-  public String dial(@Descriptor("the node's id") String node, @Descriptor("host:port") String address)
+  public void dial(@Descriptor("the node's id") String node, @Descriptor("host:port") String address)
       throws Exception {
     NodeId id = Arguments.node(node);
     java.net.InetSocketAddress to = Arguments.address("address", address);
     try {
       QuicConnection c = endpoint.get().connect(id, new TransportPath.Direct(to), Endpoint.PEER_PROTOCOL)
           .get(10, TimeUnit.SECONDS);
-      return "connected to " + c.peer() + " at " + to + "\n";
+      System.out.print("connected to " + c.peer() + " at " + to + "\n");
+      return;
     } catch (ExecutionException e) {
       throw new IllegalStateException("refused: " + e.getCause().getMessage());
     } catch (java.util.concurrent.TimeoutException e) {

@@ -42,19 +42,19 @@ public final class StunCommands {
   }
 
   @Descriptor("print the mapped (server-reflexive) address the configured STUN servers see, first that answers")
-  public String stun() {
-    return binding(client.get().binding());
+  public void stun() {
+    System.out.print(binding(client.get().binding()));
   }
 
   @Descriptor("print the mapped (server-reflexive) address a STUN server sees")
-  public String stun(@Descriptor("[user:password@]host:port") String server) {
+  public void stun(@Descriptor("[user:password@]host:port") String server) {
     StunServerAddress address;
     try {
       address = StunServerAddress.parse(server);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("server " + e.getMessage());
     }
-    return binding(client.get().binding(address));
+    System.out.print(binding(client.get().binding(address)));
   }
 
   private static String binding(CompletableFuture<BindingResult> f) {
@@ -71,17 +71,17 @@ public final class StunCommands {
 
   @Descriptor("print this node's NAT behaviour (RFC 5780 discovery), discovering it first if it never ran,"
       + " and how long its NAT keeps an idle mapping, as last measured")
-  public String natinfo() {
-    return format(discovery.get().current().orElseGet(() -> await(discovery.get().discover())))
-        + lifetime(discovery.get().bindingLifetime());
+  public void natinfo() {
+    System.out.print(format(discovery.get().current().orElseGet(() -> await(discovery.get().discover())))
+        + lifetime(discovery.get().bindingLifetime()));
   }
 
   @Descriptor("run NAT behaviour discovery now and print the result")
-  public String natinfo(@Descriptor("--refresh") String flag) {
+  public void natinfo(@Descriptor("--refresh") String flag) {
     if (!flag.equals("--refresh")) {
       throw new IllegalArgumentException("natinfo takes --refresh or nothing, not '" + flag + "'");
     }
-    return format(await(discovery.get().discover())) + lifetime(discovery.get().bindingLifetime());
+    System.out.print(format(await(discovery.get().discover())) + lifetime(discovery.get().bindingLifetime()));
   }
 
   /** How long the NAT keeps an idle mapping, as last measured (measured again after each discovery). */
@@ -105,7 +105,7 @@ public final class StunCommands {
   }
 
   @Descriptor("print this node's STUN counters: transactions, retransmissions, timeouts, answers, drops")
-  public String stunstats() {
+  public void stunstats() {
     StunStatistics s = client.get().statistics();
     Table t = new Table("COUNTER", "VALUE");
     t.row("transactions", s.transactions());
@@ -114,7 +114,7 @@ public final class StunCommands {
     t.row("timeouts", s.timeouts());
     t.row("requests-answered", s.requestsAnswered());
     s.drops().forEach((k, v) -> t.row("dropped:" + k, v));
-    return t.toString();
+    System.out.print(t);
   }
 
   /** RFC names in lower case with dashes: PORT_RESTRICTED_CONE reads port-restricted-cone. */

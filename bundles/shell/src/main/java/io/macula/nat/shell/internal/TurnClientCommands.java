@@ -19,7 +19,7 @@ public final class TurnClientCommands {
   private volatile TurnRelay turn;
 
   @Descriptor("show the TURN servers this node may use and the relayed address it holds")
-  public String turn() {
+  public void turn() {
     TurnRelay t = turn;
     if (t == null) {
       throw new IllegalStateException("no TURN client runs: install the io.macula.nat.turn bundle");
@@ -28,7 +28,7 @@ public final class TurnClientCommands {
     out.append(t.servers().isEmpty() ? "no TURN server: none configured, and the hub offers none\n"
         : "servers " + String.join(" ", t.servers()) + "\n");
     out.append(t.current().map(TurnClientCommands::held).orElse("no relayed address held\n"));
-    return out.toString();
+    System.out.print(out);
   }
 
   /** The servers this node may use, as nat:netcheck reports them; none without a TURN client. */

@@ -24,7 +24,7 @@ public final class TurnServerCommands {
   private volatile TurnService turn;
 
   @Descriptor("list the TURN server's allocations (packets and bytes each way) and its counters")
-  public String turn() {
+  public void turn() {
     TurnService t = turn;
     if (t == null) {
       throw new IllegalStateException("this node runs no TURN server: configure io.macula.nat.turn.server");
@@ -44,6 +44,6 @@ public final class TurnServerCommands {
     }
     Table counters = new Table("COUNTER", "VALUE");
     t.counters().forEach(counters::row);
-    return out.append(counters).toString();
+    System.out.print(out.append(counters));
   }
 }

@@ -343,8 +343,12 @@ public final class RelayServer {
     }, questions);
   }
 
-  /** What nat:relay prints: the offer, the links and pairs, and the counters. */
-  public String relay() {
+  /** nat:relay: the offer, the links and pairs, and the counters (printed: Karaf's exec mode shows no results). */
+  public void relay() {
+    System.out.print(describe());
+  }
+
+  private String describe() {
     Config c = config;
     StringBuilder out = new StringBuilder();
     if (!c.offers__relay()) {
