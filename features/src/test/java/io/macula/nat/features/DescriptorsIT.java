@@ -57,6 +57,26 @@ class DescriptorsIT {
   }
 
   @Test
+  void everyStrategyHasAFeatureOfItsOwn() throws Exception {
+    NodeList features = parse(System.getProperty("features.file")).getElementsByTagName("feature");
+    for (String bsn : projectBundles()) {
+      if (!bsn.startsWith(PREFIX + "strategy.")) {
+        continue;
+      }
+      String name = "macula-nat-strategy-" + bsn.substring((PREFIX + "strategy.").length());
+      boolean found = false;
+      for (int i = 0; i < features.getLength(); i++) {
+        Element f = (Element) features.item(i);
+        if (name.equals(f.getAttribute("name"))) {
+          NodeList bundles = f.getElementsByTagName("bundle");
+          found = bundles.getLength() == 1 && bundles.item(0).getTextContent().contains("/" + bsn + "/");
+        }
+      }
+      assertTrue(found, "no feature " + name + " with " + bsn + " as its one bundle");
+    }
+  }
+
+  @Test
   void theIndexIsUsableOfflineAndRelocatable() throws Exception {
     Document index = parse(System.getProperty("index.file"));
     Path folder = Path.of(System.getProperty("index.file")).getParent();

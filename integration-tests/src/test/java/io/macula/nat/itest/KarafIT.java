@@ -81,6 +81,14 @@ public class KarafIT {
     assertTrue("the identity lives under etc/, where the feature's default configuration puts it",
         Files.isRegularFile(karaf.etc("macula-nat-identity.pem")));
 
+    // Without a hub there is no hub session (it needs io.macula.nat.peer): what waits for one says so
+    // in words, by the names of its references.
+    String waiting = ok(karaf, "bundle:diag io.macula.nat.peer io.macula.nat.strategy.holepunch");
+    assertTrue(waiting, waiting.contains("io.macula.nat.peer.internal.HubStun (")
+        && waiting.contains("missing references: session"));
+    assertTrue(waiting, waiting.contains("io.macula.nat.strategy.holepunch.HolePunchStrategy (")
+        && waiting.contains("missing references: signalling"));
+
     mesh.admitted(id);
     karaf.etcFile("io.macula.nat.peer.cfg", "hub = " + mesh.hubId + "@127.0.0.1:" + mesh.hubPort + "\n");
     Await.until("the node in Karaf registered with the hub", () -> karaf.run("nat:id").contains(" hub up "),
