@@ -23,7 +23,8 @@ import java.util.List;
  * the running node.
  */
 public final class AdminClient {
-  static final String EXIT_PREFIX = "%%EXIT ";
+  /** What precedes the command's exit status, on the answer's last line. */
+  public static final String EXIT_PREFIX = "%%EXIT ";
   static final int NO_NODE = 3;
 
   private AdminClient() {}
@@ -104,7 +105,8 @@ public final class AdminClient {
     return sb.toString();
   }
 
-  private static String exchange(Path socket, String command) throws IOException {
+  /** Runs one command through the node's admin socket: its output, then the exit status line. */
+  public static String exchange(Path socket, String command) throws IOException {
     try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
       ch.connect(UnixDomainSocketAddress.of(socket));
       ByteBuffer request = ByteBuffer.wrap((command + "\n").getBytes(StandardCharsets.UTF_8));

@@ -1,0 +1,144 @@
+package io.macula.nat.itest;
+
+import io.macula.nat.launcher.AdminClient;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * How fast a node starts and how small it idles: the runnable node, started in a fresh home for
+ * each trial with a bounded heap, timed from its process's start to the first {@code nat:id} its
+ * admin socket answers (polled from here every 5 ms, so no client JVM competes with the node), then
+ * left idle and measured from {@code /proc}: resident memory and the CPU time it spent. Every figure
+ * is the median of the trials after one warm-up start, min and max beside it. Run it with
+ * {@code mvn -q -DskipTests install && mvn -q -pl integration-tests exec:java@startup}
+ * ({@code -Dbenchmark.trials=N}, {@code -Dbenchmark.heap=64m}, {@code -Dbenchmark.idle.seconds=10},
+ * {@code -Dbenchmark.jvm="OPTIONS"}).
+ */
+public final class StartupBenchmark {
+  private static final int TRIALS = Integer.getInteger("benchmark.trials", 5);
+  private static final String HEAP = System.getProperty("benchmark.heap", "64m");
+  private static final Duration IDLE = Duration.ofSeconds(Integer.getInteger("benchmark.idle.seconds", 10));
+  /** More options for the node's JVM, space-separated: to compare, say, -XX:TieredStopAtLevel=1. */
+  private static final List<String> JVM = Arrays.stream(System.getProperty("benchmark.jvm", "").split(" "))
+      .filter(o -> !o.isBlank()).toList();
+  private static final Duration START_LIMIT = Duration.ofSeconds(60);
+  /** Linux's clock ticks a second, in which /proc/PID/stat counts CPU time. */
+  private static final double TICKS_PER_SECOND = 100;
+
+  private record Trial(double readyMs, double startCpuMs, double idleRssMb, double idleCpuMsPerSecond) {}
+
+  private StartupBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    System.out.printf("node start-up benchmark: -Xmx%s %s, %d trials after 1 warm-up, idle %d s, %d cores%n", HEAP,
+        String.join(" ", JVM), TRIALS, IDLE.toSeconds(), Runtime.getRuntime().availableProcessors());
+    trial("startup-warmup");
+    List<Trial> trials = new ArrayList<>();
+    for (int i = 0; i < TRIALS; i++) {
+      Trial t = trial("startup-" + i);
+      System.out.printf(Locale.ROOT, "  trial %d: nat:id after %.0f ms, %.0f ms CPU; idle %.1f MB resident%n", i + 1,
+          t.readyMs(), t.startCpuMs(), t.idleRssMb());
+      trials.add(t);
+    }
+    System.out.printf("%n%-46s %10s %10s %10s%n", "", "median", "min", "max");
+    row("time to a working nat:id (ms)", trials.stream().mapToDouble(Trial::readyMs).toArray());
+    row("CPU time until then (ms)", trials.stream().mapToDouble(Trial::startCpuMs).toArray());
+    row("resident memory, idle (MB)", trials.stream().mapToDouble(Trial::idleRssMb).toArray());
+    row("CPU while idle (ms a second)", trials.stream().mapToDouble(Trial::idleCpuMsPerSecond).toArray());
+    double ready = median(trials.stream().mapToDouble(Trial::readyMs).toArray());
+    System.out.printf(Locale.ROOT, "%ngoal: serves in -Xmx64m: %s (every trial with -Xmx%s answered)%n",
+        "64m".equals(HEAP) ? "met" : "not measured", HEAP);
+    System.out.printf(Locale.ROOT, "goal: nat:id within 2 s: %s (median %.0f ms)%n", ready <= 2000 ? "met" : "not met",
+        ready);
+  }
+
+  /** One start in a fresh home: the node binds a free loopback port and has no hub. */
+  private static Trial trial(String name) throws Exception {
+    NodeProcess home = NodeProcess.freshHome(name).config("io.macula.nat.endpoint", "bind = 127.0.0.1:0\n");
+    Path dir = home.home();
+    Path socket = dir.resolve("admin.sock");
+    long started = System.nanoTime();
+    List<String> command = new ArrayList<>(List.of("java", "-Xmx" + HEAP));
+    command.addAll(JVM);
+    command.addAll(List.of("-Dgosh.args=--noshutdown", "-jar", "macula-node.jar"));
+    Process node = new ProcessBuilder(command)
+        .directory(dir.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+        .redirectErrorStream(true)
+        .redirectOutput(dir.resolve("node.log").toFile())
+        .start();
+    try {
+      while (!answers(socket)) {
+        if (!node.isAlive()) {
+          throw new AssertionError(name + " exited with " + node.exitValue() + ":\n" + Files.readString(dir.resolve("node.log")));
+        }
+        if (System.nanoTime() - started > START_LIMIT.toNanos()) {
+          throw new AssertionError(name + " did not answer nat:id within " + START_LIMIT.toSeconds() + " s");
+        }
+        Thread.sleep(5);
+      }
+      double readyMs = (System.nanoTime() - started) / 1e6;
+      double startCpuMs = cpuTicks(node.pid()) / TICKS_PER_SECOND * 1000;
+      long idleFrom = cpuTicks(node.pid());
+      Thread.sleep(IDLE.toMillis()); // the measurement itself: what an idle node holds and spends
+      double idleCpu = (cpuTicks(node.pid()) - idleFrom) / TICKS_PER_SECOND * 1000 / IDLE.toSeconds();
+      double rssMb = residentKb(node.pid()) / 1024.0;
+      AdminClient.exchange(socket, "stop 0");
+      if (!node.waitFor(30, TimeUnit.SECONDS)) {
+        throw new AssertionError(name + " did not stop within 30 s of stop 0");
+      }
+      return new Trial(readyMs, startCpuMs, rssMb, idleCpu);
+    } finally {
+      node.destroyForcibly();
+    }
+  }
+
+  /** Whether the node's admin socket runs nat:id to a zero exit status. */
+  private static boolean answers(Path socket) {
+    if (!Files.exists(socket)) {
+      return false;
+    }
+    try {
+      return AdminClient.exchange(socket, "nat:id").endsWith(AdminClient.EXIT_PREFIX + "0\n");
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** User and system CPU time of a process so far, in clock ticks (/proc/PID/stat, fields 14 and 15). */
+  private static long cpuTicks(long pid) throws IOException {
+    String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+  }
+
+  private static long residentKb(long pid) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("\\D", ""));
+      }
+    }
+    throw new IOException("no VmRSS for " + pid);
+  }
+
+  private static void row(String what, double[] values) {
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    System.out.printf(Locale.ROOT, "%-46s %10.1f %10.1f %10.1f%n", what, median(values), sorted[0],
+        sorted[sorted.length - 1]);
+  }
+
+  private static double median(double[] values) {
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    int n = sorted.length;
+    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  }
+}
