@@ -31,44 +31,175 @@ import java.io.DataInputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Prints, in one run on loopback: throughput and round-trip p50/p99 of a QUIC connection over the
- * path layer's direct path, over the hub relay, and of the same QUIC stack with no path layer, and
- * the ratios. Run it with {@code mvn -q -pl bundles/transport test-compile exec:java@benchmark}.
+ * Prints, in one run on loopback: the throughput of raw UDP (the machine's ceiling, measured here
+ * in the same run), of QUIC with no path layer, of QUIC over the path layer's direct path and over
+ * the hub relay; each the median of the trials (min and max beside it) after one warm-up, the
+ * configurations taking turns trial by trial so that a change in the machine's load touches them
+ * alike; the CPU time the process spent per MB carried (both ends, and the relay, are this
+ * process); each throughput as a ratio to raw UDP; then round-trip p50/p99. Run it with
+ * {@code mvn -q -pl bundles/transport test-compile exec:java@benchmark}
+ * ({@code -Dbenchmark.mb=100}, {@code -Dbenchmark.trials=5}, {@code -Dbenchmark.pings=3000}).
  */
 public final class TransportBenchmark {
   private static final InetSocketAddress LO = new InetSocketAddress("127.0.0.1", 0);
-  private static final int MB = Integer.getInteger("benchmark.mb", 200);
+  private static final int MB = Integer.getInteger("benchmark.mb", 100);
+  private static final int TRIALS = Integer.getInteger("benchmark.trials", 5);
   private static final int PINGS = Integer.getInteger("benchmark.pings", 3000);
+  /** A datagram as large as the QUIC packets on these paths. */
+  private static final int DATAGRAM = 1400;
 
-  record Result(String name, double mbPerSecond, double p50Micros, double p99Micros) {}
+  /** One configuration under test: a bulk transfer of MB megabytes, and a round-trip measurement. */
+  interface Subject extends AutoCloseable {
+    String name();
+
+    /** Carries MB megabytes; returns MB/s. */
+    double transfer() throws Exception;
+
+    /** Round-trip p50 and p99 in µs, or none (raw UDP has no echo). */
+    double[] roundTrips() throws Exception;
+  }
+
+  record Figures(double[] mbPerSecond, double[] cpuMsPerMb, double[] rtt) {}
 
   public static void main(String[] args) throws Exception {
-    System.out.printf("transport benchmark: %d MB one way, %d round trips, %s, %d cores%n",
-        MB, PINGS, Epoll.isAvailable() ? "epoll" : "NIO", Runtime.getRuntime().availableProcessors());
-    Result plain = plainQuic();
-    Result direct = pathLayer(false);
-    Result relay = pathLayer(true);
-    System.out.printf("%n%-28s %10s %10s %10s%n", "", "MB/s", "RTT p50", "RTT p99");
-    for (Result r : new Result[] {plain, direct, relay}) {
-      System.out.printf("%-28s %10.1f %8.0f µs %8.0f µs%n", r.name(), r.mbPerSecond(), r.p50Micros(), r.p99Micros());
+    System.out.printf("transport benchmark: %d MB a transfer, %d trials after 1 warm-up, %d round trips, %s, %d cores%n",
+        MB, TRIALS, PINGS, Epoll.isAvailable() ? "epoll" : "NIO", Runtime.getRuntime().availableProcessors());
+    List<Subject> subjects = List.of(new RawUdp(), plainQuic(), pathLayer(false), pathLayer(true));
+    Map<String, Figures> figures = new LinkedHashMap<>();
+    for (Subject s : subjects) {
+      figures.put(s.name(), new Figures(new double[TRIALS], new double[TRIALS], null));
     }
-    System.out.printf("%npath layer cost: throughput %+.1f%%, round trip %+.0f µs (p50)%n",
-        100 * (direct.mbPerSecond() / plain.mbPerSecond() - 1), direct.p50Micros() - plain.p50Micros());
-    System.out.printf("hub relay keeps %.0f%% of the direct throughput%n", 100 * relay.mbPerSecond() / direct.mbPerSecond());
+    for (int trial = -1; trial < TRIALS; trial++) { // trial -1 warms up
+      for (Subject s : subjects) {
+        long cpu = processCpuNanos();
+        double mbs = s.transfer();
+        double cpuMsPerMb = (processCpuNanos() - cpu) / 1e6 / MB;
+        if (trial >= 0) {
+          figures.get(s.name()).mbPerSecond()[trial] = mbs;
+          figures.get(s.name()).cpuMsPerMb()[trial] = cpuMsPerMb;
+        }
+      }
+    }
+    for (Subject s : subjects) {
+      Figures f = figures.get(s.name());
+      figures.put(s.name(), new Figures(f.mbPerSecond(), f.cpuMsPerMb(), s.roundTrips()));
+      s.close();
+    }
+    double ceiling = median(figures.get(RawUdp.NAME).mbPerSecond());
+    System.out.printf("%n%-24s %24s %12s %14s %10s %10s%n", "", "MB/s median (min-max)", "÷ raw UDP",
+        "CPU ms/MB", "RTT p50", "RTT p99");
+    figures.forEach((name, f) -> {
+      double[] sorted = f.mbPerSecond().clone();
+      Arrays.sort(sorted);
+      String rtt = f.rtt() == null ? String.format("%10s %10s", "-", "-")
+          : String.format("%7.0f µs %7.0f µs", f.rtt()[0], f.rtt()[1]);
+      System.out.printf("%-24s %8.1f (%6.1f-%6.1f) %12.2f %14.2f %s%n", name, median(f.mbPerSecond()), sorted[0],
+          sorted[sorted.length - 1], median(f.mbPerSecond()) / ceiling, median(f.cpuMsPerMb()), rtt);
+    });
+    double plain = median(figures.get(PLAIN).mbPerSecond());
+    double direct = median(figures.get(DIRECT).mbPerSecond());
+    double relay = median(figures.get(RELAY).mbPerSecond());
+    System.out.printf("%npath layer cost: throughput %+.1f%% against QUIC alone (goal: under 5%%)%n",
+        100 * (direct / plain - 1));
+    System.out.printf("QUIC over the direct path: %.2fx raw UDP (goal: 0.4x or more)%n", direct / ceiling);
+    System.out.printf("hub relay: %.2fx the direct path (goal: 0.8x or more)%n", relay / direct);
     System.exit(0);
   }
 
+  private static final String PLAIN = "QUIC, no path layer";
+  private static final String DIRECT = "path layer, direct";
+  private static final String RELAY = "path layer, hub relay";
+
+  /** CPU time of every thread of this process so far. */
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+        .getOperatingSystemMXBean()).getProcessCpuTime();
+  }
+
+  private static double median(double[] values) {
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    int n = sorted.length;
+    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  }
+
+  /**
+   * The ceiling: this thread sends DATAGRAM-byte datagrams as fast as it can to another that
+   * receives them, on loopback with the socket buffers the endpoints ask for; what arrives counts.
+   */
+  static final class RawUdp implements Subject {
+    static final String NAME = "raw UDP, 1400 B";
+
+    @Override
+    public String name() {
+      return NAME;
+    }
+
+    @Override
+    public double transfer() throws Exception {
+      try (DatagramChannel rx = DatagramChannel.open(); DatagramChannel tx = DatagramChannel.open()) {
+        rx.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20).bind(LO);
+        tx.setOption(StandardSocketOptions.SO_SNDBUF, 4 << 20).bind(LO).connect(rx.getLocalAddress());
+        AtomicLong received = new AtomicLong();
+        long[] last = new long[1];
+        Thread receiver = new Thread(() -> {
+          ByteBuffer buf = ByteBuffer.allocateDirect(2048);
+          try {
+            while (true) {
+              buf.clear();
+              rx.receive(buf);
+              received.addAndGet(buf.position());
+              last[0] = System.nanoTime();
+            }
+          } catch (java.io.IOException closed) {
+            // the transfer is over
+          }
+        }, "raw-udp-receiver");
+        receiver.start();
+        long start = System.nanoTime();
+        ByteBuffer out = ByteBuffer.allocateDirect(DATAGRAM);
+        for (long sent = 0, total = (long) MB << 20; sent < total; sent += DATAGRAM) {
+          out.clear();
+          tx.write(out);
+        }
+        // What the receive buffer still holds arrives within moments; what was lost never will.
+        long seen;
+        do {
+          seen = received.get();
+          Thread.sleep(100);
+        } while (received.get() != seen);
+        rx.close();
+        receiver.join();
+        return received.get() / 1048576.0 / ((last[0] - start) / 1e9);
+      }
+    }
+
+    @Override
+    public double[] roundTrips() {
+      return null;
+    }
+
+    @Override
+    public void close() {}
+  }
+
   /** The endpoint: QUIC beneath the path layer, direct or through a relay endpoint. */
-  private static Result pathLayer(boolean relayed) throws Exception {
+  private static Subject pathLayer(boolean relayed) throws Exception {
     BlockingQueue<QuicConnection> accepted = new ArrayBlockingQueue<>(1);
     ConnectionAcceptor acceptor = c -> {
       c.onStream(TransportBenchmark::serve);
@@ -76,91 +207,123 @@ public final class TransportBenchmark {
     };
     TestRelay forward = new TestRelay();
     Map<NodeId, InetSocketAddress> directory = forward.directory;
-    try (QuicEndpoint a = new QuicEndpoint(NodeIdentity.ephemeral(), QuicEndpoint.Settings.defaults(LO), p -> Optional.empty(), () -> null);
-        QuicEndpoint b = new QuicEndpoint(NodeIdentity.ephemeral(), QuicEndpoint.Settings.defaults(LO),
-            p -> p.equals(Endpoint.PEER_PROTOCOL) ? Optional.of(acceptor) : Optional.empty(), () -> null);
-        QuicEndpoint hub = new QuicEndpoint(NodeIdentity.ephemeral(), QuicEndpoint.Settings.defaults(LO), p -> Optional.empty(), () -> forward)) {
-      InetSocketAddress aAddr = loopback(a.localAddress());
-      InetSocketAddress bAddr = loopback(b.localAddress());
-      InetSocketAddress hubAddr = loopback(hub.localAddress());
-      directory.put(a.localId(), aAddr);
-      directory.put(b.localId(), bAddr);
-      a.trustRelay(hubAddr, TestRelay.keyOf(a.localId()));
-      b.trustRelay(hubAddr, TestRelay.keyOf(b.localId()));
-      TransportPath path = relayed
-          ? new TransportPath.Relayed(hubAddr, b.localId(), PathKind.HUB_RELAY)
-          : new TransportPath.Direct(bAddr);
-      QuicConnection c = a.connect(b.localId(), path, Endpoint.PEER_PROTOCOL).get(10, TimeUnit.SECONDS);
-      accepted.poll(10, TimeUnit.SECONDS).switchPath(relayed
-          ? new TransportPath.Relayed(hubAddr, a.localId(), PathKind.HUB_RELAY)
-          : new TransportPath.Direct(aAddr));
-      PeerStream bulk = c.openStream();
-      double mbs = push(bulk.output(), bulk.input());
-      PeerStream echo = c.openStream();
-      double[] rtt = pingPong(echo.output(), new DataInputStream(echo.input()));
-      return new Result(relayed ? "path layer, hub relay" : "path layer, direct", mbs, rtt[0], rtt[1]);
-    }
+    QuicEndpoint a = new QuicEndpoint(NodeIdentity.ephemeral(), QuicEndpoint.Settings.defaults(LO), p -> Optional.empty(), () -> null);
+    QuicEndpoint b = new QuicEndpoint(NodeIdentity.ephemeral(), QuicEndpoint.Settings.defaults(LO),
+        p -> p.equals(Endpoint.PEER_PROTOCOL) ? Optional.of(acceptor) : Optional.empty(), () -> null);
+    QuicEndpoint hub = new QuicEndpoint(NodeIdentity.ephemeral(), QuicEndpoint.Settings.defaults(LO), p -> Optional.empty(), () -> forward);
+    InetSocketAddress aAddr = loopback(a.localAddress());
+    InetSocketAddress bAddr = loopback(b.localAddress());
+    InetSocketAddress hubAddr = loopback(hub.localAddress());
+    directory.put(a.localId(), aAddr);
+    directory.put(b.localId(), bAddr);
+    a.trustRelay(hubAddr, TestRelay.keyOf(a.localId()));
+    b.trustRelay(hubAddr, TestRelay.keyOf(b.localId()));
+    TransportPath path = relayed
+        ? new TransportPath.Relayed(hubAddr, b.localId(), PathKind.HUB_RELAY)
+        : new TransportPath.Direct(bAddr);
+    QuicConnection c = a.connect(b.localId(), path, Endpoint.PEER_PROTOCOL).get(10, TimeUnit.SECONDS);
+    accepted.poll(10, TimeUnit.SECONDS).switchPath(relayed
+        ? new TransportPath.Relayed(hubAddr, a.localId(), PathKind.HUB_RELAY)
+        : new TransportPath.Direct(aAddr));
+    return new Subject() {
+      @Override
+      public String name() {
+        return relayed ? RELAY : DIRECT;
+      }
+
+      @Override
+      public double transfer() throws Exception {
+        PeerStream bulk = c.openStream();
+        return push(bulk.output(), bulk.input());
+      }
+
+      @Override
+      public double[] roundTrips() throws Exception {
+        PeerStream echo = c.openStream();
+        return pingPong(echo.output(), new DataInputStream(echo.input()));
+      }
+
+      @Override
+      public void close() throws Exception {
+        a.close();
+        b.close();
+        hub.close();
+      }
+    };
   }
 
   /** The same QUIC settings and TLS, on two plain sockets with nothing between them and QUIC. */
-  private static Result plainQuic() throws Exception {
+  private static Subject plainQuic() throws Exception {
     NodeIdentity si = NodeIdentity.ephemeral();
     NodeIdentity ci = NodeIdentity.ephemeral();
     boolean epoll = Epoll.isAvailable();
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
     Class<? extends Channel> type = epoll ? EpollDatagramChannel.class : NioDatagramChannel.class;
     BlockingQueue<QuicPeerStream> inbound = new ArrayBlockingQueue<>(4);
-    try {
-      var serverTls = QuicSslContextBuilder.forServer(si.keys().getPrivate(), null, si.certificate())
-          .trustManager(SelfSignedTrustManager.INSTANCE).clientAuth(ClientAuth.REQUIRE)
-          .applicationProtocols(Endpoint.PEER_PROTOCOL).build();
-      var clientTls = QuicSslContextBuilder.forClient().keyManager(ci.keys().getPrivate(), null, ci.certificate())
-          .trustManager(SelfSignedTrustManager.INSTANCE).applicationProtocols(Endpoint.PEER_PROTOCOL).build();
-      QuicEndpoint.Settings s = QuicEndpoint.Settings.defaults(LO);
-      ChannelHandler server = QuicEndpoint.configure(new QuicServerCodecBuilder(), s).sslContext(serverTls)
-          .tokenHandler(InsecureQuicTokenHandler.INSTANCE)
-          .handler(new ChannelInboundHandlerAdapter() { @Override public boolean isSharable() { return true; } })
-          .streamOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-          .streamHandler(new ChannelInitializer<QuicStreamChannel>() {
-            @Override
-            protected void initChannel(QuicStreamChannel ch) {
-              QuicPeerStream s = new QuicPeerStream(ch);
-              ch.pipeline().addLast(s);
-              inbound.add(s);
-            }
-          }).build();
-      Channel serverChannel = new Bootstrap().group(group).channel(type)
-          .option(ChannelOption.SO_RCVBUF, 4 << 20).option(ChannelOption.SO_SNDBUF, 4 << 20)
-          .handler(server).bind(LO).sync().channel();
-      Channel clientChannel = new Bootstrap().group(group).channel(type)
-          .option(ChannelOption.SO_RCVBUF, 4 << 20).option(ChannelOption.SO_SNDBUF, 4 << 20)
-          .handler(QuicEndpoint.configure(new QuicClientCodecBuilder(), s).sslContext(clientTls).build())
-          .bind(LO).sync().channel();
-      QuicChannel quic = QuicChannel.newBootstrap(clientChannel)
-          .handler(new ChannelInboundHandlerAdapter())
-          .streamHandler(new ChannelInboundHandlerAdapter())
-          .remoteAddress(loopback((InetSocketAddress) serverChannel.localAddress()))
-          .connect().get(10, TimeUnit.SECONDS);
-      QuicStreamChannel out = quic.newStreamBootstrap()
-          .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-          .handler(new ChannelInboundHandlerAdapter()).create().get(10, TimeUnit.SECONDS);
-      QuicPeerStream bulk = attach(out);
-      CompletableFuture.runAsync(() -> serve(take(inbound)));
-      // The server's stream exists once the first bytes arrive; push() writes them.
-      double mbs = push(bulk.output(), bulk.input());
-      QuicStreamChannel out2 = quic.newStreamBootstrap().option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-          .handler(new ChannelInboundHandlerAdapter()).create().get(10, TimeUnit.SECONDS);
-      QuicPeerStream echo = attach(out2);
-      CompletableFuture<Void> echoServer = CompletableFuture.runAsync(() -> serve(take(inbound)));
-      double[] rtt = pingPong(echo.output(), new DataInputStream(echo.input()));
-      quic.close().sync();
-      serverChannel.close().sync();
-      clientChannel.close().sync();
-      echoServer.cancel(true);
-      return new Result("QUIC, no path layer", mbs, rtt[0], rtt[1]);
-    } finally {
-      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-    }
+    var serverTls = QuicSslContextBuilder.forServer(si.keys().getPrivate(), null, si.certificate())
+        .trustManager(SelfSignedTrustManager.INSTANCE).clientAuth(ClientAuth.REQUIRE)
+        .applicationProtocols(Endpoint.PEER_PROTOCOL).build();
+    var clientTls = QuicSslContextBuilder.forClient().keyManager(ci.keys().getPrivate(), null, ci.certificate())
+        .trustManager(SelfSignedTrustManager.INSTANCE).applicationProtocols(Endpoint.PEER_PROTOCOL).build();
+    QuicEndpoint.Settings s = QuicEndpoint.Settings.defaults(LO);
+    ChannelHandler server = QuicEndpoint.configure(new QuicServerCodecBuilder(), s).sslContext(serverTls)
+        .tokenHandler(InsecureQuicTokenHandler.INSTANCE)
+        .handler(new ChannelInboundHandlerAdapter() { @Override public boolean isSharable() { return true; } })
+        .streamOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+        .streamHandler(new ChannelInitializer<QuicStreamChannel>() {
+          @Override
+          protected void initChannel(QuicStreamChannel ch) {
+            QuicPeerStream s = new QuicPeerStream(ch);
+            ch.pipeline().addLast(s);
+            inbound.add(s);
+          }
+        }).build();
+    Channel serverChannel = new Bootstrap().group(group).channel(type)
+        .option(ChannelOption.SO_RCVBUF, 4 << 20).option(ChannelOption.SO_SNDBUF, 4 << 20)
+        .handler(server).bind(LO).sync().channel();
+    Channel clientChannel = new Bootstrap().group(group).channel(type)
+        .option(ChannelOption.SO_RCVBUF, 4 << 20).option(ChannelOption.SO_SNDBUF, 4 << 20)
+        .handler(QuicEndpoint.configure(new QuicClientCodecBuilder(), s).sslContext(clientTls).build())
+        .bind(LO).sync().channel();
+    QuicChannel quic = QuicChannel.newBootstrap(clientChannel)
+        .handler(new ChannelInboundHandlerAdapter())
+        .streamHandler(new ChannelInboundHandlerAdapter())
+        .remoteAddress(loopback((InetSocketAddress) serverChannel.localAddress()))
+        .connect().get(10, TimeUnit.SECONDS);
+    return new Subject() {
+      @Override
+      public String name() {
+        return PLAIN;
+      }
+
+      /** The server's stream exists once the first bytes arrive; push() writes them. */
+      private QuicPeerStream served() throws Exception {
+        QuicPeerStream stream = attach(quic.newStreamBootstrap().option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+            .handler(new ChannelInboundHandlerAdapter()).create().get(10, TimeUnit.SECONDS));
+        CompletableFuture.runAsync(() -> serve(take(inbound)));
+        return stream;
+      }
+
+      @Override
+      public double transfer() throws Exception {
+        QuicPeerStream bulk = served();
+        return push(bulk.output(), bulk.input());
+      }
+
+      @Override
+      public double[] roundTrips() throws Exception {
+        QuicPeerStream echo = served();
+        return pingPong(echo.output(), new DataInputStream(echo.input()));
+      }
+
+      @Override
+      public void close() throws Exception {
+        quic.close().sync();
+        serverChannel.close().sync();
+        clientChannel.close().sync();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      }
+    };
   }
 
   private static QuicPeerStream take(BlockingQueue<QuicPeerStream> q) {
