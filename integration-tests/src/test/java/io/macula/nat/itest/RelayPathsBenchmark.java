@@ -16,19 +16,22 @@ import java.util.regex.Pattern;
  * the hub's TURN server. Each path gets a fresh pair of nodes whose connecting node has every other
  * strategy disabled, so both ends' packets take that path; each throughput is the median of the
  * trials (min and max beside it) after two warm-up transfers, each round trip the median of the pings; both
- * printed as ratios to direct. The relay's own limits are set far above what loopback carries, so
- * the figures are the relaying's, not its budget's. Run it with {@code mvn -q -DskipTests install &&
+ * printed as ratios to direct; then the p50 and p95 of 50 fresh connects by the strategy, as the node
+ * times them. The relay's own limits are set far above what loopback carries, so the figures are the
+ * relaying's, not its budget's. Run it with {@code mvn -q -DskipTests install &&
  * mvn -q -pl integration-tests exec:java@relaypaths}.
  */
 public final class RelayPathsBenchmark {
   private static final int MB = Integer.getInteger("benchmark.mb", 50);
   private static final int TRIALS = Integer.getInteger("benchmark.trials", 5);
   private static final int PINGS = Integer.getInteger("benchmark.pings", 50);
+  private static final int CONNECTS = Integer.getInteger("benchmark.connects", 50);
+  private static final Pattern CONNECTED = Pattern.compile("connected to \\S+ by (\\S+) \\(\\S+ path\\) in (\\d+) ms");
   private static final List<String> STRATEGIES = List.of("direct", "holepunch", "turn", "peerrelay", "hubrelay");
   private static final Pattern RATE = Pattern.compile("([0-9.]+) MB/s; sha256 [0-9a-f]{64} matches");
   private static final Pattern MEDIAN = Pattern.compile("median ([0-9.]+) ms");
 
-  private record Row(String strategy, String path, double[] mbs, double rttMs) {
+  private record Row(String strategy, String path, double[] mbs, double rttMs, double[] connectMs) {
     double median() {
       return RelayPathsBenchmark.median(mbs);
     }
@@ -54,14 +57,14 @@ public final class RelayPathsBenchmark {
       System.out.println("\nthe relay, afterwards:\n" + pairs);
     }
     Row direct = rows.get("direct");
-    System.out.printf("%n%-11s %-11s %22s %12s %14s %13s%n", "strategy", "path", "MB/s median (min-max)", "RTT median",
-        "MB/s ÷ direct", "RTT ÷ direct");
+    System.out.printf("%n%-11s %-11s %22s %12s %14s %13s %21s%n", "strategy", "path", "MB/s median (min-max)",
+        "RTT median", "MB/s ÷ direct", "RTT ÷ direct", "connect p50 / p95");
     for (Row r : rows.values()) {
       double[] sorted = r.mbs().clone();
       Arrays.sort(sorted);
-      System.out.printf(Locale.ROOT, "%-11s %-11s %8.1f (%5.1f-%5.1f) %9.2f ms %14.2f %13.2f%n", r.strategy(), r.path(),
-          r.median(), sorted[0], sorted[sorted.length - 1], r.rttMs(), r.median() / direct.median(),
-          r.rttMs() / direct.rttMs());
+      System.out.printf(Locale.ROOT, "%-11s %-11s %8.1f (%5.1f-%5.1f) %9.2f ms %14.2f %13.2f %9.0f / %4.0f ms%n",
+          r.strategy(), r.path(), r.median(), sorted[0], sorted[sorted.length - 1], r.rttMs(),
+          r.median() / direct.median(), r.rttMs() / direct.rttMs(), r.connectMs()[0], r.connectMs()[1]);
     }
     System.exit(0);
   }
@@ -91,9 +94,30 @@ public final class RelayPathsBenchmark {
     if (!median.find()) {
       throw new AssertionError("no round trip over " + strategy);
     }
-    System.out.printf(Locale.ROOT, "%s: %s MB/s, round trip %s ms%n", strategy, mbs, median.group(1));
+    double[] connects = connects(a, b.id(), strategy);
+    System.out.printf(Locale.ROOT, "%s: %s MB/s, round trip %s ms, connects p50 %.0f ms%n", strategy, mbs,
+        median.group(1), connects[0]);
     return new Row(strategy, won.group(2), mbs.stream().mapToDouble(Double::doubleValue).toArray(),
-        Double.parseDouble(median.group(1)));
+        Double.parseDouble(median.group(1)), connects);
+  }
+
+  /**
+   * CONNECTS fresh connects (each makes a connection of its own), as the node times them from the
+   * negotiator's start to the path found; through the admin socket from here, so that no client JVM
+   * competes with the nodes. Returns p50 and p95 in ms.
+   */
+  private static double[] connects(NodeProcess a, String peer, String strategy) throws Exception {
+    double[] ms = new double[CONNECTS];
+    for (int i = 0; i < CONNECTS; i++) {
+      String out = io.macula.nat.launcher.AdminClient.exchange(a.home().resolve("admin.sock"), "nat:connect " + peer);
+      Matcher m = CONNECTED.matcher(out);
+      if (!m.find() || !m.group(1).equals(strategy)) {
+        throw new AssertionError("connect " + i + " over " + strategy + ": " + out);
+      }
+      ms[i] = Double.parseDouble(m.group(2));
+    }
+    Arrays.sort(ms);
+    return new double[] {ms[CONNECTS / 2], ms[CONNECTS * 95 / 100]};
   }
 
   private static double rate(String sendOutput) {

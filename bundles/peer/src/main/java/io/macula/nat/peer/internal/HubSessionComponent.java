@@ -415,6 +415,8 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
       }
     } else if (m instanceof HubMessage.Refused r) {
       log.warn("the hub refused: {}", r.reason());
+      // A list asked too often gets this instead of an answer: what waits for it takes the last known.
+      pendingList.complete(List.copyOf(known.values()));
     } else if (m instanceof HubMessage.TurnCredentials t) {
       turnServer = new TurnServerOffer(t.uri(), t.username(), t.password(),
           Instant.ofEpochSecond(t.expiresEpochSeconds()));
@@ -475,14 +477,32 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
 
   @Override
   public List<NodeDescriptor> nodes() {
+    return list(false);
+  }
+
+  /** The hub's node list: a recent one will do, or a fresh one; the last known when none comes. */
+  private List<NodeDescriptor> list(boolean fresh) {
     Live l = live;
     if (l == null) {
       return List.copyOf(known.values());
     }
     try {
-      return askForList(l).get(ANSWER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      return (fresh ? askForList(l) : recentList(l)).get(ANSWER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       return List.copyOf(known.values());
+    }
+  }
+
+  /**
+   * The node list answered less than {@link #MIN_LIST_INTERVAL} ago, else the next one. Every
+   * connect looks its peer up here: asked of the hub each time, rapid connects outran the lists the
+   * hub allows (two a second after a burst of four), and each one after that waited out
+   * ANSWER_TIMEOUT for an answer that never came.
+   */
+  private CompletableFuture<List<NodeDescriptor>> recentList(Live l) {
+    synchronized (this) {
+      return pendingList.isDone() && System.nanoTime() - listAsked < MIN_LIST_INTERVAL.toNanos()
+          ? pendingList : askForList(l);
     }
   }
 
@@ -515,12 +535,7 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
     if (l == null) {
       return CompletableFuture.completedFuture(false);
     }
-    CompletableFuture<List<NodeDescriptor>> list;
-    synchronized (this) {
-      list = pendingList.isDone() && System.nanoTime() - listAsked < MIN_LIST_INTERVAL.toNanos()
-          ? pendingList : askForList(l);
-    }
-    return list.thenApply(nodes -> known.containsKey(peer))
+    return recentList(l).thenApply(nodes -> known.containsKey(peer))
         .completeOnTimeout(false, ANSWER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
   }
 
@@ -551,10 +566,14 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
         endpoint.localId(), reported, Optional.ofNullable(observed), nat, relayOffer != null);
   }
 
+  /** A node the recent list lacks may have registered since: the hub is asked again then. */
   @Override
   public Optional<NodeDescriptor> find(NodeId node) {
-    return nodes().stream().filter(d -> d.id().equals(node)).findFirst()
-        .or(() -> Optional.ofNullable(known.get(node)));
+    return in(list(false), node).or(() -> in(list(true), node)).or(() -> Optional.ofNullable(known.get(node)));
+  }
+
+  private static Optional<NodeDescriptor> in(List<NodeDescriptor> nodes, NodeId node) {
+    return nodes.stream().filter(d -> d.id().equals(node)).findFirst();
   }
 
   /** The relay service of this node, when it offers to relay: the hub lists it from now on. */

@@ -180,6 +180,53 @@ class HubSessionComponentTest {
   }
 
   @Test
+  void lookupsRightAfterAListTakeThatListInsteadOfAskingTheHubAgain() throws Exception {
+    session = start(60_000);
+    HubSide hub = registered();
+    CompletableFuture<List<NodeDescriptor>> listed = CompletableFuture.supplyAsync(() -> session.nodes());
+    assertInstanceOf(HubMessage.ListNodes.class, hub.read());
+    hub.write(new HubMessage.Nodes(List.of(entry(2)), false));
+    listed.get(5, TimeUnit.SECONDS);
+
+    // Connects in a burst each look their peer up: the hub allows two lists a second, and a list it
+    // refused left a lookup waiting out the answer timeout.
+    for (int i = 0; i < 10; i++) {
+      assertEquals(Optional.of(node(2)), session.find(node(2)).map(NodeDescriptor::id));
+    }
+    hub.write(new HubMessage.Ping(7));
+    assertEquals(new HubMessage.Pong(7), hub.read(), "the next thing the hub hears is the pong, not a list request");
+  }
+
+  @Test
+  void aNodeTheRecentListLacksIsAskedOfTheHubAgain() throws Exception {
+    session = start(60_000);
+    HubSide hub = registered();
+    CompletableFuture<List<NodeDescriptor>> listed = CompletableFuture.supplyAsync(() -> session.nodes());
+    assertInstanceOf(HubMessage.ListNodes.class, hub.read());
+    hub.write(new HubMessage.Nodes(List.of(entry(2)), false));
+    listed.get(5, TimeUnit.SECONDS);
+
+    // Node 5 registered since: the list of a moment ago does not have it, the hub does.
+    CompletableFuture<Optional<NodeDescriptor>> found = CompletableFuture.supplyAsync(() -> session.find(node(5)));
+    assertInstanceOf(HubMessage.ListNodes.class, hub.read());
+    hub.write(new HubMessage.Nodes(List.of(entry(2), entry(5)), false));
+    assertEquals(Optional.of(node(5)), found.get(5, TimeUnit.SECONDS).map(NodeDescriptor::id));
+  }
+
+  @Test
+  void aListTheHubRefusesEndsTheWaitWithTheNodesLastKnown() throws Exception {
+    session = start(60_000);
+    HubSide hub = registered();
+    CompletableFuture<Optional<NodeDescriptor>> found = CompletableFuture.supplyAsync(() -> session.find(node(5)));
+    assertInstanceOf(HubMessage.ListNodes.class, hub.read());
+    hub.write(new HubMessage.Refused("node lists asked too often: at most 2.0 a second"));
+    // The second ask (a fresh list for a node the first lacked) is refused too; neither waits out 3 s.
+    assertInstanceOf(HubMessage.ListNodes.class, hub.read());
+    hub.write(new HubMessage.Refused("node lists asked too often: at most 2.0 a second"));
+    assertEquals(Optional.empty(), found.get(2, TimeUnit.SECONDS));
+  }
+
+  @Test
   void aSignalReachesEveryListenerWithTheSenderTheHubNamed() throws Exception {
     session = start(60_000);
     BlockingQueue<String> got = new LinkedBlockingQueue<>();

@@ -51,7 +51,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * the hub relay; each the median of the trials (min and max beside it) after one warm-up, the
  * configurations taking turns trial by trial so that a change in the machine's load touches them
  * alike; the CPU time the process spent per MB carried (both ends, and the relay, are this
- * process); each throughput as a ratio to raw UDP; then round-trip p50/p99. Run it with
+ * process); each throughput as a ratio to raw UDP; then round-trip p50/p99, and the p50/p95 of fresh
+ * connects over the path layer. Run it with
  * {@code mvn -q -pl bundles/transport test-compile exec:java@benchmark}
  * ({@code -Dbenchmark.mb=100}, {@code -Dbenchmark.trials=5}, {@code -Dbenchmark.pings=3000}).
  */
@@ -60,6 +61,7 @@ public final class TransportBenchmark {
   private static final int MB = Integer.getInteger("benchmark.mb", 100);
   private static final int TRIALS = Integer.getInteger("benchmark.trials", 5);
   private static final int PINGS = Integer.getInteger("benchmark.pings", 3000);
+  private static final int CONNECTS = Integer.getInteger("benchmark.connects", 50);
   /** A datagram as large as the QUIC packets on these paths. */
   private static final int DATAGRAM = 1400;
 
@@ -72,6 +74,11 @@ public final class TransportBenchmark {
 
     /** Round-trip p50 and p99 in µs, or none (raw UDP has no echo). */
     double[] roundTrips() throws Exception;
+
+    /** Connect times p50 and p95 in ms over CONNECTS fresh connections, or none. */
+    default double[] connects() throws Exception {
+      return null;
+    }
   }
 
   record Figures(double[] mbPerSecond, double[] cpuMsPerMb, double[] rtt) {}
@@ -95,9 +102,14 @@ public final class TransportBenchmark {
         }
       }
     }
+    Map<String, double[]> connects = new LinkedHashMap<>();
     for (Subject s : subjects) {
       Figures f = figures.get(s.name());
       figures.put(s.name(), new Figures(f.mbPerSecond(), f.cpuMsPerMb(), s.roundTrips()));
+      double[] c = s.connects();
+      if (c != null) {
+        connects.put(s.name(), c);
+      }
       s.close();
     }
     double ceiling = median(figures.get(RawUdp.NAME).mbPerSecond());
@@ -111,6 +123,9 @@ public final class TransportBenchmark {
       System.out.printf("%-24s %8.1f (%6.1f-%6.1f) %12.2f %14.2f %s%n", name, median(f.mbPerSecond()), sorted[0],
           sorted[sorted.length - 1], median(f.mbPerSecond()) / ceiling, median(f.cpuMsPerMb()), rtt);
     });
+    System.out.printf("%n%-24s %10s %10s   (%d fresh connections each, after 10 to warm up; QUIC and TLS with both"
+        + " certificates checked)%n", "connect", "p50", "p95", CONNECTS);
+    connects.forEach((name, c) -> System.out.printf("%-24s %7.2f ms %7.2f ms%n", name, c[0], c[1]));
     double plain = median(figures.get(PLAIN).mbPerSecond());
     double direct = median(figures.get(DIRECT).mbPerSecond());
     double relay = median(figures.get(RELAY).mbPerSecond());
@@ -203,7 +218,7 @@ public final class TransportBenchmark {
     BlockingQueue<QuicConnection> accepted = new ArrayBlockingQueue<>(1);
     ConnectionAcceptor acceptor = c -> {
       c.onStream(TransportBenchmark::serve);
-      accepted.add(c);
+      accepted.offer(c); // the first is the one measured; the connects' fresh ones go unkept
     };
     TestRelay forward = new TestRelay();
     Map<NodeId, InetSocketAddress> directory = forward.directory;
@@ -241,6 +256,21 @@ public final class TransportBenchmark {
       public double[] roundTrips() throws Exception {
         PeerStream echo = c.openStream();
         return pingPong(echo.output(), new DataInputStream(echo.input()));
+      }
+
+      @Override
+      public double[] connects() throws Exception {
+        double[] ms = new double[CONNECTS];
+        for (int i = -10; i < CONNECTS; i++) {
+          long start = System.nanoTime();
+          QuicConnection fresh = a.connect(b.localId(), path, Endpoint.PEER_PROTOCOL).get(10, TimeUnit.SECONDS);
+          if (i >= 0) {
+            ms[i] = (System.nanoTime() - start) / 1e6;
+          }
+          fresh.close();
+        }
+        Arrays.sort(ms);
+        return new double[] {ms[CONNECTS / 2], ms[CONNECTS * 95 / 100]};
       }
 
       @Override
