@@ -1,5 +1,6 @@
 package io.macula.nat.itest.lab;
 
+import io.macula.nat.itest.NodeProcess;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,6 +19,10 @@ final class Lab implements AutoCloseable {
   static final String HUB_IP = "203.0.113.10";
   /** The hub's second address: its STUN server answers RFC 5780 CHANGE-REQUESTs from it. */
   static final String HUB_ALTERNATE_IP = "203.0.113.11";
+  /** Where every lab node finds its hub. */
+  static final String HUB = HUB_IP + ":7400";
+  /** The JVM options of every lab node: many of them share two cores, so small and quick to start. */
+  static final String[] NODE_JVM = {"-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto"};
   static final String[] OBSERVER_IPS = {"203.0.113.20", "203.0.113.21", "203.0.113.22"};
 
   /** A host of the lab: its namespace and address. */
@@ -332,5 +337,22 @@ final class Lab implements AutoCloseable {
     } catch (IllegalStateException e) {
       // already shutting down: this is the hook
     }
+  }
+
+  /** A node in a fresh home, in a host's namespace, with the lab's JVM options; not started. */
+  static NodeProcess node(String name, Host host) throws java.io.IOException {
+    return NodeProcess.freshHome(name).inNamespace(host.ns()).jvmOptions(NODE_JVM);
+  }
+
+  /**
+   * The lab's hub on {@link #HUB}, not started: it admits every node, and its STUN server answers
+   * from the second address too, for RFC 5780 behaviour discovery. {@code endpoint} adds lines to its
+   * endpoint's configuration.
+   */
+  static NodeProcess hub(String name, Host host, String endpoint) throws java.io.IOException {
+    return node(name, host)
+        .config("io.macula.nat.endpoint", "bind = " + HUB + "\n" + endpoint)
+        .config("io.macula.nat.hub", "admission = open\n")
+        .config("io.macula.nat.stun.server", "address = " + HUB_IP + "\nalternate_address = " + HUB_ALTERNATE_IP + "\n");
   }
 }

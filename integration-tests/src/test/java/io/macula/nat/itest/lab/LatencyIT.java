@@ -30,8 +30,6 @@ public class LatencyIT {
   private static final int ACCESS_MS = 10;
   /** What the hub's host adds to every packet it sends. */
   private static final int HUB_MS = 20;
-  private static final String[] JVM = {"-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto"};
-  private static final String HUB = Lab.HUB_IP + ":7400";
   /** Samples (one a second) a row's round trip is the mean of, once the path's estimate settled. */
   private static final int SAMPLES = 4;
 
@@ -59,11 +57,7 @@ public class LatencyIT {
       lab.delayRouter("lat2", ACCESS_MS);
       lab.delayHost(hubHost, HUB_MS);
 
-      NodeProcess hub = NodeProcess.freshHome("lat-hub").inNamespace(hubHost.ns()).jvmOptions(JVM)
-          .config("io.macula.nat.endpoint", "bind = " + HUB + "\n")
-          .config("io.macula.nat.hub", "admission = open\n")
-          .config("io.macula.nat.stun.server",
-              "address = " + Lab.HUB_IP + "\nalternate_address = " + Lab.HUB_ALTERNATE_IP + "\n")
+      NodeProcess hub = Lab.hub("lat-hub", hubHost, "")
           // Its TURN server, whose credentials it hands the nodes.
           .config("io.macula.nat.turn.server", "listen = " + Lab.HUB_IP + ":3478\n");
       processes.add(hub);
@@ -106,9 +100,9 @@ public class LatencyIT {
 
   private static NodeProcess node(String name, Lab.Host host, NodeProcess hub, List<NodeProcess> processes)
       throws Exception {
-    NodeProcess n = NodeProcess.freshHome(name).inNamespace(host.ns()).jvmOptions(JVM)
+    NodeProcess n = Lab.node(name, host)
         .config("io.macula.nat.endpoint", "bind = 0.0.0.0:0\n")
-        .config("io.macula.nat.peer", "hub = " + hub.id() + "@" + HUB + "\n")
+        .config("io.macula.nat.peer", "hub = " + hub.id() + "@" + Lab.HUB + "\n")
         // /metrics on the loopback of the node's own namespace, and a round trip sampled each second.
         .config("org.apache.felix.http", "org.apache.felix.http.enable = true\norg.osgi.service.http.port = 9464\n")
         .config("io.macula.nat.metrics", "rtt_sample_seconds = 1\n");

@@ -29,9 +29,7 @@ import org.junit.Test;
  * each row says which strategy won and how long it took, in target/natlab/report.md.
  */
 public class NatMatrixIT {
-  private static final String[] JVM = {"-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto"};
   private static final NatType[] ORDER = NatType.values();
-  private static final String HUB = Lab.HUB_IP + ":7400";
   /** coturn, on a public host of the lab: every node may hold a relayed address on it. */
   private static final String TURN_IP = "203.0.113.30";
   private static final String TURN_CONFIG =
@@ -72,18 +70,13 @@ public class NatMatrixIT {
           TURN_IP, 3478, "--relay-ip=" + TURN_IP, "--realm=macula", "--lt-cred-mech", "--user=alice:wonderland",
           "--no-tcp-relay");
       Lab.Host hubHost = lab.publicHost("hub", Lab.HUB_IP, Lab.HUB_ALTERNATE_IP);
-      NodeProcess hub = NodeProcess.freshHome("lab-hub").inNamespace(hubHost.ns()).jvmOptions(JVM)
-          // UDP and TCP: a node whose network blocks UDP registers over TCP.
-          .config("io.macula.nat.endpoint", "bind = " + HUB + "\ntcp = true\n")
-          .config("io.macula.nat.hub", "admission = open\n")
-          // The hub's STUN server, with its second address for RFC 5780 behaviour discovery.
-          .config("io.macula.nat.stun.server",
-              "address = " + Lab.HUB_IP + "\nalternate_address = " + Lab.HUB_ALTERNATE_IP + "\n")
+      // UDP and TCP: a node whose network blocks UDP registers over TCP.
+      NodeProcess hub = Lab.hub("lab-hub", hubHost, "tcp = true\n")
           // The hub's TURN server: it hands its nodes credentials for it.
           .config("io.macula.nat.turn.server", "listen = " + Lab.HUB_IP + ":3478\n");
       processes.add(hub);
       hub.start();
-      String peerConfig = "hub = " + hub.id() + "@" + HUB + "\n";
+      String peerConfig = "hub = " + hub.id() + "@" + Lab.HUB + "\n";
 
       // Where each node lives, and the port it binds (fixed where a hairpin rule names it).
       Map<String, Object[]> plan = new LinkedHashMap<>();
@@ -124,7 +117,7 @@ public class NatMatrixIT {
       for (Node n : nodes.values()) {
         Await.until(n.name() + " registered", () -> hub.ok("hub:nodes").contains(n.id()), Duration.ofSeconds(90));
         // Where UDP is blocked, the hub session runs over TCP, and says why.
-        String transport = n.nat() == NatType.UDP_BLOCKED ? "over tcp (UDP to " + HUB + " got no answer" : "over udp";
+        String transport = n.nat() == NatType.UDP_BLOCKED ? "over tcp (UDP to " + Lab.HUB + " got no answer" : "over udp";
         String id = n.process().ok("nat:id");
         assertTrue(n.name() + ": " + id, id.contains(transport));
       }
@@ -228,7 +221,7 @@ public class NatMatrixIT {
       // A public node that relays for others joins (after every row above, whose winners it would
       // change): two symmetric NATs connect through it, a full relay refuses, and a relay killed
       // under a transfer leaves the connection to the hub relay.
-      NodeProcess relay = NodeProcess.freshHome("lab-relay").inNamespace(relayHost.ns()).jvmOptions(JVM)
+      NodeProcess relay = Lab.node("lab-relay", relayHost)
           .config("io.macula.nat.endpoint", "bind = 0.0.0.0:0\n")
           .config("io.macula.nat.peer", peerConfig)
           .config("io.macula.nat.relay", "offers_relay = true\n");
@@ -751,7 +744,7 @@ public class NatMatrixIT {
       NatType nat = (NatType) e.getValue()[0];
       Lab.Host host = (Lab.Host) e.getValue()[1];
       int port = (Integer) e.getValue()[2];
-      NodeProcess p = NodeProcess.freshHome("lab-" + e.getKey()).inNamespace(host.ns()).jvmOptions(JVM)
+      NodeProcess p = Lab.node("lab-" + e.getKey(), host)
           .config("io.macula.nat.endpoint", "bind = 0.0.0.0:" + port + "\n")
           .config("io.macula.nat.peer", peerConfig);
       if (!HUB_TURN_NODES.contains(e.getKey())) {

@@ -20,8 +20,6 @@ import java.util.Locale;
  * <pre>mvn -q -DskipTests install && mvn -q -pl integration-tests exec:java@pathmoves</pre>
  */
 public final class PathMovesBenchmark {
-  private static final String[] JVM = {"-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto"};
-  private static final String HUB = Lab.HUB_IP + ":7400";
   private static final String PUBLIC_IP = "198.51.100.220";
   static final long DARK_MS = 2000;
 
@@ -36,15 +34,10 @@ public final class PathMovesBenchmark {
     int trials = Integer.getInteger("trials", 20);
     List<NodeProcess> processes = new ArrayList<>();
     try (Lab lab = new Lab()) {
-      NodeProcess hub = NodeProcess.freshHome("moves-hub").inNamespace(lab.publicHost("hub", Lab.HUB_IP,
-              Lab.HUB_ALTERNATE_IP).ns()).jvmOptions(JVM)
-          .config("io.macula.nat.endpoint", "bind = " + HUB + "\n")
-          .config("io.macula.nat.hub", "admission = open\n")
-          .config("io.macula.nat.stun.server",
-              "address = " + Lab.HUB_IP + "\nalternate_address = " + Lab.HUB_ALTERNATE_IP + "\n");
+      NodeProcess hub = Lab.hub("moves-hub", lab.publicHost("hub", Lab.HUB_IP, Lab.HUB_ALTERNATE_IP), "");
       processes.add(hub);
       hub.start();
-      String peerConfig = "hub = " + hub.id() + "@" + HUB + "\n";
+      String peerConfig = "hub = " + hub.id() + "@" + Lab.HUB + "\n";
       Lab.Host natHost = lab.router("cone", NatType.RESTRICTED_CONE, 1, false).lan().get(0);
       NodeProcess a = node("moves-a", natHost, peerConfig, processes);
       NodeProcess b = node("moves-b", lab.publicHost("public", PUBLIC_IP), peerConfig, processes);
@@ -99,7 +92,7 @@ public final class PathMovesBenchmark {
 
   private static NodeProcess node(String name, Lab.Host host, String peerConfig, List<NodeProcess> all)
       throws Exception {
-    NodeProcess p = NodeProcess.freshHome(name).inNamespace(host.ns()).jvmOptions(JVM)
+    NodeProcess p = Lab.node(name, host)
         .config("io.macula.nat.endpoint", "bind = 0.0.0.0:0\n")
         .config("io.macula.nat.peer", peerConfig);
     all.add(p);

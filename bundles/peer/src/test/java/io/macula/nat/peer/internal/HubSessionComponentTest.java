@@ -183,10 +183,7 @@ class HubSessionComponentTest {
   void lookupsRightAfterAListTakeThatListInsteadOfAskingTheHubAgain() throws Exception {
     session = start(60_000);
     HubSide hub = registered();
-    CompletableFuture<List<NodeDescriptor>> listed = CompletableFuture.supplyAsync(() -> session.nodes());
-    assertInstanceOf(HubMessage.ListNodes.class, hub.read());
-    hub.write(new HubMessage.Nodes(List.of(entry(2)), false));
-    listed.get(5, TimeUnit.SECONDS);
+    listOfNodeTwo(hub);
 
     // Connects in a burst each look their peer up: the hub allows two lists a second, and a list it
     // refused left a lookup waiting out the answer timeout.
@@ -201,16 +198,21 @@ class HubSessionComponentTest {
   void aNodeTheRecentListLacksIsAskedOfTheHubAgain() throws Exception {
     session = start(60_000);
     HubSide hub = registered();
-    CompletableFuture<List<NodeDescriptor>> listed = CompletableFuture.supplyAsync(() -> session.nodes());
-    assertInstanceOf(HubMessage.ListNodes.class, hub.read());
-    hub.write(new HubMessage.Nodes(List.of(entry(2)), false));
-    listed.get(5, TimeUnit.SECONDS);
+    listOfNodeTwo(hub);
 
     // Node 5 registered since: the list of a moment ago does not have it, the hub does.
     CompletableFuture<Optional<NodeDescriptor>> found = CompletableFuture.supplyAsync(() -> session.find(node(5)));
     assertInstanceOf(HubMessage.ListNodes.class, hub.read());
     hub.write(new HubMessage.Nodes(List.of(entry(2), entry(5)), false));
     assertEquals(Optional.of(node(5)), found.get(5, TimeUnit.SECONDS).map(NodeDescriptor::id));
+  }
+
+  /** A lookup of every node, which the hub answers with node 2 alone. */
+  private void listOfNodeTwo(HubSide hub) throws Exception {
+    CompletableFuture<List<NodeDescriptor>> listed = CompletableFuture.supplyAsync(() -> session.nodes());
+    assertInstanceOf(HubMessage.ListNodes.class, hub.read());
+    hub.write(new HubMessage.Nodes(List.of(entry(2)), false));
+    listed.get(5, TimeUnit.SECONDS);
   }
 
   @Test
