@@ -80,8 +80,8 @@ final class KarafContainer implements AutoCloseable {
 
   /** Runs commands in one client session (batch mode) and returns what they printed, ANSI stripped. */
   String run(String... commands) {
-    List<String> argv = List.of(home.resolve("bin/client").toString(), "-h", "127.0.0.1", "-a",
-        String.valueOf(sshPort), "-u", "karaf", "-p", "karaf", "-r", "5", "-d", "1", "-b");
+    List<String> argv = new ArrayList<>(client());
+    argv.add("-b");
     try {
       ProcessBuilder pb = new ProcessBuilder(argv).directory(home.toFile()).redirectErrorStream(true);
       environment(pb.environment());
@@ -100,6 +100,44 @@ final class KarafContainer implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new AssertionError(e);
     }
+  }
+
+  /**
+   * Types keys into an interactive client session on a pseudo-terminal, as an operator would (a TAB
+   * to complete, a newline to run: console.py), and returns what the console showed after them once
+   * every expected word is there. The console's help and completion need a terminal: batch mode has
+   * neither.
+   */
+  String console(String keys, String... expected) {
+    Path script = Path.of("target", "test-classes", "console.py").toAbsolutePath();
+    List<String> argv = new ArrayList<>(List.of("python3", script.toString(), "60", "karaf@root()>", keys));
+    argv.addAll(List.of(expected));
+    argv.add("--");
+    argv.addAll(client());
+    try {
+      ProcessBuilder pb = new ProcessBuilder(argv).directory(home.toFile()).redirectErrorStream(true);
+      environment(pb.environment());
+      Process typing = pb.start();
+      String shown = new String(typing.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!typing.waitFor(COMMAND_WAIT.toSeconds(), TimeUnit.SECONDS)) {
+        typing.destroyForcibly();
+        throw new AssertionError(keys + ": no end within " + COMMAND_WAIT);
+      }
+      if (typing.exitValue() != 0) {
+        throw new AssertionError(keys + " did not show " + List.of(expected) + ":\n" + shown);
+      }
+      return shown;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  private List<String> client() {
+    return List.of(home.resolve("bin/client").toString(), "-h", "127.0.0.1", "-a", String.valueOf(sshPort),
+        "-u", "karaf", "-p", "karaf", "-r", "5", "-d", "1");
   }
 
   /** Runs commands that must all succeed: Karaf prints "Error executing command" otherwise. */

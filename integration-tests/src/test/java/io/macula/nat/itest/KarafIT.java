@@ -30,7 +30,8 @@ public class KarafIT {
   private static final Set<String> NODE = Set.of("io.macula.nat.config", "io.macula.nat.api",
       "io.macula.nat.transport", "io.macula.nat.negotiator", "io.macula.nat.hub.protocol", "io.macula.nat.peer",
       "io.macula.nat.diagnostics", "io.macula.nat.stun", "io.macula.nat.turn", "io.macula.nat.ice",
-      "io.macula.nat.shell", "io.macula.nat.strategy.direct", "io.macula.nat.strategy.holepunch",
+      "io.macula.nat.shell", "io.macula.nat.shell.karaf",
+      "io.macula.nat.strategy.direct", "io.macula.nat.strategy.holepunch",
       "io.macula.nat.strategy.hubrelay");
 
   private static final Set<String> NODE_WITH_TURN = with(NODE, "io.macula.nat.strategy.turn");
@@ -100,6 +101,19 @@ public class KarafIT {
       assertTrue(strategies, strategies.contains("\n" + s + " "));
     }
 
+    // Help and completion as Karaf's own commands have them: "help nat:connect" runs "nat:connect
+    // --help" and shows what it printed, "help nat:" lists the commands, and a TAB offers the
+    // strategies, the nodes the hub knows, and a parameter's words. Both need the console's terminal.
+    String usage = ok(karaf, "nat:connect --help");
+    assertTrue(usage, usage.contains("SYNTAX\n        nat:connect node\n") && usage.contains("the node's id"));
+    String misuse = karaf.run("nat:attempts " + peerId + " extra");
+    assertTrue(misuse, misuse.contains("nat:attempts takes 0 or 1 arguments, not 2"));
+    console(karaf, "help nat:connect\n", "connect to a node, and print every strategy's attempt", "nat:connect node");
+    console(karaf, "help nat:\n", "nat:strategies | list the connection strategies installed");
+    console(karaf, "nat:enable \t", "direct", "holepunch", "hubrelay", "turn");
+    console(karaf, "nat:connect " + peerId.substring(0, 3) + "\t", peerId);
+    console(karaf, "nat:path " + peerId + " \t", "direct", "relay");
+
     // A strategy goes and comes back the Karaf way.
     ok(karaf, "feature:uninstall macula-nat-strategy-turn");
     Await.until("turn is gone", () -> !karaf.run("nat:strategies").contains("\nturn "), SETTLE);
@@ -145,6 +159,11 @@ public class KarafIT {
         karaf::projectBundles,
         s -> s.keySet().equals(expected) && s.values().stream().allMatch("Active"::equals), SETTLE);
     transcript.append("project bundles: ").append(states).append('\n');
+  }
+
+  private void console(KarafContainer karaf, String keys, String... expected) {
+    transcript.append("karaf@root()> ").append(keys.replace("\t", "<TAB>")).append('\n')
+        .append(karaf.console(keys, expected)).append('\n');
   }
 
   private String ok(KarafContainer karaf, String... commands) {

@@ -1,8 +1,8 @@
 package io.macula.nat.metrics.internal;
 
+import io.macula.nat.api.command.OperatorCommands;
 import io.macula.nat.hub.api.Hub;
 import org.apache.felix.service.command.Descriptor;
-import org.apache.felix.service.command.annotations.GogoCommand;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -12,7 +12,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /** {@code hub:stats}: on a node that runs no hub, it says so. */
 @Component(service = HubStatsCommand.class)
-@GogoCommand(scope = "hub", function = "stats")
+@OperatorCommands(scope = "hub", function = "stats")
 public final class HubStatsCommand {
   private final StatsCommands stats;
 

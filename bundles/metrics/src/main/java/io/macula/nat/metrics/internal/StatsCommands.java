@@ -1,5 +1,6 @@
 package io.macula.nat.metrics.internal;
 
+import io.macula.nat.api.command.OperatorCommands;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Timer;
@@ -13,14 +14,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.apache.felix.service.command.Descriptor;
-import org.apache.felix.service.command.annotations.GogoCommand;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 /** The same figures /metrics serves, in the shell: {@code nat:stats} all of them, {@code hub:stats} the hub's. */
 @Component(service = StatsCommands.class)
-@GogoCommand(scope = "nat", function = "stats")
+@OperatorCommands(scope = "nat", function = "stats")
 public final class StatsCommands {
   /** What a hub serves: its nodes, its relays (hub relay and TURN), and their drops. */
   private static final Set<String> HUB_RELAYS = Set.of("hub-relay", "turn");

@@ -1,10 +1,10 @@
 package io.macula.nat.shell.internal;
 
+import io.macula.nat.api.command.OperatorCommands;
 import io.macula.nat.hub.api.Hub;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import org.apache.felix.service.command.Descriptor;
-import org.apache.felix.service.command.annotations.GogoCommand;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -13,7 +13,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /** On a hub: the nodes registered, and what the relay carries; elsewhere they say this node runs none. */
 @Component(service = HubCommands.class)
-@GogoCommand(scope = "hub", function = {"nodes", "relay", "relays", "nat"})
+@OperatorCommands(scope = "hub", function = {"nodes", "relay", "relays", "nat"})
 public final class HubCommands {
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);

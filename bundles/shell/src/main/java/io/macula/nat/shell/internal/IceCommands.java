@@ -1,12 +1,12 @@
 package io.macula.nat.shell.internal;
 
+import io.macula.nat.api.command.OperatorCommands;
 import io.macula.nat.ice.api.Candidate;
 import io.macula.nat.ice.api.IceAgent;
 import io.macula.nat.ice.api.IceSessionRecord;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import org.apache.felix.service.command.Descriptor;
-import org.apache.felix.service.command.annotations.GogoCommand;
 import org.osgi.service.component.ComponentServiceObjects;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -15,7 +15,7 @@ import org.osgi.service.component.annotations.Reference;
 
 /** ICE from the shell: this node's candidates, and the sessions with peers and their pairs. */
 @Component(service = IceCommands.class)
-@GogoCommand(scope = "nat", function = {"candidates", "ice"})
+@OperatorCommands(scope = "nat", function = {"candidates", "ice"})
 public final class IceCommands {
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);

@@ -7,6 +7,7 @@ import io.macula.nat.api.NodeId;
 import io.macula.nat.api.PeerConnection;
 import io.macula.nat.api.StrategySettings;
 import io.macula.nat.api.StrategyStatus;
+import io.macula.nat.api.command.OperatorCommands;
 import io.macula.nat.transport.api.Endpoint;
 import java.time.Duration;
 import java.time.ZoneOffset;
@@ -18,7 +19,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 import org.apache.felix.service.command.Descriptor;
-import org.apache.felix.service.command.annotations.GogoCommand;
 import org.osgi.service.component.ComponentServiceObjects;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -30,7 +30,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /** The operator's view of traversal: strategies, their settings, connects, attempts and moves. */
 @Component(service = NatCommands.class)
-@GogoCommand(
+@OperatorCommands(
     scope = "nat",
     function = {"strategies", "enable", "disable", "priority", "timeout", "connect", "attempts"})
 public final class NatCommands {
@@ -77,20 +77,20 @@ public final class NatCommands {
   }
 
   @Descriptor("let connects use a strategy")
-  public void enable(@Descriptor("the strategy's name") String name) {
+  public void enable(@Descriptor(OperatorCommands.STRATEGY) String name) {
     settings.get().setEnabled(name, true);
     System.out.print(name + " enabled\n");
   }
 
   @Descriptor("keep connects from using a strategy")
-  public void disable(@Descriptor("the strategy's name") String name) {
+  public void disable(@Descriptor(OperatorCommands.STRATEGY) String name) {
     settings.get().setEnabled(name, false);
     System.out.print(name + " disabled\n");
   }
 
   @Descriptor("set a strategy's priority: higher goes first")
   public void priority(
-      @Descriptor("the strategy's name") String name,
+      @Descriptor(OperatorCommands.STRATEGY) String name,
       @Descriptor("the new priority, an integer") String priority) {
     int p = Arguments.integer("priority", priority);
     settings.get().setPriority(name, p);
@@ -99,7 +99,7 @@ public final class NatCommands {
 
   @Descriptor("set how long a connect waits for a strategy before it starts the next")
   public void timeout(
-      @Descriptor("the strategy's name") String name,
+      @Descriptor(OperatorCommands.STRATEGY) String name,
       @Descriptor("milliseconds") String millis) {
     long ms = Arguments.positiveMillis("timeout", millis);
     settings.get().setTimeout(name, Duration.ofMillis(ms));
@@ -107,7 +107,7 @@ public final class NatCommands {
   }
 
   @Descriptor("connect to a node, and print every strategy's attempt")
-  public void connect(@Descriptor("the node's id") String node) throws InterruptedException {
+  public void connect(@Descriptor(OperatorCommands.NODE) String node) throws InterruptedException {
     NodeId id = Arguments.node(node);
     long start = System.nanoTime();
     CompletableFuture<PeerConnection> connect = negotiator.get().connect(id);
@@ -141,7 +141,7 @@ public final class NatCommands {
   }
 
   @Descriptor("list the recorded attempts of connects to one node, newest first")
-  public void attempts(@Descriptor("the node's id") String node) {
+  public void attempts(@Descriptor(OperatorCommands.NODE) String node) {
     NodeId id = Arguments.node(node);
     System.out.print(history(negotiator.get().attempts(id)) + moves(id::equals));
   }

@@ -5,6 +5,7 @@ import io.macula.nat.api.NatPairTable;
 import io.macula.nat.api.NodeDescriptor;
 import io.macula.nat.api.PathKind;
 import io.macula.nat.api.RelayDirectory;
+import io.macula.nat.api.command.OperatorCommands;
 import io.macula.nat.peer.api.HubSession;
 import io.macula.nat.stun.api.BindingResult;
 import io.macula.nat.stun.api.NatDiscovery;
@@ -23,7 +24,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.felix.service.command.Descriptor;
-import org.apache.felix.service.command.annotations.GogoCommand;
 import org.osgi.service.component.ComponentServiceObjects;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -41,7 +41,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  * As text, or as JSON ({@code --json}) for scripts.
  */
 @Component(service = NetcheckCommands.class)
-@GogoCommand(scope = "nat", function = {"netcheck"})
+@OperatorCommands(scope = "nat", function = {"netcheck"})
 public final class NetcheckCommands {
   /** How long each server or relay may take to answer. */
   static final Duration EACH = Duration.ofSeconds(3);

@@ -7,6 +7,7 @@ import io.macula.nat.api.NodeDescriptor;
 import io.macula.nat.api.NodeId;
 import io.macula.nat.api.PathKind;
 import io.macula.nat.api.Signalling;
+import io.macula.nat.api.command.OperatorCommands;
 import io.macula.nat.diagnostics.api.PeerDiagnostics;
 import io.macula.nat.peer.api.HubSession;
 import io.macula.nat.transport.api.AlternativePath;
@@ -23,7 +24,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.felix.service.command.Descriptor;
-import org.apache.felix.service.command.annotations.GogoCommand;
 import org.osgi.service.component.ComponentServiceObjects;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -35,7 +35,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /** Commands about this node's peers: who is there, the paths to them, and data across them. */
 @Component(service = PeerCommands.class)
-@GogoCommand(scope = "nat", function = {"id", "peers", "paths", "moves", "ping", "send", "received", "drops", "tables", "path", "dial", "signal",
+@OperatorCommands(scope = "nat", function = {"id", "peers", "paths", "moves", "ping", "send", "received", "drops", "tables", "path", "dial", "signal",
     "signals"})
 public final class PeerCommands {
   private static final DateTimeFormatter TIME =
@@ -67,7 +67,7 @@ public final class PeerCommands {
   }
 
   @Descriptor("send a text message to a node through the hub's signalling")
-  public void signal(@Descriptor("the node's id") String node, @Descriptor("the message") String text) {
+  public void signal(@Descriptor(OperatorCommands.NODE) String node, @Descriptor("the message") String text) {
     Signalling h = hub;
     if (h == null || !h.isConnected()) {
       throw new IllegalStateException("no session with a hub");
@@ -155,12 +155,12 @@ public final class PeerCommands {
   }
 
   @Descriptor("measure round-trip times to a node over the current path")
-  public void ping(@Descriptor("the node's id") String node) throws Exception {
+  public void ping(@Descriptor(OperatorCommands.NODE) String node) throws Exception {
     ping(node, "5");
   }
 
   @Descriptor("measure round-trip times to a node over the current path")
-  public void ping(@Descriptor("the node's id") String node, @Descriptor("how many probes") String count)
+  public void ping(@Descriptor(OperatorCommands.NODE) String node, @Descriptor("how many probes") String count)
       throws Exception {
     int n = Arguments.integer("count", count, 1, 10_000);
     PeerDiagnostics.Ping ping = diagnostics.get().ping(Arguments.node(node), n);
@@ -177,7 +177,7 @@ public final class PeerCommands {
   }
 
   @Descriptor("send MB megabytes of random data to a node; its answer proves what arrived")
-  public void send(@Descriptor("the node's id") String node, @Descriptor("megabytes") String megabytes)
+  public void send(@Descriptor(OperatorCommands.NODE) String node, @Descriptor("megabytes") String megabytes)
       throws Exception {
     int mb = Arguments.integer("megabytes", megabytes, 1, 100_000);
     PeerDiagnostics.Transfer t = diagnostics.get().send(Arguments.node(node), mb);
@@ -220,7 +220,7 @@ public final class PeerCommands {
   }
 
   @Descriptor("move the live connection to a node onto another path: direct or relay")
-  public void path(@Descriptor("the node's id") String node, @Descriptor("direct or relay") String kind)
+  public void path(@Descriptor(OperatorCommands.NODE) String node, @Descriptor("direct or relay") String kind)
       throws Exception {
     NodeId id = Arguments.node(node);
     PathKind to = switch (kind) {
@@ -232,7 +232,7 @@ public final class PeerCommands {
   }
 
   @Descriptor("connect to a node at an address, without negotiating: the node must prove its id")
-  public void dial(@Descriptor("the node's id") String node, @Descriptor("host:port") String address)
+  public void dial(@Descriptor(OperatorCommands.NODE) String node, @Descriptor("host:port") String address)
       throws Exception {
     NodeId id = Arguments.node(node);
     java.net.InetSocketAddress to = Arguments.address("address", address);

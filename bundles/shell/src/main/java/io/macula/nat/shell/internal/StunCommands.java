@@ -1,5 +1,6 @@
 package io.macula.nat.shell.internal;
 
+import io.macula.nat.api.command.OperatorCommands;
 import io.macula.nat.stun.api.BindingResult;
 import io.macula.nat.stun.api.NatDiscovery;
 import io.macula.nat.stun.api.NatInfo;
@@ -11,7 +12,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.felix.service.command.Descriptor;
-import org.apache.felix.service.command.annotations.GogoCommand;
 import org.osgi.service.component.ComponentServiceObjects;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -20,7 +20,7 @@ import org.osgi.service.component.annotations.Reference;
 
 /** STUN from the shell: the mapped address a server sees, and the NAT's behaviour. */
 @Component(service = StunCommands.class)
-@GogoCommand(scope = "nat", function = {"stun", "natinfo", "stunstats"})
+@OperatorCommands(scope = "nat", function = {"stun", "natinfo", "stunstats"})
 public final class StunCommands {
   private static final long WAIT_SECONDS = 60;
 

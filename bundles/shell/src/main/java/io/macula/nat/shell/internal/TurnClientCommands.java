@@ -1,9 +1,9 @@
 package io.macula.nat.shell.internal;
 
+import io.macula.nat.api.command.OperatorCommands;
 import io.macula.nat.turn.api.RelayedAddress;
 import io.macula.nat.turn.api.TurnRelay;
 import org.apache.felix.service.command.Descriptor;
-import org.apache.felix.service.command.annotations.GogoCommand;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -12,7 +12,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /** The node's TURN client: the servers it may use, and the relayed address it holds. */
 @Component(service = TurnClientCommands.class)
-@GogoCommand(scope = "nat", function = {"turn"})
+@OperatorCommands(scope = "nat", function = {"turn"})
 public final class TurnClientCommands {
   @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
       policyOption = ReferencePolicyOption.GREEDY)

@@ -1,11 +1,11 @@
 package io.macula.nat.shell.internal;
 
+import io.macula.nat.api.command.OperatorCommands;
 import io.macula.nat.turn.api.TurnAllocationInfo;
 import io.macula.nat.turn.api.TurnService;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import org.apache.felix.service.command.Descriptor;
-import org.apache.felix.service.command.annotations.GogoCommand;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -14,7 +14,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /** The TURN server this node runs (a hub's): its allocations and what each relayed, and its counters. */
 @Component(service = TurnServerCommands.class)
-@GogoCommand(scope = "hub", function = {"turn"})
+@OperatorCommands(scope = "hub", function = {"turn"})
 public final class TurnServerCommands {
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);

@@ -401,11 +401,14 @@ public final class PeerRelayStrategy implements ConnectionStrategy, SignalListen
       }
       try {
         work.execute(() -> {
+          Optional<RelaySignal.Refuse> refusal = Optional.empty();
           try {
-            serve(from, offer);
+            refusal = serve(from, offer);
           } finally {
             done(from);
           }
+          // Once the count went down: a peer told no may offer again at once.
+          refusal.ifPresent(r -> trySend(from, r));
         });
       } catch (java.util.concurrent.RejectedExecutionException busy) {
         done(from);
@@ -427,23 +430,23 @@ public final class PeerRelayStrategy implements ConnectionStrategy, SignalListen
   /**
    * The peer's offer: links to those of its relays this node's hub lists too, picks the one with
    * the lowest round trip from both, asks it for the pair and tells the peer to ask it too.
+   *
+   * @return the refusal to send the peer when no relay serves
    */
-  private void serve(NodeId from, RelaySignal.Offer offer) {
+  private Optional<RelaySignal.Refuse> serve(NodeId from, RelaySignal.Offer offer) {
     try {
       Map<NodeId, InetSocketAddress> mine = reachableRelays(from);
       mine.keySet().retainAll(offer.relays().keySet());
       if (mine.isEmpty()) {
-        trySend(from, new RelaySignal.Refuse(offer.session(), "none of the relays offered is one "
+        return Optional.of(new RelaySignal.Refuse(offer.session(), "none of the relays offered is one "
             + endpoint.localId().shortForm() + "'s hub lists as reachable"));
-        return;
       }
       Map<NodeId, RelayLinks.Link> measured = measure(mine);
       Optional<RelayLinks.Link> best = measured.values().stream()
           .min(Comparator.comparing(l -> l.rtt().plus(offer.relays().get(l.relay()))));
       if (best.isEmpty()) {
-        trySend(from, new RelaySignal.Refuse(offer.session(), "no relay offered answered "
+        return Optional.of(new RelaySignal.Refuse(offer.session(), "no relay offered answered "
             + endpoint.localId().shortForm() + " within " + LINK_WAIT.toMillis() + " ms"));
-        return;
       }
       RelayLinks.Link link = best.get();
       CompletableFuture<byte[]> pairing = links.pair(link, from);
@@ -462,6 +465,7 @@ public final class PeerRelayStrategy implements ConnectionStrategy, SignalListen
     } catch (Exception e) {
       log.debug("serving the peer relay offer of {}: {}", from.shortForm(), e.toString());
     }
+    return Optional.empty();
   }
 
   private void trySend(NodeId to, RelaySignal s) {

@@ -6,6 +6,7 @@ import io.macula.nat.api.PeerAdmission;
 import io.macula.nat.api.PeerRelayService;
 import io.macula.nat.api.PeerStream;
 import io.macula.nat.api.RelayTraffic;
+import io.macula.nat.api.command.OperatorCommands;
 import io.macula.nat.transport.api.ConnectionAcceptor;
 import io.macula.nat.transport.api.Endpoint;
 import io.macula.nat.transport.api.QuicConnection;
@@ -28,6 +29,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import org.apache.felix.service.command.Descriptor;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
@@ -53,7 +55,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * its hub's relay directory. {@code nat:relay} shows what it relays.
  */
 @Component(service = RelayServer.class, configurationPid = RelayServer.PID, immediate = true,
-    property = {"osgi.command.scope=nat", "osgi.command.function=relay"})
+    property = {OperatorCommands.SCOPE + "=nat", OperatorCommands.FUNCTION + "=relay"})
 @Designate(ocd = RelayServer.Config.class)
 public final class RelayServer {
   static final String PID = "io.macula.nat.relay";
@@ -343,7 +345,8 @@ public final class RelayServer {
     }, questions);
   }
 
-  /** nat:relay: the offer, the links and pairs, and the counters (printed: Karaf's exec mode shows no results). */
+  /** nat:relay, printed: Karaf's exec mode shows no results. */
+  @Descriptor("print whether this node offers to relay for others, its links and pairs, and its counters")
   public void relay() {
     System.out.print(describe());
   }
