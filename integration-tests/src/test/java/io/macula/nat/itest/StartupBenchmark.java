@@ -30,7 +30,7 @@ public final class StartupBenchmark {
       .filter(o -> !o.isBlank()).toList();
   private static final Duration START_LIMIT = Duration.ofSeconds(60);
   /** Linux's clock ticks a second, in which /proc/PID/stat counts CPU time. */
-  private static final double TICKS_PER_SECOND = 100;
+  static final double TICKS_PER_SECOND = 100;
 
   private record Trial(double readyMs, double startCpuMs, double idleRssMb, double idleCpuMsPerSecond) {}
 
@@ -113,13 +113,13 @@ public final class StartupBenchmark {
   }
 
   /** User and system CPU time of a process so far, in clock ticks (/proc/PID/stat, fields 14 and 15). */
-  private static long cpuTicks(long pid) throws IOException {
+  static long cpuTicks(long pid) throws IOException {
     String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
     String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     return Long.parseLong(f[11]) + Long.parseLong(f[12]);
   }
 
-  private static long residentKb(long pid) throws IOException {
+  static long residentKb(long pid) throws IOException {
     for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
       if (line.startsWith("VmRSS:")) {
         return Long.parseLong(line.replaceAll("\\D", ""));

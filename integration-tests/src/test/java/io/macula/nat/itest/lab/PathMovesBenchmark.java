@@ -118,7 +118,7 @@ public final class PathMovesBenchmark {
   }
 
   /** The nearest-rank percentile. */
-  static double percentile(List<Double> values, int p) {
+  public static double percentile(List<Double> values, int p) {
     double[] sorted = values.stream().mapToDouble(Double::doubleValue).toArray();
     Arrays.sort(sorted);
     if (sorted.length == 0) {

@@ -1,0 +1,327 @@
+package io.macula.nat.transport.internal;
+
+import io.macula.nat.api.NatBehavior;
+import io.macula.nat.api.NodeId;
+import io.macula.nat.hub.protocol.HubCodec;
+import io.macula.nat.hub.protocol.HubMessage;
+import io.macula.nat.transport.api.Endpoint;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufInputStream;
+import io.netty.buffer.ByteBufOutputStream;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicClientCodecBuilder;
+import io.netty.handler.codec.quic.QuicSslContext;
+import io.netty.handler.codec.quic.QuicSslContextBuilder;
+import io.netty.handler.codec.quic.QuicSslEngine;
+import io.netty.handler.codec.quic.QuicStreamChannel;
+import io.netty.handler.codec.quic.QuicStreamType;
+import io.netty.handler.ssl.util.KeyManagerFactoryWrapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.security.Principal;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BiConsumer;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedKeyManager;
+
+/**
+ * Many light nodes in one process, for the hub scale benchmark: each with its own identity and UDP
+ * socket (a hub takes one node per address), all on a few shared event loops and one TLS context that
+ * presents each node's own certificate. A light node registers, keeps its session alive with pings,
+ * answers the hub's path probes (or the hub stops sending after the consent lifetime), and signals:
+ * the real hub protocol over real QUIC, without a node's threads, tables and strategies.
+ */
+public final class LightNodes implements AutoCloseable {
+  private final EventLoopGroup loops;
+  private final QuicSslContext tls;
+  /** Whose certificate each TLS engine presents: filled as an engine is made, emptied once it shook hands. */
+  private final Map<SSLEngine, NodeIdentity> byEngine = new ConcurrentHashMap<>();
+  private final QuicEndpoint.Settings settings = QuicEndpoint.Settings.defaults(new InetSocketAddress("127.0.0.1", 0));
+  public final LongAdder pongs = new LongAdder();
+  public final LongAdder probesAnswered = new LongAdder();
+  /** Sessions that ended after they registered: the hub closed them, or their connection timed out. */
+  public final LongAdder sessionsLost = new LongAdder();
+
+  /** How often each session pings the hub: a node's hub session does so every keepalive_ms (1 s by default). */
+  private final Duration pingEvery;
+
+  public LightNodes(int threads, Duration pingEvery) {
+    this.pingEvery = pingEvery;
+    this.loops = new MultiThreadIoEventLoopGroup(threads, EpollIoHandler.newFactory());
+    this.tls = QuicSslContextBuilder.forClient()
+        .keyManager(new KeyManagerFactoryWrapper(new KeyPerEngine()), null)
+        .trustManager(SelfSignedTrustManager.INSTANCE)
+        .applicationProtocols(Endpoint.HUB_PROTOCOL)
+        .build();
+  }
+
+  /** A node's key pair and the self-signed certificate it presents: its id is the key's. */
+  public static final class Identity {
+    private final NodeIdentity value = NodeIdentity.ephemeral();
+
+    public NodeId id() {
+      return value.id();
+    }
+  }
+
+  /**
+   * Connects a light node to the hub and registers it; {@code signals} hears every signal it gets
+   * (sender, payload), on its event loop.
+   */
+  public CompletableFuture<Node> register(Identity identity, InetSocketAddress hub, NodeId hubId,
+      BiConsumer<Node, HubMessage.Signal> signals) {
+    Node node = new Node(identity.value, signals);
+    node.connect(hub, hubId);
+    return node.registered;
+  }
+
+  @Override
+  public void close() {
+    loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+  }
+
+  /** One light node: its socket, its QUIC connection to the hub and its session stream. */
+  public final class Node {
+    private final NodeIdentity identity;
+    private final BiConsumer<Node, HubMessage.Signal> signals;
+    private final ProbeAnswers probes = new ProbeAnswers();
+    private final CompletableFuture<Node> registered = new CompletableFuture<>();
+    private Channel socket;
+    private QuicChannel quic;
+    private volatile QuicStreamChannel session;
+
+    private Node(NodeIdentity identity, BiConsumer<Node, HubMessage.Signal> signals) {
+      this.identity = identity;
+      this.signals = signals;
+    }
+
+    public NodeId id() {
+      return identity.id();
+    }
+
+    private void connect(InetSocketAddress hub, NodeId hubId) {
+      ChannelHandler codec = QuicEndpoint.configure(new QuicClientCodecBuilder(), settings)
+          .sslEngineProvider(ch -> {
+            QuicSslEngine engine = tls.newEngine(ch.alloc());
+            byEngine.put(engine, identity);
+            return engine;
+          })
+          .build();
+      new Bootstrap().group(loops).channel(EpollDatagramChannel.class)
+          .handler(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+              ch.pipeline().addLast(probes, codec);
+            }
+          })
+          .bind(new InetSocketAddress("127.0.0.1", 0))
+          .addListener(bound -> {
+            if (!bound.isSuccess()) {
+              registered.completeExceptionally(bound.cause());
+              return;
+            }
+            socket = ((io.netty.channel.ChannelFuture) bound).channel();
+            QuicChannel.newBootstrap(socket)
+                .handler(new ChannelInboundHandlerAdapter())
+                .streamHandler(new ChannelInboundHandlerAdapter())
+                .remoteAddress(hub)
+                .localConnectionAddress(ConnectionIds.clientLocal())
+                .remoteConnectionAddress(ConnectionIds.clientRemote())
+                .connect()
+                .addListener(connected -> {
+                  if (!connected.isSuccess()) {
+                    registered.completeExceptionally(connected.cause());
+                    close();
+                    return;
+                  }
+                  quic = (QuicChannel) connected.getNow();
+                  byEngine.remove(quic.sslEngine());
+                  try {
+                    provenHub(hubId);
+                  } catch (Exception e) {
+                    registered.completeExceptionally(e);
+                    close();
+                    return;
+                  }
+                  openSession();
+                });
+          });
+    }
+
+    /** The hub proved the id it was asked for; the probes' key comes from its key. */
+    private void provenHub(NodeId hubId) throws Exception {
+      PublicKey key = quic.sslEngine().getSession().getPeerCertificates()[0].getPublicKey();
+      NodeId proven = NodeId.ofPublicKey(key.getEncoded());
+      if (!proven.equals(hubId)) {
+        throw new IllegalStateException("the hub proved " + proven + ", not " + hubId);
+      }
+      probes.key = ConsentKey.derive(identity.keys().getPrivate(), identity.id(), key, hubId);
+    }
+
+    private void openSession() {
+      quic.createStream(QuicStreamType.BIDIRECTIONAL, new ChannelInitializer<QuicStreamChannel>() {
+        @Override
+        protected void initChannel(QuicStreamChannel ch) {
+          ch.pipeline().addLast(new LengthFieldBasedFrameDecoder(HubCodec.MAX_FRAME + 4, 0, 4, 0, 0),
+              new Messages());
+        }
+      }).addListener(opened -> {
+        if (!opened.isSuccess()) {
+          registered.completeExceptionally(opened.cause());
+          close();
+          return;
+        }
+        session = (QuicStreamChannel) opened.getNow();
+        send(new HubMessage.Register(List.of((InetSocketAddress) socket.localAddress()), false, NatBehavior.UNKNOWN));
+      });
+    }
+
+    /** Sends one message on the session; from any thread. */
+    public void send(HubMessage message) {
+      QuicStreamChannel s = session;
+      if (s == null) {
+        throw new IllegalStateException("no session yet");
+      }
+      ByteBuf frame = s.alloc().buffer();
+      try (ByteBufOutputStream out = new ByteBufOutputStream(frame)) {
+        HubCodec.write(out, message);
+      } catch (IOException e) {
+        frame.release();
+        throw new UncheckedIOException(e);
+      }
+      s.writeAndFlush(frame);
+    }
+
+    /** Pings the hub from a random phase, as a node's hub session does. */
+    private void keepAlive() {
+      long phase = ThreadLocalRandom.current().nextLong(pingEvery.toMillis());
+      socket.eventLoop().scheduleAtFixedRate(() -> {
+        if (session != null && session.isActive()) {
+          send(new HubMessage.Ping(System.nanoTime()));
+        }
+      }, phase, pingEvery.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    public void close() {
+      if (quic != null) {
+        quic.close();
+      }
+      if (socket != null) {
+        socket.close();
+      }
+    }
+
+    private final class Messages extends SimpleChannelInboundHandler<ByteBuf> {
+      @Override
+      protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) throws Exception {
+        HubMessage m = HubCodec.read(new ByteBufInputStream(frame)).orElseThrow();
+        if (m instanceof HubMessage.Registered) {
+          keepAlive();
+          registered.complete(Node.this);
+        } else if (m instanceof HubMessage.Refused r) {
+          registered.completeExceptionally(new IllegalStateException("refused: " + r.reason()));
+        } else if (m instanceof HubMessage.Pong) {
+          pongs.increment();
+        } else if (m instanceof HubMessage.Signal s) {
+          signals.accept(Node.this, s);
+        }
+      }
+
+      @Override
+      public void channelInactive(ChannelHandlerContext ctx) {
+        if (!registered.completeExceptionally(new IllegalStateException("the hub closed the session"))) {
+          sessionsLost.increment();
+        }
+      }
+    }
+  }
+
+  /** Answers the hub's path probes under the pair's key; everything else goes on to QUIC. */
+  private final class ProbeAnswers extends ChannelInboundHandlerAdapter {
+    private volatile byte[] key;
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (msg instanceof DatagramPacket p && (PathProbe.isRequest(p.content()) || PathProbe.isAnswer(p.content()))) {
+        byte[] k = key;
+        if (k != null && PathProbe.isRequest(p.content()) && PathProbe.authentic(p.content(), k)) {
+          ctx.writeAndFlush(new DatagramPacket(PathProbe.answer(ctx.alloc(), p.content(), k), p.sender()));
+          probesAnswered.increment();
+        }
+        p.release();
+        return;
+      }
+      ctx.fireChannelRead(msg);
+    }
+  }
+
+  /** Presents the certificate of the node whose engine asks. */
+  private final class KeyPerEngine extends X509ExtendedKeyManager {
+    @Override
+    public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
+      NodeIdentity identity = byEngine.get(engine);
+      return identity == null ? null : identity.id().toString();
+    }
+
+    private NodeIdentity of(String alias) {
+      return byEngine.values().stream().filter(i -> i.id().toString().equals(alias)).findFirst().orElse(null);
+    }
+
+    @Override
+    public X509Certificate[] getCertificateChain(String alias) {
+      NodeIdentity identity = of(alias);
+      return identity == null ? null : new X509Certificate[] {identity.certificate()};
+    }
+
+    @Override
+    public PrivateKey getPrivateKey(String alias) {
+      NodeIdentity identity = of(alias);
+      return identity == null ? null : identity.keys().getPrivate();
+    }
+
+    @Override
+    public String[] getClientAliases(String keyType, Principal[] issuers) {
+      return null;
+    }
+
+    @Override
+    public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+      return null;
+    }
+
+    @Override
+    public String[] getServerAliases(String keyType, Principal[] issuers) {
+      return null;
+    }
+
+    @Override
+    public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+      return null;
+    }
+  }
+}
