@@ -49,10 +49,7 @@ public final class HubScaleBenchmark {
     io.netty.util.internal.logging.InternalLoggerFactory.setDefaultFactory(
         io.netty.util.internal.logging.JdkLoggerFactory.INSTANCE);
     int port = Mesh.freeUdpPort();
-    try (NodeProcess hub = NodeProcess.freshHome("scale-hub").jvmOptions("-Xmx512m")
-            .config("io.macula.nat.endpoint", "bind = 127.0.0.1:" + port + "\n")
-            .config("io.macula.nat.hub", "admission = open\n")
-            .start();
+    try (NodeProcess hub = hub("scale-hub", port);
         LightNodes nodes = new LightNodes(2, pingEvery)) {
       NodeId hubId = NodeId.parse(hub.id());
       InetSocketAddress hubAddress = new InetSocketAddress("127.0.0.1", port);
@@ -100,7 +97,7 @@ public final class HubScaleBenchmark {
           + " (%d cores in all)%n", (nodes.pongs.sum() - pongsFrom) / idleSeconds, cores, clientCores,
           Runtime.getRuntime().availableProcessors());
 
-      List<Double> rtts = signal(registered, echoes);
+      List<Double> rtts = signal(registered, echoes, SIGNALS);
       System.out.printf(Locale.ROOT, "signalling: %d round trips of %d through the hub at %d a second;"
           + " p50 %.2f ms p99 %.2f ms max %.2f ms%n", rtts.size(), SIGNALS, SIGNALS_PER_SECOND,
           percentile(rtts, 50), percentile(rtts, 99), percentile(rtts, 100));
@@ -114,11 +111,19 @@ public final class HubScaleBenchmark {
     }
   }
 
+  /** The hub, started: the runnable node in -Xmx512m on a loopback port, admitting every node. */
+  static NodeProcess hub(String name, int port) throws java.io.IOException {
+    return NodeProcess.freshHome(name).jvmOptions("-Xmx512m")
+        .config("io.macula.nat.endpoint", "bind = 127.0.0.1:" + port + "\n")
+        .config("io.macula.nat.hub", "admission = open\n")
+        .start();
+  }
+
   /**
-   * Registers each identity, at most {@link #IN_FLIGHT} at once; stops at the first that fails (and
-   * says why). Returns each registration's time in ms.
+   * Registers each identity, at most {@link #IN_FLIGHT} at once, and adds those that registered to
+   * {@code registered}; says why the first that failed did. Returns each registration's time in ms.
    */
-  private static List<Double> register(LightNodes nodes, List<LightNodes.Identity> identities, InetSocketAddress hub,
+  static List<Double> register(LightNodes nodes, List<LightNodes.Identity> identities, InetSocketAddress hub,
       NodeId hubId, Echoes echoes, List<LightNodes.Node> registered) throws InterruptedException {
     Semaphore slots = new Semaphore(IN_FLIGHT);
     List<CompletableFuture<LightNodes.Node>> pending = new ArrayList<>();
@@ -148,28 +153,26 @@ public final class HubScaleBenchmark {
   }
 
   /** Random pairs at a steady rate: A signals B, B echoes, A times the round trip from the intended send. */
-  private static List<Double> signal(List<LightNodes.Node> nodes, Echoes echoes) throws InterruptedException {
+  static List<Double> signal(List<LightNodes.Node> nodes, Echoes echoes, int signals) throws InterruptedException {
     long start = System.nanoTime();
     long every = 1_000_000_000L / SIGNALS_PER_SECOND;
-    for (int i = 0; i < SIGNALS; i++) {
+    for (int i = 0; i < signals; i++) {
       long due = start + i * every;
       long wait = due - System.nanoTime();
       if (wait > 0) {
         TimeUnit.NANOSECONDS.sleep(wait); // pacing the senders, not waiting for a condition
       }
       ThreadLocalRandom random = ThreadLocalRandom.current();
-      LightNodes.Node a = nodes.get(random.nextInt(nodes.size()));
-      LightNodes.Node b = nodes.get(random.nextInt(nodes.size()));
-      if (a == b) {
-        continue;
-      }
+      int from = random.nextInt(nodes.size());
+      LightNodes.Node a = nodes.get(from);
+      LightNodes.Node b = nodes.get((from + 1 + random.nextInt(nodes.size() - 1)) % nodes.size());
       a.send(new HubMessage.Signal(b.id(), Echoes.request(i, due)));
     }
-    return echoes.await(Duration.ofSeconds(10), SIGNALS);
+    return echoes.await(Duration.ofSeconds(10), signals);
   }
 
   /** The receiving end of the signals: echoes a request, and times an echo. */
-  private static final class Echoes {
+  static final class Echoes {
     private final ConcurrentHashMap<Integer, Double> rtts = new ConcurrentHashMap<>();
 
     static byte[] request(int sequence, long sentNanos) {
@@ -191,7 +194,7 @@ public final class HubScaleBenchmark {
     /** The round trips measured, once every signal came back or the deadline passed. */
     List<Double> await(Duration deadline, int expected) throws InterruptedException {
       long end = System.nanoTime() + deadline.toNanos();
-      while (rtts.size() < expected * 0.99 && System.nanoTime() < end) {
+      while (rtts.size() < expected && System.nanoTime() < end) {
         Thread.sleep(50);
       }
       return new ArrayList<>(rtts.values());
