@@ -6,8 +6,6 @@ import io.macula.nat.itest.lab.PathMovesBenchmark;
 import io.macula.nat.transport.internal.LightNodes;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,7 +63,7 @@ public final class HubScaleBenchmark {
       register(nodes, identities.subList(0, WARM_UP), hubAddress, hubId, echoes, registered);
       long heapBefore = HostileTrafficIT.liveHeapKb(hub);
       long rssBefore = StartupBenchmark.residentKb(hub.pid());
-      int threadsBefore = threads(hub.pid());
+      long threadsBefore = StartupBenchmark.status(hub.pid(), "Threads");
 
       long started = System.nanoTime();
       List<Double> latencies = register(nodes, identities.subList(WARM_UP, count), hubAddress, hubId, echoes, registered);
@@ -77,7 +75,7 @@ public final class HubScaleBenchmark {
 
       long heapAfter = HostileTrafficIT.liveHeapKb(hub);
       long rssAfter = StartupBenchmark.residentKb(hub.pid());
-      int threadsAfter = threads(hub.pid());
+      long threadsAfter = StartupBenchmark.status(hub.pid(), "Threads");
       System.out.printf(Locale.ROOT, "hub live heap %d KB with %d nodes, %d KB with %d: %.1f KB a node%n",
           heapBefore, WARM_UP, heapAfter, registered.size(), (heapAfter - heapBefore) / (double) Math.max(1, added));
       System.out.printf(Locale.ROOT, "hub resident %.0f MB -> %.0f MB: %.1f KB a node; threads %d -> %d%n",
@@ -199,15 +197,6 @@ public final class HubScaleBenchmark {
       }
       return new ArrayList<>(rtts.values());
     }
-  }
-
-  private static int threads(long pid) throws java.io.IOException {
-    for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
-      if (line.startsWith("Threads:")) {
-        return Integer.parseInt(line.replaceAll("\\D", ""));
-      }
-    }
-    return -1;
   }
 
   private static double percentile(List<Double> values, int p) {

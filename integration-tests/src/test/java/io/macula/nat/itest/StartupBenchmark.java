@@ -120,12 +120,17 @@ public final class StartupBenchmark {
   }
 
   static long residentKb(long pid) throws IOException {
+    return status(pid, "VmRSS");
+  }
+
+  /** A number of /proc/PID/status: VmRSS (KB), Threads. */
+  static long status(long pid, String field) throws IOException {
     for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
-      if (line.startsWith("VmRSS:")) {
+      if (line.startsWith(field + ":")) {
         return Long.parseLong(line.replaceAll("\\D", ""));
       }
     }
-    throw new IOException("no VmRSS for " + pid);
+    throw new IOException("no " + field + " for " + pid);
   }
 
   private static void row(String what, double[] values) {

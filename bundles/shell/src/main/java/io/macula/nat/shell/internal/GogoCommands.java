@@ -51,7 +51,7 @@ public final class GogoCommands {
     }
   }
 
-  static boolean inKaraf(BundleContext context) {
+  private static boolean inKaraf(BundleContext context) {
     return context.getProperty("karaf.base") != null;
   }
 
