@@ -3,5 +3,5 @@
  * connections and paths they yield, node identities and the events of every attempt.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.7.0")
+@org.osgi.annotation.versioning.Version("1.8.0")
 package io.macula.nat.api;

@@ -49,11 +49,28 @@ public final class HubCodec {
   private static final int NAT_REPORT = 9;
   private static final int TURN_CREDENTIALS = 10;
   private static final int RELAY_OFFER = 11;
+  private static final int LOOKUP = 12;
+  private static final int FOUND = 13;
 
   private HubCodec() {}
 
   public static void write(OutputStream out, HubMessage m) throws IOException {
+    out.write(encode(m));
+    out.flush();
+  }
+
+  /** The message's frame: its length, then the message. */
+  public static byte[] encode(HubMessage m) {
+    try {
+      return frame(m);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e); // a byte array does not fail
+    }
+  }
+
+  private static byte[] frame(HubMessage m) throws IOException {
     ByteArrayOutputStream body = new ByteArrayOutputStream();
+    body.write(new byte[4]); // the length, filled in below
     DataOutputStream d = new DataOutputStream(body);
     if (m instanceof HubMessage.Register r) {
       d.writeByte(REGISTER);
@@ -74,17 +91,20 @@ public final class HubCodec {
       d.writeBoolean(n.more());
       d.writeShort(n.nodes().size());
       for (HubMessage.Entry e : n.nodes()) {
-        NodeDescriptor node = e.node();
-        d.write(node.id().toBytes());
-        writeAddresses(d, node.reportedAddresses());
-        d.writeBoolean(node.observedAddress().isPresent());
-        if (node.observedAddress().isPresent()) {
-          writeAddress(d, node.observedAddress().get());
-        }
-        d.writeByte(node.nat().code());
-        d.writeBoolean(node.offersRelay());
-        d.writeLong(e.lastSeenMillis());
+        writeEntry(d, e);
       }
+    } else if (m instanceof HubMessage.Lookup q) {
+      d.writeByte(LOOKUP);
+      d.write(q.node().toBytes());
+    } else if (m instanceof HubMessage.Found f) {
+      d.writeByte(FOUND);
+      d.write(f.node().toBytes());
+      d.writeBoolean(f.entry().isPresent());
+      if (f.entry().isPresent()) {
+        writeEntry(d, f.entry().get());
+      }
+    } else if (m instanceof HubMessage.Unknown u) {
+      throw new IllegalArgumentException("a message of unknown type " + u.type() + " cannot be sent");
     } else if (m instanceof HubMessage.Signal s) {
       if (s.payload().length > MAX_SIGNAL) {
         throw new IllegalArgumentException("a signal carries at most " + MAX_SIGNAL + " bytes");
@@ -113,13 +133,13 @@ public final class HubCodec {
       writeBytes(d, t.password().getBytes(StandardCharsets.UTF_8));
       d.writeLong(t.expiresEpochSeconds());
     }
-    if (body.size() > MAX_FRAME) {
+    int length = body.size() - 4;
+    if (length > MAX_FRAME) {
       throw new IllegalArgumentException("a hub message is at most " + MAX_FRAME + " bytes");
     }
-    DataOutputStream o = new DataOutputStream(out);
-    o.writeInt(body.size());
-    body.writeTo(o);
-    o.flush();
+    byte[] frame = body.toByteArray();
+    java.nio.ByteBuffer.wrap(frame).putInt(length);
+    return frame;
   }
 
   /**
@@ -133,12 +153,24 @@ public final class HubCodec {
     if (first < 0) {
       return Optional.empty();
     }
-    int length = (first << 24) | (s.readUnsignedByte() << 16) | s.readUnsignedShort();
+    byte[] header = {(byte) first, 0, 0, 0};
+    s.readFully(header, 1, 3);
+    byte[] frame = new byte[frameLength(header)];
+    s.readFully(frame);
+    return Optional.of(decode(frame));
+  }
+
+  /** The frame length a frame's first four bytes give; {@code header} holds at least those. */
+  static int frameLength(byte[] header) throws HubProtocolException {
+    int length = java.nio.ByteBuffer.wrap(header).getInt();
     if (length < 1 || length > MAX_FRAME) {
       throw new HubProtocolException("frame length " + length + " outside 1.." + MAX_FRAME);
     }
-    byte[] frame = new byte[length];
-    s.readFully(frame);
+    return length;
+  }
+
+  /** The message of one frame, without its length. */
+  static HubMessage decode(byte[] frame) throws HubProtocolException {
     Reader r = new Reader(frame);
     HubMessage m = switch (r.u8()) {
       case REGISTER -> new HubMessage.Register(r.addresses(), r.bool(), r.nat());
@@ -153,28 +185,28 @@ public final class HubCodec {
         }
         List<HubMessage.Entry> nodes = new ArrayList<>(Math.min(n, 1024));
         for (int i = 0; i < n; i++) {
-          NodeId id = r.nodeId();
-          List<InetSocketAddress> reported = r.addresses();
-          Optional<InetSocketAddress> observed = r.bool() ? Optional.of(r.address()) : Optional.empty();
-          NatBehavior nat = r.nat();
-          boolean relay = r.bool();
-          nodes.add(new HubMessage.Entry(new NodeDescriptor(id, reported, observed, nat, relay), r.u64()));
+          nodes.add(entry(r));
         }
         yield new HubMessage.Nodes(nodes, more);
       }
+      case LOOKUP -> new HubMessage.Lookup(r.nodeId());
+      case FOUND -> found(r.nodeId(), r.bool() ? Optional.of(entry(r)) : Optional.empty());
       case SIGNAL -> new HubMessage.Signal(r.nodeId(), r.bytes());
       case PING -> new HubMessage.Ping(r.u64());
       case PONG -> new HubMessage.Pong(r.u64());
       case NAT_REPORT -> new HubMessage.NatReport(r.nat());
       case TURN_CREDENTIALS -> new HubMessage.TurnCredentials(r.text(), r.text(), r.text(), r.u64());
       case RELAY_OFFER -> relayOffer(r.u16(), r.u64(), r.u64());
-      default -> throw new HubProtocolException("unknown message type " + (frame[0] & 0xff));
+      default -> {
+        r.at = frame.length; // a newer side's message: its body is not this side's to read
+        yield new HubMessage.Unknown(frame[0] & 0xff);
+      }
     };
     if (r.at != frame.length) {
       throw new HubProtocolException(
           m.getClass().getSimpleName() + ": " + (frame.length - r.at) + " bytes after its end");
     }
-    return Optional.of(m);
+    return m;
   }
 
   private static HubMessage.Registered registered(InetSocketAddress observed, byte[] key) throws HubProtocolException {
@@ -182,6 +214,36 @@ public final class HubCodec {
       throw new HubProtocolException("relay key of " + key.length + " bytes, not 32");
     }
     return new HubMessage.Registered(observed, key);
+  }
+
+  private static HubMessage.Entry entry(Reader r) throws HubProtocolException {
+    NodeId id = r.nodeId();
+    List<InetSocketAddress> reported = r.addresses();
+    Optional<InetSocketAddress> observed = r.bool() ? Optional.of(r.address()) : Optional.empty();
+    NatBehavior nat = r.nat();
+    boolean relay = r.bool();
+    return new HubMessage.Entry(new NodeDescriptor(id, reported, observed, nat, relay), r.u64());
+  }
+
+  private static void writeEntry(DataOutputStream d, HubMessage.Entry e) throws IOException {
+    NodeDescriptor node = e.node();
+    d.write(node.id().toBytes());
+    writeAddresses(d, node.reportedAddresses());
+    d.writeBoolean(node.observedAddress().isPresent());
+    if (node.observedAddress().isPresent()) {
+      writeAddress(d, node.observedAddress().get());
+    }
+    d.writeByte(node.nat().code());
+    d.writeBoolean(node.offersRelay());
+    d.writeLong(e.lastSeenMillis());
+  }
+
+  private static HubMessage.Found found(NodeId node, Optional<HubMessage.Entry> entry) throws HubProtocolException {
+    try {
+      return new HubMessage.Found(node, entry);
+    } catch (IllegalArgumentException e) {
+      throw new HubProtocolException("found: " + e.getMessage());
+    }
   }
 
   private static HubMessage.RelayOffer relayOffer(int maxPairs, long bytes, long packets) throws HubProtocolException {

@@ -76,6 +76,32 @@ public sealed interface HubMessage {
   record Entry(NodeDescriptor node, long lastSeenMillis) {}
 
   /**
+   * Node to hub: asks what the hub knows of one node, the one it is about to connect to: an
+   * answer of one entry, where the whole list grows with the mesh.
+   */
+  record Lookup(NodeId node) implements HubMessage {
+    public Lookup {
+      Objects.requireNonNull(node, "node");
+    }
+  }
+
+  /** Hub to node: the answer to a {@link Lookup}; empty when the node is not registered. */
+  record Found(NodeId node, java.util.Optional<Entry> entry) implements HubMessage {
+    public Found {
+      Objects.requireNonNull(node, "node");
+      if (entry.isPresent() && !entry.get().node().id().equals(node)) {
+        throw new IllegalArgumentException("the entry found for " + node + " is " + entry.get().node().id() + "'s");
+      }
+    }
+  }
+
+  /**
+   * A message of a type this side does not know, sent by a newer peer: read past, not taken for
+   * a malformed frame, so that either side may learn new messages first.
+   */
+  record Unknown(int type) implements HubMessage {}
+
+  /**
    * An opaque message between two nodes. Sent to the hub, {@code peer} is the recipient; from the
    * hub, the sender, which the hub sets itself, so that no node can speak for another.
    */

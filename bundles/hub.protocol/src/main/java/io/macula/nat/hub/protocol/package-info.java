@@ -3,5 +3,5 @@
  * registration, the node list, signalling and keep-alive.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("2.2.0")
+@org.osgi.annotation.versioning.Version("2.3.0")
 package io.macula.nat.hub.protocol;

@@ -41,7 +41,11 @@ class HubCodecTest {
         new HubMessage.NatReport(NatBehavior.RESTRICTED_CONE),
         new HubMessage.TurnCredentials("turn:203.0.113.10:3478", "1764600000:k2dlgi5e", "c2VjcmV0", 1764600000L),
         new HubMessage.RelayOffer(16, 10_000_000L, 10_000L),
-        HubMessage.RelayOffer.withdrawn());
+        HubMessage.RelayOffer.withdrawn(),
+        new HubMessage.Lookup(A),
+        new HubMessage.Found(A, Optional.empty()),
+        new HubMessage.Found(A, Optional.of(new HubMessage.Entry(
+            new NodeDescriptor(A, List.of(v4, v6), Optional.of(v4), NatBehavior.NONE, true), 456L))));
   }
 
   @ParameterizedTest
@@ -62,7 +66,6 @@ class HubCodecTest {
     return Stream.of(
         Arguments.of("00000000", "frame length 0"),
         Arguments.of("00100001", "frame length 1048577"),
-        Arguments.of("0000000163", "unknown message type 99"),
         Arguments.of("000000020200", "address family 0"),
         Arguments.of("0000000302040a", "address: needs 6 bytes"),
         Arguments.of("00000002070000", "u64: needs 8 bytes"),
@@ -142,5 +145,65 @@ class HubCodecTest {
         throw new AssertionError("input " + HexFormat.of().formatHex(b) + " threw " + other, other);
       }
     }
+  }
+
+  @Test
+  void framesReadAsTheyArriveInAnyPiecesGiveTheMessagesTheStreamWouldInOrder() throws IOException {
+    List<HubMessage> sent = messages().filter(m -> !(m instanceof HubMessage.Signal)).toList();
+    ByteArrayOutputStream stream = new ByteArrayOutputStream();
+    for (HubMessage m : sent) {
+      stream.write(HubCodec.encode(m));
+    }
+    byte[] bytes = stream.toByteArray();
+    Random random = new Random(7);
+    for (int trial = 0; trial < 200; trial++) {
+      HubFrames frames = new HubFrames();
+      List<HubMessage> read = new java.util.ArrayList<>();
+      for (int at = 0; at < bytes.length; ) {
+        int piece = trial == 0 ? 1 : 1 + random.nextInt(Math.min(200, bytes.length - at));
+        read.addAll(frames.read(java.nio.ByteBuffer.wrap(bytes, at, piece)));
+        at += piece;
+      }
+      assertEquals(sent, read, "trial " + trial);
+      assertTrue(!frames.midFrame());
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("malformed")
+  void aMalformedFrameArrivingInPiecesIsTheSameTypedError(String hex, String message) {
+    byte[] bytes = HexFormat.of().parseHex(hex);
+    HubFrames frames = new HubFrames();
+    HubProtocolException e = assertThrows(HubProtocolException.class, () -> {
+      for (byte b : bytes) {
+        frames.read(java.nio.ByteBuffer.wrap(new byte[] {b}));
+      }
+      throw new AssertionError("no error, and " + (frames.midFrame() ? "a frame begun" : "no frame begun"));
+    });
+    assertTrue(e.getMessage().contains(message), e.getMessage());
+  }
+
+  /** A newer peer's message is read past whole, and the frames after it read as before. */
+  @Test
+  void aMessageOfAnUnknownTypeReadsAsUnknownAndTheNextAsItself() throws IOException {
+    byte[] bytes = HexFormat.of().parseHex("00000004" + "63" + "010203" + HexFormat.of().formatHex(
+        HubCodec.encode(new HubMessage.Ping(9))));
+    ByteArrayInputStream in = new ByteArrayInputStream(bytes);
+    assertEquals(new HubMessage.Unknown(0x63), HubCodec.read(in).orElseThrow());
+    assertEquals(new HubMessage.Ping(9), HubCodec.read(in).orElseThrow());
+    assertEquals(List.of(new HubMessage.Unknown(0x63), new HubMessage.Ping(9)),
+        new HubFrames().read(java.nio.ByteBuffer.wrap(bytes)));
+  }
+
+  @Test
+  void anAnswerToALookupThatNamesAnotherNodeIsMalformed() {
+    NodeId b = NodeId.of(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
+        23, 24, 25, 26, 27, 28, 29, 30, 31, 32});
+    byte[] frame = HubCodec.encode(new HubMessage.Found(b, Optional.of(new HubMessage.Entry(
+        new NodeDescriptor(b, List.of(), Optional.empty(), NatBehavior.UNKNOWN, false), 1L))));
+    java.util.Arrays.fill(frame, 5, 5 + 32, (byte) 0); // the node asked about: A, not b
+    HubProtocolException e = assertThrows(HubProtocolException.class,
+        () -> HubCodec.read(new ByteArrayInputStream(frame)));
+    assertTrue(e.getMessage().contains("found: the entry found for"), e.getMessage());
   }
 }

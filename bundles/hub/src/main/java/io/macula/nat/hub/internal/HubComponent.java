@@ -24,7 +24,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -120,11 +119,6 @@ public final class HubComponent
         t.setDaemon(true);
         return t;
       });
-  private final ExecutorService sessions = Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "nat-hub-session");
-    t.setDaemon(true);
-    return t;
-  });
 
   @Activate
   public HubComponent(Config config, @Reference(service = LoggerFactory.class) Logger log) {
@@ -172,7 +166,6 @@ public final class HubComponent
 
   @Deactivate
   void deactivate() {
-    sessions.shutdownNow();
     timer.shutdownNow();
   }
 
@@ -230,7 +223,7 @@ public final class HubComponent
         connection.close();
         return;
       }
-      sessions.execute(new NodeSession(connection, stream, this));
+      new NodeSession(connection, stream, this).start();
     });
   }
 

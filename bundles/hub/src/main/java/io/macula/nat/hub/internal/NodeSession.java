@@ -3,19 +3,19 @@ package io.macula.nat.hub.internal;
 import io.macula.nat.api.NodeDescriptor;
 import io.macula.nat.api.NodeId;
 import io.macula.nat.api.PeerStream;
+import io.macula.nat.api.StreamReceiver;
 import io.macula.nat.hub.protocol.HubCodec;
+import io.macula.nat.hub.protocol.HubFrames;
 import io.macula.nat.hub.protocol.HubMessage;
 import io.macula.nat.hub.protocol.HubProtocolException;
 import io.macula.nat.transport.api.QuicConnection;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -24,12 +24,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * One node's session with the hub: the control stream of its hub connection. The first message
  * must register the node; then it asks for the node list, signals other nodes and keeps alive.
+ * No thread waits on a session: the stream hands it each message on the transport's thread, and
+ * what it sends is queued without waiting, so a hub holds as many sessions as it has memory for.
  */
-final class NodeSession implements Runnable {
+final class NodeSession implements StreamReceiver {
   private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
-  /** Messages that may wait for a node to read them; one more, and the node is taken for gone. */
-  static final int MAX_OUTBOUND = 256;
+  /**
+   * Bytes that may wait for a node to take them, beyond what its stream's flow-control window
+   * holds; one message more, and the node is taken for gone.
+   */
+  static final int MAX_WAITING = 1 << 20;
   /** How long a new session has to register; then it is closed. */
   static final Duration REGISTER_DEADLINE = Duration.ofSeconds(5);
   /** Signals a node may send: a connect takes about ten. */
@@ -38,7 +43,9 @@ final class NodeSession implements Runnable {
   /** Node lists a node may ask for: each may be many pages. */
   static final int LIST_BURST = 4;
   static final double LISTS_PER_SECOND = 2;
-  /** TURN credentials are sent anew this often: at half the lifetime the hub gives them. */
+  /** Lookups of one node a node may send: each connect makes one or two. */
+  static final int LOOKUP_BURST = 64;
+  static final double LOOKUPS_PER_SECOND = 32;
 
   /** What a session needs of the hub. */
   interface Hub {
@@ -70,24 +77,28 @@ final class NodeSession implements Runnable {
   private final QuicConnection connection;
   private final PeerStream stream;
   private final Hub hub;
-  private final OutputStream out;
-  /** What waits to be written, in order, by the session's writer: no sender ever blocks on this node. */
-  private final BlockingQueue<Object> outbound = new ArrayBlockingQueue<>(MAX_OUTBOUND + 1);
-  /** The last thing in {@link #outbound}: the writer stops once all before it is written. */
-  private static final Object END = new Object();
+  private final NodeId id;
+  private final HubFrames frames = new HubFrames();
   private final TokenBucket signals;
   private final TokenBucket lists;
+  private final TokenBucket lookups;
   private final AtomicBoolean settled = new AtomicBoolean();
-  private boolean signalsLimited; // the reader's only
+  // The stream's thread's only: whether the node registered, whether the session is over for
+  // what the node sends, and whether it was told its signals are limited.
+  private boolean registered;
+  private boolean over;
+  private boolean signalsLimited;
+  private volatile ScheduledFuture<?> deadline;
   private volatile ScheduledFuture<?> turnCredentials;
 
   NodeSession(QuicConnection connection, PeerStream stream, Hub hub) {
     this.connection = connection;
     this.stream = stream;
     this.hub = hub;
-    this.out = stream.output();
+    this.id = connection.peer();
     this.signals = new TokenBucket(SIGNAL_BURST, SIGNALS_PER_SECOND, hub.clock());
     this.lists = new TokenBucket(LIST_BURST, LISTS_PER_SECOND, hub.clock());
+    this.lookups = new TokenBucket(LOOKUP_BURST, LOOKUPS_PER_SECOND, hub.clock());
   }
 
   private void settle() {
@@ -97,74 +108,82 @@ final class NodeSession implements Runnable {
   }
 
   NodeId node() {
-    return connection.peer();
+    return id;
   }
 
-  @Override
-  public void run() {
-    NodeId id = connection.peer();
-    // A session that never registers holds no writer, and not for long.
-    ScheduledFuture<?> deadline = hub.timer().schedule(() -> {
+  /** Starts taking the node's messages; a session that does not register in time is closed. */
+  void start() {
+    deadline = hub.timer().schedule(() -> {
       if (!settled.get()) {
         hub.log("node {} did not register within {} s; its session ends", id, REGISTER_DEADLINE.toSeconds());
         close();
       }
     }, REGISTER_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
-    Thread writer = new Thread(this::write, "nat-hub-session-writer");
-    writer.setDaemon(true);
-    try (stream) {
-      Optional<HubMessage> first = HubCodec.read(stream.input());
-      if (first.isEmpty() || !(first.get() instanceof HubMessage.Register register)) {
-        HubCodec.write(out, new HubMessage.Refused("the first message must be Register"));
-        return;
-      }
-      deadline.cancel(false);
-      writer.start();
-      InetSocketAddress observed = connection.path().nextHop();
-      NodeDescriptor node =
-          new NodeDescriptor(id, register.reported(), Optional.of(observed), register.nat(), register.offersRelay());
-      // The key of this session's relay frames: only the node and the hub know it, so nobody else
-      // can relay as the node, or feed it packets as the hub.
-      byte[] relayKey = new byte[32];
-      RANDOM.nextBytes(relayKey);
-      hub.registry().register(node, this, relayKey, hub.clock().instant()).ifPresent(NodeSession::close);
-      settle();
-      send(new HubMessage.Registered(observed, relayKey));
-      hub.log("node {} registered from {}", id, observed);
-      turnCredentials = hub.timer().scheduleAtFixedRate(() -> offerTurn(id), 0,
-          hub.turnCredentialsLifetime().dividedBy(2).toMillis(), TimeUnit.MILLISECONDS);
-      for (Optional<HubMessage> m; (m = HubCodec.read(stream.input())).isPresent(); ) {
-        hub.registry().seen(id, hub.clock().instant());
-        handle(m.get());
+    stream.receive(this);
+  }
+
+  @Override
+  public void received(ByteBuffer data) {
+    try {
+      for (HubMessage m : frames.read(data)) {
+        if (over) {
+          return;
+        }
+        if (registered) {
+          hub.registry().seen(id, hub.clock().instant());
+          handle(m);
+        } else if (m instanceof HubMessage.Register register) {
+          register(register);
+        } else {
+          sendLast(new HubMessage.Refused("the first message must be Register"));
+          return;
+        }
       }
     } catch (HubProtocolException e) {
       hub.log("node {} sent a malformed message, its session ends: {}", id, e.getMessage());
+      over = true;
+      close();
     } catch (IOException e) {
-      // the session ended: the node went away or the connection closed
-    } finally {
-      deadline.cancel(false);
-      ScheduledFuture<?> turn = turnCredentials;
-      if (turn != null) {
-        turn.cancel(false);
-      }
-      settle();
-      // What the session queued last (a refusal, say) still reaches the node, if it reads.
-      if (writer.isAlive()) {
-        if (!outbound.offer(END)) {
-          writer.interrupt();
-        }
-        try {
-          writer.join(2000);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-        writer.interrupt();
-      }
-      if (hub.registry().unregister(id, this)) {
-        hub.left(id);
-      }
-      hub.relayDirectory().ended(id, this);
-      connection.close();
+      over = true; // the node does not read: its session ended
+    }
+  }
+
+  private void register(HubMessage.Register register) throws IOException {
+    deadline.cancel(false);
+    registered = true;
+    InetSocketAddress observed = connection.path().nextHop();
+    NodeDescriptor node =
+        new NodeDescriptor(id, register.reported(), Optional.of(observed), register.nat(), register.offersRelay());
+    // The key of this session's relay frames: only the node and the hub know it, so nobody else
+    // can relay as the node, or feed it packets as the hub.
+    byte[] relayKey = new byte[32];
+    RANDOM.nextBytes(relayKey);
+    hub.registry().register(node, this, relayKey, hub.clock().instant()).ifPresent(NodeSession::close);
+    settle();
+    send(new HubMessage.Registered(observed, relayKey));
+    hub.log("node {} registered from {}", id, observed);
+    turnCredentials = hub.timer().scheduleAtFixedRate(() -> offerTurn(id), 0,
+        hub.turnCredentialsLifetime().dividedBy(2).toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** The stream ended, whoever ended it: the node leaves. */
+  @Override
+  public void ended(Optional<IOException> failure) {
+    ScheduledFuture<?> d = deadline;
+    if (d != null) {
+      d.cancel(false);
+    }
+    ScheduledFuture<?> turn = turnCredentials;
+    if (turn != null) {
+      turn.cancel(false);
+    }
+    settle();
+    if (registered && hub.registry().unregister(id, this)) {
+      hub.left(id);
+    }
+    hub.relayDirectory().ended(id, this);
+    connection.close();
+    if (registered) {
       hub.log("node {} left", id);
     }
   }
@@ -185,6 +204,15 @@ final class NodeSession implements Runnable {
             all.subList(p * HubCodec.NODES_PER_PAGE, Math.min(all.size(), (p + 1) * HubCodec.NODES_PER_PAGE));
         send(new HubMessage.Nodes(page, p + 1 < pages));
       }
+    } else if (m instanceof HubMessage.Lookup q) {
+      if (!lookups.take()) {
+        send(new HubMessage.Refused("lookups asked too often: at most " + LOOKUPS_PER_SECOND + " a second"));
+        return;
+      }
+      send(new HubMessage.Found(q.node(), hub.registry().get(q.node())
+          .map(r -> new HubMessage.Entry(r.node(), r.lastSeen().toEpochMilli()))));
+    } else if (m instanceof HubMessage.Unknown u) {
+      send(new HubMessage.Refused("message type " + u.type() + " is not known to this hub"));
     } else if (m instanceof HubMessage.Signal s) {
       if (!signals.take()) {
         // Said once per burst of refusals: the node is told, the refusals do not fill its queue.
@@ -201,7 +229,7 @@ final class NodeSession implements Runnable {
       } else {
         try {
           // The hub names the sender itself: a node cannot speak for another.
-          to.get().session().send(new HubMessage.Signal(connection.peer(), s.payload()));
+          to.get().session().send(new HubMessage.Signal(id, s.payload()));
         } catch (IOException e) {
           send(new HubMessage.Refused("node " + s.peer() + " is unreachable"));
         }
@@ -211,28 +239,22 @@ final class NodeSession implements Runnable {
     } else if (m instanceof HubMessage.Pong) {
       // liveness only
     } else if (m instanceof HubMessage.RelayOffer o) {
-      if (hub.registry().get(connection.peer()).filter(r -> r.session() == this).isEmpty()) {
+      if (hub.registry().get(id).filter(r -> r.session() == this).isEmpty()) {
         return; // a session a newer one replaced: its offer is not the node's any more
       }
-      if (hub.relayDirectory().offered(connection.peer(), this, o, hub.clock().instant())) {
-        hub.registry().offersRelay(connection.peer(), o.maxPairs() > 0);
+      if (hub.relayDirectory().offered(id, this, o, hub.clock().instant())) {
+        hub.registry().offersRelay(id, o.maxPairs() > 0);
         hub.log(o.maxPairs() == 0 ? "node {} withdraws its relay offer" : "node {} offers to relay {}",
-            connection.peer(), o); // only a change is told: a node repeating its offer fills no log
+            id, o); // only a change is told: a node repeating its offer fills no log
       }
     } else if (m instanceof HubMessage.NatReport n) {
-      hub.registry().natDiscovered(connection.peer(), n.nat());
-      hub.log("node {} reports NAT behaviour {}", connection.peer(), n.nat());
+      hub.registry().natDiscovered(id, n.nat());
+      hub.log("node {} reports NAT behaviour {}", id, n.nat());
     } else {
       send(new HubMessage.Refused(m.getClass().getSimpleName() + " is not for the hub"));
     }
   }
 
-  /**
-   * Queues one message for the node; any session's thread may call it, and none waits. A node
-   * that lets {@link #MAX_OUTBOUND} messages pile up is not reading: its session ends.
-   *
-   * @throws IOException when the node is not reading
-   */
   private void offerTurn(NodeId id) {
     try {
       Optional<HubMessage.TurnCredentials> c = hub.turnCredentials(id);
@@ -244,25 +266,31 @@ final class NodeSession implements Runnable {
     }
   }
 
+  /**
+   * Queues one message for the node; any thread may call it, and none waits. A node that lets
+   * {@link #MAX_WAITING} bytes pile up is not reading: its session ends.
+   *
+   * @throws IOException when the node is not reading
+   */
   void send(HubMessage m) throws IOException {
-    if (outbound.size() >= MAX_OUTBOUND || !outbound.offer(m)) {
-      hub.log("node {} does not read: {} messages wait; its session ends", connection.peer(), MAX_OUTBOUND);
+    if (!stream.tryWrite(HubCodec.encode(m), MAX_WAITING)) {
+      if (connection.isOpen()) {
+        hub.log("node {} does not read: {} bytes wait for it; its session ends", id, MAX_WAITING);
+      }
       close();
-      throw new IOException("node " + connection.peer() + " does not read");
+      throw new IOException("node " + id + " does not read");
     }
   }
 
-  /** The session's writer: one message after another, as the node takes them. */
-  private void write() {
+  /** Sends the node one last message (it goes out ahead of the connection's close), and ends the session. */
+  private void sendLast(HubMessage m) {
+    over = true;
     try {
-      for (Object m; (m = outbound.take()) != END; ) {
-        HubCodec.write(out, (HubMessage) m);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (IOException | RuntimeException e) {
-      close();
+      send(m);
+    } catch (IOException e) {
+      // closed already
     }
+    close();
   }
 
   void close() {

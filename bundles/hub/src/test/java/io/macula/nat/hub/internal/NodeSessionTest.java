@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.macula.nat.api.NatBehavior;
 import io.macula.nat.api.NodeId;
 import io.macula.nat.api.PeerStream;
+import io.macula.nat.api.StreamReceiver;
 import io.macula.nat.hub.protocol.HubCodec;
 import io.macula.nat.hub.protocol.HubMessage;
 import io.macula.nat.testing.Eventually;
@@ -16,8 +17,6 @@ import io.macula.nat.transport.api.TransportPath;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PipedInputStream;
-import java.io.PipedOutputStream;
 import java.lang.reflect.Proxy;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -37,6 +36,8 @@ import org.junit.jupiter.api.Test;
 class NodeSessionTest {
   private final Registry registry = new Registry();
   private final ExecutorService sessions = Executors.newCachedThreadPool();
+  /** Each stream's thread, as the transport's event loops. */
+  private final List<ExecutorService> loops = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final ManualScheduler timer = new ManualScheduler();
   private final RelayDirectory relays = new RelayDirectory();
   private final AtomicInteger settled = new AtomicInteger();
@@ -91,6 +92,7 @@ class NodeSessionTest {
   @AfterEach
   void stop() {
     sessions.shutdownNow();
+    loops.forEach(ExecutorService::shutdownNow);
   }
 
   /** A node's end of its session: what it writes to the hub, and what it reads back. */
@@ -102,10 +104,10 @@ class NodeSessionTest {
 
   @Test
   void sendersKeepTheirAnswersWhileTheNodeTheySignalNeverReads() throws Exception {
-    Node deaf = connect(node(2), 40002, 1024); // reads nothing: its pipe holds 1 KB
+    Node deaf = connect(node(2), 40002, 1024); // reads nothing: its window holds 1 KB
     register(deaf, node(2), false);
-    // Enough senders, each within its signal rate, to fill the deaf node's queue.
-    int senders = NodeSession.MAX_OUTBOUND / NodeSession.SIGNAL_BURST + 2;
+    // Enough senders, each within its signal rate, to fill what may wait for the deaf node.
+    int senders = NodeSession.MAX_WAITING / (NodeSession.SIGNAL_BURST * 512) + 2;
     List<CompletableFuture<List<String>>> answers = new java.util.ArrayList<>();
     for (int n = 0; n < senders; n++) {
       Node sender = connect(node(10 + n), 40010 + n, 1 << 20);
@@ -253,6 +255,47 @@ class NodeSessionTest {
     assertEquals(2, refused);
   }
 
+  @Test
+  void aLookupAnswersWithTheOneNodeOrNothingAndLookupsPastTheBurstAreRefused() throws Exception {
+    Node other = connect(node(2), 40002, 1 << 20);
+    register(other, node(2), true);
+    Node n = connect(node(1), 40001, 1 << 20);
+    register(n, node(1), true);
+
+    HubCodec.write(n.toHub(), new HubMessage.Lookup(node(2)));
+    HubMessage.Found found = (HubMessage.Found) n.read();
+    assertEquals(node(2), found.node());
+    assertEquals(Optional.of(new InetSocketAddress("198.51.100.7", 40002)),
+        found.entry().orElseThrow().node().observedAddress());
+    HubCodec.write(n.toHub(), new HubMessage.Lookup(node(9)));
+    assertEquals(new HubMessage.Found(node(9), Optional.empty()), n.read());
+
+    for (int i = 0; i < NodeSession.LOOKUP_BURST; i++) {
+      HubCodec.write(n.toHub(), new HubMessage.Lookup(node(2)));
+    }
+    int answers = 0;
+    int refused = 0;
+    for (int i = 0; i < NodeSession.LOOKUP_BURST; i++) {
+      HubMessage m = n.read();
+      answers += m instanceof HubMessage.Found ? 1 : 0;
+      refused += m instanceof HubMessage.Refused r && r.reason().contains("lookups asked too often") ? 1 : 0;
+    }
+    assertEquals(NodeSession.LOOKUP_BURST - 2, answers, "the burst less the two asked before");
+    assertEquals(2, refused);
+  }
+
+  /** A newer node's message is refused, and its session goes on. */
+  @Test
+  void aMessageOfATypeTheHubDoesNotKnowIsRefusedAndTheSessionGoesOn() throws Exception {
+    Node n = connect(node(1), 40001, 1 << 20);
+    register(n, node(1), true);
+    n.toHub().write(java.util.HexFormat.of().parseHex("0000000263ff"));
+    HubMessage.Refused r = (HubMessage.Refused) n.read();
+    assertEquals("message type 99 is not known to this hub", r.reason());
+    HubCodec.write(n.toHub(), new HubMessage.Ping(5));
+    assertEquals(new HubMessage.Pong(5), n.read());
+  }
+
   private void register(Node n, NodeId id, boolean read) throws IOException {
     HubCodec.write(n.toHub(), new HubMessage.Register(List.of(), false, NatBehavior.UNKNOWN));
     if (read) {
@@ -262,45 +305,140 @@ class NodeSessionTest {
     }
   }
 
-  private Node connect(NodeId id, int port, int hubToNodeBuffer) throws IOException {
-    PipedInputStream hubIn = new PipedInputStream(1 << 20);
-    PipedOutputStream nodeOut = new PipedOutputStream(hubIn);
-    PipedInputStream nodeIn = new PipedInputStream(hubToNodeBuffer);
-    PipedOutputStream hubOut = new PipedOutputStream(nodeIn);
-    PeerStream stream = new PeerStream() {
-      @Override
-      public InputStream input() {
-        return hubIn;
-      }
-
-      @Override
-      public OutputStream output() {
-        return hubOut;
-      }
-
-      @Override
-      public void close() {
-        try {
-          nodeOut.close();
-          nodeIn.close();
-        } catch (IOException e) {
-          // closed already
-        }
-      }
-    };
+  private Node connect(NodeId id, int port, int window) {
+    ExecutorService loop = Executors.newSingleThreadExecutor();
+    loops.add(loop);
+    FakeStream stream = new FakeStream(window, loop);
     InetSocketAddress at = new InetSocketAddress("198.51.100.7", port);
     QuicConnection c = (QuicConnection) Proxy.newProxyInstance(getClass().getClassLoader(),
         new Class<?>[] {QuicConnection.class}, (p, m, a) -> switch (m.getName()) {
           case "peer" -> id;
           case "path" -> new TransportPath.Direct(at);
+          case "isOpen" -> !stream.closed();
           case "close" -> {
             stream.close();
             yield null;
           }
           default -> throw new UnsupportedOperationException(m.getName());
         });
-    sessions.execute(new NodeSession(c, stream, hub));
-    return new Node(nodeOut, nodeIn);
+    new NodeSession(c, stream, hub).start();
+    return new Node(stream.toHub, stream.fromHub);
+  }
+
+  /**
+   * A stream as the transport's: what the node writes reaches the session's receiver on the
+   * stream's own thread, and what the session writes waits for the node to read it; the first
+   * {@code window} unread bytes are taken as QUIC's flow control would, the rest wait.
+   */
+  private static final class FakeStream implements PeerStream {
+    private final int window;
+    private final ExecutorService loop;
+    private final java.util.ArrayDeque<byte[]> toNode = new java.util.ArrayDeque<>();
+    private int unread;
+    private int headRead;
+    private boolean closed;
+    private volatile StreamReceiver receiver;
+
+    FakeStream(int window, ExecutorService loop) {
+      this.window = window;
+      this.loop = loop;
+    }
+
+    final OutputStream toHub = new OutputStream() {
+      @Override
+      public void write(int b) {
+        write(new byte[] {(byte) b}, 0, 1);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) {
+        byte[] copy = java.util.Arrays.copyOfRange(b, off, off + len);
+        loop.execute(() -> receiver.received(java.nio.ByteBuffer.wrap(copy)));
+      }
+    };
+
+    final InputStream fromHub = new InputStream() {
+      @Override
+      public int read() throws IOException {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        synchronized (FakeStream.this) {
+          while (toNode.isEmpty() && !closed) {
+            try {
+              FakeStream.this.wait();
+            } catch (InterruptedException e) {
+              throw new java.io.InterruptedIOException();
+            }
+          }
+          if (toNode.isEmpty()) {
+            return -1;
+          }
+          byte[] head = toNode.peekFirst();
+          int n = Math.min(len, head.length - headRead);
+          System.arraycopy(head, headRead, b, off, n);
+          headRead += n;
+          unread -= n;
+          if (headRead == head.length) {
+            toNode.removeFirst();
+            headRead = 0;
+          }
+          return n;
+        }
+      }
+
+      @Override
+      public int available() {
+        synchronized (FakeStream.this) {
+          return unread;
+        }
+      }
+    };
+
+    synchronized boolean closed() {
+      return closed;
+    }
+
+    @Override
+    public void receive(StreamReceiver r) {
+      receiver = r;
+    }
+
+    @Override
+    public synchronized boolean tryWrite(byte[] data, int maxWaiting) {
+      if (closed || unread + data.length - window > maxWaiting) {
+        return false;
+      }
+      toNode.addLast(data);
+      unread += data.length;
+      notifyAll();
+      return true;
+    }
+
+    @Override
+    public InputStream input() {
+      throw new UnsupportedOperationException("the session receives");
+    }
+
+    @Override
+    public OutputStream output() {
+      throw new UnsupportedOperationException("the session writes without waiting");
+    }
+
+    @Override
+    public void close() {
+      synchronized (this) {
+        if (closed) {
+          return;
+        }
+        closed = true;
+        notifyAll();
+      }
+      loop.execute(() -> receiver.ended(Optional.empty()));
+    }
   }
 
   private static NodeId node(int n) {

@@ -137,6 +137,10 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
   private volatile CompletableFuture<List<NodeDescriptor>> pendingList =
       CompletableFuture.completedFuture(List.of());
   private long listAsked; // guarded by this
+  /** Lookups the hub has not answered yet, by the node asked about: each answer completes its wait. */
+  private final Map<NodeId, CompletableFuture<Optional<NodeDescriptor>>> lookups = new ConcurrentHashMap<>();
+  /** Lookups that may wait for the hub at once; past that, a lookup takes the last known. */
+  static final int MAX_LOOKUPS = 256;
   /** Nodes the hub forwarded a signal from lately: registered with it, so admitted. */
   private final RecentNodes signalled = new RecentNodes(1024);
 
@@ -228,6 +232,7 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
         Live l = live;
         live = null;
         pendingList.complete(List.copyOf(known.values())); // no answer comes on a lost session
+        answerLookupsFromKnown();
         if (l != null) {
           l.connection().close();
           transport = "none: the session was lost; reconnecting";
@@ -399,6 +404,13 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
       known.clear();
       nodes.forEach(d -> known.put(d.id(), d));
       pendingList.complete(nodes);
+    } else if (m instanceof HubMessage.Found f) {
+      Optional<NodeDescriptor> node = f.entry().map(HubMessage.Entry::node);
+      node.ifPresentOrElse(d -> known.put(d.id(), d), () -> known.remove(f.node()));
+      CompletableFuture<Optional<NodeDescriptor>> waiting = lookups.remove(f.node());
+      if (waiting != null) {
+        waiting.complete(node);
+      }
     } else if (m instanceof HubMessage.Signal s) {
       signalled.add(s.peer());
       deliveries.execute(() -> listeners.forEach(l -> {
@@ -415,8 +427,9 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
       }
     } else if (m instanceof HubMessage.Refused r) {
       log.warn("the hub refused: {}", r.reason());
-      // A list asked too often gets this instead of an answer: what waits for it takes the last known.
+      // A list or lookup asked too often gets this instead of an answer: what waits takes the last known.
       pendingList.complete(List.copyOf(known.values()));
+      answerLookupsFromKnown();
     } else if (m instanceof HubMessage.TurnCredentials t) {
       turnServer = new TurnServerOffer(t.uri(), t.username(), t.password(),
           Instant.ofEpochSecond(t.expiresEpochSeconds()));
@@ -477,27 +490,21 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
 
   @Override
   public List<NodeDescriptor> nodes() {
-    return list(false);
-  }
-
-  /** The hub's node list: a recent one will do, or a fresh one; the last known when none comes. */
-  private List<NodeDescriptor> list(boolean fresh) {
     Live l = live;
     if (l == null) {
       return List.copyOf(known.values());
     }
     try {
-      return (fresh ? askForList(l) : recentList(l)).get(ANSWER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      return recentList(l).get(ANSWER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       return List.copyOf(known.values());
     }
   }
 
   /**
-   * The node list answered less than {@link #MIN_LIST_INTERVAL} ago, else the next one. Every
-   * connect looks its peer up here: asked of the hub each time, rapid connects outran the lists the
-   * hub allows (two a second after a burst of four), and each one after that waited out
-   * ANSWER_TIMEOUT for an answer that never came.
+   * The node list answered less than {@link #MIN_LIST_INTERVAL} ago, else the next one: rapid
+   * askers (hub:nodes, the relay list) must not outrun the lists the hub allows (two a second after
+   * a burst of four). A connect looks its one peer up instead ({@link #find}).
    */
   private CompletableFuture<List<NodeDescriptor>> recentList(Live l) {
     synchronized (this) {
@@ -522,9 +529,40 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
   }
 
   /**
-   * The hub vouches for a peer it has registered: known from its last node list or from a signal it
-   * forwarded, else asked of the hub, at most one list every {@link #MIN_LIST_INTERVAL} (a stranger
-   * connecting over and over must not make this node flood its hub).
+   * What the hub knows of one node now: one entry, where the node list grows with the mesh. A
+   * lookup of a node already asked about waits for the same answer; at most {@link #MAX_LOOKUPS}
+   * wait at once (a stranger connecting over and over must not make this node flood its hub).
+   */
+  private CompletableFuture<Optional<NodeDescriptor>> lookup(Live l, NodeId node) {
+    CompletableFuture<Optional<NodeDescriptor>> answer = new CompletableFuture<>();
+    CompletableFuture<Optional<NodeDescriptor>> asked = lookups.putIfAbsent(node, answer);
+    if (asked != null) {
+      return asked;
+    }
+    if (lookups.size() > MAX_LOOKUPS) {
+      lookups.remove(node, answer);
+      return CompletableFuture.completedFuture(Optional.ofNullable(known.get(node)));
+    }
+    // An answer that never comes (a hub that refused it) frees its place.
+    answer.whenComplete((r, e) -> lookups.remove(node, answer));
+    timer.execute(() -> send(l, new HubMessage.Lookup(node)));
+    return answer.completeOnTimeout(Optional.ofNullable(known.get(node)), ANSWER_TIMEOUT.toMillis(),
+        TimeUnit.MILLISECONDS);
+  }
+
+  /** No answer comes to the lookups waiting now: each takes what the last list or lookup said. */
+  private void answerLookupsFromKnown() {
+    for (NodeId node : List.copyOf(lookups.keySet())) {
+      CompletableFuture<Optional<NodeDescriptor>> waiting = lookups.remove(node);
+      if (waiting != null) {
+        waiting.complete(Optional.ofNullable(known.get(node)));
+      }
+    }
+  }
+
+  /**
+   * The hub vouches for a peer it has registered: known from its last node list or lookup, or from
+   * a signal it forwarded, else looked up.
    */
   @Override
   public CompletionStage<Boolean> vouchesFor(NodeId peer) {
@@ -535,8 +573,7 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
     if (l == null) {
       return CompletableFuture.completedFuture(false);
     }
-    return recentList(l).thenApply(nodes -> known.containsKey(peer))
-        .completeOnTimeout(false, ANSWER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    return lookup(l, peer).thenApply(Optional::isPresent);
   }
 
   @Override
@@ -566,14 +603,21 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
         endpoint.localId(), reported, Optional.ofNullable(observed), nat, relayOffer != null);
   }
 
-  /** A node the recent list lacks may have registered since: the hub is asked again then. */
+  /** Asked of the hub each time (a connect's peer may have registered, moved or left since); the last known without a hub. */
   @Override
   public Optional<NodeDescriptor> find(NodeId node) {
-    return in(list(false), node).or(() -> in(list(true), node)).or(() -> Optional.ofNullable(known.get(node)));
-  }
-
-  private static Optional<NodeDescriptor> in(List<NodeDescriptor> nodes, NodeId node) {
-    return nodes.stream().filter(d -> d.id().equals(node)).findFirst();
+    Live l = live;
+    if (l == null) {
+      return Optional.ofNullable(known.get(node));
+    }
+    try {
+      return lookup(l, node).get(ANSWER_TIMEOUT.toMillis() + 100, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.ofNullable(known.get(node));
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      return Optional.ofNullable(known.get(node));
+    }
   }
 
   /** The relay service of this node, when it offers to relay: the hub lists it from now on. */

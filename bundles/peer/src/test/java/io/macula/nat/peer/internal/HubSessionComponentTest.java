@@ -179,35 +179,37 @@ class HubSessionComponentTest {
         listed.get(5, TimeUnit.SECONDS).stream().map(NodeDescriptor::id).toList());
   }
 
+  /** A connect asks the hub of its one peer: one entry, however many nodes the hub holds. */
   @Test
-  void lookupsRightAfterAListTakeThatListInsteadOfAskingTheHubAgain() throws Exception {
+  void aLookupAsksTheHubOfTheOneNode() throws Exception {
     session = start(60_000);
     HubSide hub = registered();
-    listOfNodeTwo(hub);
-
-    // Connects in a burst each look their peer up: the hub allows two lists a second, and a list it
-    // refused left a lookup waiting out the answer timeout.
-    for (int i = 0; i < 10; i++) {
-      assertEquals(Optional.of(node(2)), session.find(node(2)).map(NodeDescriptor::id));
-    }
-    hub.write(new HubMessage.Ping(7));
-    assertEquals(new HubMessage.Pong(7), hub.read(), "the next thing the hub hears is the pong, not a list request");
-  }
-
-  @Test
-  void aNodeTheRecentListLacksIsAskedOfTheHubAgain() throws Exception {
-    session = start(60_000);
-    HubSide hub = registered();
-    listOfNodeTwo(hub);
-
-    // Node 5 registered since: the list of a moment ago does not have it, the hub does.
     CompletableFuture<Optional<NodeDescriptor>> found = CompletableFuture.supplyAsync(() -> session.find(node(5)));
-    assertInstanceOf(HubMessage.ListNodes.class, hub.read());
-    hub.write(new HubMessage.Nodes(List.of(entry(2), entry(5)), false));
+    assertEquals(new HubMessage.Lookup(node(5)), hub.read());
+    hub.write(new HubMessage.Found(node(5), Optional.of(entry(5))));
     assertEquals(Optional.of(node(5)), found.get(5, TimeUnit.SECONDS).map(NodeDescriptor::id));
+
+    CompletableFuture<Optional<NodeDescriptor>> absent = CompletableFuture.supplyAsync(() -> session.find(node(9)));
+    assertEquals(new HubMessage.Lookup(node(9)), hub.read());
+    hub.write(new HubMessage.Found(node(9), Optional.empty()));
+    assertEquals(Optional.empty(), absent.get(5, TimeUnit.SECONDS));
+    assertTrue(session.vouchesFor(node(5)).toCompletableFuture().get(5, TimeUnit.SECONDS),
+        "the hub vouches for the node it found, without being asked again");
   }
 
-  /** A lookup of every node, which the hub answers with node 2 alone. */
+  @Test
+  void aNodeTheLastListHadIsAskedOfTheHubAgainAndIsGoneWhenItLeft() throws Exception {
+    session = start(60_000);
+    HubSide hub = registered();
+    listOfNodeTwo(hub);
+
+    CompletableFuture<Optional<NodeDescriptor>> found = CompletableFuture.supplyAsync(() -> session.find(node(2)));
+    assertEquals(new HubMessage.Lookup(node(2)), hub.read());
+    hub.write(new HubMessage.Found(node(2), Optional.empty())); // it left since the list
+    assertEquals(Optional.empty(), found.get(5, TimeUnit.SECONDS));
+  }
+
+  /** A list of every node, which the hub answers with node 2 alone. */
   private void listOfNodeTwo(HubSide hub) throws Exception {
     CompletableFuture<List<NodeDescriptor>> listed = CompletableFuture.supplyAsync(() -> session.nodes());
     assertInstanceOf(HubMessage.ListNodes.class, hub.read());
@@ -216,16 +218,15 @@ class HubSessionComponentTest {
   }
 
   @Test
-  void aListTheHubRefusesEndsTheWaitWithTheNodesLastKnown() throws Exception {
+  void aLookupTheHubRefusesEndsTheWaitWithTheNodesLastKnown() throws Exception {
     session = start(60_000);
     HubSide hub = registered();
-    CompletableFuture<Optional<NodeDescriptor>> found = CompletableFuture.supplyAsync(() -> session.find(node(5)));
-    assertInstanceOf(HubMessage.ListNodes.class, hub.read());
-    hub.write(new HubMessage.Refused("node lists asked too often: at most 2.0 a second"));
-    // The second ask (a fresh list for a node the first lacked) is refused too; neither waits out 3 s.
-    assertInstanceOf(HubMessage.ListNodes.class, hub.read());
-    hub.write(new HubMessage.Refused("node lists asked too often: at most 2.0 a second"));
-    assertEquals(Optional.empty(), found.get(2, TimeUnit.SECONDS));
+    listOfNodeTwo(hub);
+    CompletableFuture<Optional<NodeDescriptor>> found = CompletableFuture.supplyAsync(() -> session.find(node(2)));
+    assertEquals(new HubMessage.Lookup(node(2)), hub.read());
+    hub.write(new HubMessage.Refused("lookups asked too often: at most 32.0 a second"));
+    // Not the answer timeout's 3 s: the refusal ends the wait.
+    assertEquals(Optional.of(node(2)), found.get(2, TimeUnit.SECONDS).map(NodeDescriptor::id));
   }
 
   @Test

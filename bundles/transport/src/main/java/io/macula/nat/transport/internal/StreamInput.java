@@ -106,6 +106,22 @@ final class StreamInput extends InputStream {
     return n;
   }
 
+  /** What the input held when a receiver took the stream over: its buffers, and how it ended, if it did. */
+  record Handover(java.util.List<ByteBuf> buffers, boolean finished, IOException failure) {}
+
+  /**
+   * Gives up the stream to a receiver: returns what is buffered (the caller releases it) and how
+   * the stream ended, if it did; the input reads nothing after.
+   */
+  synchronized Handover handOver() {
+    Handover h = new Handover(java.util.List.copyOf(buffers), finished, failure);
+    buffers.clear();
+    buffered = 0;
+    finished = true;
+    notifyAll();
+    return h;
+  }
+
   @Override
   public synchronized int available() {
     return buffered;

@@ -48,6 +48,11 @@ final class StreamOutput extends OutputStream {
     }
   }
 
+  /** Whether the stream's FIN was written: nothing may follow it. */
+  synchronized boolean isClosed() {
+    return closed;
+  }
+
   @Override
   public synchronized void close() throws IOException {
     if (closed) {
