@@ -43,6 +43,8 @@ final class PathLayer extends ChannelDuplexHandler {
   private volatile CarriedStunHandler carriedStun;
   /** Whether the socket is between a read and its batch's end (the event loop's only). */
   private boolean reading;
+  /** Whether something written during the read batch waits for its end to be flushed (the event loop's only). */
+  private boolean flushAtBatchEnd;
 
   PathLayer(
       Routes routes,
@@ -191,9 +193,22 @@ final class PathLayer extends ChannelDuplexHandler {
     return reading;
   }
 
+  /**
+   * Asks for one flush at the end of the read batch, for what was written during it: the socket
+   * then sends the batch's packets in one system call (sendmmsg). On the event loop, while {@link
+   * #reading()}.
+   */
+  void flushAtBatchEnd() {
+    flushAtBatchEnd = true;
+  }
+
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
     reading = false;
+    if (flushAtBatchEnd) {
+      flushAtBatchEnd = false;
+      ctx.flush();
+    }
     ctx.fireChannelReadComplete();
   }
 

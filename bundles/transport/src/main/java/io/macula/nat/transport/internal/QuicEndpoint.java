@@ -100,6 +100,24 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
   /** Room for a relay header and MAC in a 1472-byte UDP payload (1500-byte MTU). */
   static final int MAX_UDP_PAYLOAD = 1472 - RelayFrame.HEADER_LENGTH - RelayMac.LENGTH;
 
+  /** The largest datagram read, as Netty reads by default: a longer one is cut (QUIC's are 1,472 at most). */
+  static final int MAX_READ = 2048;
+  /** Datagrams read by one system call, at most. */
+  static final int BATCH = 16;
+
+  /** The options of an endpoint's UDP socket. */
+  static Bootstrap socketOptions(Bootstrap bootstrap, boolean epoll) {
+    bootstrap.option(ChannelOption.SO_RCVBUF, 4 << 20).option(ChannelOption.SO_SNDBUF, 4 << 20);
+    if (epoll) {
+      // Netty reads up to 16 datagrams a wakeup, a system call each; recvmmsg reads as many in one
+      // (each in a slot of MAX_READ bytes): about a fifth less CPU a MB at the receiving end. The
+      // allocator's one read a wakeup is the one recvmmsg.
+      bootstrap.option(io.netty.channel.epoll.EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_READ)
+          .option(ChannelOption.RCVBUF_ALLOCATOR, new io.netty.channel.FixedRecvByteBufAllocator(MAX_READ * BATCH));
+    }
+    return bootstrap;
+  }
+
   /** What an endpoint needs to run. */
   public record Settings(InetSocketAddress bind, Duration idleTimeout, long connectionWindow, long streamWindow,
       Duration consentLifetime) {
@@ -191,12 +209,11 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
     boolean epoll = Epoll.isAvailable();
     this.group =
         new MultiThreadIoEventLoopGroup(1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+    Bootstrap bootstrap =
+        socketOptions(new Bootstrap().group(group).channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class),
+            epoll);
     this.channel =
-        new Bootstrap()
-            .group(group)
-            .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
-            .option(ChannelOption.SO_RCVBUF, 4 << 20)
-            .option(ChannelOption.SO_SNDBUF, 4 << 20)
+        bootstrap
             .handler(
                 new ChannelInitializer<Channel>() {
                   @Override
@@ -251,6 +268,11 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
   @Override
   public NodeId localId() {
     return identity.id();
+  }
+
+  /** The event loop of the endpoint's socket, which runs all of its QUIC and path work. */
+  io.netty.channel.EventLoop eventLoop() {
+    return channel.eventLoop();
   }
 
   @Override
@@ -409,7 +431,13 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
       }
       return;
     }
-    channel.writeAndFlush(new DatagramPacket(frame, address), channel.voidPromise());
+    if (channel.eventLoop().inEventLoop() && pathLayer.reading()) {
+      // Forwarded as the socket reads: the frames of a read batch leave together.
+      channel.write(new DatagramPacket(frame, address), channel.voidPromise());
+      pathLayer.flushAtBatchEnd();
+    } else {
+      channel.writeAndFlush(new DatagramPacket(frame, address), channel.voidPromise());
+    }
   }
 
   @Override

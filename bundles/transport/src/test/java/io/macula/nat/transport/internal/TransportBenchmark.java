@@ -79,9 +79,26 @@ public final class TransportBenchmark {
     default double[] connects() throws Exception {
       return null;
     }
+
+    /** Whose each thread's CPU time is: the sending end's, the receiving end's, the relay's. */
+    Sides sides() throws Exception;
   }
 
-  record Figures(double[] mbPerSecond, double[] cpuMsPerMb, double[] rtt) {}
+  /**
+   * The event-loop threads of the sending end, the receiving end and the relay (0: none). The
+   * thread that writes is the sender's; the one that reads ({@link #servingThread}) the receiver's.
+   */
+  record Sides(long senderLoop, long receiverLoop, long relayLoop) {}
+
+  /** The thread that read the last transfer at the receiving end. */
+  private static volatile long servingThread;
+  /** The CPU time of a receiving thread that ended with its transfer (raw UDP's). */
+  private static volatile long endedReceiverCpuNanos;
+
+  /** CPU ms per MB carried: the process's (GC and JIT too), and each side's threads'. */
+  record Cpu(double process, double sender, double receiver, double relay) {}
+
+  record Figures(double[] mbPerSecond, Cpu[] cpu, double[] rtt) {}
 
   public static void main(String[] args) throws Exception {
     System.out.printf("transport benchmark: %d MB a transfer, %d trials after 1 warm-up, %d round trips, %s, %d cores%n",
@@ -89,23 +106,26 @@ public final class TransportBenchmark {
     List<Subject> subjects = List.of(new RawUdp(), plainQuic(), pathLayer(false), pathLayer(true));
     Map<String, Figures> figures = new LinkedHashMap<>();
     for (Subject s : subjects) {
-      figures.put(s.name(), new Figures(new double[TRIALS], new double[TRIALS], null));
+      figures.put(s.name(), new Figures(new double[TRIALS], new Cpu[TRIALS], null));
     }
     for (int trial = -1; trial < TRIALS; trial++) { // trial -1 warms up
       for (Subject s : subjects) {
         long cpu = processCpuNanos();
+        endedReceiverCpuNanos = 0;
+        Map<Long, Long> threads = threadCpuNanos();
         double mbs = s.transfer();
-        double cpuMsPerMb = (processCpuNanos() - cpu) / 1e6 / MB;
+        double process = (processCpuNanos() - cpu) / 1e6 / MB;
+        Cpu bySide = bySide(s.sides(), threads, threadCpuNanos(), process);
         if (trial >= 0) {
           figures.get(s.name()).mbPerSecond()[trial] = mbs;
-          figures.get(s.name()).cpuMsPerMb()[trial] = cpuMsPerMb;
+          figures.get(s.name()).cpu()[trial] = bySide;
         }
       }
     }
     Map<String, double[]> connects = new LinkedHashMap<>();
     for (Subject s : subjects) {
       Figures f = figures.get(s.name());
-      figures.put(s.name(), new Figures(f.mbPerSecond(), f.cpuMsPerMb(), s.roundTrips()));
+      figures.put(s.name(), new Figures(f.mbPerSecond(), f.cpu(), s.roundTrips()));
       double[] c = s.connects();
       if (c != null) {
         connects.put(s.name(), c);
@@ -113,16 +133,21 @@ public final class TransportBenchmark {
       s.close();
     }
     double ceiling = median(figures.get(RawUdp.NAME).mbPerSecond());
-    System.out.printf("%n%-24s %24s %12s %14s %10s %10s%n", "", "MB/s median (min-max)", "÷ raw UDP",
-        "CPU ms/MB", "RTT p50", "RTT p99");
+    System.out.printf("%n%-24s %24s %10s %30s %10s %10s%n", "", "MB/s median (min-max)", "÷ raw UDP",
+        "CPU ms/MB: all send recv relay", "RTT p50", "RTT p99");
     figures.forEach((name, f) -> {
       double[] sorted = f.mbPerSecond().clone();
       Arrays.sort(sorted);
       String rtt = f.rtt() == null ? String.format("%10s %10s", "-", "-")
           : String.format("%7.0f µs %7.0f µs", f.rtt()[0], f.rtt()[1]);
-      System.out.printf("%-24s %8.1f (%6.1f-%6.1f) %12.2f %14.2f %s%n", name, median(f.mbPerSecond()), sorted[0],
-          sorted[sorted.length - 1], median(f.mbPerSecond()) / ceiling, median(f.cpuMsPerMb()), rtt);
+      Cpu[] c = f.cpu();
+      System.out.printf("%-24s %8.1f (%6.1f-%6.1f) %10.2f %12.2f %5.2f %5.2f %5s %s%n", name,
+          median(f.mbPerSecond()), sorted[0], sorted[sorted.length - 1], median(f.mbPerSecond()) / ceiling,
+          median(c, Cpu::process), median(c, Cpu::sender), median(c, Cpu::receiver),
+          name.equals(RELAY) ? String.format("%5.2f", median(c, Cpu::relay)) : "-", rtt);
     });
+    System.out.println("(all: the process, GC and JIT too; send, recv: each end's event loop and the thread that"
+        + " writes or reads the stream; relay: the relay's event loop)");
     System.out.printf("%n%-24s %10s %10s   (%d fresh connections each, after 10 to warm up; QUIC and TLS with both"
         + " certificates checked)%n", "connect", "p50", "p95", CONNECTS);
     connects.forEach((name, c) -> System.out.printf("%-24s %7.2f ms %7.2f ms%n", name, c[0], c[1]));
@@ -139,6 +164,40 @@ public final class TransportBenchmark {
   private static final String PLAIN = "QUIC, no path layer";
   private static final String DIRECT = "path layer, direct";
   private static final String RELAY = "path layer, hub relay";
+
+  /** Each live thread's CPU time so far, by thread id. */
+  private static Map<Long, Long> threadCpuNanos() {
+    java.lang.management.ThreadMXBean bean = java.lang.management.ManagementFactory.getThreadMXBean();
+    Map<Long, Long> cpu = new java.util.HashMap<>();
+    for (long id : bean.getAllThreadIds()) {
+      cpu.put(id, bean.getThreadCpuTime(id)); // -1 for a thread that ended meanwhile
+    }
+    return cpu;
+  }
+
+  /** The CPU each side's threads spent between the two snapshots, in ms per MB carried. */
+  private static Cpu bySide(Sides sides, Map<Long, Long> before, Map<Long, Long> after, double process) {
+    long sender = Thread.currentThread().getId();
+    double[] ms = new double[3];
+    after.forEach((id, nanos) -> {
+      long spent = Math.max(0, nanos - Math.max(0, before.getOrDefault(id, 0L)));
+      int side = id == sender || id == sides.senderLoop() ? 0
+          : id == sides.receiverLoop() || id == servingThread ? 1 : id == sides.relayLoop() ? 2 : -1;
+      if (side >= 0) {
+        ms[side] += spent / 1e6 / MB;
+      }
+    });
+    return new Cpu(process, ms[0], ms[1] + endedReceiverCpuNanos / 1e6 / MB, ms[2]);
+  }
+
+  private static double median(Cpu[] values, java.util.function.ToDoubleFunction<Cpu> field) {
+    return median(Arrays.stream(values).mapToDouble(field).toArray());
+  }
+
+  /** The thread of an event loop. */
+  private static long threadOf(io.netty.channel.EventLoop loop) throws Exception {
+    return loop.submit(() -> Thread.currentThread().getId()).get(10, TimeUnit.SECONDS);
+  }
 
   /** CPU time of every thread of this process so far. */
   private static long processCpuNanos() {
@@ -182,10 +241,13 @@ public final class TransportBenchmark {
               last[0] = System.nanoTime();
             }
           } catch (java.io.IOException closed) {
-            // the transfer is over
+            // the transfer is over: the thread ends, and its CPU time with it, unless told
+            endedReceiverCpuNanos = java.lang.management.ManagementFactory.getThreadMXBean()
+                .getCurrentThreadCpuTime();
           }
         }, "raw-udp-receiver");
         receiver.start();
+        servingThread = receiver.getId();
         long start = System.nanoTime();
         ByteBuffer out = ByteBuffer.allocateDirect(DATAGRAM);
         for (long sent = 0, total = (long) MB << 20; sent < total; sent += DATAGRAM) {
@@ -207,6 +269,11 @@ public final class TransportBenchmark {
     @Override
     public double[] roundTrips() {
       return null;
+    }
+
+    @Override
+    public Sides sides() {
+      return new Sides(0, 0, 0); // the writer is the sender, the receiving thread is the receiver
     }
 
     @Override
@@ -259,6 +326,11 @@ public final class TransportBenchmark {
       }
 
       @Override
+      public Sides sides() throws Exception {
+        return new Sides(threadOf(a.eventLoop()), threadOf(b.eventLoop()), relayed ? threadOf(hub.eventLoop()) : 0);
+      }
+
+      @Override
       public double[] connects() throws Exception {
         double[] ms = new double[CONNECTS];
         for (int i = -10; i < CONNECTS; i++) {
@@ -282,7 +354,7 @@ public final class TransportBenchmark {
     };
   }
 
-  /** The same QUIC settings and TLS, on two plain sockets with nothing between them and QUIC. */
+  /** The same QUIC settings, TLS and socket options, on two plain sockets with nothing between them and QUIC. */
   private static Subject plainQuic() throws Exception {
     NodeIdentity si = NodeIdentity.ephemeral();
     NodeIdentity ci = NodeIdentity.ephemeral();
@@ -308,11 +380,9 @@ public final class TransportBenchmark {
             inbound.add(s);
           }
         }).build();
-    Channel serverChannel = new Bootstrap().group(group).channel(type)
-        .option(ChannelOption.SO_RCVBUF, 4 << 20).option(ChannelOption.SO_SNDBUF, 4 << 20)
+    Channel serverChannel = QuicEndpoint.socketOptions(new Bootstrap().group(group).channel(type), epoll)
         .handler(server).bind(LO).sync().channel();
-    Channel clientChannel = new Bootstrap().group(group).channel(type)
-        .option(ChannelOption.SO_RCVBUF, 4 << 20).option(ChannelOption.SO_SNDBUF, 4 << 20)
+    Channel clientChannel = QuicEndpoint.socketOptions(new Bootstrap().group(group).channel(type), epoll)
         .handler(QuicEndpoint.configure(new QuicClientCodecBuilder(), s).sslContext(clientTls).build())
         .bind(LO).sync().channel();
     QuicChannel quic = QuicChannel.newBootstrap(clientChannel)
@@ -344,6 +414,11 @@ public final class TransportBenchmark {
       public double[] roundTrips() throws Exception {
         QuicPeerStream echo = served();
         return pingPong(echo.output(), new DataInputStream(echo.input()));
+      }
+
+      @Override
+      public Sides sides() throws Exception {
+        return new Sides(threadOf(clientChannel.eventLoop()), threadOf(serverChannel.eventLoop()), 0);
       }
 
       @Override
@@ -379,6 +454,7 @@ public final class TransportBenchmark {
    * 'E' (echo): send back every 8 bytes.
    */
   private static void serve(PeerStream s) {
+    servingThread = Thread.currentThread().getId();
     try (s) {
       InputStream in = s.input();
       OutputStream out = s.output();
