@@ -92,6 +92,11 @@ public class HostileTrafficIT {
     while (m.find()) {
       used += Long.parseLong(m.group(1));
     }
+    // ZGC's one line: " ZHeap           used 40M, capacity 512M, max capacity 512M".
+    Matcher z = Pattern.compile("ZHeap\\s+used (\\d+)M").matcher(info);
+    if (used == 0 && z.find()) {
+      used = Long.parseLong(z.group(1)) * 1024;
+    }
     assertTrue(info, used > 0);
     return used;
   }

@@ -28,7 +28,8 @@ import java.util.stream.IntStream;
  * its CPU while only keep-alives flow, and the signalling round trip p50/p99.
  *
  * <p>{@code mvn -q -pl integration-tests exec:java@hubscale [-Dexec.args="NODES [PING_MS]"]}: 10,000 nodes
- * by default, each pinging every 1000 ms (a node's default keepalive_ms).
+ * by default, each pinging every 1000 ms (a node's default keepalive_ms); {@code -Dbenchmark.hubjvm="OPTIONS"}
+ * adds options to the hub's JVM.
  */
 public final class HubScaleBenchmark {
   private static final int IN_FLIGHT = 64;
@@ -111,7 +112,13 @@ public final class HubScaleBenchmark {
 
   /** The hub, started: the runnable node in -Xmx512m on a loopback port, admitting every node. */
   static NodeProcess hub(String name, int port) throws java.io.IOException {
-    return NodeProcess.freshHome(name).jvmOptions("-Xmx512m")
+    List<String> jvm = new ArrayList<>(List.of("-Xmx512m"));
+    for (String o : System.getProperty("benchmark.hubjvm", "").split(" ")) {
+      if (!o.isBlank()) {
+        jvm.add(o); // more of the hub's JVM options, space-separated: -Xlog:gc*:file=/tmp/hub-gc.log, say
+      }
+    }
+    return NodeProcess.freshHome(name).jvmOptions(jvm.toArray(String[]::new))
         .config("io.macula.nat.endpoint", "bind = 127.0.0.1:" + port + "\n")
         .config("io.macula.nat.hub", "admission = open\n")
         .start();
