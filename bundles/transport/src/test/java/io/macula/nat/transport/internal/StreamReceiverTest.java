@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.macula.nat.api.PeerStream;
 import io.macula.nat.api.StreamReceiver;
+import io.macula.nat.testing.Eventually;
 import io.macula.nat.transport.api.ConnectionAcceptor;
 import io.macula.nat.transport.api.Endpoint;
 import io.macula.nat.transport.api.QuicConnection;
@@ -75,7 +76,8 @@ class StreamReceiverTest {
       }
     });
     PeerStream atB = streamsAtB.poll(10, TimeUnit.SECONDS);
-    waitFor(() -> available(atB.input()) >= StreamInput.HIGH); // B's input paused reading
+    Eventually.until("B's input holds enough to pause reading", () -> available(atB.input()) >= StreamInput.HIGH,
+        Duration.ofSeconds(20));
 
     MessageDigest received = MessageDigest.getInstance("SHA-256");
     CompletableFuture<Optional<IOException>> end = new CompletableFuture<>();
@@ -117,7 +119,8 @@ class StreamReceiverTest {
     assertTrue(taken >= maxWaiting - chunk.length, "refused after " + taken + " bytes");
     // What waited goes into the peer's flow-control window (4 MB), though the peer reads nothing.
     byte next = (byte) (taken / chunk.length);
-    waitFor(() -> toB.tryWrite(filled(chunk, next), maxWaiting));
+    Eventually.until("QUIC takes what waited", () -> toB.tryWrite(filled(chunk, next), maxWaiting),
+        Duration.ofSeconds(20));
     taken += chunk.length;
 
     PeerStream atB = streamsAtB.poll(10, TimeUnit.SECONDS);
@@ -141,16 +144,6 @@ class StreamReceiverTest {
       return in.available();
     } catch (IOException e) {
       throw new AssertionError(e);
-    }
-  }
-
-  private static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not met within 20 s");
-      }
-      Thread.sleep(5);
     }
   }
 }
