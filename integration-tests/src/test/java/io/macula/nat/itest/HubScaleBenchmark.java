@@ -113,11 +113,7 @@ public final class HubScaleBenchmark {
   /** The hub, started: the runnable node in -Xmx512m on a loopback port, admitting every node. */
   static NodeProcess hub(String name, int port) throws java.io.IOException {
     List<String> jvm = new ArrayList<>(List.of("-Xmx512m"));
-    for (String o : System.getProperty("benchmark.hubjvm", "").split(" ")) {
-      if (!o.isBlank()) {
-        jvm.add(o); // more of the hub's JVM options, space-separated: -Xlog:gc*:file=/tmp/hub-gc.log, say
-      }
-    }
+    jvm.addAll(StartupBenchmark.jvmOptions("benchmark.hubjvm")); // -Xlog:gc:file=/tmp/hub-gc.log, say
     return NodeProcess.freshHome(name).jvmOptions(jvm.toArray(String[]::new))
         .config("io.macula.nat.endpoint", "bind = 127.0.0.1:" + port + "\n")
         .config("io.macula.nat.hub", "admission = open\n")

@@ -26,9 +26,13 @@ public final class StartupBenchmark {
   private static final String HEAP = System.getProperty("benchmark.heap", "64m");
   private static final Duration IDLE = Duration.ofSeconds(Integer.getInteger("benchmark.idle.seconds", 10));
   /** More options for the node's JVM, space-separated: to compare, say, -XX:TieredStopAtLevel=1. */
-  private static final List<String> JVM = Arrays.stream(System.getProperty("benchmark.jvm", "").split(" "))
-      .filter(o -> !o.isBlank()).toList();
+  private static final List<String> JVM = jvmOptions("benchmark.jvm");
   private static final Duration START_LIMIT = Duration.ofSeconds(60);
+
+  /** JVM options given in a system property, space-separated; none when it is not set. */
+  static List<String> jvmOptions(String property) {
+    return Arrays.stream(System.getProperty(property, "").split(" ")).filter(o -> !o.isBlank()).toList();
+  }
   /** Linux's clock ticks a second, in which /proc/PID/stat counts CPU time. */
   static final double TICKS_PER_SECOND = 100;
 
