@@ -116,6 +116,14 @@ public final class NodeProcess implements AutoCloseable {
     return r.out();
   }
 
+  /**
+   * Runs one command through the admin socket from this JVM, with no client process beside the
+   * node (what a benchmark's timings want); the output ends with the exit line the nat script reads.
+   */
+  public String admin(String command) throws IOException {
+    return io.macula.nat.launcher.AdminClient.exchange(home.resolve("admin.sock"), command);
+  }
+
   /** Starts a nat command without waiting for it. */
   public Process natAsync(String... args) throws IOException {
     List<String> command = new ArrayList<>();

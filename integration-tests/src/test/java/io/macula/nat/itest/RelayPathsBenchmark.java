@@ -109,7 +109,7 @@ public final class RelayPathsBenchmark {
   private static double[] connects(NodeProcess a, String peer, String strategy) throws Exception {
     double[] ms = new double[CONNECTS];
     for (int i = 0; i < CONNECTS; i++) {
-      String out = io.macula.nat.launcher.AdminClient.exchange(a.home().resolve("admin.sock"), "nat:connect " + peer);
+      String out = a.admin("nat:connect " + peer);
       Matcher m = CONNECTED.matcher(out);
       if (!m.find() || !m.group(1).equals(strategy)) {
         throw new AssertionError("connect " + i + " over " + strategy + ": " + out);

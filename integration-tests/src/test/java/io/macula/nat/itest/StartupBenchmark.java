@@ -30,7 +30,7 @@ public final class StartupBenchmark {
   private static final Duration START_LIMIT = Duration.ofSeconds(60);
 
   /** JVM options given in a system property, space-separated; none when it is not set. */
-  static List<String> jvmOptions(String property) {
+  public static List<String> jvmOptions(String property) {
     return Arrays.stream(System.getProperty(property, "").split(" ")).filter(o -> !o.isBlank()).toList();
   }
   /** Linux's clock ticks a second, in which /proc/PID/stat counts CPU time. */
