@@ -20,6 +20,10 @@ final class CandidatePair {
   boolean nominatedByPeer;
   /** A check with USE-CANDIDATE of ours is under way or succeeded (we control). */
   boolean nominating;
+  /** Our checks of this pair under way: two when a triggered one went out beside an earlier one. */
+  int checksOut;
+  /** When the earliest of our checks under way on this pair began, in the session's nanoseconds. */
+  long checkSentNanos = -1;
 
   CandidatePair(Candidate local, Candidate remote) {
     this.local = local;

@@ -92,14 +92,16 @@ public final class IceAgentComponent implements IceAgent, SignalListener {
 
   @ObjectClassDefinition(name = "Macula NAT ICE agent", description = "Connectivity checks with peers (RFC 8445).")
   public @interface Config {
-    @AttributeDefinition(min = "5", description = "Ta: milliseconds between two checks of a session, RFC 8445 §14.2.")
-    long pacing__ms() default 20;
+    @AttributeDefinition(min = "5", description = "Ta: milliseconds between two checks of a session, RFC 8445 §14.2"
+        + " (its least: a session checks 32 pairs at most, a few hundred bytes each).")
+    long pacing__ms() default 5;
 
     @AttributeDefinition(min = "10", description = "RTO of a check, in ms; a check is sent 5 times, then given up.")
     long check__rto__ms() default 100;
 
-    @AttributeDefinition(min = "0", description = "How long the controlling agent waits after the first valid pair"
-        + " for better ones before it nominates, in ms.")
+    @AttributeDefinition(min = "0", description = "How long the controlling agent waits at most after the first valid"
+        + " pair for better ones before it nominates, in ms: a better pair being checked gets twice the valid pair's"
+        + " round trip and 5 ms from its check's start, one not yet checked all of it.")
     long nomination__delay__ms() default 40;
 
     @AttributeDefinition(min = "500", description = "How long a session may check before it fails, in ms.")

@@ -65,6 +65,8 @@ final class IceSession {
 
   /** A peer cannot make this node check more pairs than this in one session. */
   static final int MAX_PAIRS = 32;
+  /** The least a better pair being checked gets to answer before a worse valid one is nominated. */
+  static final Duration MIN_GRACE = Duration.ofMillis(5);
 
   final String id;
   final NodeId peer;
@@ -330,12 +332,19 @@ final class IceSession {
     }
     StunMessage request = StunMessage.bindingRequest(attributes.toArray(StunAttribute[]::new));
     checksSent++;
+    if (pair.checksOut++ == 0) {
+      pair.checkSentNanos = nanos();
+    }
     CompletableFuture<StunMessage> f = pair.local.type() != CandidateType.RELAYED
         ? stun.transact(pair.remote.address(), request, remotePwd, settings.checks())
         : relayedCheck(pair.remote.address(), request);
     checksInFlight.add(f);
     f.whenCompleteAsync((response, error) -> {
       checksInFlight.remove(f);
+      pair.checksOut--;
+      if (error != null && !nominate && (pair.checksOut > 0 || pair.state == CandidatePair.State.SUCCEEDED)) {
+        return; // the pair's other check may still be answered, or was
+      }
       answered(pair, nominate, asControlling, response, error);
     }, thread);
   }
@@ -415,11 +424,38 @@ final class IceSession {
           relayWait = null;
         }
         nominationScheduled = true;
-        thread.schedule(this::nominate, settings.nominationDelay().toMillis(), TimeUnit.MILLISECONDS);
+        thread.schedule(this::nominate, nominationWaitNanos(pair), TimeUnit.NANOSECONDS);
       }
     } else if (pair.nominatedByPeer) {
       select(pair);
     }
+  }
+
+  /**
+   * How long the controlling agent waits, now that {@code valid} succeeded, before it nominates:
+   * until every better pair still being checked has had twice the valid pair's round trip, and
+   * {@link #MIN_GRACE} more, to answer since its check began (a better pair that works answers
+   * about as fast: a LAN's host pair faster than a path through NATs); the whole nomination delay
+   * while a better pair waits unchecked; never longer than that.
+   */
+  private long nominationWaitNanos(CandidatePair valid) {
+    long now = nanos();
+    long cap = settings.nominationDelay().toNanos();
+    long grace = Math.max(2 * (now - valid.checkSentNanos), MIN_GRACE.toNanos());
+    long priority = valid.priority(true);
+    long wait = 0;
+    for (CandidatePair p : pairs.values()) {
+      if (p.priority(true) <= priority) {
+        continue;
+      }
+      if (p.state == CandidatePair.State.WAITING) {
+        return cap;
+      }
+      if (p.state == CandidatePair.State.IN_PROGRESS) {
+        wait = Math.max(wait, p.checkSentNanos + grace - now);
+      }
+    }
+    return Math.min(cap, wait);
   }
 
   /**
@@ -483,7 +519,8 @@ final class IceSession {
   /**
    * A check from the peer arrived from {@code from}, at the socket or {@code through} the carrier
    * of this session's relayed candidate, and was answered: learn a peer-reflexive candidate, check
-   * back at once (a triggered check, §7.3.1.4), and note a nomination.
+   * back at once (a triggered check, §7.3.1.4, beside ours under way on the pair), and note a
+   * nomination.
    */
   void checkReceived(InetSocketAddress from, long priority, boolean useCandidate, PacketCarrier through) {
     if (isOver() && selected == null) {
@@ -512,6 +549,12 @@ final class IceSession {
     if (!isOver() && (pair.state == CandidatePair.State.WAITING || pair.state == CandidatePair.State.FAILED)) {
       pair.state = CandidatePair.State.WAITING;
       triggered.remove(pair);
+      triggered.addFirst(pair);
+    } else if (!isOver() && pair.state == CandidatePair.State.IN_PROGRESS && !pair.nominating
+        && pair.checksOut == 1 && !triggered.contains(pair)) {
+      // §7.3.1.4: our check under way may have met the peer's NAT before the peer's own check
+      // opened it. Check again now, not at its retransmission a whole RTO away; it may still be
+      // answered, so it runs on (the RFC stops its retransmissions: it costs a few packets more).
       triggered.addFirst(pair);
     }
   }

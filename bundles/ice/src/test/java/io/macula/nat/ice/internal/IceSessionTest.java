@@ -65,7 +65,7 @@ class IceSessionTest {
   private final List<IceSignal> signals = new ArrayList<>();
 
   @Test
-  void theControllingAgentNominatesTheBestValidPairAfterTheDelayAndSelectsIt() {
+  void theControllingAgentNominatesTheBestPairAtOnceWhenItSucceedsAndSelectsIt() {
     IceSession s = checking(true, REMOTE_HOST, REMOTE_SRFLX);
     assertEquals(List.of("10.0.0.2:7400 controlling"), stun.sent(), "the best pair first");
     assertEquals(Optional.of(new Username("rmte:locl")), stun.check(0).request.attribute(Username.class));
@@ -75,11 +75,7 @@ class IceSessionTest {
 
     stun.check(0).succeed(MAPPED);
     time.runDue();
-    assertEquals(List.of("host /10.0.0.2:7400 succeeded", "srflx /203.0.113.2:40000 in_progress"), s.record().pairs());
-    time.advance(NOMINATION_DELAY.minus(ms(1)));
-    assertEquals(2, stun.checks().size(), "better pairs get the nomination delay to succeed");
-    time.advance(ms(1));
-    assertEquals("10.0.0.2:7400 controlling use-candidate", stun.last().toString());
+    assertEquals("10.0.0.2:7400 controlling use-candidate", stun.last().toString(), "no better pair to wait for");
     assertFalse(s.isOver(), "nominated, not yet selected");
 
     time.advance(ms(3));
@@ -92,7 +88,7 @@ class IceSessionTest {
     assertTrue(r.controlling());
     assertEquals(2, r.pairs());
     assertEquals(3, r.checksSent());
-    assertEquals(ms(63), r.elapsed(), "20 ms to the first answer, 40 ms of delay, 3 ms for the nomination's answer");
+    assertEquals(ms(23), r.elapsed(), "20 ms to the first answer, 3 ms for the nomination's answer");
     IceSessionRecord record = s.record();
     assertEquals("selected", record.state());
     assertEquals(Optional.of("host /10.0.0.2:7400"), record.selected());
@@ -105,44 +101,82 @@ class IceSessionTest {
   }
 
   @Test
-  void aBetterPairThatSucceedsWithinTheDelayIsTheOneNominated() {
-    IceSession s = checking(true, REMOTE_HOST, REMOTE_SRFLX);
-    time.advance(PACING);
-    stun.check(1).succeed(MAPPED); // the srflx pair first, at 20 ms: nomination at 60 ms
+  void aBetterPairCheckedJustBeforeGetsTheNominationDelayAndIsTheOneNominatedWhenItSucceeds() {
+    IceSession s = checking(true, REMOTE_SRFLX); // its check at 0 ms
+    time.advance(ms(1));
+    s.addRemote(REMOTE_HOST); // a better pair, checked at 20 ms
+    time.advance(PACING.minus(ms(1)));
+    stun.check(0).succeed(MAPPED); // the srflx pair at 20 ms: twice its round trip is longer than the delay
     time.runDue();
-    time.advance(ms(30));
-    stun.check(0).succeed(MAPPED); // the host pair, at 50 ms
-    time.runDue();
-
     time.advance(ms(10));
+    stun.check(1).succeed(MAPPED); // the host pair, at 30 ms
+    time.runDue();
+    time.advance(NOMINATION_DELAY.minus(ms(11)));
+    assertEquals(2, stun.checks().size(), "no nomination before the delay is up");
+
+    time.advance(ms(1));
     assertEquals("10.0.0.2:7400 controlling use-candidate", stun.last().toString());
     stun.last().succeed(MAPPED);
     time.runDue();
     assertEquals(REMOTE_HOST, selected(s).remote());
   }
 
+  @Test
+  void aBetterPairUnansweredForTwiceTheValidPairsRoundTripAndFiveMsMoreHoldsNoNomination() {
+    IceSession s = checking(true, REMOTE_HOST, REMOTE_SRFLX); // the host pair's check at 0 ms
+    time.advance(PACING); // the srflx pair's at 20 ms
+    time.advance(ms(2));
+    stun.check(1).succeed(MAPPED); // a 2 ms round trip: the host pair had 22 ms, more than 2 x 2 + 5
+    time.runDue();
+
+    assertEquals("203.0.113.2:40000 controlling use-candidate", stun.last().toString());
+    stun.last().succeed(MAPPED);
+    time.runDue();
+    assertEquals(REMOTE_SRFLX, selected(s).remote());
+  }
+
+  @Test
+  void aCheckFromThePeerOnAPairBeingCheckedTriggersAnotherCheckBesideIt() {
+    IceSession s = checking(true, REMOTE_SRFLX); // its check at 0 ms, lost at the peer's NAT
+    time.advance(ms(3));
+    s.checkReceived(REMOTE_SRFLX.address(), REMOTE_SRFLX.priority(), false, null); // the peer's opened it
+    time.advance(PACING.minus(ms(3)));
+    assertEquals(List.of("203.0.113.2:40000 controlling", "203.0.113.2:40000 controlling"), stun.sent(),
+        "checked again at the next pacing slot, not at the first check's retransmission");
+    s.checkReceived(REMOTE_SRFLX.address(), REMOTE_SRFLX.priority(), false, null);
+    time.advance(PACING);
+    assertEquals(2, stun.checks().size(), "one more check, however many of the peer's arrive");
+
+    stun.check(1).succeed(MAPPED);
+    time.runDue();
+    assertEquals("203.0.113.2:40000 controlling use-candidate", stun.last().toString());
+    time.advance(GIVE_UP.minus(ms(39))); // 701 ms: the first check gave up; the nomination, sent at 40, has not
+    assertEquals("srflx /203.0.113.2:40000 in_progress nominated", s.record().pairs().get(0),
+        "the first check's give-up fails nothing: its pair succeeded");
+  }
+
   static Stream<Arguments> answers() {
     BiConsumer<ManualScheduler, ScriptedStun.Check> success = (t, c) -> c.succeed(MAPPED);
     return Stream.of(
-        Arguments.of("success", success, "succeeded", true),
+        Arguments.of("success", success, "succeeded", false),
         Arguments.of("no answer", (BiConsumer<ManualScheduler, ScriptedStun.Check>) (t, c) -> t.advance(GIVE_UP),
-            "failed", true),
+            "failed", false),
         Arguments.of("401 Unauthenticated",
             (BiConsumer<ManualScheduler, ScriptedStun.Check>) (t, c) -> c.error(ErrorCode.UNAUTHENTICATED),
-            "failed", true),
+            "failed", false),
         Arguments.of("success without XOR-MAPPED-ADDRESS",
             (BiConsumer<ManualScheduler, ScriptedStun.Check>) (t, c) -> c.succeedWithoutMappedAddress(),
-            "failed", true),
+            "failed", false),
         Arguments.of("487 Role Conflict: switch role, check again",
             (BiConsumer<ManualScheduler, ScriptedStun.Check>) (t, c) -> c.error(ErrorCode.ROLE_CONFLICT),
-            "waiting", false));
+            "waiting", true));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("answers")
   void theAnswerToACheckSetsItsPairsState(
       String name, BiConsumer<ManualScheduler, ScriptedStun.Check> answer, String state, boolean controlling) {
-    IceSession s = checking(true, REMOTE_HOST);
+    IceSession s = checking(false, REMOTE_HOST); // controlled: a valid pair is not nominated at once
 
     answer.accept(time, stun.check(0));
     time.runDue();
@@ -538,7 +572,6 @@ class IceSessionTest {
     stun.check(0).succeed(MAPPED);
     stun.check(1).succeed(MAPPED);
     time.runDue();
-    time.advance(NOMINATION_DELAY);
     assertEquals("10.0.0.2:7400 controlling use-candidate", stun.last().toString());
     assertEquals(3, stun.checks().size());
     return s;

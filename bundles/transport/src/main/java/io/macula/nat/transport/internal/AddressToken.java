@@ -19,6 +19,11 @@ import javax.crypto.spec.SecretKeySpec;
  * token is a MAC, under a key that never leaves this endpoint, of its expiry, the real origin of
  * the packet (the peer's path, not the virtual address QUIC sees) and the original connection id.
  *
+ * <p>A Retry costs the client a round trip, so it is asked for only while {@code retryNow} says so:
+ * while more handshakes of unproven senders are under way than a node sees but in a flood of
+ * forged Initials (a server MAY send one, §8.1.2; quic-go too asks only past a number of
+ * unvalidated handshakes). Until then an Initial is answered at once, under the 3x limit.
+ *
  * <pre>
  *  0        1                 9                         25
  *  +--------+-----------------+-------------------------+------------------------+
@@ -36,12 +41,16 @@ final class AddressToken implements QuicTokenHandler {
   private final Function<InetSocketAddress, String> origin;
   private final Clock clock;
   private final Duration lifetime;
+  private final java.util.function.BooleanSupplier retryNow;
 
   /**
    * @param origin the real origin of packets QUIC sees from a virtual address (the path they came
    *     over); it must name the sender's real address
+   * @param retryNow whether an Initial without a token gets a Retry now
    */
-  AddressToken(Function<InetSocketAddress, String> origin, Clock clock, Duration lifetime) {
+  AddressToken(Function<InetSocketAddress, String> origin, Clock clock, Duration lifetime,
+      java.util.function.BooleanSupplier retryNow) {
+    this.retryNow = retryNow;
     byte[] secret = new byte[32];
     new SecureRandom().nextBytes(secret);
     SecretKeySpec key = new SecretKeySpec(secret, "HmacSHA256");
@@ -61,7 +70,7 @@ final class AddressToken implements QuicTokenHandler {
 
   @Override
   public boolean writeToken(ByteBuf out, ByteBuf dcid, InetSocketAddress address) {
-    if (dcid.readableBytes() > MAX_CID) {
+    if (dcid.readableBytes() > MAX_CID || !retryNow.getAsBoolean()) {
       return false;
     }
     long expiry = clock.instant().plus(lifetime).getEpochSecond();

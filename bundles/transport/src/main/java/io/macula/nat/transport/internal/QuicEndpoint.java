@@ -94,6 +94,13 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
   private static final byte[] NOT_ADMITTED_REASON =
       "not admitted".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
+  /**
+   * Handshakes of unproven senders under way (the one asking among them) past which a new sender
+   * must prove its address with a Retry: a node or hub rarely sees more at once, a flood of forged
+   * Initials fills the table of 256 at once.
+   */
+  static final int UNPROVEN_BEFORE_RETRY = 16;
+
   /** How long a Retry's token stays good: the client answers a Retry at once. */
   private static final Duration TOKEN_LIFETIME = Duration.ofSeconds(10);
 
@@ -185,7 +192,8 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    AddressToken tokens = new AddressToken(routes::origin, java.time.Clock.systemUTC(), TOKEN_LIFETIME);
+    AddressToken tokens = new AddressToken(routes::origin, java.time.Clock.systemUTC(), TOKEN_LIFETIME,
+        () -> routes.unproven() > UNPROVEN_BEFORE_RETRY);
     this.pathLayer = new PathLayer(routes, drops, relay, this::relayTo, stun, tokens, sequences, this::openStream);
     QuicSslContext serverTls =
         QuicSslContextBuilder.forServer(identity.keys().getPrivate(), null, identity.certificate())

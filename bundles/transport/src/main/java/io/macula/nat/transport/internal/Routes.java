@@ -117,6 +117,26 @@ final class Routes {
         "routes-validated", validated.size());
   }
 
+  /**
+   * How many senders' handshakes are under way unproven: the unconfirmed routes of the last
+   * {@link #UNCONFIRMED_LIFETIME} (expired ones are dropped first; a validated sender's are not
+   * among them).
+   */
+  synchronized int unproven() {
+    Instant oldest = clock.instant().minus(UNCONFIRMED_LIFETIME);
+    for (Iterator<Map.Entry<Route, Instant>> i = unconfirmed.entrySet().iterator(); i.hasNext(); ) {
+      Map.Entry<Route, Instant> e = i.next();
+      if (e.getValue().isAfter(oldest)) {
+        break;
+      }
+      i.remove();
+      if (e.getKey().uses <= 0) {
+        removeLocked(e.getKey());
+      }
+    }
+    return unconfirmed.size();
+  }
+
   /** Whether a route waits, unconfirmed, in one of the tables. */
   synchronized boolean isUnconfirmed(Route route) {
     return unconfirmed.containsKey(route) || validated.containsKey(route);

@@ -18,7 +18,7 @@ class AddressTokenTest {
   private final ManualScheduler clock = new ManualScheduler();
   private final Map<InetSocketAddress, String> origins =
       Map.of(V1, "direct /198.51.100.7:4000", V2, "direct /198.51.100.8:4000");
-  private final AddressToken tokens = new AddressToken(origins::get, clock.clock(), Duration.ofSeconds(10));
+  private final AddressToken tokens = new AddressToken(origins::get, clock.clock(), Duration.ofSeconds(10), () -> true);
   private final ByteBuf dcid = Unpooled.wrappedBuffer(new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
 
   @Test
@@ -54,10 +54,22 @@ class AddressTokenTest {
 
   @Test
   void anotherEndpointsTokenIsRefused() {
-    AddressToken other = new AddressToken(origins::get, clock.clock(), Duration.ofSeconds(10));
+    AddressToken other = new AddressToken(origins::get, clock.clock(), Duration.ofSeconds(10), () -> true);
     ByteBuf token = Unpooled.buffer();
     other.writeToken(token, dcid.duplicate(), V1);
     assertEquals(-1, tokens.validateToken(token, V1));
+  }
+
+  @Test
+  void noRetryIsAskedForUnlessItIsNeededNow() {
+    boolean[] needed = {false};
+    AddressToken sometimes = new AddressToken(origins::get, clock.clock(), Duration.ofSeconds(10), () -> needed[0]);
+    ByteBuf out = Unpooled.buffer();
+    assertEquals(false, sometimes.writeToken(out, dcid.duplicate(), V1));
+    assertEquals(0, out.readableBytes());
+    needed[0] = true;
+    assertTrue(sometimes.writeToken(out, dcid.duplicate(), V1));
+    assertTrue(sometimes.validateToken(out, V1) > 0);
   }
 
   @Test

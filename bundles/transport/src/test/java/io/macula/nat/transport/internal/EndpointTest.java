@@ -168,6 +168,58 @@ class EndpointTest {
   }
 
   /**
+   * A Retry costs the client a round trip: a new sender's Initial is answered at once (the server's
+   * own Initial, padded to 1,200 bytes) while few handshakes go unproven; past {@link
+   * QuicEndpoint#UNPROVEN_BEFORE_RETRY} (forged Initials from as many senders here) it gets a Retry
+   * first, and then connects.
+   */
+  @Test
+  void aNewSenderGetsARetryOnlyWhileManyHandshakesGoUnproven() throws Exception {
+    a = endpoint(new ArrayBlockingQueue<>(10));
+    b = endpoint(acceptedByB);
+    try (UdpForwarder path = new UdpForwarder(loopback(b))) {
+      a.connect(b.localId(), new TransportPath.Direct(path.address()), Endpoint.PEER_PROTOCOL).get(10, TimeUnit.SECONDS);
+      assertTrue(path.fromServer.get(0) >= 1200, "no Retry: " + path.fromServer);
+    }
+    java.util.List<java.nio.channels.DatagramChannel> forgers = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i <= QuicEndpoint.UNPROVEN_BEFORE_RETRY; i++) {
+        java.nio.channels.DatagramChannel forger = java.nio.channels.DatagramChannel.open().bind(ANY);
+        forgers.add(forger);
+        forger.send(java.nio.ByteBuffer.wrap(forgedInitial()), loopback(b));
+      }
+      waitFor(() -> b.tables().get("routes-unconfirmed") > QuicEndpoint.UNPROVEN_BEFORE_RETRY);
+      hub = endpoint(new ArrayBlockingQueue<>(10));
+      try (UdpForwarder path = new UdpForwarder(loopback(b))) {
+        hub.connect(b.localId(), new TransportPath.Direct(path.address()), Endpoint.PEER_PROTOCOL)
+            .get(10, TimeUnit.SECONDS);
+        assertTrue(path.fromServer.get(0) < 200, "a Retry first: " + path.fromServer);
+      }
+    } finally {
+      for (java.nio.channels.DatagramChannel f : forgers) {
+        f.close();
+      }
+    }
+  }
+
+  /** A QUIC v1 Initial's header, an 8-byte DCID and no token, padded to 1,200 bytes of nothing that decrypts. */
+  private static byte[] forgedInitial() {
+    byte[] p = new byte[1200];
+    java.util.concurrent.ThreadLocalRandom.current().nextBytes(p);
+    p[0] = (byte) 0xc3;
+    p[1] = 0;
+    p[2] = 0;
+    p[3] = 0;
+    p[4] = 1;
+    p[5] = 8;
+    p[14] = 0; // no source connection id
+    p[15] = 0; // no token
+    p[16] = 0x44; // a length of 1,183 (two-byte varint)
+    p[17] = (byte) 0x9f;
+    return p;
+  }
+
+  /**
    * Consent is the peer's own (RFC 7675): a probe carries the key both sides derive from the
    * handshake, and is answered; one from the peer's address that lacks it is neither answered nor
    * taken as an answer, and is counted.

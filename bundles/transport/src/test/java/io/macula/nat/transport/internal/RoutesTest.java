@@ -62,6 +62,20 @@ class RoutesTest {
   }
 
   @Test
+  void theUnprovenAreTheFreshUnconfirmedRoutesOfSendersNotValidated() {
+    Route proven = routes.forNewSender(address(4000));
+    Route connected = routes.forNewSender(address(4001));
+    routes.forNewSender(address(4002));
+    assertEquals(3, routes.unproven());
+    routes.validated(proven);
+    routes.established(connected, node(1));
+    assertEquals(1, routes.unproven());
+    clock.advance(Routes.UNCONFIRMED_LIFETIME.plusSeconds(1));
+    assertEquals(0, routes.unproven(), "expired");
+    assertNull(routes.byDirect(address(4002)), "and gone");
+  }
+
+  @Test
   void anUnconfirmedRouteExpires() {
     Route r = routes.forNewSender(address(4000));
     clock.advance(Routes.UNCONFIRMED_LIFETIME.plusSeconds(1));

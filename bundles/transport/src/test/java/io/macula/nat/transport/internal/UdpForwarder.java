@@ -15,6 +15,8 @@ final class UdpForwarder implements AutoCloseable {
   private final InetSocketAddress server;
   private final Thread thread;
   private volatile boolean cut;
+  /** The sizes of the datagrams the server sent through, in order. */
+  final java.util.List<Integer> fromServer = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile SocketAddress client;
 
   UdpForwarder(InetSocketAddress server) throws IOException {
@@ -46,6 +48,7 @@ final class UdpForwarder implements AutoCloseable {
           continue;
         }
         if (from.equals(server)) {
+          fromServer.add(b.remaining());
           if (client != null) {
             socket.send(b, client);
           }
