@@ -7,6 +7,8 @@ import java.util.function.Supplier;
 /** Waits for a condition, with a deadline, instead of sleeping for a guessed time. */
 public final class Await {
   static final Duration DEFAULT = Duration.ofSeconds(10);
+  /** Between two looks: a look is often a command to a node, which shares the machine's cores. */
+  private static final Duration POLL = Duration.ofMillis(50);
 
   private Await() {}
 
@@ -21,7 +23,7 @@ public final class Await {
         throw new AssertionError("within " + timeout.toMillis() + " ms, expected: " + what);
       }
       try {
-        Thread.sleep(10);
+        Thread.sleep(POLL.toMillis());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new AssertionError("interrupted while waiting for: " + what, e);

@@ -16,20 +16,20 @@ public class LauncherIT {
   @Test
   public void aScriptRunsCommandsAgainstARunningNodeAndGetsTheirStatus() throws Exception {
     try (NodeProcess node = NodeProcess.freshHome("script").start()) {
-      NodeProcess.Result ok = node.nat("nat:strategies");
+      NodeProcess.Result ok = node.script("nat:strategies");
       assertEquals(ok.err(), 0, ok.exit());
       assertTrue(ok.out(), ok.out().split("\n")[1].matches("direct\\s+100\\s+2000\\s+true\\s+0\\s+0\\s+io.macula.nat.strategy.direct"));
 
-      NodeProcess.Result bad = node.nat("nat:enable", "nosuch");
+      NodeProcess.Result bad = node.script("nat:enable", "nosuch");
       assertEquals(1, bad.exit());
       assertEquals("ERROR: no strategy named 'nosuch'; installed: direct, turn, peerrelay\n", bad.err());
 
-      NodeProcess.Result usage = node.nat("nat:priority", "nosuch", "high");
+      NodeProcess.Result usage = node.script("nat:priority", "nosuch", "high");
       assertEquals("ERROR: priority must be an integer, not 'high'\n", usage.err());
 
-      assertEquals("the node keeps running", 0, node.nat("nat:strategies").exit());
+      assertEquals("the node keeps running", 0, node.script("nat:strategies").exit());
       node.stop();
-      NodeProcess.Result none = node.nat("nat:strategies");
+      NodeProcess.Result none = node.script("nat:strategies");
       assertEquals(3, none.exit());
       assertTrue(none.err(), none.err().startsWith("no node answered on "));
       assertFalse(node.log(), node.log().contains(" ERROR "));
@@ -50,20 +50,20 @@ public class LauncherIT {
         for (int i = 0; i < 8; i++) {
           idle.add(java.nio.channels.SocketChannel.open(address));
         }
-        NodeProcess.Result busy = node.nat("nat:id");
+        NodeProcess.Result busy = node.script("nat:id");
         assertEquals(busy.out() + busy.err(), 2, busy.exit());
         assertTrue(busy.err(), busy.err().contains("busy"));
-        Await.until("the idle clients are dropped and nat:id runs", () -> node.nat("nat:id").exit() == 0,
+        Await.until("the idle clients are dropped and nat:id runs", () -> node.script("nat:id").exit() == 0,
             java.time.Duration.ofSeconds(20));
       } finally {
         for (var c : idle) {
           c.close();
         }
       }
-      NodeProcess.Result deep = node.nat("[".repeat(20_000));
+      NodeProcess.Result deep = node.script("[".repeat(20_000));
       assertEquals(deep.out() + deep.err(), 1, deep.exit());
       assertTrue(deep.err(), deep.err().startsWith("ERROR"));
-      assertEquals(0, node.nat("nat:id").exit());
+      assertEquals(0, node.script("nat:id").exit());
     }
   }
 
@@ -75,15 +75,15 @@ public class LauncherIT {
           node.home().resolve("conf/io.macula.nat.test.scripted-alpha.cfg"),
           "name = alpha\npriority = 30\noutcome = succeed\n");
       String url = Path.of(TestRuntime.url(TestRuntime.FIXTURE_STRATEGY).substring(5)).toUri().toString();
-      assertEquals(0, node.nat("start", url).exit());
-      Await.until("alpha is listed", () -> node.nat("nat:strategies").out().contains("\nalpha "));
+      assertEquals(0, node.script("start", url).exit());
+      Await.until("alpha is listed", () -> node.script("nat:strategies").out().contains("\nalpha "));
       assertTrue(row(node, "alpha").matches("alpha\\s+30\\s.*"));
 
-      assertEquals(0, node.nat("nat:priority", "alpha", "7").exit());
+      assertEquals(0, node.script("nat:priority", "alpha", "7").exit());
       node.stop();
       node.start();
 
-      Await.until("alpha is back", () -> node.nat("nat:strategies").out().contains("\nalpha "));
+      Await.until("alpha is back", () -> node.script("nat:strategies").out().contains("\nalpha "));
       String row = row(node, "alpha");
       assertTrue(row, row.matches("alpha\\s+7\\s+1000\\s+true\\s.*"));
       assertTrue(node.log(), node.log().contains("connection strategy alpha is available"));
@@ -116,7 +116,7 @@ public class LauncherIT {
   }
 
   private static String row(NodeProcess node, String strategy) {
-    return java.util.Arrays.stream(node.nat("nat:strategies").out().split("\n"))
+    return java.util.Arrays.stream(node.script("nat:strategies").out().split("\n"))
         .filter(l -> l.startsWith(strategy + " ")).findFirst().orElse("(no row for " + strategy + ")");
   }
 

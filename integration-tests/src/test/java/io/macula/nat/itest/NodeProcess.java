@@ -12,6 +12,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import io.macula.nat.launcher.AdminClient;
 
 /** A node started from the launcher's folder as a user starts it: java -jar, in a home of its own. */
 public final class NodeProcess implements AutoCloseable {
@@ -116,14 +117,6 @@ public final class NodeProcess implements AutoCloseable {
     return r.out();
   }
 
-  /**
-   * Runs one command through the admin socket from this JVM, with no client process beside the
-   * node (what a benchmark's timings want); the output ends with the exit line the nat script reads.
-   */
-  public String admin(String command) throws IOException {
-    return io.macula.nat.launcher.AdminClient.exchange(home.resolve("admin.sock"), command);
-  }
-
   /** Starts a nat command without waiting for it. */
   public Process natAsync(String... args) throws IOException {
     List<String> command = new ArrayList<>();
@@ -183,8 +176,39 @@ public final class NodeProcess implements AutoCloseable {
     ok("start", id.group(1));
   }
 
-  /** Runs the node folder's nat script, as an operator's script would. */
+  /**
+   * Runs a nat command: what the node folder's nat script does, from this JVM (the script's client
+   * is this same class, AdminClient), so that a test's polls start no JVM each beside the nodes.
+   * Within 60 s, or an AssertionError.
+   */
   public Result nat(String... args) {
+    Path socket = home.resolve("admin.sock");
+    String line = AdminClient.commandLine(List.of(args));
+    java.util.concurrent.FutureTask<String> exchange = new java.util.concurrent.FutureTask<>(
+        () -> AdminClient.exchange(socket, line));
+    Thread t = new Thread(exchange, "nat " + line);
+    t.setDaemon(true);
+    t.start();
+    try {
+      AdminClient.Answer a = AdminClient.Answer.of(exchange.get(60, TimeUnit.SECONDS));
+      return new Result(a.status(), a.out(), a.err());
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof IOException io) {
+        AdminClient.Answer a = AdminClient.Answer.noNode(socket, io);
+        return new Result(a.status(), a.out(), a.err());
+      }
+      throw new AssertionError("nat " + line + ": " + e.getCause(), e.getCause());
+    } catch (java.util.concurrent.TimeoutException e) {
+      t.interrupt();
+      throw new AssertionError("nat " + line + " did not end within 60 s");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  /** Runs the node folder's nat script, as an operator's script would: a JVM of its own. */
+  public Result script(String... args) {
     List<String> command = new ArrayList<>();
     command.add(home.resolve("nat").toString());
     command.addAll(List.of(args));

@@ -109,7 +109,8 @@ public final class RelayPathsBenchmark {
   private static double[] connects(NodeProcess a, String peer, String strategy) throws Exception {
     double[] ms = new double[CONNECTS];
     for (int i = 0; i < CONNECTS; i++) {
-      String out = a.admin("nat:connect " + peer);
+      NodeProcess.Result r = a.nat("nat:connect", peer);
+      String out = r.out() + r.err();
       Matcher m = CONNECTED.matcher(out);
       if (!m.find() || !m.group(1).equals(strategy)) {
         throw new AssertionError("connect " + i + " over " + strategy + ": " + out);

@@ -51,7 +51,7 @@ public final class AdminClient {
     try {
       answer = exchange(socket, commandLine(words));
     } catch (IOException e) {
-      System.err.println("no node answered on " + socket + ": " + e.getMessage());
+      System.err.print(Answer.noNode(socket, e).err());
       return NO_NODE;
     }
     return print(answer);
@@ -90,7 +90,7 @@ public final class AdminClient {
   }
 
   /** Joins the words into one shell line, quoting those the shell would otherwise split. */
-  static String commandLine(List<String> words) {
+  public static String commandLine(List<String> words) {
     StringBuilder sb = new StringBuilder();
     for (String w : words) {
       if (sb.length() > 0) {
@@ -119,23 +119,38 @@ public final class AdminClient {
     }
   }
 
+  /**
+   * An answer read: the exit status, what goes to stdout (a command's output when it ran) and what
+   * goes to stderr (its error, or what was wrong with the answer).
+   */
+  public record Answer(int status, String out, String err) {
+    /** Reads the output before the status line, and the status. */
+    public static Answer of(String answer) {
+      int at = answer.lastIndexOf(EXIT_PREFIX);
+      if (at < 0 || (at > 0 && answer.charAt(at - 1) != '\n')) {
+        return new Answer(NO_NODE, answer, "the node closed the connection without an exit status\n");
+      }
+      String output = answer.substring(0, at);
+      int status;
+      try {
+        status = Integer.parseInt(answer.substring(at + EXIT_PREFIX.length()).strip());
+      } catch (NumberFormatException e) {
+        return new Answer(NO_NODE, "", "the node sent a malformed exit status\n");
+      }
+      return status == 0 ? new Answer(0, output, "") : new Answer(status, "", output);
+    }
+
+    /** The answer to a command no node took: nothing listens on the socket. */
+    public static Answer noNode(Path socket, IOException e) {
+      return new Answer(NO_NODE, "", "no node answered on " + socket + ": " + e.getMessage() + "\n");
+    }
+  }
+
   /** Prints the output before the status line and returns the status. */
   static int print(String answer) {
-    int at = answer.lastIndexOf(EXIT_PREFIX);
-    if (at < 0 || (at > 0 && answer.charAt(at - 1) != '\n')) {
-      System.out.print(answer);
-      System.err.println("the node closed the connection without an exit status");
-      return NO_NODE;
-    }
-    String output = answer.substring(0, at);
-    int status;
-    try {
-      status = Integer.parseInt(answer.substring(at + EXIT_PREFIX.length()).strip());
-    } catch (NumberFormatException e) {
-      System.err.println("the node sent a malformed exit status");
-      return NO_NODE;
-    }
-    (status == 0 ? System.out : System.err).print(output);
-    return status;
+    Answer a = Answer.of(answer);
+    System.out.print(a.out());
+    System.err.print(a.err());
+    return a.status();
   }
 }

@@ -14,13 +14,14 @@ import java.util.regex.Pattern;
  * How long a connect takes, by strategy, on the NAT lab's real NATs: a hub (with its TURN server),
  * a node behind a restricted cone, one behind a port-restricted cone, a public node, and a public
  * node that relays for others. Each row makes {@code -Dbenchmark.connects=N} (50) fresh connects
- * after {@code -Dbenchmark.warmup=N} (100; hole punching 8) to warm up, at most 25 a second (hole
+ * after {@code -Dbenchmark.warmup=N} (300; hole punching 8) to warm up, at most 25 a second (hole
  * punching one every 2.1 s: the hub's and the ICE agent's rate limits), with every other strategy
  * disabled on the connecting node, and prints the
  * p50, p95, min and max of the connect as the node times it ({@code nat:connect}'s "in N ms": from
  * the negotiator's start, the peer's lookup included) and of the winning strategy's own attempt
  * (from its start: for hole punching, from the moment its signalling starts). Commands go through
- * the admin socket from this JVM, so no client process competes with the nodes. The nodes run with
+ * the admin socket from this JVM ({@link NodeProcess#nat}), so no client process competes with the
+ * nodes. The nodes run with
  * a node's default JIT, not the lab tests' quick-start options; {@code -Dbenchmark.jvm="OPTIONS"}
  * adds JVM options, {@code -Dbenchmark.rows=direct,holepunch} picks rows by strategy. As root, with
  * the NAT lab's tools.
@@ -29,7 +30,7 @@ import java.util.regex.Pattern;
  */
 public final class ConnectsBenchmark {
   private static final int CONNECTS = Integer.getInteger("benchmark.connects", 50);
-  private static final int WARMUP = Integer.getInteger("benchmark.warmup", 100);
+  private static final int WARMUP = Integer.getInteger("benchmark.warmup", 300);
   private static final List<String> ROWS = StartupBenchmark.jvmOptions("benchmark.rows").stream()
       .flatMap(r -> java.util.Arrays.stream(r.split(","))).toList();
   private static final String PUBLIC_IP = "198.51.100.220";
@@ -146,7 +147,8 @@ public final class ConnectsBenchmark {
     List<Double> attempts = new ArrayList<>();
     for (int i = 0; i < row.warmup() + CONNECTS; i++) {
       long started = System.nanoTime();
-      String out = row.from().admin("nat:connect " + peer);
+      NodeProcess.Result r = row.from().nat("nat:connect", peer);
+      String out = r.out() + r.err();
       Matcher m = CONNECTED.matcher(out);
       if (!m.find() || !m.group(1).equals(row.strategy()) || !m.group(2).equals(row.path())) {
         throw new IllegalStateException(row.label() + ", connect " + (i + 1) + ": expected " + row.strategy()
