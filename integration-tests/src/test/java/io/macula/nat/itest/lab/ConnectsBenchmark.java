@@ -69,11 +69,7 @@ public final class ConnectsBenchmark {
   private ConnectsBenchmark() {}
 
   public static void main(String[] args) throws Exception {
-    String why = Lab.unavailable();
-    if (why != null) {
-      System.err.println("the NAT lab does not run here: " + why);
-      System.exit(2);
-    }
+    Lab.exitUnlessAvailable();
     List<NodeProcess> processes = new ArrayList<>();
     try (Lab lab = new Lab()) {
       NodeProcess hub = Lab.hub("connects-hub", lab.publicHost("hub", Lab.HUB_IP, Lab.HUB_ALTERNATE_IP), "")

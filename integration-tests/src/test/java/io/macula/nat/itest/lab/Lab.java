@@ -55,6 +55,15 @@ final class Lab implements AutoCloseable {
     return null;
   }
 
+  /** For a benchmark's main: ends the process, status 2, saying why, when the lab cannot run here. */
+  static void exitUnlessAvailable() {
+    String why = unavailable();
+    if (why != null) {
+      System.err.println("the NAT lab does not run here: " + why);
+      System.exit(2);
+    }
+  }
+
   Lab() {
     removeLeftovers();
     Runtime.getRuntime().addShutdownHook(cleanup);

@@ -26,11 +26,7 @@ public final class PathMovesBenchmark {
   private PathMovesBenchmark() {}
 
   public static void main(String[] args) throws Exception {
-    String why = Lab.unavailable();
-    if (why != null) {
-      System.err.println("the NAT lab does not run here: " + why);
-      System.exit(2);
-    }
+    Lab.exitUnlessAvailable();
     int trials = Integer.getInteger("trials", 20);
     List<NodeProcess> processes = new ArrayList<>();
     try (Lab lab = new Lab()) {

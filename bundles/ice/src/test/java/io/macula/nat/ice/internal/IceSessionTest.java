@@ -115,10 +115,7 @@ class IceSessionTest {
     assertEquals(2, stun.checks().size(), "no nomination before the delay is up");
 
     time.advance(ms(1));
-    assertEquals("10.0.0.2:7400 controlling use-candidate", stun.last().toString());
-    stun.last().succeed(MAPPED);
-    time.runDue();
-    assertEquals(REMOTE_HOST, selected(s).remote());
+    nominatedThenSelected(s, REMOTE_HOST);
   }
 
   @Test
@@ -129,10 +126,7 @@ class IceSessionTest {
     stun.check(1).succeed(MAPPED); // a 2 ms round trip: the host pair had 22 ms, more than 2 x 2 + 5
     time.runDue();
 
-    assertEquals("203.0.113.2:40000 controlling use-candidate", stun.last().toString());
-    stun.last().succeed(MAPPED);
-    time.runDue();
-    assertEquals(REMOTE_SRFLX, selected(s).remote());
+    nominatedThenSelected(s, REMOTE_SRFLX);
   }
 
   @Test
@@ -272,10 +266,7 @@ class IceSessionTest {
     assertEquals(3, stun.checks().size());
     time.advance(ms(1));
 
-    assertEquals("203.0.113.2:40000 controlling use-candidate", stun.last().toString());
-    stun.last().succeed(MAPPED);
-    time.runDue();
-    assertEquals(REMOTE_SRFLX, selected(s).remote());
+    nominatedThenSelected(s, REMOTE_SRFLX);
     assertEquals(List.of("host /10.0.0.2:7400 failed", "srflx /203.0.113.2:40000 succeeded nominated"),
         s.record().pairs());
   }
@@ -287,10 +278,7 @@ class IceSessionTest {
     stun.last().error(ErrorCode.SERVER_ERROR);
     time.runDue();
 
-    assertEquals("203.0.113.2:40000 controlling use-candidate", stun.last().toString());
-    stun.last().succeed(MAPPED);
-    time.runDue();
-    assertEquals(REMOTE_SRFLX, selected(s).remote());
+    nominatedThenSelected(s, REMOTE_SRFLX);
   }
 
   @Test
@@ -300,10 +288,7 @@ class IceSessionTest {
     stun.last().succeedWithoutMappedAddress();
     time.runDue();
 
-    assertEquals("203.0.113.2:40000 controlling use-candidate", stun.last().toString());
-    stun.last().succeed(MAPPED);
-    time.runDue();
-    assertEquals(REMOTE_SRFLX, selected(s).remote());
+    nominatedThenSelected(s, REMOTE_SRFLX);
   }
 
   @Test
@@ -565,6 +550,15 @@ class IceSessionTest {
   }
 
   // --- helpers
+
+  /** The latest check is the nomination of {@code remote}'s pair, and its success selects that pair. */
+  private void nominatedThenSelected(IceSession s, Candidate remote) {
+    assertEquals(remote.address().getAddress().getHostAddress() + ":" + remote.address().getPort()
+        + " controlling use-candidate", stun.last().toString());
+    stun.last().succeed(MAPPED);
+    time.runDue();
+    assertEquals(remote, selected(s).remote());
+  }
 
   private IceSession bothPairsValidAndHostNominated() {
     IceSession s = checking(true, REMOTE_HOST, REMOTE_SRFLX);
