@@ -123,17 +123,7 @@ final class Routes {
    * among them).
    */
   synchronized int unproven() {
-    Instant oldest = clock.instant().minus(UNCONFIRMED_LIFETIME);
-    for (Iterator<Map.Entry<Route, Instant>> i = unconfirmed.entrySet().iterator(); i.hasNext(); ) {
-      Map.Entry<Route, Instant> e = i.next();
-      if (e.getValue().isAfter(oldest)) {
-        break;
-      }
-      i.remove();
-      if (e.getKey().uses <= 0) {
-        removeLocked(e.getKey());
-      }
-    }
+    trimLocked(unconfirmed, Integer.MAX_VALUE);
     return unconfirmed.size();
   }
 
@@ -270,11 +260,19 @@ final class Routes {
 
   /** Puts a route in a table of unconfirmed ones, dropping the expired and, when full, the oldest. */
   private void admitLocked(LinkedHashMap<Route, Instant> table, int max, Route r) {
-    Instant now = clock.instant();
-    Instant oldest = now.minus(UNCONFIRMED_LIFETIME);
+    trimLocked(table, max - 1);
+    table.put(r, clock.instant());
+  }
+
+  /**
+   * Drops a table's routes older than {@link #UNCONFIRMED_LIFETIME}, and its oldest while it holds
+   * more than {@code keep}.
+   */
+  private void trimLocked(LinkedHashMap<Route, Instant> table, int keep) {
+    Instant oldest = clock.instant().minus(UNCONFIRMED_LIFETIME);
     for (Iterator<Map.Entry<Route, Instant>> i = table.entrySet().iterator(); i.hasNext(); ) {
       Map.Entry<Route, Instant> e = i.next();
-      if (e.getValue().isAfter(oldest) && table.size() < max) {
+      if (e.getValue().isAfter(oldest) && table.size() <= keep) {
         break;
       }
       i.remove();
@@ -282,7 +280,6 @@ final class Routes {
         removeLocked(e.getKey());
       }
     }
-    table.put(r, now);
   }
 
   private Route registerLocked(Route r) {
