@@ -39,7 +39,7 @@ public final class EndpointConfigurationCheck implements ConfigurationCheck {
     Path file = IdentityLocation.file(context, configured);
     if (Files.exists(file)) {
       try {
-        NodeIdentity.loadOrCreate(file);
+        NodeIdentity.check(file);
         return Optional.empty();
       } catch (IOException e) {
         return Optional.of(e.getMessage());

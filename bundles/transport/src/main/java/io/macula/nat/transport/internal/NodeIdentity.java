@@ -61,6 +61,20 @@ final class NodeIdentity {
     }
   }
 
+  /**
+   * Whether {@code file} holds a usable key pair: what loading it checks, without the certificate
+   * loading also makes.
+   *
+   * @throws IOException saying what is wrong with it
+   */
+  static void check(Path file) throws IOException {
+    try {
+      read(file);
+    } catch (GeneralSecurityException e) {
+      throw new IOException(file + ": not a usable identity: " + e.getMessage(), e);
+    }
+  }
+
   /** A fresh identity that lives in memory only (tests, throwaway nodes). */
   static NodeIdentity ephemeral() {
     try {

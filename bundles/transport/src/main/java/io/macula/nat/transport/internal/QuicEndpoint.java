@@ -134,6 +134,8 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
   }
 
   private final NodeIdentity identity;
+  /** The node's key and certificate, for every TLS context. */
+  private final NodeKeyManager keys;
   /** Probes every route's paths: consent, liveness, and the NAT mappings kept open. */
   private final PathProber prober;
   private final Duration idleTimeout;
@@ -192,11 +194,12 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+    this.keys = new NodeKeyManager(identity.keys().getPrivate(), identity.certificate());
     AddressToken tokens = new AddressToken(routes::origin, java.time.Clock.systemUTC(), TOKEN_LIFETIME,
         () -> routes.unproven() > UNPROVEN_BEFORE_RETRY);
     this.pathLayer = new PathLayer(routes, drops, relay, this::relayTo, stun, tokens, sequences, this::openStream);
     QuicSslContext serverTls =
-        QuicSslContextBuilder.forServer(identity.keys().getPrivate(), null, identity.certificate())
+        QuicSslContextBuilder.forServer(keys, null)
             .trustManager(SelfSignedTrustManager.INSTANCE)
             .clientAuth(ClientAuth.REQUIRE)
             .applicationProtocols(PEER_PROTOCOL, HUB_PROTOCOL, RELAY_PROTOCOL)
@@ -267,7 +270,7 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
         protocol,
         p ->
             QuicSslContextBuilder.forClient()
-                .keyManager(identity.keys().getPrivate(), null, identity.certificate())
+                .keyManager(keys, null)
                 .trustManager(SelfSignedTrustManager.INSTANCE)
                 .applicationProtocols(p)
                 .build());

@@ -102,7 +102,12 @@ public final class TurnRelayComponent implements TurnRelay, NatListener {
   private final SharedSocket socket;
   private final List<TurnServerUri> servers;
   private final Config config;
-  private final SSLContext tls;
+  /**
+   * TLS to turns: servers under the trust file's certificates, made at activation so that a bad file
+   * is refused then; null for the JVM's authorities, whose context (about 70 ms to make: it reads
+   * the JVM's trust store) is made at the first turns: connect, not at every node's start.
+   */
+  private final SSLContext trusted;
   private final ScheduledExecutorService timer;
   /** Where allocations run: they wait for answers, which the timer's retransmissions bring. */
   private final java.util.concurrent.ExecutorService allocator;
@@ -125,7 +130,7 @@ public final class TurnRelayComponent implements TurnRelay, NatListener {
       @Reference(service = LoggerFactory.class) Logger log) {
     this.servers = parseServers(config.turn__servers());
     checkCredentials(config);
-    this.tls = tls(config.trust());
+    this.trusted = config.trust().isBlank() ? null : tls(config.trust());
     this.config = config;
     this.socket = socket;
     this.log = log;
@@ -322,7 +327,8 @@ public final class TurnRelayComponent implements TurnRelay, NatListener {
     } else {
       StreamTransport stream;
       try {
-        stream = transport.equals("tls") ? StreamTransport.tls(server, uri.hostPort().host(), tls)
+        stream = transport.equals("tls")
+            ? StreamTransport.tls(server, uri.hostPort().host(), trusted != null ? trusted : tls(""))
             : StreamTransport.tcp(server);
       } catch (IOException e) {
         throw new TurnFailure(where + ": " + e.getMessage(), e);
