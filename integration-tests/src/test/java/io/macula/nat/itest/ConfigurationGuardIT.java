@@ -92,7 +92,9 @@ public class ConfigurationGuardIT {
         .bad("allow", "not-a-node-id")
         .bad("relay_packets_per_second", "x", "0", "-1")
         .bad("relay_bytes_per_second", "x", "0")
-        .bad("turn_credentials_s", "x", "29"));
+        .bad("turn_credentials_s", "x", "29")
+        .bad("zookeeper", "zk1", "127.0.0.1:2181,127.0.0.1:0", "zk1:99999/macula")
+        .bad("address", "203.0.113.9", "127.0.0.1:0"));
     c.put("io.macula.nat.stun", new Case(Map.of("rediscover_s", "301"))
         .bad("stun_servers", "127.0.0.1:99999", "stun.example.net")
         .bad("rediscover_s", "x", "-1")

@@ -99,6 +99,18 @@ public final class NodeProcess implements AutoCloseable {
     return java.util.Optional.empty();
   }
 
+  /** The connect string of this hub's embedded ZooKeeper server, as hub:hubs tells it once it is up. */
+  public String embeddedZooKeeper() {
+    java.util.regex.Pattern embedded = java.util.regex.Pattern.compile("directory: embedded \\((\\S+)\\), connected");
+    String[] found = new String[1];
+    Await.until("the hub's directory is up", () -> {
+      java.util.regex.Matcher m = embedded.matcher(ok("hub:hubs"));
+      found[0] = m.find() ? m.group(1) : null;
+      return found[0] != null;
+    }, Duration.ofSeconds(60));
+    return found[0];
+  }
+
   /** This node's id, as nat:id prints it. */
   public String id() {
     Result r = nat("nat:id");
@@ -133,7 +145,8 @@ public final class NodeProcess implements AutoCloseable {
 
   /**
    * Starts the node headless, as a service manager would, and waits until its admin socket answers
-   * and its endpoint is up (nat:id answers: the admin socket opens before the other bundles start).
+   * and its endpoint is up (nat:id answers: the admin socket opens before the other bundles start),
+   * and, for a hub, until its hub answers.
    */
   public NodeProcess start() throws IOException {
     List<String> command = new ArrayList<>();
@@ -159,6 +172,10 @@ public final class NodeProcess implements AutoCloseable {
           return nat("nat:id").exit() == 0;
         },
         Duration.ofSeconds(60));
+    if (Files.exists(home.resolve("conf").resolve("io.macula.nat.hub.cfg"))) {
+      // A hub: its hub starts once its endpoint is up, a moment after nat:id answers.
+      Await.until("the node runs its hub", () -> nat("hub:nodes").exit() == 0, Duration.ofSeconds(60));
+    }
     return this;
   }
 

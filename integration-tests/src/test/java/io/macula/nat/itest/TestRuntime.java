@@ -18,7 +18,7 @@ final class TestRuntime {
     "io.macula.nat.api", "io.macula.nat.config", "io.macula.nat.negotiator", "io.macula.nat.shell",
     "io.macula.nat.transport", "io.macula.nat.hub.protocol", "io.macula.nat.hub", "io.macula.nat.peer",
     "io.macula.nat.stun", "io.macula.nat.turn", "io.macula.nat.ice", "io.macula.nat.diagnostics",
-    "io.macula.nat.metrics", "io.macula.nat.lib.hdrhistogram",
+    "io.macula.nat.metrics", "io.macula.nat.lib.hdrhistogram", "io.macula.nat.lib.zookeeper",
   };
 
   /** Strategy bundles: left out of the base runtime, whose tests choose their strategies. */
@@ -33,9 +33,17 @@ final class TestRuntime {
 
   private TestRuntime() {}
 
-  /** A hub's runtime: a node's, and the hub bundle. */
+  /**
+   * A hub's runtime: a node's, and the hub bundle with its directory's: ZooKeeper and Curator, the
+   * metrics their server counts with, and SLF4J with its binding that logs nowhere.
+   */
   static Option base() {
-    return composite(node(), bundle(url(HUB)));
+    return composite(node(),
+        bundle(url("slf4j-api")),
+        bundle(url("slf4j-nop")),
+        bundle(url("metrics-core")),
+        bundle(url("io.macula.nat.lib.zookeeper")),
+        bundle(url(HUB)));
   }
 
   /** A node that is not a hub: every project bundle but the hub's. */

@@ -21,6 +21,8 @@ final class Lab implements AutoCloseable {
   static final String HUB_ALTERNATE_IP = "203.0.113.11";
   /** Where every lab node finds its hub. */
   static final String HUB = HUB_IP + ":7400";
+  /** The mesh's second hub, on the same host: the nodes of the two-hub row home there. */
+  static final String HUB2 = HUB_IP + ":7410";
   /** The JVM options of every lab node: many of them share two cores, so small and quick to start. */
   static final String[] NODE_JVM = {"-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto"};
   static final String[] OBSERVER_IPS = {"203.0.113.20", "203.0.113.21", "203.0.113.22"};

@@ -130,6 +130,30 @@ public class NatMatrixIT {
           () -> natCounts(hub.ok("hub:nat")).equals(expectedCounts), Duration.ofSeconds(30));
       hubNatCounts = hub.ok("hub:nat");
 
+      // A second hub of the mesh beside the first, its directory the first's embedded ZooKeeper, and
+      // two nodes behind cone NATs homed one at each: their hole punch's signals cross from hub to hub.
+      NodeProcess hub2 = Lab.node("lab-hub2", hubHost)
+          .config("io.macula.nat.endpoint", "bind = " + Lab.HUB2 + "\n")
+          .config("io.macula.nat.hub", "admission = open\nzookeeper = " + hub.embeddedZooKeeper() + "\naddress = "
+              + Lab.HUB2 + "\n");
+      processes.add(hub2);
+      hub2.start();
+      Map<String, Object[]> twoHubs = new LinkedHashMap<>();
+      twoHubs.put("crosshub-1", new Object[] {NatType.RESTRICTED_CONE,
+          lab.router("crosshub1", NatType.RESTRICTED_CONE, 1, false).lan().get(0), 0});
+      nodes.putAll(startAll(twoHubs, peerConfig, processes));
+      twoHubs.clear();
+      twoHubs.put("crosshub-2", new Object[] {NatType.PORT_RESTRICTED_CONE,
+          lab.router("crosshub2", NatType.PORT_RESTRICTED_CONE, 1, false).lan().get(0), 0});
+      nodes.putAll(startAll(twoHubs, "hub = " + hub2.id() + "@" + Lab.HUB2 + "\n", processes));
+      String crossHub1 = nodes.get("crosshub-1").id();
+      String crossHub2 = nodes.get("crosshub-2").id();
+      String hub2Short = hub2.id().substring(0, 10);
+      Await.until("hub 1 lists crosshub-2 homed at hub 2, and hub 2 crosshub-1 at hub 1", () ->
+          hub.ok("hub:nodes").lines().anyMatch(l -> l.startsWith(crossHub2) && l.contains(" " + hub2Short + " "))
+          && hub2.ok("hub:nodes").lines().anyMatch(l -> l.startsWith(crossHub1) && !l.contains(" this hub ")),
+          Duration.ofSeconds(90));
+
       List<Scenario> scenarios = new ArrayList<>();
       java.util.Set<Scenario> withoutTurn = new java.util.HashSet<>();
       for (int i = 0; i < ORDER.length; i++) {
@@ -171,6 +195,9 @@ public class NatMatrixIT {
             : pair.equals("samesym") ? ", symmetric" : ""), pair + "-1", nat, pair + "-2", nat,
             Scenario.Expected.win("direct", PathKind.DIRECT), Scenario.roadmap(nat, nat, true)));
       }
+      scenarios.add(new Scenario("11 two hubs: each node homed at one, ICE's signals forwarded between them",
+          "crosshub-1", NatType.RESTRICTED_CONE, "crosshub-2", NatType.PORT_RESTRICTED_CONE,
+          Scenario.fromTable(NatType.RESTRICTED_CONE, NatType.PORT_RESTRICTED_CONE, true), "hole punch through two hubs"));
       scenarios.add(new Scenario("2 one behind a NAT, " + LOSS_PER_THOUSAND / 10.0 + "% loss each way", "lossy-1",
           NatType.PORT_RESTRICTED_CONE, "none-1", NatType.NONE,
           Scenario.fromTable(NatType.PORT_RESTRICTED_CONE, NatType.NONE, true), "direct"));

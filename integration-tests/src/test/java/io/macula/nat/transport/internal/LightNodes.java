@@ -114,6 +114,8 @@ public final class LightNodes implements AutoCloseable {
     private Channel socket;
     private QuicChannel quic;
     private volatile QuicStreamChannel session;
+    /** When the hub last sent this node anything. */
+    private volatile long heardNanos = System.nanoTime();
 
     private Node(NodeIdentity identity, BiConsumer<Node, HubMessage.Signal> signals) {
       this.identity = identity;
@@ -122,6 +124,11 @@ public final class LightNodes implements AutoCloseable {
 
     public NodeId id() {
       return identity.id();
+    }
+
+    /** How long the hub has sent this node nothing: a node takes its hub for lost after a few pings' silence. */
+    public java.time.Duration silence() {
+      return java.time.Duration.ofNanos(System.nanoTime() - heardNanos);
     }
 
     private void connect(InetSocketAddress hub, NodeId hubId) {
@@ -240,6 +247,7 @@ public final class LightNodes implements AutoCloseable {
       @Override
       protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) throws Exception {
         HubMessage m = HubCodec.read(new ByteBufInputStream(frame)).orElseThrow();
+        heardNanos = System.nanoTime();
         if (m instanceof HubMessage.Registered) {
           keepAlive();
           registered.complete(Node.this);

@@ -28,7 +28,58 @@ public interface Hub {
     }
   }
 
+  /**
+   * A hub of the mesh, as the directory holds it: where nodes and hubs reach it, how many nodes it
+   * holds now, and since when it serves.
+   */
+  record MeshHub(NodeId id, String address, int nodes, Instant since, boolean self) {}
+
+  /**
+   * A node of the mesh and its home: the hub it registered with. {@code epoch} counts its homes:
+   * a record with a greater epoch is newer, whichever hub wrote it.
+   */
+  record HomedNode(NodeDescriptor node, NodeId home, long epoch) {}
+
   List<RegisteredNode> nodes();
+
+  /**
+   * The hubs of the mesh, this one among them, from the hub's mirror of the directory; empty
+   * until it has reached the directory.
+   */
+  List<MeshHub> hubs();
+
+  /** This hub's id: its node's. */
+  NodeId id();
+
+  /**
+   * Every node of the mesh with its home hub: those registered here (homed here, unless the
+   * directory says another hub took them since), then those the directory says other hubs hold.
+   */
+  List<HomedNode> meshNodes();
+
+  /**
+   * Adds a node to the mesh's allowlist, which the directory keeps: every hub of the mesh admits
+   * it from now on, whatever its own configuration allows.
+   *
+   * @return false if it was listed already
+   * @throws IllegalStateException if the directory cannot be reached
+   */
+  boolean allow(NodeId node);
+
+  /**
+   * Takes a node off the mesh's allowlist; sessions up stay up, the node's next registration is refused
+   * unless a hub's own configuration allows it.
+   *
+   * @return false if it was not listed
+   * @throws IllegalStateException if the directory cannot be reached
+   */
+  boolean disallow(NodeId node);
+
+  /** The mesh's allowlist, from the hub's mirror of the directory. */
+  List<NodeId> meshAllowlist();
+
+  /** Where the directory is ({@code embedded} or a connect string), and whether the hub reaches it now. */
+  String directoryState();
 
   /** The relay directory: the registered nodes that offer to relay now, reachable or not. */
   List<RelayEntry> relays();

@@ -51,6 +51,9 @@ public final class HubCodec {
   private static final int RELAY_OFFER = 11;
   private static final int LOOKUP = 12;
   private static final int FOUND = 13;
+  private static final int FORWARD = 14;
+  private static final int UNFORWARDED = 15;
+  private static final int HUBS = 16;
 
   private HubCodec() {}
 
@@ -106,12 +109,30 @@ public final class HubCodec {
     } else if (m instanceof HubMessage.Unknown u) {
       throw new IllegalArgumentException("a message of unknown type " + u.type() + " cannot be sent");
     } else if (m instanceof HubMessage.Signal s) {
-      if (s.payload().length > MAX_SIGNAL) {
-        throw new IllegalArgumentException("a signal carries at most " + MAX_SIGNAL + " bytes");
-      }
+      checkSignal(s.payload());
       d.writeByte(SIGNAL);
       d.write(s.peer().toBytes());
       writeBytes(d, s.payload());
+    } else if (m instanceof HubMessage.Forward f) {
+      checkSignal(f.payload());
+      d.writeByte(FORWARD);
+      d.write(f.from().toBytes());
+      d.write(f.to().toBytes());
+      writeBytes(d, f.payload());
+    } else if (m instanceof HubMessage.Unforwarded u) {
+      checkSignal(u.payload());
+      d.writeByte(UNFORWARDED);
+      d.write(u.from().toBytes());
+      d.write(u.to().toBytes());
+      writeBytes(d, u.reason().getBytes(StandardCharsets.UTF_8));
+      writeBytes(d, u.payload());
+    } else if (m instanceof HubMessage.Hubs h) {
+      d.writeByte(HUBS);
+      d.writeShort(h.hubs().size());
+      for (HubMessage.HubRef r : h.hubs()) {
+        d.write(r.id().toBytes());
+        writeBytes(d, r.address().getBytes(StandardCharsets.UTF_8));
+      }
     } else if (m instanceof HubMessage.Ping p) {
       d.writeByte(PING);
       d.writeLong(p.nonce());
@@ -140,6 +161,12 @@ public final class HubCodec {
     byte[] frame = body.toByteArray();
     java.nio.ByteBuffer.wrap(frame).putInt(length);
     return frame;
+  }
+
+  private static void checkSignal(byte[] payload) {
+    if (payload.length > MAX_SIGNAL) {
+      throw new IllegalArgumentException("a signal carries at most " + MAX_SIGNAL + " bytes");
+    }
   }
 
   /**
@@ -192,6 +219,20 @@ public final class HubCodec {
       case LOOKUP -> new HubMessage.Lookup(r.nodeId());
       case FOUND -> found(r.nodeId(), r.bool() ? Optional.of(entry(r)) : Optional.empty());
       case SIGNAL -> new HubMessage.Signal(r.nodeId(), r.bytes());
+      case FORWARD -> new HubMessage.Forward(r.nodeId(), r.nodeId(), r.bytes());
+      case UNFORWARDED -> new HubMessage.Unforwarded(r.nodeId(), r.nodeId(),
+          new String(r.bytes(), StandardCharsets.UTF_8), r.bytes());
+      case HUBS -> {
+        int n = r.u16();
+        if (n > HubMessage.Hubs.MAX) {
+          throw new HubProtocolException(n + " hubs in a list; at most " + HubMessage.Hubs.MAX);
+        }
+        List<HubMessage.HubRef> hubs = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+          hubs.add(new HubMessage.HubRef(r.nodeId(), new String(r.bytes(), StandardCharsets.UTF_8)));
+        }
+        yield new HubMessage.Hubs(hubs);
+      }
       case PING -> new HubMessage.Ping(r.u64());
       case PONG -> new HubMessage.Pong(r.u64());
       case NAT_REPORT -> new HubMessage.NatReport(r.nat());

@@ -107,6 +107,38 @@ public sealed interface HubMessage {
    */
   record Signal(NodeId peer, byte[] payload) implements HubMessage {}
 
+  /**
+   * Hub to hub, on a hub link: a signal from {@code from}, a node homed at the sending hub, to
+   * {@code to}, a node homed at the receiving hub, which delivers it as a {@link Signal} from
+   * {@code from}.
+   */
+  record Forward(NodeId from, NodeId to, byte[] payload) implements HubMessage {}
+
+  /**
+   * Hub to hub, on a hub link: a {@link Forward} the receiving hub could not deliver, sent back
+   * whole, so that the hub of {@code from} may try {@code to}'s newer home or tell its node why.
+   */
+  record Unforwarded(NodeId from, NodeId to, String reason, byte[] payload) implements HubMessage {}
+
+  /**
+   * Hub to node: the hubs of the mesh the node may home at when its own fails, each by id and by
+   * address ({@code host:port}); sent after registration and whenever the mesh's hubs change.
+   */
+  record Hubs(List<HubRef> hubs) implements HubMessage {
+    /** The most hubs one message lists. */
+    public static final int MAX = 64;
+
+    public Hubs {
+      hubs = List.copyOf(hubs);
+      if (hubs.size() > MAX) {
+        throw new IllegalArgumentException(hubs.size() + " hubs; at most " + MAX);
+      }
+    }
+  }
+
+  /** A hub of the mesh: its id, and where nodes reach it ({@code host:port}). */
+  record HubRef(NodeId id, String address) {}
+
   /** Node to hub: the NAT behaviour the node discovered (RFC 5780), whenever it learns it anew. */
   record NatReport(NatBehavior nat) implements HubMessage {
     public NatReport {

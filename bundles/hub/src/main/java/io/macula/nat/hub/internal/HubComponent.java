@@ -32,6 +32,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -86,6 +87,15 @@ public final class HubComponent
     @AttributeDefinition(min = "30", description = "Seconds the TURN credentials the hub gives each node last"
         + " (it sends fresh ones at half that; a node renews its allocation before they run out).")
     long turn__credentials__s() default 86_400;
+
+    @AttributeDefinition(required = false, description = "The ZooKeeper ensemble that holds the mesh's directory"
+        + " of hubs and nodes, as a connect string (host:port,host:port,...). Empty: the hub runs a standalone"
+        + " ZooKeeper server of its own, on loopback, for a mesh of one hub.")
+    String zookeeper() default "";
+
+    @AttributeDefinition(required = false, description = "Where nodes and other hubs reach this hub (host:port),"
+        + " as the directory tells them. Empty: the address the node's endpoint is bound to.")
+    String address() default "";
   }
 
   /** The least lifetime of the TURN credentials the hub gives: a node renews its allocation 10 s before their end. */
@@ -120,10 +130,76 @@ public final class HubComponent
         return t;
       });
 
+  private final BundleContext context;
+  /** The hub's part in the mesh; null until the node's endpoint is there. */
+  private volatile HubMesh mesh;
+  /** The directory's settings from the configuration: 'zookeeper' and 'address'. */
+  private volatile String zookeeper = "";
+  private volatile String address = "";
+
   @Activate
-  public HubComponent(Config config, @Reference(service = LoggerFactory.class) Logger log) {
+  public HubComponent(Config config, BundleContext context, @Reference(service = LoggerFactory.class) Logger log) {
     this.log = log;
+    this.context = context;
     modified(config);
+  }
+
+  /**
+   * The node's endpoint: the hub's id and address are its. Dynamic, so that neither waits for the
+   * other: the endpoint takes the hub's services (acceptor, relay) as they come, and the hub takes it.
+   */
+  @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+      policyOption = ReferencePolicyOption.GREEDY)
+  void bindEndpoint(Endpoint endpoint) {
+    HubMesh old;
+    HubMesh now = new HubMesh(endpoint, context,
+        self -> new DirectoryHolder(context.getDataFile("zookeeper").toPath(), self, directoryOwner,
+            opened -> {
+              log.info("hub directory: {}", directoryState());
+              // The nodes that registered before it opened: their homes are written now.
+              registry.nodes().forEach(n -> opened.registered(n.node()));
+            },
+            (where, e) -> log.error("hub directory: cannot open {}: {}; trying again in {} s", where, e.toString(),
+                DirectoryHolder.RETRY_MS / 1000)),
+        this::tell, log::info);
+    synchronized (this) {
+      old = mesh;
+      mesh = now;
+      openDirectory(now);
+    }
+    if (old != null) {
+      old.close();
+    }
+  }
+
+  void unbindEndpoint(Endpoint endpoint) {
+    HubMesh gone = null;
+    synchronized (this) {
+      if (mesh != null && mesh.endpoint == endpoint) {
+        gone = mesh;
+        mesh = null;
+      }
+    }
+    if (gone != null) {
+      gone.close();
+    }
+  }
+
+  /** The directory, or null while the hub has none open. */
+  private MeshDirectory directory() {
+    HubMesh m = mesh;
+    return m == null ? null : m.directory();
+  }
+
+  /** Opens the mesh part's directory with the settings of now, unless it is open with them. */
+  private void openDirectory(HubMesh m) {
+    String zk = zookeeper;
+    String at = address;
+    if (!zk.isEmpty() && at.isEmpty() && m.boundToAll) {
+      log.warn("{}: key 'address' is not set and the endpoint is bound to {}: other hubs and their nodes cannot"
+          + " reach this hub there; set 'address' to where they can", PID, m.boundAddress);
+    }
+    m.directory.open(zk, at.isEmpty() ? m.boundAddress : at);
   }
 
   static Set<NodeId> parseAllow(String[] allow) {
@@ -140,6 +216,41 @@ public final class HubComponent
         .collect(Collectors.toUnmodifiableSet());
   }
 
+  /**
+   * Checks a ZooKeeper connect string: {@code host:port} pairs separated by commas, and an
+   * optional chroot path after the last.
+   */
+  static String checkZookeeper(String text) {
+    String s = text.strip();
+    if (s.isEmpty()) {
+      return s;
+    }
+    int slash = s.indexOf('/');
+    String hosts = slash < 0 ? s : s.substring(0, slash);
+    for (String h : hosts.split(",")) {
+      try {
+        io.macula.nat.api.HostPort.parseRemote(h);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(PID + ": key 'zookeeper' is not host:port[,host:port...][/chroot]: "
+            + e.getMessage());
+      }
+    }
+    return s;
+  }
+
+  /** Checks the address the hub is reached at: {@code host:port}, a real port. */
+  static String checkAddress(String text) {
+    String s = text.strip();
+    if (!s.isEmpty()) {
+      try {
+        io.macula.nat.api.HostPort.parseRemote(s);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(PID + ": key 'address' is not host:port: " + e.getMessage());
+      }
+    }
+    return s;
+  }
+
   @Modified
   void modified(Config config) {
     boolean open = switch (config.admission()) {
@@ -149,6 +260,8 @@ public final class HubComponent
           PID + ": key 'admission' must be 'allowlist' or 'open', not '" + config.admission() + "'");
     };
     Set<NodeId> allowed = parseAllow(config.allow());
+    String zookeeper = checkZookeeper(config.zookeeper());
+    String address = checkAddress(config.address());
     if (config.turn__credentials__s() < MIN_TURN_CREDENTIALS.toSeconds()) {
       throw new IllegalArgumentException(PID + ": key 'turn_credentials_s' must be at least "
           + MIN_TURN_CREDENTIALS.toSeconds() + ", not " + config.turn__credentials__s());
@@ -162,11 +275,213 @@ public final class HubComponent
     this.allowed = allowed;
     this.turnCredentials = Duration.ofSeconds(config.turn__credentials__s());
     log.info("hub running, admission {}", open ? "open" : allowed.size() + " node(s) allowed");
+    synchronized (this) {
+      this.zookeeper = zookeeper;
+      this.address = address;
+      if (mesh != null) {
+        openDirectory(mesh);
+      }
+    }
   }
+
+  private final MeshDirectory.Owner directoryOwner = new MeshDirectory.Owner() {
+    @Override
+    public int nodeCount() {
+      return registry.size();
+    }
+
+    @Override
+    public void log(String message, Object... args) {
+      log.info(message, args);
+    }
+
+    @Override
+    public boolean holds(NodeId node) {
+      return registry.get(node).isPresent();
+    }
+
+    @Override
+    public void hubsChanged() {
+      // Once for a burst of changes (the directory's first read lists every hub at once).
+      if (hubsToTell.compareAndSet(false, true)) {
+        try {
+          timer.schedule(HubComponent.this::tellHubs, HUBS_CHANGED_DELAY_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          // the hub is stopping
+        }
+      }
+    }
+
+    @Override
+    public void homeTaken(NodeId node, NodeId home) {
+      // The node registered with another hub since: the session here is one it left.
+      registry.get(node).ifPresent(r -> r.session().close());
+    }
+  };
 
   @Deactivate
   void deactivate() {
+    HubMesh m;
+    synchronized (this) {
+      m = mesh;
+      mesh = null;
+    }
+    if (m != null) {
+      m.close();
+    }
     timer.shutdownNow();
+  }
+
+  @Override
+  public void homed(io.macula.nat.api.NodeDescriptor node) {
+    MeshDirectory d = directory();
+    if (d != null) {
+      d.registered(node);
+    }
+  }
+
+  @Override
+  public void changed(NodeId node) {
+    MeshDirectory d = directory();
+    if (d != null) {
+      registry.get(node).ifPresent(r -> d.changed(r.node()));
+    }
+  }
+
+  @Override
+  public List<MeshHub> hubs() {
+    MeshDirectory d = directory();
+    return d == null ? List.of() : d.hubs();
+  }
+
+  @Override
+  public NodeId id() {
+    HubMesh m = mesh;
+    if (m == null) {
+      throw new IllegalStateException("the hub has no endpoint yet");
+    }
+    return m.self;
+  }
+
+  @Override
+  public boolean allow(NodeId node) {
+    return changeAllowlist(d -> d.allow(node));
+  }
+
+  @Override
+  public boolean disallow(NodeId node) {
+    return changeAllowlist(d -> d.disallow(node));
+  }
+
+  private interface AllowlistChange {
+    boolean apply(MeshDirectory d) throws Exception;
+  }
+
+  private boolean changeAllowlist(AllowlistChange change) {
+    MeshDirectory d = directory();
+    if (d == null || !d.connected()) {
+      throw new IllegalStateException("the directory is not reachable (" + directoryState() + "): the allowlist is"
+          + " unchanged");
+    }
+    try {
+      return change.apply(d);
+    } catch (Exception e) {
+      throw new IllegalStateException("the directory did not take the change: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public List<NodeId> meshAllowlist() {
+    MeshDirectory d = directory();
+    return d == null ? List.of() : List.copyOf(d.allowed());
+  }
+
+  @Override
+  public List<HomedNode> meshNodes() {
+    MeshDirectory d = directory();
+    HubMesh m = mesh;
+    if (m == null) {
+      return List.of(); // no endpoint: no node registered either
+    }
+    NodeId self = m.self;
+    List<HomedNode> listed = d == null ? List.of() : d.nodes();
+    Map<NodeId, HomedNode> records = new java.util.HashMap<>();
+    listed.forEach(n -> records.put(n.node().id(), n));
+    List<HomedNode> out = new java.util.ArrayList<>();
+    for (RegisteredNode r : registry.nodes()) {
+      HomedNode record = records.get(r.node().id());
+      out.add(record == null ? new HomedNode(r.node(), self, 0) : new HomedNode(r.node(), record.home(), record.epoch()));
+    }
+    // A record that names this hub home for a node it does not hold is one of its past: not listed.
+    listed.stream().filter(n -> !n.home().equals(self) && registry.get(n.node().id()).isEmpty()).forEach(out::add);
+    return out;
+  }
+
+  @Override
+  public Optional<String> forward(NodeId from, NodeId to, byte[] payload) {
+    HubMesh m = mesh;
+    return m == null ? Optional.of("node " + to + " is not registered") : m.forwarding.forward(from, to, payload);
+  }
+
+  /** A node homed at another hub, as the directory has it: what a lookup answers when it is not here. */
+  @Override
+  public Optional<HubMessage.Entry> elsewhere(NodeId node) {
+    MeshDirectory d = directory();
+    HubMesh m = mesh;
+    return (d == null || m == null ? Optional.<HomedNode>empty() : d.node(node))
+        .filter(r -> !r.home().equals(m.self) && d.hub(r.home()).isPresent())
+        .map(r -> new HubMessage.Entry(r.node(), clock.millis()));
+  }
+
+  /** How long the hub waits after a change of the mesh's hubs before it tells its nodes: more may follow. */
+  static final long HUBS_CHANGED_DELAY_MS = 500;
+  private final java.util.concurrent.atomic.AtomicBoolean hubsToTell = new java.util.concurrent.atomic.AtomicBoolean();
+
+  /** Tells every node registered here the mesh's hubs now: its fallbacks. */
+  private void tellHubs() {
+    hubsToTell.set(false);
+    Optional<HubMessage.Hubs> hubs = meshHubs();
+    if (hubs.isEmpty()) {
+      return;
+    }
+    for (NodeSession s : registry.sessions()) {
+      try {
+        s.send(hubs.get());
+      } catch (java.io.IOException e) {
+        // that session is ending
+      }
+    }
+  }
+
+  @Override
+  public Optional<HubMessage.Hubs> meshHubs() {
+    MeshDirectory d = directory();
+    if (d == null) {
+      return Optional.empty();
+    }
+    List<HubMessage.HubRef> hubs = d.hubs().stream().limit(HubMessage.Hubs.MAX)
+        .map(h -> new HubMessage.HubRef(h.id(), h.address())).toList();
+    return hubs.isEmpty() ? Optional.empty() : Optional.of(new HubMessage.Hubs(hubs));
+  }
+
+  /** Sends a node registered here a message, if it still is. */
+  private Forwarding.Delivery tell(NodeId node, HubMessage m) {
+    Optional<Registry.Registration> r = registry.get(node);
+    if (r.isEmpty()) {
+      return Forwarding.Delivery.NOT_REGISTERED;
+    }
+    try {
+      r.get().session().send(m);
+      return Forwarding.Delivery.SENT;
+    } catch (java.io.IOException e) {
+      return Forwarding.Delivery.NOT_READING;
+    }
+  }
+
+  @Override
+  public String directoryState() {
+    HubMesh m = mesh;
+    return m == null ? "not open: the hub has no endpoint yet" : m.directory.state();
   }
 
   /** The nodes registered with this hub now may open the peer protocol to it too. */
@@ -177,7 +492,8 @@ public final class HubComponent
 
   @Override
   public boolean admits(NodeId peer) {
-    boolean yes = open || allowed.contains(peer);
+    MeshDirectory d = directory();
+    boolean yes = open || allowed.contains(peer) || (d != null && d.allows(peer));
     if (!yes) {
       refused.increment();
       // At most one line a second: a node refused over and over must not fill the log.
@@ -193,6 +509,10 @@ public final class HubComponent
   @Override
   public void left(NodeId node) {
     relay.forget(node);
+    MeshDirectory d = directory();
+    if (d != null) {
+      d.left(node);
+    }
   }
 
   @Override

@@ -55,6 +55,25 @@ final class NodeSession implements StreamReceiver {
 
     void log(String message, Object... args);
 
+    /** The node registered: this hub is its home now. */
+    void homed(NodeDescriptor node);
+
+    /** What the hub knows of a node registered here changed: its NAT behaviour or its relay offer. */
+    void changed(NodeId node);
+
+    /**
+     * Sends a signal to a node not registered here on to the hub it is homed at.
+     *
+     * @return why it cannot, if it cannot
+     */
+    Optional<String> forward(NodeId from, NodeId to, byte[] payload);
+
+    /** The hubs of the mesh, for the node's fallbacks; empty while the hub knows none. */
+    Optional<HubMessage.Hubs> meshHubs();
+
+    /** A node registered with another hub of the mesh, as the directory has it. */
+    Optional<HubMessage.Entry> elsewhere(NodeId node);
+
     /** The node left the hub (no later session of it registered meanwhile). */
     void left(NodeId node);
 
@@ -159,8 +178,13 @@ final class NodeSession implements StreamReceiver {
     byte[] relayKey = new byte[32];
     RANDOM.nextBytes(relayKey);
     hub.registry().register(node, this, relayKey, hub.clock().instant()).ifPresent(NodeSession::close);
+    hub.homed(node);
     settle();
     send(new HubMessage.Registered(observed, relayKey));
+    Optional<HubMessage.Hubs> hubs = hub.meshHubs();
+    if (hubs.isPresent()) {
+      send(hubs.get());
+    }
     hub.log("node {} registered from {}", id, observed);
     turnCredentials = hub.timer().scheduleAtFixedRate(() -> offerTurn(id), 0,
         hub.turnCredentialsLifetime().dividedBy(2).toMillis(), TimeUnit.MILLISECONDS);
@@ -209,8 +233,9 @@ final class NodeSession implements StreamReceiver {
         send(new HubMessage.Refused("lookups asked too often: at most " + LOOKUPS_PER_SECOND + " a second"));
         return;
       }
-      send(new HubMessage.Found(q.node(), hub.registry().get(q.node())
-          .map(r -> new HubMessage.Entry(r.node(), r.lastSeen().toEpochMilli()))));
+      Optional<HubMessage.Entry> here = hub.registry().get(q.node())
+          .map(r -> new HubMessage.Entry(r.node(), r.lastSeen().toEpochMilli()));
+      send(new HubMessage.Found(q.node(), here.isPresent() ? here : hub.elsewhere(q.node())));
     } else if (m instanceof HubMessage.Unknown u) {
       send(new HubMessage.Refused("message type " + u.type() + " is not known to this hub"));
     } else if (m instanceof HubMessage.Signal s) {
@@ -225,7 +250,10 @@ final class NodeSession implements StreamReceiver {
       signalsLimited = false;
       Optional<Registry.Registration> to = hub.registry().get(s.peer());
       if (to.isEmpty()) {
-        send(new HubMessage.Refused("node " + s.peer() + " is not registered"));
+        Optional<String> refusal = hub.forward(id, s.peer(), s.payload());
+        if (refusal.isPresent()) {
+          send(new HubMessage.Refused(refusal.get()));
+        }
       } else {
         try {
           // The hub names the sender itself: a node cannot speak for another.
@@ -243,13 +271,20 @@ final class NodeSession implements StreamReceiver {
         return; // a session a newer one replaced: its offer is not the node's any more
       }
       if (hub.relayDirectory().offered(id, this, o, hub.clock().instant())) {
-        hub.registry().offersRelay(id, o.maxPairs() > 0);
+        if (hub.registry().offersRelay(id, o.maxPairs() > 0)) {
+          hub.changed(id);
+        }
         hub.log(o.maxPairs() == 0 ? "node {} withdraws its relay offer" : "node {} offers to relay {}",
             id, o); // only a change is told: a node repeating its offer fills no log
       }
     } else if (m instanceof HubMessage.NatReport n) {
-      hub.registry().natDiscovered(id, n.nat());
-      hub.log("node {} reports NAT behaviour {}", id, n.nat());
+      if (hub.registry().get(id).filter(r -> r.session() == this).isEmpty()) {
+        return; // a session a newer one replaced: the node speaks through the newer one
+      }
+      if (hub.registry().natDiscovered(id, n.nat())) {
+        hub.changed(id);
+        hub.log("node {} reports NAT behaviour {}", id, n.nat());
+      }
     } else {
       send(new HubMessage.Refused(m.getClass().getSimpleName() + " is not for the hub"));
     }

@@ -50,28 +50,38 @@ final class Registry {
     return false;
   }
 
-  /** A node's NAT behaviour, as it discovered it: kept with the node. */
-  synchronized void natDiscovered(NodeId id, NatBehavior nat) {
+  /**
+   * A node's NAT behaviour, as it discovered it: kept with the node.
+   *
+   * @return whether it changed what the hub knew
+   */
+  synchronized boolean natDiscovered(NodeId id, NatBehavior nat) {
     Registration r = byId.get(id);
-    if (r == null) {
-      return;
+    if (r == null || r.node().nat() == nat) {
+      return false;
     }
     NodeDescriptor d = r.node();
     byId.put(id, new Registration(
         new NodeDescriptor(d.id(), d.reportedAddresses(), d.observedAddress(), nat, d.offersRelay()),
         r.session(), r.relayKey(), r.since(), r.lastSeen()));
+    return true;
   }
 
-  /** Whether a node offers to relay, as its latest offer says: kept with the node, as hub:nodes shows it. */
-  synchronized void offersRelay(NodeId id, boolean offers) {
+  /**
+   * Whether a node offers to relay, as its latest offer says: kept with the node, as hub:nodes shows it.
+   *
+   * @return whether it changed what the hub knew
+   */
+  synchronized boolean offersRelay(NodeId id, boolean offers) {
     Registration r = byId.get(id);
     if (r == null || r.node().offersRelay() == offers) {
-      return;
+      return false;
     }
     NodeDescriptor d = r.node();
     byId.put(id, new Registration(
         new NodeDescriptor(d.id(), d.reportedAddresses(), d.observedAddress(), d.nat(), offers),
         r.session(), r.relayKey(), r.since(), r.lastSeen()));
+    return true;
   }
 
   /** How many of the nodes registered now reported each NAT behaviour: what hub:nodes shows, counted. */
@@ -80,6 +90,15 @@ final class Registry {
     byId.values().stream().map(r -> r.node().nat()).filter(n -> n != NatBehavior.UNKNOWN)
         .forEach(n -> out.merge(n, 1L, Long::sum));
     return out;
+  }
+
+  /** The sessions of the nodes registered now. */
+  List<NodeSession> sessions() {
+    return byId.values().stream().map(Registration::session).toList();
+  }
+
+  int size() {
+    return byId.size();
   }
 
   void seen(NodeId id, Instant now) {

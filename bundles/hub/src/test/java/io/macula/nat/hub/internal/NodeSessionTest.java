@@ -45,6 +45,8 @@ class NodeSessionTest {
   private final AtomicInteger turnCredentialsMade = new AtomicInteger();
   private volatile boolean runsTurn;
   private static final Duration TURN_CREDENTIALS = Duration.ofHours(24);
+  /** What the sessions told the hub to write to its directory, in order. */
+  private final List<String> directoryWrites = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final NodeSession.Hub hub = new NodeSession.Hub() {
     @Override
     public Duration turnCredentialsLifetime() {
@@ -71,7 +73,34 @@ class NodeSessionTest {
     public void log(String message, Object... args) {}
 
     @Override
-    public void left(NodeId node) {}
+    public void homed(io.macula.nat.api.NodeDescriptor node) {
+      directoryWrites.add("home " + node.id().shortForm());
+    }
+
+    @Override
+    public void changed(NodeId node) {
+      directoryWrites.add("change " + node.shortForm());
+    }
+
+    @Override
+    public void left(NodeId node) {
+      directoryWrites.add("leave " + node.shortForm());
+    }
+
+    @Override
+    public Optional<String> forward(NodeId from, NodeId to, byte[] payload) {
+      return Optional.of("node " + to + " is not registered");
+    }
+
+    @Override
+    public Optional<HubMessage.Entry> elsewhere(NodeId node) {
+      return Optional.empty();
+    }
+
+    @Override
+    public Optional<HubMessage.Hubs> meshHubs() {
+      return Optional.empty();
+    }
 
     @Override
     public RelayDirectory relayDirectory() {
@@ -181,6 +210,24 @@ class NodeSessionTest {
     HubCodec.write(n.toHub(), HubMessage.RelayOffer.withdrawn());
     Eventually.until("the withdrawn offer is gone", () -> relays.entries(registry).isEmpty());
     Eventually.until("and hub:nodes says so", () -> !registry.get(node(5)).orElseThrow().node().offersRelay());
+  }
+
+  @Test
+  void theDirectoryHearsOfRealChangesOnlyAReportRepeatedWritesNothing() throws Exception {
+    Node n = connect(node(7), 40007, 1 << 20);
+    register(n, node(7), true);
+    String id = node(7).shortForm();
+    HubCodec.write(n.toHub(), new HubMessage.NatReport(NatBehavior.FULL_CONE));
+    HubCodec.write(n.toHub(), new HubMessage.NatReport(NatBehavior.FULL_CONE));
+    HubCodec.write(n.toHub(), new HubMessage.RelayOffer(8, 5_000_000, 4_000));
+    HubCodec.write(n.toHub(), new HubMessage.RelayOffer(8, 5_000_000, 4_000));
+    HubCodec.write(n.toHub(), new HubMessage.NatReport(NatBehavior.NONE));
+    Eventually.until("the last report is taken", () -> registry.get(node(7)).orElseThrow().node().nat()
+        == NatBehavior.NONE);
+    n.toHub().close();
+    Eventually.until("the node left", () -> directoryWrites.contains("leave " + id));
+    assertEquals(List.of("home " + id, "change " + id, "change " + id, "change " + id, "leave " + id),
+        directoryWrites);
   }
 
   @Test
@@ -354,6 +401,12 @@ class NodeSessionTest {
       public void write(byte[] b, int off, int len) {
         byte[] copy = java.util.Arrays.copyOfRange(b, off, off + len);
         loop.execute(() -> receiver.received(java.nio.ByteBuffer.wrap(copy)));
+      }
+
+      /** The node ends its stream: the session hears it after what the node wrote before. */
+      @Override
+      public void close() {
+        loop.execute(() -> receiver.ended(Optional.empty()));
       }
     };
 

@@ -18,6 +18,12 @@ import org.osgi.annotation.versioning.ProviderType;
 public interface HubSession extends Signalling, HubRelay {
   NodeId hubId();
 
+  /**
+   * The hubs this node moves to, in order, when its hub fails: those configured after it, then
+   * those the mesh's directory names. The hub it has now is {@link #hubId}.
+   */
+  java.util.List<NodeId> fallbackHubs();
+
   /** The hub's address: where the hub session and the hub relay go. */
   InetSocketAddress hubAddress();
 

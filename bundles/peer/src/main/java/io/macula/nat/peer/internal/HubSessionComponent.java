@@ -89,7 +89,8 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
   // A double underscore in a method name gives an underscore in the key (a single one, a dot).
   @ObjectClassDefinition(name = "Macula NAT hub session", description = "This node's hub.")
   public @interface Config {
-    @AttributeDefinition(description = "The hub: NODEID@host:port.")
+    @AttributeDefinition(description = "The hub: NODEID@host:port. More hubs of the mesh, after it (separated by"
+        + " commas), are the ones the node moves to when its hub fails, before those the mesh's directory names.")
     String hub();
 
     @AttributeDefinition(
@@ -110,7 +111,8 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
 
   private final Logger log;
   private final Endpoint endpoint;
-  private final HubAddress hub;
+  /** The hubs it may home at; the one it has now is the current one. */
+  private final HubCandidates hubs;
   private final List<InetSocketAddress> reported;
   /**
    * What this node offers the hub's relay directory (while its relay service is there), sent after
@@ -153,6 +155,9 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
   /** How often a session over TCP checks whether UDP to the hub works again. */
   static final Duration UDP_RETRY = Duration.ofSeconds(30);
 
+  /** The session was ended on purpose (to go back to UDP): the next one is with the same hub, at once. */
+  private volatile boolean sameHubAgain;
+
   /** How the session reaches the hub now, or what the last try met: what nat:id shows. */
   private volatile String transport = "none: not connected yet";
 
@@ -173,7 +178,7 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
       }
     }
     this.endpoint = endpoint;
-    this.hub = HubAddress.parse(PID + ": key 'hub'", config.hub());
+    this.hubs = new HubCandidates(HubAddress.parseList(PID + ": key 'hub'", config.hub()));
     this.reported = config.reported().length > 0
         ? parseReported(config.reported())
         : defaultReported(endpoint.localAddress());
@@ -198,7 +203,7 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
     }
     timer.shutdownNow();
     deliveries.shutdownNow();
-    endpoint.distrustRelay(hub.address()); // a node that leaves this hub takes nothing more from it
+    endpoint.distrustRelay(hub().address()); // a node that leaves this hub takes nothing more from it
   }
 
   // Dynamic: the STUN component takes the hub session's context, so neither waits for the other.
@@ -218,12 +223,18 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
     listeners.remove(l);
   }
 
+  /**
+   * Keeps a session with a hub: the current one while it answers; when it fails, the next one at
+   * once, and so on round the hubs, waiting longer after each round in which none answered.
+   */
   private void run() {
     Duration backoff = FIRST_BACKOFF;
+    int failedInRound = 0;
     while (running) {
+      HubAddress hub = hubs.current();
+      boolean wasUp = false;
       try {
-        session();
-        backoff = FIRST_BACKOFF; // the session was up: the next try starts soon
+        session(hub);
       } catch (InterruptedException e) {
         return;
       } catch (Exception e) {
@@ -234,10 +245,30 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
         pendingList.complete(List.copyOf(known.values())); // no answer comes on a lost session
         answerLookupsFromKnown();
         if (l != null) {
+          wasUp = true;
           l.connection().close();
           transport = "none: the session was lost; reconnecting";
           log.info("hub session with {} lost; reconnecting", hub.address());
         }
+      }
+      if (wasUp) {
+        backoff = FIRST_BACKOFF; // the session was up: the next try starts soon
+        failedInRound = 0;
+      }
+      if (sameHubAgain) {
+        sameHubAgain = false;
+        continue; // ended on purpose, to reach the same hub another way
+      }
+      if (hubs.size() > 1) {
+        // Another hub takes over: the one that failed keeps none of this node's trust.
+        HubAddress next = hubs.next();
+        endpoint.distrustRelay(hub.address());
+        failedInRound++;
+        if (failedInRound < hubs.size()) {
+          log.info("hub {} failed; trying hub {} at {}", hub.id().shortForm(), next.id().shortForm(), next.address());
+          continue;
+        }
+        failedInRound = 0; // a whole round without a session: wait before the next
       }
       try {
         Thread.sleep(backoff.toMillis());
@@ -252,7 +283,7 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
    * Connects to the hub over UDP, or, when UDP gets no answer, over TCP (QUIC packets in
    * length-prefixed frames on one TCP connection): where UDP is blocked, the node still registers.
    */
-  private QuicConnection connect() throws Exception {
+  private QuicConnection connect(HubAddress hub) throws Exception {
     var udp = endpoint.connect(hub.id(), new TransportPath.Direct(hub.address()), Endpoint.HUB_PROTOCOL);
     try {
       QuicConnection c = udp.get(UDP_ANSWER.toMillis(), TimeUnit.MILLISECONDS);
@@ -276,13 +307,17 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
     }
   }
 
+  private HubAddress hub() {
+    return hubs.current();
+  }
+
   private String hubText() {
-    return new HostPort(hub.address().getAddress().getHostAddress(), hub.address().getPort()).toString();
+    return new HostPort(hub().address().getAddress().getHostAddress(), hub().address().getPort()).toString();
   }
 
   /** One session, from connect to its end. */
-  private void session() throws Exception {
-    QuicConnection c = connect();
+  private void session(HubAddress hub) throws Exception {
+    QuicConnection c = connect(hub);
     boolean overTcp = c.path() instanceof TransportPath.Carried;
     PeerStream stream = c.openStream();
     NatBehavior registeredNat = nat;
@@ -333,9 +368,10 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
     if (s == null || live != l) {
       return;
     }
-    s.binding(StunServerAddress.of(hub.address())).thenRun(() -> {
+    s.binding(StunServerAddress.of(hub().address())).thenRun(() -> {
       if (live == l) {
-        log.info("UDP to hub {} answers again: the session moves back to UDP", hub.address());
+        log.info("UDP to hub {} answers again: the session moves back to UDP", hub().address());
+        sameHubAgain = true;
         l.connection().close();
       }
     });
@@ -384,7 +420,7 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
     long unanswered = lastHeard.unanswered();
     if (silentFor > keepalive.toNanos() * misses
         || unanswered > keepalive.toNanos() * misses * UNANSWERED_FACTOR) {
-      log.info("hub {} silent for {} ms, no answer for {} ms", hub.address(), silentFor / 1_000_000,
+      log.info("hub {} silent for {} ms, no answer for {} ms", hub().address(), silentFor / 1_000_000,
           unanswered / 1_000_000);
       l.connection().close(); // ends the read loop: the session reconnects
       l.stream().close();
@@ -430,6 +466,16 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
       // A list or lookup asked too often gets this instead of an answer: what waits takes the last known.
       pendingList.complete(List.copyOf(known.values()));
       answerLookupsFromKnown();
+    } else if (m instanceof HubMessage.Hubs h) {
+      List<HubAddress> learned = new ArrayList<>();
+      for (HubMessage.HubRef r : h.hubs()) {
+        try {
+          learned.add(new HubAddress(r.id(), HostPort.parseRemote(r.address()).resolved()));
+        } catch (IllegalArgumentException e) {
+          log.debug("the hub named hub {} at '{}', which is not an address here: {}", r.id(), r.address(), e.getMessage());
+        }
+      }
+      hubs.learned(learned);
     } else if (m instanceof HubMessage.TurnCredentials t) {
       turnServer = new TurnServerOffer(t.uri(), t.username(), t.password(),
           Instant.ofEpochSecond(t.expiresEpochSeconds()));
@@ -448,12 +494,17 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
 
   @Override
   public NodeId hubId() {
-    return hub.id();
+    return hub().id();
+  }
+
+  @Override
+  public List<NodeId> fallbackHubs() {
+    return hubs.fallbacks().stream().map(HubAddress::id).toList();
   }
 
   @Override
   public InetSocketAddress hubAddress() {
-    return hub.address();
+    return hub().address();
   }
 
   @Override
@@ -464,7 +515,7 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
 
   @Override
   public Optional<InetSocketAddress> relayAddress() {
-    return isConnected() ? Optional.of(hub.address()) : Optional.empty();
+    return isConnected() ? Optional.of(hub().address()) : Optional.empty();
   }
 
   @Override
@@ -566,7 +617,7 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
    */
   @Override
   public CompletionStage<Boolean> vouchesFor(NodeId peer) {
-    if (peer.equals(hub.id()) || known.containsKey(peer) || signalled.contains(peer)) {
+    if (peer.equals(hub().id()) || known.containsKey(peer) || signalled.contains(peer)) {
       return CompletableFuture.completedFuture(true);
     }
     Live l = live;
@@ -713,7 +764,7 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
 
   @Override
   public String toString() {
-    return "hub session with " + hub.address() + (isConnected() ? " (up)" : " (down)") + " "
+    return "hub session with " + hub().address() + (isConnected() ? " (up)" : " (down)") + " "
         + String.valueOf(observed).toLowerCase(Locale.ROOT);
   }
 }

@@ -15,7 +15,7 @@ public final class HubSessionConfigurationCheck implements ConfigurationCheck {
       return Optional.empty();
     }
     return switch (key) {
-      case "hub" -> ConfigurationCheck.refusal(() -> HubAddress.parse("hub", String.valueOf(value).strip()));
+      case "hub" -> ConfigurationCheck.refusal(() -> HubAddress.parseList("hub", String.valueOf(value)));
       case "reported" -> ConfigurationCheck.refusal(() -> HubSessionComponent.parseReported(
           ConfigurationCheck.strings(value).toArray(String[]::new)));
       default -> Optional.empty();

@@ -1,7 +1,11 @@
 package io.macula.nat.shell.internal;
 
 import io.macula.nat.api.command.OperatorCommands;
+import io.macula.nat.api.NodeDescriptor;
+import io.macula.nat.api.NodeId;
 import io.macula.nat.hub.api.Hub;
+import java.util.HashMap;
+import java.util.Map;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import org.apache.felix.service.command.Descriptor;
@@ -13,7 +17,8 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /** On a hub: the nodes registered, and what the relay carries; elsewhere they say this node runs none. */
 @Component(service = HubCommands.class)
-@OperatorCommands(scope = "hub", function = {"nodes", "relay", "relays", "nat"})
+@OperatorCommands(scope = "hub", function = {"nodes", "relay", "relays", "nat", "hubs", "allow",
+    "disallow", "allowed"})
 public final class HubCommands {
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
@@ -31,21 +36,70 @@ public final class HubCommands {
     return h;
   }
 
-  @Descriptor("list the nodes registered with this hub")
+  @Descriptor("list the nodes of the mesh and the home hub of each: first those registered with this hub,"
+      + " then those the directory says other hubs hold")
   public void nodes() {
-    var all = hub().nodes();
+    Hub h = hub();
+    Map<NodeId, Hub.RegisteredNode> here = new HashMap<>();
+    h.nodes().forEach(n -> here.put(n.node().id(), n));
+    var all = h.meshNodes();
     if (all.isEmpty()) {
       System.out.print("no nodes registered\n");
       return;
     }
-    Table t = new Table("NODE", "OBSERVED", "REPORTED", "NAT", "RELAY", "SINCE", "LAST_SEEN");
-    for (Hub.RegisteredNode n : all) {
-      t.row(n.node().id(), n.node().observedAddress().map(String::valueOf).orElse("-"),
-          n.node().reportedAddresses().toString().replace(" ", ""),
-          StunCommands.label(n.node().nat().name()), n.node().offersRelay() ? "yes" : "no",
-          TIME.format(n.since()), TIME.format(n.lastSeen()));
+    Table t = new Table("NODE", "HOME", "OBSERVED", "REPORTED", "NAT", "RELAY", "SINCE", "LAST_SEEN");
+    for (Hub.HomedNode n : all) {
+      NodeDescriptor node = n.node();
+      Hub.RegisteredNode registered = here.get(node.id());
+      // Registered here yet homed elsewhere: the node moved on, and its session here is stale.
+      t.row(node.id(), n.home().equals(h.id()) ? "this hub" : n.home().shortForm(),
+          node.observedAddress().map(String::valueOf).orElse("-"), node.reportedAddresses().toString().replace(" ", ""),
+          StunCommands.label(node.nat().name()), node.offersRelay() ? "yes" : "no",
+          registered == null ? "-" : TIME.format(registered.since()),
+          registered == null ? "-" : TIME.format(registered.lastSeen()));
     }
     System.out.print(t);
+  }
+
+  @Descriptor("admit a node at every hub of the mesh: add it to the mesh's allowlist, which the directory keeps")
+  public void allow(@Descriptor(OperatorCommands.NODE) String node) {
+    NodeId id = Arguments.node(node);
+    System.out.print(hub().allow(id) ? id + " admitted at every hub\n" : id + " was admitted already\n");
+  }
+
+  @Descriptor("take a node off the mesh's allowlist: sessions up stay up; its next registration is refused"
+      + " unless a hub's own allow lists it")
+  public void disallow(@Descriptor(OperatorCommands.NODE) String node) {
+    NodeId id = Arguments.node(node);
+    System.out.print(hub().disallow(id) ? id + " off the mesh's allowlist\n" : id + " was not on it\n");
+  }
+
+  @Descriptor("list the mesh's allowlist (what hub:allow added), which every hub of the mesh admits")
+  public void allowed() {
+    var all = hub().meshAllowlist();
+    if (all.isEmpty()) {
+      System.out.print("the mesh's allowlist is empty\n");
+      return;
+    }
+    StringBuilder out = new StringBuilder();
+    all.forEach(id -> out.append(id).append('\n'));
+    System.out.print(out);
+  }
+
+  @Descriptor("list the hubs of the mesh, from the directory: where each is reached, the nodes it holds, since when"
+      + " it serves")
+  public void hubs() {
+    Hub h = hub();
+    StringBuilder out = new StringBuilder("directory: ").append(h.directoryState()).append('\n');
+    var all = h.hubs();
+    if (all.isEmpty()) {
+      out.append("no hubs listed yet\n");
+    } else {
+      Table t = new Table("HUB", "ADDRESS", "NODES", "SINCE", "THIS_HUB");
+      all.forEach(x -> t.row(x.id(), x.address(), x.nodes(), TIME.format(x.since()), x.self() ? "yes" : "no"));
+      out.append(t);
+    }
+    System.out.print(out);
   }
 
   @Descriptor("list the relay directory: the registered nodes that offer to relay for others, their limits,"

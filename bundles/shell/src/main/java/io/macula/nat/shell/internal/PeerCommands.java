@@ -93,7 +93,10 @@ public final class PeerCommands {
     HubSession h = hub;
     System.out.print(endpoint.get().localId() + " " + endpoint.get().localAddress()
         + (h == null ? "" : " hub " + (h.isConnected() ? "up" : "down") + " "
-            + h.observedAddress().map(a -> "observed " + a + " ").orElse("") + "over " + h.transport()) + "\n");
+            + h.observedAddress().map(a -> "observed " + a + " ").orElse("") + "over " + h.transport()
+            + "; home hub " + h.hubId().shortForm() + ", fallbacks "
+            + (h.fallbackHubs().isEmpty() ? "none" : String.join(",", h.fallbackHubs().stream().map(NodeId::shortForm).toList())))
+        + "\n");
   }
 
   @Descriptor("list the nodes the hub knows")

@@ -28,6 +28,12 @@ public interface Endpoint extends SharedSocket {
   String RELAY_PROTOCOL = "macula-relay/1";
 
   /**
+   * The application protocol of a link between two hubs of a mesh: a hub forwards signals for
+   * nodes homed at the other over it. Only a hub the mesh's directory lists is admitted.
+   */
+  String HUB_LINK_PROTOCOL = "macula-hub-link/1";
+
+  /**
    * Whether an address is in fd6d:6163:756c:6100::/64, the unique local range (RFC 4193) of the
    * virtual addresses QUIC sees beneath the path layer: no packet ever leaves on one, so no peer is
    * ever at one.

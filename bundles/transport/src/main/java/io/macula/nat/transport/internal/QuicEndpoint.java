@@ -202,7 +202,7 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
         QuicSslContextBuilder.forServer(keys, null)
             .trustManager(SelfSignedTrustManager.INSTANCE)
             .clientAuth(ClientAuth.REQUIRE)
-            .applicationProtocols(PEER_PROTOCOL, HUB_PROTOCOL, RELAY_PROTOCOL)
+            .applicationProtocols(PEER_PROTOCOL, HUB_PROTOCOL, RELAY_PROTOCOL, HUB_LINK_PROTOCOL)
             .build();
     ChannelHandler serverCodec =
         configure(new QuicServerCodecBuilder(), settings)

@@ -1,0 +1,230 @@
+package io.macula.nat.hub.internal;
+
+import io.macula.nat.api.NodeId;
+import io.macula.nat.api.PeerStream;
+import io.macula.nat.api.StreamReceiver;
+import io.macula.nat.hub.protocol.HubCodec;
+import io.macula.nat.hub.protocol.HubFrames;
+import io.macula.nat.hub.protocol.HubMessage;
+import io.macula.nat.hub.protocol.HubProtocolException;
+import io.macula.nat.transport.api.ConnectionAcceptor;
+import io.macula.nat.transport.api.Endpoint;
+import io.macula.nat.transport.api.QuicConnection;
+import io.macula.nat.transport.api.TransportPath;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The hub's links to the other hubs of the mesh. To forward, a hub opens a link of its own to the
+ * target's hub (a QUIC connection of {@link Endpoint#HUB_LINK_PROTOCOL}, which proves both hubs'
+ * ids), at the first message, and keeps it while it lives; what the other hubs send comes on the
+ * links they opened. Only a hub the directory lists is admitted.
+ */
+final class HubLinks implements ConnectionAcceptor {
+  /** Bytes that may wait for a link: to open, or for its peer to read. */
+  static final int MAX_WAITING = 1 << 20;
+
+  /** What the links need of their hub. */
+  interface Hub {
+    /** Whether the directory lists {@code id} as a hub of the mesh now. */
+    boolean isHub(NodeId id);
+
+    /** A message another hub sent on its link. */
+    void received(NodeId hub, HubMessage m);
+
+    /** A message that did not leave: its link did not open, or its peer does not read. */
+    void undelivered(NodeId hub, HubMessage m, String why);
+
+    void log(String message, Object... args);
+  }
+
+  private final Endpoint endpoint;
+  private final Hub hub;
+  /** Where a link is set up once its connection is: not the endpoint's event loop, which opening a stream waits for. */
+  private final java.util.concurrent.ExecutorService setup = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "nat-hub-links");
+    t.setDaemon(true);
+    return t;
+  });
+  /** The links' connections as the endpoint handed them over (other hubs', and this one's): closed with it. */
+  private final java.util.Set<QuicConnection> inbound = ConcurrentHashMap.newKeySet();
+  private final Map<NodeId, Link> links = new ConcurrentHashMap<>();
+  private final LongAdder malformed = new LongAdder();
+
+  HubLinks(Endpoint endpoint, Hub hub) {
+    this.endpoint = endpoint;
+    this.hub = hub;
+  }
+
+  /** Sends a message to a hub, over this hub's link to it, which opens now if it is not open. */
+  void send(NodeId to, InetSocketAddress address, HubMessage m) {
+    Link link = links.computeIfAbsent(to, id -> open(id, address));
+    if (!link.usable()) { // its connection ended (the other hub restarted, say): another one
+      links.remove(to, link);
+      link = links.computeIfAbsent(to, id -> open(id, address));
+    }
+    link.send(m);
+  }
+
+  /** Hub links whose frames did not parse: each closed, and counted. */
+  long malformed() {
+    return malformed.sum();
+  }
+
+  private Link open(NodeId id, InetSocketAddress address) {
+    Link link = new Link(id);
+    endpoint.connect(id, new TransportPath.Direct(address), Endpoint.HUB_LINK_PROTOCOL).whenComplete((c, failure) -> {
+      if (failure != null) {
+        link.failed("the link to hub " + id + " at " + address + " did not open: " + failure.getMessage());
+        return;
+      }
+      try {
+        setup.execute(() -> {
+          try {
+            link.opened(c, c.openStream());
+          } catch (IOException e) {
+            c.close();
+            link.failed("the link to hub " + id + " opened no stream: " + e.getMessage());
+          }
+        });
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        c.close(); // the hub stopped meanwhile
+      }
+    });
+    return link;
+  }
+
+  @Override
+  public boolean admits(NodeId peer) {
+    return hub.isHub(peer);
+  }
+
+  /** Another hub's link: what it sends comes on its first stream. */
+  @Override
+  public void accepted(QuicConnection connection) {
+    NodeId from = connection.peer();
+    // The endpoint hands this hub's own links here too: the other hub opens no stream on them.
+    inbound.add(connection);
+    connection.onStream(stream -> stream.receive(new StreamReceiver() {
+      private final HubFrames frames = new HubFrames();
+
+      @Override
+      public void received(ByteBuffer data) {
+        try {
+          for (HubMessage m : frames.read(data)) {
+            hub.received(from, m);
+          }
+        } catch (HubProtocolException e) {
+          malformed.increment();
+          hub.log("hub {} sent a malformed message on its link, which closes: {}", from, e.getMessage());
+          connection.close();
+        }
+      }
+
+      @Override
+      public void ended(Optional<IOException> failure) {
+        inbound.remove(connection);
+        connection.close();
+      }
+    }));
+  }
+
+  /** Closes every link, those this hub opened and those other hubs opened to it. */
+  void close() {
+    setup.shutdownNow();
+    links.values().forEach(Link::close);
+    links.clear();
+    inbound.forEach(QuicConnection::close);
+    inbound.clear();
+  }
+
+  /** One link this hub opened: messages wait in order until it opens. */
+  private final class Link {
+    private final NodeId peer;
+    private final List<HubMessage> waiting = new ArrayList<>();
+    private int waitingBytes;
+    private QuicConnection connection;
+    private PeerStream stream;
+    private boolean closed;
+
+    Link(NodeId peer) {
+      this.peer = peer;
+    }
+
+    synchronized boolean usable() {
+      return !closed && (connection == null || connection.isOpen());
+    }
+
+    void send(HubMessage m) {
+      byte[] frame = HubCodec.encode(m);
+      PeerStream s;
+      synchronized (this) {
+        if (closed) {
+          s = null;
+        } else if (stream == null) {
+          if (waitingBytes + frame.length > MAX_WAITING) {
+            s = null;
+          } else {
+            waiting.add(m);
+            waitingBytes += frame.length;
+            return;
+          }
+        } else {
+          s = stream;
+        }
+      }
+      if (s == null || !s.tryWrite(frame, MAX_WAITING)) {
+        drop();
+        hub.undelivered(peer, m, "hub " + peer + " does not take what this hub sends it");
+      }
+    }
+
+    void opened(QuicConnection c, PeerStream s) {
+      List<HubMessage> backlog;
+      synchronized (this) {
+        if (closed) {
+          c.close(); // closed before it opened
+          return;
+        }
+        connection = c;
+        stream = s;
+        backlog = new ArrayList<>(waiting);
+        waiting.clear();
+        waitingBytes = 0;
+      }
+      backlog.forEach(this::send);
+    }
+
+    void failed(String why) {
+      List<HubMessage> lost;
+      synchronized (this) {
+        lost = new ArrayList<>(waiting);
+        waiting.clear();
+        closed = true;
+      }
+      links.remove(peer, this);
+      hub.log("{}", why);
+      lost.forEach(m -> hub.undelivered(peer, m, why));
+    }
+
+    /** The link is of no use any more: the next message opens another. */
+    private void drop() {
+      links.remove(peer, this);
+      close();
+    }
+
+    synchronized void close() {
+      closed = true;
+      if (connection != null) {
+        connection.close();
+      }
+    }
+  }
+}

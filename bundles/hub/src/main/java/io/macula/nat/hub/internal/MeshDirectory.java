@@ -1,0 +1,559 @@
+package io.macula.nat.hub.internal;
+
+import io.macula.nat.api.NodeDescriptor;
+import io.macula.nat.api.NodeId;
+import io.macula.nat.hub.api.Hub;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.recipes.cache.ChildData;
+import org.apache.curator.framework.recipes.cache.CuratorCache;
+import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
+import org.apache.curator.framework.recipes.nodes.PersistentNode;
+import org.apache.curator.framework.state.ConnectionState;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.data.Stat;
+
+/**
+ * The mesh's directory of hubs and nodes, in ZooKeeper: this hub's own entry (ephemeral: it goes
+ * when the hub's session does) and the records of the nodes homed here, written on real changes
+ * only. Each record is written with a compare-and-set on its version: a hub takes a node's home
+ * only on a Register it just received, and any other write of its own fails once another hub
+ * took the node, so a hub that comes back from a pause never overwrites a newer home. Reads come
+ * from a mirror of the whole directory in memory.
+ */
+final class MeshDirectory implements Forwarding.Directory, AutoCloseable {
+  static final String ROOT = "/macula";
+  static final String HUBS = ROOT + "/hubs";
+  static final String NODES = ROOT + "/nodes";
+  /** The mesh's allowlist: one child per node admitted at every hub. */
+  static final String ALLOWED = ROOT + "/allowed";
+  /** How long an operator's change to the allowlist may wait for the ensemble. */
+  static final java.time.Duration OPERATOR_WAIT = java.time.Duration.ofSeconds(10);
+  /** How often the hub's entry says again how many nodes it holds, when that changed. */
+  static final long LOAD_EVERY_MS = 5_000;
+  /** Compare-and-set rounds a home write tries while other hubs write the same record. */
+  private static final int HOME_ATTEMPTS = 8;
+
+  /** What the directory needs of its hub. */
+  interface Owner {
+    /** How many nodes the hub holds now: its load, as the other hubs see it. */
+    int nodeCount();
+
+    void log(String message, Object... args);
+
+    /** Another hub took the home of a node this hub held: its session here is stale. */
+    void homeTaken(NodeId node, NodeId home);
+
+    /** Whether the node is registered with this hub now. */
+    boolean holds(NodeId node);
+
+    /** A hub entered the mesh or left it. */
+    void hubsChanged();
+  }
+
+  /** What a hub writes of a node: the version it wrote last, and the epoch it wrote. */
+  private record Written(int version, long epoch) {}
+
+  private enum Kind { HOME, UPDATE, LEAVE }
+
+  private record Op(Kind kind, NodeDescriptor node) {}
+
+  private final CuratorFramework client;
+  private final NodeId self;
+  private final String address;
+  private final Instant since;
+  private final Owner owner;
+  private final PersistentNode entry;
+  private final CuratorCache cache;
+  private final ScheduledExecutorService writer;
+  private final Map<NodeId, Hub.MeshHub> hubs = new ConcurrentHashMap<>();
+  private final Map<NodeId, Hub.HomedNode> nodes = new ConcurrentHashMap<>();
+  private final Map<NodeId, Written> written = new ConcurrentHashMap<>();
+  /** Nodes another hub took from this one: none of their changes is written until they register here again. */
+  private final java.util.Set<NodeId> lost = ConcurrentHashMap.newKeySet();
+  private final java.util.Set<NodeId> allowed = ConcurrentHashMap.newKeySet();
+  private final Map<NodeId, java.net.InetSocketAddress> hubAddresses = new ConcurrentHashMap<>();
+  /** Reads past the mirror that may wait at once: what other hubs send cannot queue more. */
+  static final int MAX_FRESH_READS = 256;
+  private final java.util.concurrent.Semaphore freshReads = new java.util.concurrent.Semaphore(MAX_FRESH_READS);
+  private final java.util.concurrent.ExecutorService reads = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "nat-hub-directory-reads");
+    t.setDaemon(true);
+    return t;
+  });
+  private final LinkedHashMap<NodeId, Op> pending = new LinkedHashMap<>();
+  private final LongAdder writes = new LongAdder();
+  private final LongAdder badRecords = new LongAdder();
+  private boolean draining;
+  private volatile boolean connected;
+  private volatile int lastLoad = -1;
+
+  MeshDirectory(CuratorFramework client, NodeId self, String address, Instant since, Owner owner) {
+    this.client = client;
+    this.self = self;
+    this.address = address;
+    this.since = since;
+    this.owner = owner;
+    this.writer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "nat-hub-directory");
+      t.setDaemon(true);
+      return t;
+    });
+    this.entry = new PersistentNode(client, CreateMode.EPHEMERAL, false, HUBS + "/" + self, hubRecord(0));
+    this.cache = CuratorCache.build(client, ROOT);
+  }
+
+  /** Connects, enters the hub in the directory and starts mirroring it; returns at once. */
+  void start() {
+    client.getConnectionStateListenable().addListener((c, state) -> {
+      connected = state.isConnected();
+      if (state == ConnectionState.CONNECTED || state == ConnectionState.RECONNECTED) {
+        onWriter(this::drain);
+      }
+      if (state == ConnectionState.RECONNECTED) {
+        onWriter(this::sweepStale); // a leave lost with the connection left a record behind
+      }
+      owner.log("directory: {}", state.name().toLowerCase());
+    });
+    cache.listenable().addListener(CuratorCacheListener.builder()
+        .forCreatesAndChanges((old, data) -> mirror(data))
+        .forDeletes(this::forget)
+        .forInitialized(() -> onWriter(this::sweepStale))
+        .build());
+    client.start();
+    cache.start();
+    entry.start();
+    writer.scheduleWithFixedDelay(this::reportLoad, LOAD_EVERY_MS, LOAD_EVERY_MS, TimeUnit.MILLISECONDS);
+  }
+
+  boolean connected() {
+    return connected;
+  }
+
+  /** The node registered here now: the hub takes its home. */
+  void registered(NodeDescriptor node) {
+    submit(new Op(Kind.HOME, node));
+  }
+
+  /** What the hub knows of a node homed here changed (its NAT, its relay offer). */
+  void changed(NodeDescriptor node) {
+    submit(new Op(Kind.UPDATE, node));
+  }
+
+  /** The node left this hub: its record goes, unless another hub holds it by now. */
+  void left(NodeId node) {
+    submit(new Op(Kind.LEAVE, NodeDescriptor.unknown(node)));
+  }
+
+  List<Hub.MeshHub> hubs() {
+    return hubs.values().stream().sorted(Comparator.comparing(h -> h.id().toString())).toList();
+  }
+
+  List<Hub.HomedNode> nodes() {
+    return nodes.values().stream().sorted(Comparator.comparing(n -> n.node().id().toString())).toList();
+  }
+
+  @Override
+  public Optional<Hub.HomedNode> node(NodeId id) {
+    return Optional.ofNullable(nodes.get(id));
+  }
+
+  /** A hub of the mesh, as the mirror has it: one whose entry is there is alive. */
+  @Override
+  public Optional<Hub.MeshHub> hub(NodeId id) {
+    return Optional.ofNullable(hubs.get(id));
+  }
+
+  /**
+   * A node's record as the ensemble has it now, not as the mirror does: after a sync, read from
+   * the server this hub is connected to. For a record the mirror may not show yet, or shows stale.
+   */
+  @Override
+  public java.util.concurrent.CompletionStage<Optional<Hub.HomedNode>> fresh(NodeId id) {
+    java.util.concurrent.CompletableFuture<Optional<Hub.HomedNode>> out = new java.util.concurrent.CompletableFuture<>();
+    if (!freshReads.tryAcquire()) {
+      out.completeExceptionally(new IllegalStateException(MAX_FRESH_READS + " reads of the directory wait already"));
+      return out;
+    }
+    out.whenComplete((r, e) -> freshReads.release());
+    String path = NODES + "/" + id;
+    try {
+      // Issued off the caller's thread (an event loop): Curator may reconnect on the thread that asks.
+      reads.execute(() -> {
+        try {
+          client.sync().inBackground((c, synced) -> {
+            try {
+              client.getData().inBackground((c2, read) -> {
+                if (read.getResultCode() == KeeperException.Code.OK.intValue()) {
+                  try {
+                    out.complete(Optional.of(DirectoryRecords.node(id, read.getData())));
+                  } catch (IllegalArgumentException e) {
+                    badRecords.increment();
+                    out.completeExceptionally(e);
+                  }
+                } else if (read.getResultCode() == KeeperException.Code.NONODE.intValue()) {
+                  out.complete(Optional.empty());
+                } else {
+                  out.completeExceptionally(KeeperException.create(KeeperException.Code.get(read.getResultCode()), path));
+                }
+              }).forPath(path);
+            } catch (Exception e) {
+              out.completeExceptionally(e);
+            }
+          }).forPath(path);
+        } catch (Exception e) {
+          out.completeExceptionally(e);
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      out.completeExceptionally(e);
+    }
+    return out;
+  }
+
+  /** Where a hub of the mesh is reached, resolved when its entry was read; empty if it does not resolve. */
+  @Override
+  public Optional<java.net.InetSocketAddress> hubAddress(NodeId id) {
+    return Optional.ofNullable(hubAddresses.get(id));
+  }
+
+  /** Whether the mesh's allowlist admits the node. */
+  boolean allows(NodeId node) {
+    return allowed.contains(node);
+  }
+
+  /** The mesh's allowlist, as the mirror has it. */
+  java.util.SortedSet<NodeId> allowed() {
+    return new java.util.TreeSet<>(allowed);
+  }
+
+  /**
+   * Adds a node to the mesh's allowlist, and waits until the ensemble has it.
+   *
+   * @return false if it was there already
+   */
+  boolean allow(NodeId node) throws Exception {
+    try {
+      client.create().creatingParentsIfNeeded().forPath(ALLOWED + "/" + node, new byte[0]);
+      allowed.add(node); // the mirror hears of it soon; the operator's next command must see it now
+      return true;
+    } catch (KeeperException.NodeExistsException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Takes a node off the mesh's allowlist, and waits until the ensemble has it.
+   *
+   * @return false if it was not there
+   */
+  boolean disallow(NodeId node) throws Exception {
+    try {
+      client.delete().forPath(ALLOWED + "/" + node);
+      allowed.remove(node);
+      return true;
+    } catch (KeeperException.NoNodeException e) {
+      return false;
+    }
+  }
+
+  /** Records written to ZooKeeper since the hub started: real changes only. */
+  long writes() {
+    return writes.sum();
+  }
+
+  /** Records in the directory that did not parse: ignored, and counted. */
+  long badRecords() {
+    return badRecords.sum();
+  }
+
+  private void submit(Op op) {
+    synchronized (pending) {
+      Op before = pending.remove(op.node().id());
+      // A change to a node whose home is still to be written is part of that write.
+      Op merged = before != null && before.kind() == Kind.HOME && op.kind() == Kind.UPDATE
+          ? new Op(Kind.HOME, op.node()) : op;
+      pending.put(op.node().id(), merged);
+      if (draining) {
+        return;
+      }
+      draining = true;
+    }
+    onWriter(this::drain);
+  }
+
+  /** Runs on the writer, unless the directory is closing. */
+  private void onWriter(Runnable task) {
+    try {
+      writer.execute(task);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closed: nothing more is written
+    }
+  }
+
+  /** Writes what waits, one record at a time, the latest state of each node only. */
+  private void drain() {
+    while (true) {
+      Op op;
+      synchronized (pending) {
+        var first = pending.entrySet().iterator();
+        if (!first.hasNext()) {
+          draining = false;
+          return;
+        }
+        op = first.next().getValue();
+        first.remove();
+      }
+      try {
+        apply(op);
+      } catch (KeeperException.ConnectionLossException | KeeperException.SessionExpiredException e) {
+        synchronized (pending) {
+          pending.putIfAbsent(op.node().id(), op); // unless a newer state waits already
+          draining = false;
+        }
+        return; // written again once the directory is back (the connection listener drains)
+      } catch (Exception e) {
+        owner.log("directory: writing node {} failed: {}", op.node().id(), e.toString());
+      }
+    }
+  }
+
+  private void apply(Op op) throws Exception {
+    NodeId id = op.node().id();
+    String path = NODES + "/" + id;
+    switch (op.kind()) {
+      case HOME -> {
+        if (owner.holds(id)) { // a Register whose node left meanwhile takes nothing
+          lost.remove(id);
+          home(id, path, op.node());
+        }
+      }
+      case UPDATE -> {
+        if (lost.contains(id) || !owner.holds(id)) {
+          return; // another hub took it: only a new Register here takes it back
+        }
+        Written w = written.get(id);
+        if (w == null) {
+          home(id, path, op.node()); // its home was never written: this is it
+          return;
+        }
+        try {
+          Stat s = client.setData().withVersion(w.version())
+              .forPath(path, DirectoryRecords.node(new Hub.HomedNode(op.node(), self, w.epoch())));
+          writes.increment();
+          written.put(id, new Written(s.getVersion(), w.epoch()));
+        } catch (KeeperException.BadVersionException | KeeperException.NoNodeException e) {
+          taken(id, path);
+        }
+      }
+      case LEAVE -> {
+        lost.remove(id);
+        Written w = written.get(id);
+        if (w != null) {
+          try {
+            client.delete().withVersion(w.version()).forPath(path);
+            writes.increment();
+          } catch (KeeperException.BadVersionException | KeeperException.NoNodeException e) {
+            // another hub holds the node now: its record stays
+          }
+          written.remove(id, w); // only once the delete is done or moot: a lost connection retries it
+        }
+      }
+      default -> throw new IllegalStateException(op.kind().name());
+    }
+  }
+
+  /** Takes the node's home: a compare-and-set on the record as it is now, its epoch one more. */
+  private void home(NodeId id, String path, NodeDescriptor node) throws Exception {
+    for (int attempt = 0; attempt < HOME_ATTEMPTS; attempt++) {
+      Stat stat = new Stat();
+      byte[] now;
+      try {
+        now = client.getData().storingStatIn(stat).forPath(path);
+      } catch (KeeperException.NoNodeException e) {
+        try {
+          client.create().creatingParentsIfNeeded().forPath(path, DirectoryRecords.node(new Hub.HomedNode(node, self, 1)));
+          writes.increment();
+          written.put(id, new Written(0, 1));
+          return;
+        } catch (KeeperException.NodeExistsException raced) {
+          continue;
+        }
+      }
+      long epoch = epochOf(id, now) + 1;
+      try {
+        Stat s = client.setData().withVersion(stat.getVersion())
+            .forPath(path, DirectoryRecords.node(new Hub.HomedNode(node, self, epoch)));
+        writes.increment();
+        written.put(id, new Written(s.getVersion(), epoch));
+        return;
+      } catch (KeeperException.BadVersionException | KeeperException.NoNodeException raced) {
+        // another hub wrote it meanwhile: read it again
+      }
+    }
+    owner.log("directory: node {}'s record changed {} times while this hub took its home; left to the others",
+        id, HOME_ATTEMPTS);
+  }
+
+  private long epochOf(NodeId id, byte[] data) {
+    try {
+      return DirectoryRecords.node(id, data).epoch();
+    } catch (IllegalArgumentException e) {
+      badRecords.increment();
+      return 0; // a record nobody can read: this write replaces it
+    }
+  }
+
+  /**
+   * Deletes the records that name this hub home though it does not hold their nodes: those of the
+   * sessions it had before it restarted. A node that registers meanwhile has its home written after.
+   */
+  private void sweepStale() {
+    int swept = 0;
+    for (Hub.HomedNode n : nodes.values()) {
+      NodeId id = n.node().id();
+      if (!n.home().equals(self) || owner.holds(id) || written.containsKey(id)) {
+        continue;
+      }
+      String path = NODES + "/" + id;
+      Optional<ChildData> data = cache.get(path);
+      if (data.isEmpty()) {
+        continue;
+      }
+      try {
+        client.delete().withVersion(data.get().getStat().getVersion()).forPath(path);
+        writes.increment();
+        swept++;
+      } catch (KeeperException.BadVersionException | KeeperException.NoNodeException e) {
+        // written meanwhile: no longer stale
+      } catch (Exception e) {
+        owner.log("directory: node {}'s stale record stays: {}", id, e.toString());
+      }
+    }
+    if (swept > 0) {
+      owner.log("directory: {} record(s) of nodes this hub held before it restarted deleted", swept);
+    }
+  }
+
+  /**
+   * A write of this hub's met another version: the record as the ensemble has it now says whose
+   * the node is. Another hub's: this hub writes no more of it, and its session here is stale.
+   */
+  private void taken(NodeId id, String path) throws Exception {
+    Stat stat = new Stat();
+    Hub.HomedNode now;
+    try {
+      now = DirectoryRecords.node(id, client.getData().storingStatIn(stat).forPath(path));
+    } catch (KeeperException.NoNodeException e) {
+      written.remove(id); // gone (swept, or a leave raced it): the next change writes it anew
+      return;
+    } catch (IllegalArgumentException e) {
+      badRecords.increment();
+      written.remove(id);
+      return;
+    }
+    if (now.home().equals(self)) {
+      written.put(id, new Written(stat.getVersion(), now.epoch())); // ours after all: a write that got through
+      return;
+    }
+    written.remove(id);
+    lost.add(id);
+    owner.log("directory: node {} is homed at hub {} now; this hub no longer writes its record", id, now.home());
+    boolean registersAgain;
+    synchronized (pending) {
+      Op next = pending.get(id);
+      registersAgain = next != null && next.kind() == Kind.HOME;
+    }
+    if (!registersAgain) {
+      owner.homeTaken(id, now.home());
+    }
+  }
+
+  private void reportLoad() {
+    int load = owner.nodeCount();
+    if (load != lastLoad) {
+      try {
+        entry.setData(hubRecord(load));
+        lastLoad = load;
+      } catch (Exception e) {
+        // not connected: said again at the next round
+      }
+    }
+  }
+
+  private byte[] hubRecord(int load) {
+    return DirectoryRecords.hub(new DirectoryRecords.HubRecord(address, load, since));
+  }
+
+  private void mirror(ChildData data) {
+    String path = data.getPath();
+    try {
+      if (path.startsWith(HUBS + "/")) {
+        NodeId id = NodeId.parse(path.substring(HUBS.length() + 1));
+        DirectoryRecords.HubRecord h = DirectoryRecords.hub(data.getData());
+        java.net.InetSocketAddress at = io.macula.nat.api.HostPort.parseRemote(h.address()).resolve();
+        if (at.isUnresolved()) {
+          hubAddresses.remove(id);
+          owner.log("directory: hub {}'s address {} does not resolve here", id, h.address());
+        } else {
+          hubAddresses.put(id, at);
+        }
+        boolean joined = hubs.put(id, new Hub.MeshHub(id, h.address(), h.nodes(), h.since(), id.equals(self))) == null;
+        if (joined) {
+          owner.hubsChanged();
+        }
+      } else if (path.startsWith(NODES + "/")) {
+        NodeId id = NodeId.parse(path.substring(NODES.length() + 1));
+        nodes.put(id, DirectoryRecords.node(id, data.getData()));
+      } else if (path.startsWith(ALLOWED + "/")) {
+        allowed.add(NodeId.parse(path.substring(ALLOWED.length() + 1)));
+      }
+    } catch (IllegalArgumentException e) {
+      badRecords.increment();
+      owner.log("directory: record {} is ignored: {}", path, e.getMessage());
+    }
+  }
+
+  private void forget(ChildData data) {
+    String path = data.getPath();
+    try {
+      if (path.startsWith(HUBS + "/")) {
+        NodeId gone = NodeId.parse(path.substring(HUBS.length() + 1));
+        hubAddresses.remove(gone);
+        if (hubs.remove(gone) != null) {
+          owner.hubsChanged();
+        }
+      } else if (path.startsWith(NODES + "/")) {
+        nodes.remove(NodeId.parse(path.substring(NODES.length() + 1)));
+      } else if (path.startsWith(ALLOWED + "/")) {
+        allowed.remove(NodeId.parse(path.substring(ALLOWED.length() + 1)));
+      }
+    } catch (IllegalArgumentException e) {
+      // a path no hub wrote: it was never mirrored
+    }
+  }
+
+  @Override
+  public void close() {
+    writer.shutdownNow();
+    reads.shutdownNow();
+    try {
+      entry.close();
+    } catch (Exception e) {
+      // the session's end removes it anyway
+    }
+    cache.close();
+    client.close();
+  }
+}

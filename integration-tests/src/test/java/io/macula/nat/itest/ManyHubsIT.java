@@ -1,0 +1,187 @@
+package io.macula.nat.itest;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.After;
+import org.junit.Test;
+
+/**
+ * Three hubs on one directory in a real three-member ZooKeeper ensemble: each lists the others
+ * and every node with its home hub; nodes homed at two hubs connect by every strategy that
+ * signals, their signals forwarded from hub to hub; the directory outlives a member killed with
+ * SIGKILL, and a hub that dies leaves the list.
+ */
+public class ManyHubsIT {
+  private final List<AutoCloseable> running = new ArrayList<>();
+
+  @After
+  public void stop() throws Exception {
+    for (int i = running.size() - 1; i >= 0; i--) {
+      running.get(i).close();
+    }
+  }
+
+  @Test
+  public void threeHubsShareTheDirectoryNodesConnectAcrossThemAndTheMeshOutlivesAMemberAndAHub()
+      throws Exception {
+    ZooKeeperEnsemble zk = ZooKeeperEnsemble.start("mesh", 3);
+    running.add(zk);
+    List<NodeProcess> hubs = new ArrayList<>();
+    List<Integer> ports = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      int port = Mesh.freeUdpPort();
+      // Each hub runs a TURN server, whose credentials it hands its own nodes.
+      NodeProcess hub = NodeProcess.freshHome("directory-hub" + i)
+          .config("io.macula.nat.endpoint", "bind = 127.0.0.1:" + port + "\n")
+          .config("io.macula.nat.hub", "admission = allowlist\nzookeeper = " + zk.connectString() + "\n")
+          .config("io.macula.nat.turn.server", "listen = 127.0.0.1:" + Mesh.freeUdpPort()
+              + "\nallow_peers = 127.0.0.0/8\n")
+          .start();
+      running.add(hub);
+      hubs.add(hub);
+      ports.add(port);
+    }
+    for (NodeProcess hub : hubs) {
+      Await.until("each hub lists the three", () -> rows(hub.ok("hub:hubs")) == 3, Duration.ofSeconds(60));
+    }
+    String hubsAt2 = hubs.get(2).ok("hub:hubs");
+    assertTrue(hubsAt2, hubsAt2.contains("directory: " + zk.connectString() + ", connected"));
+    for (int i = 0; i < 3; i++) {
+      assertEquals(hubsAt2, "127.0.0.1:" + ports.get(i), hubRow(hubsAt2, hubs.get(i).id())[1]);
+    }
+
+    // Admitted once, at hub 2, for the whole mesh: no hub's own configuration allows them.
+    NodeProcess a = node("directory-a", hubs.get(0), ports.get(0), hubs.get(2));
+    NodeProcess b = node("directory-b", hubs.get(1), ports.get(1), hubs.get(2));
+    String aId = a.id();
+    String bId = b.id();
+    String allowedAt0 = hubs.get(0).ok("hub:allowed");
+    assertTrue(allowedAt0, allowedAt0.contains(aId) && allowedAt0.contains(bId));
+    Await.until("hub 2 lists a homed at hub 0 and b at hub 1", () -> {
+      String nodes = hubs.get(2).ok("hub:nodes");
+      return homedAt(nodes, aId, hubs.get(0).id()) && homedAt(nodes, bId, hubs.get(1).id());
+    }, Duration.ofSeconds(30));
+    Await.until("hub 0 lists a homed at itself and b at hub 1", () -> {
+      String nodes = hubs.get(0).ok("hub:nodes");
+      return homedAt(nodes, aId, "this hub") && homedAt(nodes, bId, hubs.get(1).id());
+    }, Duration.ofSeconds(30));
+    Await.until("hub 2 sees hub 0 hold one node", () -> hubRow(hubs.get(2).ok("hub:hubs"), hubs.get(0).id())[2]
+        .equals("1"), Duration.ofSeconds(30));
+
+    // a, homed at hub 0, reaches b at hub 1: a lookup hub 0 answers from the directory.
+    connects(a, bId, "direct");
+    // ICE: offers, answers and candidates cross from hub to hub.
+    a.ok("nat:disable", "direct");
+    connects(a, bId, "holepunch");
+    // TURN: b's relayed address, asked for across the hubs, allocated on its own hub's server.
+    a.ok("nat:disable", "holepunch");
+    String turn = connects(a, bId, "turn");
+    assertTrue(turn, turn.contains("(turn path)"));
+    a.ok("nat:enable", "direct");
+    a.ok("nat:enable", "holepunch");
+
+    // The leader dies: the other two elect another, and the hubs go on writing.
+    int leader = -1;
+    for (int i = 0; i < 3; i++) {
+      leader = zk.mode(i).equals("leader") ? i : leader;
+    }
+    assertTrue("one member leads:\n" + zk.logs(), leader >= 0);
+    zk.kill(leader);
+    NodeProcess c = node("directory-c", hubs.get(2), ports.get(2), hubs.get(0));
+    String cId = c.id();
+    Await.until("hub 0 lists c, homed at hub 2, with one member down", () -> homedAt(hubs.get(0).ok("hub:nodes"),
+        cId, hubs.get(2).id()), Duration.ofSeconds(60));
+
+    // Hub 1 dies mid-transfer: b moves to another hub within 10 s (it learnt the mesh's hubs from
+    // hub 1), and the transfer, on the direct path a's first connect made, completes intact.
+    String hub1 = hubs.get(1).id();
+    long sentBefore = bytesSent(a, bId);
+    long receivedBefore = bytesReceived(b, aId);
+    java.util.concurrent.CompletableFuture<NodeProcess.Result> transfer =
+        java.util.concurrent.CompletableFuture.supplyAsync(() -> a.nat("nat:send", bId, "300"));
+    Await.until("the transfer is under way", () -> {
+      if (transfer.isDone()) {
+        throw new AssertionError("the transfer ended before the hub was killed: " + transfer.join());
+      }
+      return bytesSent(a, bId) - sentBefore > 5_000_000 || bytesReceived(b, aId) - receivedBefore > 5_000_000;
+    }, Duration.ofSeconds(30));
+    assertTrue(b.ok("nat:id"), b.ok("nat:id").contains("home hub " + hub1.substring(0, 10)));
+    hubs.get(1).kill();
+    long killed = System.nanoTime();
+    Await.until("b registered with hub 0 or hub 2", () -> homedAt(hubs.get(0).ok("hub:nodes"), bId, "this hub")
+        || homedAt(hubs.get(2).ok("hub:nodes"), bId, "this hub"), Duration.ofSeconds(30));
+    long rehomedMs = Duration.ofNanos(System.nanoTime() - killed).toMillis();
+    System.out.println("b re-homed " + rehomedMs + " ms after its hub was killed");
+    assertTrue("b re-homed " + rehomedMs + " ms after its hub died", rehomedMs < 10_000);
+    NodeProcess.Result result = transfer.get(120, java.util.concurrent.TimeUnit.SECONDS);
+    long ended = System.nanoTime();
+    String sent = result.out() + result.err();
+    assertTrue(sent, sent.contains("sent 300 MB") && sent.contains("matches"));
+    // It ran from (its end less the time it says it took) to its end: the kill fell within.
+    Matcher took = Pattern.compile(" in ([0-9.]+) s").matcher(sent);
+    assertTrue(sent, took.find());
+    long transferStarted = ended - (long) (Double.parseDouble(took.group(1)) * 1e9);
+    assertTrue("the hub was killed during the transfer: " + sent, transferStarted < killed && killed < ended);
+    String idOfB = b.ok("nat:id");
+    assertTrue(idOfB, idOfB.contains("hub up") && !idOfB.contains("home hub " + hub1.substring(0, 10)));
+
+    // Its entry went with its ZooKeeper session; a reaches b at its new home by hole punching.
+    Await.until("hub 0 lists two hubs", () -> rows(hubs.get(0).ok("hub:hubs")) == 2, Duration.ofSeconds(30));
+    String hubsAt0 = hubs.get(0).ok("hub:hubs");
+    assertTrue(hubsAt0, hubsAt0.contains(", connected\n"));
+    a.ok("nat:disable", "direct");
+    connects(a, bId, "holepunch");
+    a.ok("nat:enable", "direct");
+  }
+
+  private static long bytesSent(NodeProcess node, String peer) {
+    return node.pathsRow(peer).map(cells -> Long.parseLong(cells[cells.length - 2])).orElse(0L);
+  }
+
+  private static long bytesReceived(NodeProcess node, String peer) {
+    return node.pathsRow(peer).map(cells -> Long.parseLong(cells[cells.length - 1])).orElse(0L);
+  }
+
+  /** Connects anew by the strategy named; returns nat:connect's words. */
+  private static String connects(NodeProcess from, String to, String strategy) {
+    String connect = from.ok("nat:connect", to);
+    assertTrue(connect, connect.contains("connected to " + to + " by " + strategy));
+    return connect;
+  }
+
+  /** Starts a node, admits it at {@code admitter} and gives it its hub; waits until the hub holds it. */
+  private NodeProcess node(String name, NodeProcess hub, int port, NodeProcess admitter) throws IOException {
+    NodeProcess n = NodeProcess.freshHome(name).config("io.macula.nat.endpoint", "bind = 127.0.0.1:0\n").start();
+    running.add(n);
+    String id = n.id();
+    String allowed = admitter.ok("hub:allow", id);
+    assertTrue(allowed, allowed.contains("admitted at every hub"));
+    n.config("io.macula.nat.peer", "hub = " + hub.id() + "@127.0.0.1:" + port + "\n");
+    Await.until(name + " registered", () -> homedAt(hub.ok("hub:nodes"), id, "this hub"), Duration.ofSeconds(30));
+    return n;
+  }
+
+  /** Whether hub:nodes shows the node with that home ("this hub", or a hub's id, shown short). */
+  private static boolean homedAt(String nodes, String node, String home) {
+    String shown = home.equals("this hub") ? home : home.substring(0, 10);
+    return nodes.lines().anyMatch(l -> l.startsWith(node + " ") && l.contains(" " + shown + " "));
+  }
+
+  /** The cells of a hub's row in hub:hubs: id, address, nodes, since, whether it is the hub asked. */
+  private static String[] hubRow(String hubs, String id) {
+    return hubs.lines().filter(l -> l.startsWith(id + " ")).findFirst().map(l -> l.split("\\s+"))
+        .orElseThrow(() -> new AssertionError("hub " + id + " is not listed:\n" + hubs));
+  }
+
+  /** The rows of hub:hubs' table: its lines but the directory's and the header. */
+  private static long rows(String hubs) {
+    return hubs.lines().filter(l -> !l.startsWith("directory:") && !l.startsWith("HUB ") && !l.isBlank()).count();
+  }
+}
