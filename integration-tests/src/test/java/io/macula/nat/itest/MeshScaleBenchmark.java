@@ -106,7 +106,7 @@ public final class MeshScaleBenchmark {
         TimeUnit.MILLISECONDS.sleep(20); // the nodes' own keep-alive check runs on a timer too
       }
       int done = 0;
-      long lastDone = killed;
+      long lastDone;
       for (CompletableFuture<LightNodes.Node> f : rehomed) {
         try {
           f.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -119,9 +119,10 @@ public final class MeshScaleBenchmark {
       System.out.printf(Locale.ROOT, "hub 3 killed: %d of its %d nodes registered with another hub within %.1f s"
           + " of the kill (each notices after %d unanswered pings, %d ms)%n", done, orphans.size(),
           (lastDone - killed) / 1e9, MISSES, lost.toMillis());
+      String rehoming = orphans.size() < 3000 ? "not measured (" + orphans.size() + " nodes on the killed hub)"
+          : done == orphans.size() && lastDone - killed < 10_000_000_000L ? "met" : "NOT met";
       System.out.printf(Locale.ROOT, "goals: re-homing of 3,000 nodes within 10 s %s; cross-hub signalling p99 < 20 ms"
-          + " %s%n", done >= Math.min(3000, orphans.size()) && lastDone - killed < 10_000_000_000L ? "met" : "NOT met",
-          !rtts.isEmpty() && percentile(rtts, 99) < 20 ? "met" : "NOT met");
+          + " %s%n", rehoming, !rtts.isEmpty() && percentile(rtts, 99) < 20 ? "met" : "NOT met");
       at.forEach(list -> list.forEach(LightNodes.Node::close));
     } finally {
       hubs.forEach(NodeProcess::close);
