@@ -34,9 +34,11 @@ final class ZooKeeperEnsemble implements AutoCloseable {
 
   static ZooKeeperEnsemble start(String name, int size) throws IOException {
     Path dir = Files.createTempDirectory("zk-" + name);
-    int[] client = freeTcpPorts(size);
-    int[] quorum = freeTcpPorts(size);
-    int[] election = freeTcpPorts(size);
+    // All at once, every socket held until all are picked: separate picks could return one port twice.
+    int[] ports = freeTcpPorts(3 * size);
+    int[] client = java.util.Arrays.copyOfRange(ports, 0, size);
+    int[] quorum = java.util.Arrays.copyOfRange(ports, size, 2 * size);
+    int[] election = java.util.Arrays.copyOfRange(ports, 2 * size, 3 * size);
     StringBuilder servers = new StringBuilder();
     for (int i = 0; i < size; i++) {
       servers.append("server.").append(i + 1).append("=127.0.0.1:").append(quorum[i]).append(':')
@@ -56,10 +58,20 @@ final class ZooKeeperEnsemble implements AutoCloseable {
           .redirectOutput(home.resolve("member.log").toFile())
           .start();
     }
-    for (int i = 0; i < size; i++) {
-      int member = i;
-      Await.until("ZooKeeper member " + (i + 1) + " serves in a quorum", () -> e.mode(member).matches("leader|follower"),
-          Duration.ofSeconds(60));
+    try {
+      for (int i = 0; i < size; i++) {
+        int member = i;
+        Await.until("ZooKeeper member " + (i + 1) + " serves in a quorum", () -> e.mode(member).matches("leader|follower"),
+            Duration.ofSeconds(60));
+      }
+    } catch (AssertionError failed) {
+      StringBuilder state = new StringBuilder(failed.getMessage());
+      for (int i = 0; i < size; i++) {
+        state.append("\nmember ").append(i + 1).append(e.members[i].isAlive() ? " runs: " : " exited: ")
+            .append(e.mode(i));
+      }
+      e.close();
+      throw new AssertionError(state.toString(), failed);
     }
     return e;
   }
