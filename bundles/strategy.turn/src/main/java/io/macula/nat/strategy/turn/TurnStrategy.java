@@ -31,6 +31,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.osgi.service.component.ComponentServiceObjects;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -85,19 +86,20 @@ public final class TurnStrategy implements ConnectionStrategy, SignalListener {
   private final Set<RelayedAddress> delivering = ConcurrentHashMap.newKeySet();
   private final AtomicInteger serving = new AtomicInteger();
 
-  // Optional and dynamic: the hub session, which provides it, takes this component as a SignalListener.
-  @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-      policyOption = ReferencePolicyOption.GREEDY)
-  private volatile Signalling signalling;
+  // The hub session provides both and takes this component as a SignalListener: held as service
+  // objects, got only when used, so that neither activation starts the other's (a cycle).
+  @Reference(service = Signalling.class, cardinality = ReferenceCardinality.OPTIONAL,
+      policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+  private volatile ComponentServiceObjects<Signalling> signallingObjects;
 
   private volatile TurnRelay turn;
   /** Stops hearing of the TURN client's renewals. */
   private volatile AutoCloseable renewals;
   private final AllocationMoves moves;
 
-  @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-      policyOption = ReferencePolicyOption.GREEDY)
-  private volatile NodeDirectory directory;
+  @Reference(service = NodeDirectory.class, cardinality = ReferenceCardinality.OPTIONAL,
+      policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+  private volatile ComponentServiceObjects<NodeDirectory> directoryObjects;
 
   @Activate
   public TurnStrategy(Config config, @Reference Endpoint endpoint,
@@ -151,8 +153,7 @@ public final class TurnStrategy implements ConnectionStrategy, SignalListener {
 
   @Override
   public Applicability appliesTo(NodePair pair) {
-    Signalling hub = signalling;
-    if (hub == null || !hub.isConnected()) {
+    if (!using(signallingObjects, Signalling::isConnected).orElse(false)) {
       return Applicability.no("no hub session to ask the peer for its relayed address through");
     }
     if (pair.remote().observedAddress().isEmpty()) {
@@ -235,11 +236,13 @@ public final class TurnStrategy implements ConnectionStrategy, SignalListener {
     List<InetSocketAddress> from = own.map(c -> List.of(c.relayed()))
         .orElse(pair.local().observedAddress().stream().toList());
     try {
-      Signalling hub = signalling;
-      if (hub == null) {
+      boolean sent = using(signallingObjects, hub -> {
+        hub.signal(pair.remote().id(), TurnSignal.encode(new TurnSignal.Request(session, from)));
+        return true;
+      }).orElse(false);
+      if (!sent) {
         throw new IllegalStateException("it ended");
       }
-      hub.signal(pair.remote().id(), TurnSignal.encode(new TurnSignal.Request(session, from)));
     } catch (IllegalStateException e) {
       answer.completeExceptionally(StrategyFailure.notApplicable("no hub session: " + e.getMessage()));
     }
@@ -309,7 +312,7 @@ public final class TurnStrategy implements ConnectionStrategy, SignalListener {
     }
     Set<InetAddress> permit = new LinkedHashSet<>();
     r.from().forEach(a -> permit.add(a.getAddress()));
-    Optional.ofNullable(directory).flatMap(d -> d.find(from)).flatMap(n -> n.observedAddress())
+    using(directoryObjects, d -> d.find(from)).flatMap(n -> n).flatMap(n -> n.observedAddress())
         .ifPresent(a -> permit.add(a.getAddress()));
     relay.relayedAddress()
         .thenCompose(a -> {
@@ -341,14 +344,29 @@ public final class TurnStrategy implements ConnectionStrategy, SignalListener {
   }
 
   private void send(NodeId to, TurnSignal s) {
-    Signalling hub = signalling;
-    if (hub == null) {
-      return; // the session ended: the peer's attempt times out
-    }
     try {
-      hub.signal(to, TurnSignal.encode(s));
+      // No hub session: the session ended, and the peer's attempt times out.
+      using(signallingObjects, hub -> {
+        hub.signal(to, TurnSignal.encode(s));
+        return true;
+      });
     } catch (IllegalStateException e) {
       log.debug("TURN answer to {} not sent: {}", to.shortForm(), e.getMessage());
+    }
+  }
+
+  /** What {@code f} makes of a service held as service objects, if it is there. */
+  private static <S, R> Optional<R> using(ComponentServiceObjects<S> objects, java.util.function.Function<S, R> f) {
+    if (objects == null) {
+      return Optional.empty();
+    }
+    S service = objects.getService();
+    try {
+      return service == null ? Optional.empty() : Optional.ofNullable(f.apply(service));
+    } finally {
+      if (service != null) {
+        objects.ungetService(service);
+      }
     }
   }
 }

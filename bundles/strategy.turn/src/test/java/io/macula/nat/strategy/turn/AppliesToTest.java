@@ -28,7 +28,7 @@ class AppliesToTest {
 
   @Test
   void whereUdpIsBlockedItNeedsATurnServerOfItsOwn() throws Exception {
-    set("signalling", signalling());
+    set("signallingObjects", objects(signalling()));
     assertEquals("UDP is blocked here and no TURN server is configured", reason(pair(NatBehavior.UDP_BLOCKED)));
     set("turn", relay(List.of()));
     assertEquals("UDP is blocked here and no TURN server is configured", reason(pair(NatBehavior.UDP_BLOCKED)));
@@ -38,7 +38,7 @@ class AppliesToTest {
 
   @Test
   void whereUdpPassesOnlyThePeerNeedsOne() throws Exception {
-    set("signalling", signalling());
+    set("signallingObjects", objects(signalling()));
     assertTrue(strategy.appliesTo(pair(NatBehavior.SYMMETRIC)).applies());
   }
 
@@ -75,6 +75,14 @@ class AppliesToTest {
       @Override
       public void signal(NodeId to, byte[] payload) {}
     };
+  }
+
+  /** A service as DS hands a component that gets it only when used. */
+  @SuppressWarnings("unchecked")
+  private static <S> org.osgi.service.component.ComponentServiceObjects<S> objects(S service) {
+    return (org.osgi.service.component.ComponentServiceObjects<S>) java.lang.reflect.Proxy.newProxyInstance(
+        AppliesToTest.class.getClassLoader(), new Class<?>[] {org.osgi.service.component.ComponentServiceObjects.class},
+        (proxy, method, args) -> method.getName().equals("getService") ? service : null);
   }
 
   private static TurnRelay relay(List<String> servers) {
