@@ -155,6 +155,15 @@ public final class HubScaleBenchmark {
 
   /** Random pairs at a steady rate: A signals B, B echoes, A times the round trip from the intended send. */
   static List<Double> signal(List<LightNodes.Node> nodes, Echoes echoes, int signals) throws InterruptedException {
+    return signal(random -> {
+      int from = random.nextInt(nodes.size());
+      return new LightNodes.Node[] {nodes.get(from), nodes.get((from + 1 + random.nextInt(nodes.size() - 1)) % nodes.size())};
+    }, echoes, signals);
+  }
+
+  /** The same, each pair (sender, receiver) chosen by {@code pairs}. */
+  static List<Double> signal(java.util.function.Function<ThreadLocalRandom, LightNodes.Node[]> pairs, Echoes echoes,
+      int signals) throws InterruptedException {
     long start = System.nanoTime();
     long every = 1_000_000_000L / SIGNALS_PER_SECOND;
     for (int i = 0; i < signals; i++) {
@@ -163,11 +172,8 @@ public final class HubScaleBenchmark {
       if (wait > 0) {
         TimeUnit.NANOSECONDS.sleep(wait); // pacing the senders, not waiting for a condition
       }
-      ThreadLocalRandom random = ThreadLocalRandom.current();
-      int from = random.nextInt(nodes.size());
-      LightNodes.Node a = nodes.get(from);
-      LightNodes.Node b = nodes.get((from + 1 + random.nextInt(nodes.size() - 1)) % nodes.size());
-      a.send(new HubMessage.Signal(b.id(), Echoes.request(i, due)));
+      LightNodes.Node[] pair = pairs.apply(ThreadLocalRandom.current());
+      pair[0].send(new HubMessage.Signal(pair[1].id(), Echoes.request(i, due)));
     }
     return echoes.await(Duration.ofSeconds(10), signals);
   }

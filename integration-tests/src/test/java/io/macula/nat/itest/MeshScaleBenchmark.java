@@ -1,7 +1,6 @@
 package io.macula.nat.itest;
 
 import io.macula.nat.api.NodeId;
-import io.macula.nat.hub.protocol.HubMessage;
 import io.macula.nat.transport.internal.LightNodes;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -9,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
@@ -141,22 +139,12 @@ public final class MeshScaleBenchmark {
   /** Random pairs of nodes homed at different hubs, at a steady rate: the signal and its echo both cross. */
   private static List<Double> crossHubSignals(List<List<LightNodes.Node>> at, HubScaleBenchmark.Echoes echoes)
       throws InterruptedException {
-    long start = System.nanoTime();
-    long every = 1_000_000_000L / 500;
-    for (int i = 0; i < SIGNALS; i++) {
-      long due = start + i * every;
-      long wait = due - System.nanoTime();
-      if (wait > 0) {
-        TimeUnit.NANOSECONDS.sleep(wait); // pacing the senders, not waiting for a condition
-      }
-      ThreadLocalRandom random = ThreadLocalRandom.current();
+    return HubScaleBenchmark.signal(random -> {
       int from = random.nextInt(HUBS);
       int to = (from + 1 + random.nextInt(HUBS - 1)) % HUBS;
-      LightNodes.Node a = at.get(from).get(random.nextInt(at.get(from).size()));
-      LightNodes.Node b = at.get(to).get(random.nextInt(at.get(to).size()));
-      a.send(new HubMessage.Signal(b.id(), HubScaleBenchmark.Echoes.request(i, due)));
-    }
-    return echoes.await(Duration.ofSeconds(10), SIGNALS);
+      return new LightNodes.Node[] {at.get(from).get(random.nextInt(at.get(from).size())),
+          at.get(to).get(random.nextInt(at.get(to).size()))};
+    }, echoes, SIGNALS);
   }
 
   private static double percentile(List<Double> values, int p) {
