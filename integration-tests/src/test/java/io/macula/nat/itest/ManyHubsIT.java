@@ -14,8 +14,9 @@ import org.junit.Test;
 
 /**
  * Three hubs on one directory in a real three-member ZooKeeper ensemble: each lists the others
- * and every node with its home hub; nodes homed at two hubs connect by every strategy that
- * signals, their signals forwarded from hub to hub; the directory outlives a member killed with
+ * and every node with its home hub; nodes homed at two hubs connect by every strategy, their
+ * signals forwarded from hub to hub, their packets passed from hub to hub on the hub relay and
+ * through a relay homed at the third hub; the directory outlives a member killed with
  * SIGKILL, and a hub that dies leaves the list.
  */
 public class ManyHubsIT {
@@ -84,8 +85,40 @@ public class ManyHubsIT {
     a.ok("nat:disable", "holepunch");
     String turn = connects(a, bId, "turn");
     assertTrue(turn, turn.contains("(turn path)"));
-    a.ok("nat:enable", "direct");
-    a.ok("nat:enable", "holepunch");
+    // The hub relay: hub 0 passes a's packets to hub 1, which holds b, and back.
+    a.ok("nat:disable", "turn");
+    connects(a, bId, "hubrelay");
+    String overHubs = a.ok("nat:send", bId, "5");
+    assertTrue(overHubs, overHubs.contains("hub-relay path") && overHubs.contains("matches"));
+    String passedAt1 = hubs.get(1).ok("hub:relay");
+    assertTrue("hub 1 took a's 5 MB from hub 0 for b:\n" + passedAt1, relayedBytes(passedAt1, aId, bId) > 5L << 20);
+    // A node that relays, homed at hub 2, pairs a (hub 0) and b (hub 1): every hub lists it.
+    NodeProcess relay = node("directory-relay", hubs.get(2), ports.get(2), hubs.get(2));
+    String relayId = relay.id();
+    relay.config("io.macula.nat.relay", "offers_relay = true\n");
+    Await.until("hub 2 lists the relay, reachable", () -> hubs.get(2).ok("hub:relays").lines()
+        .anyMatch(l -> l.startsWith(relayId) && l.strip().endsWith("yes")), Duration.ofSeconds(30));
+    String nat = hubs.get(2).ok("hub:relays").lines().filter(l -> l.startsWith(relayId)).findFirst()
+        .map(l -> l.split("\\s+")[2]).orElseThrow();
+    for (NodeProcess hub : List.of(hubs.get(0), hubs.get(1))) {
+      Await.until("another hub has the relay's offer and NAT", () -> hub.ok("hub:nodes").lines()
+          .map(l -> l.split("\\s+")).anyMatch(cells -> cells[0].equals(relayId) && cells[4].equals(nat)
+              && cells[5].equals("yes")), Duration.ofSeconds(30));
+    }
+    Await.value("a's hub lists the relay to a", () -> a.ok("nat:peers"), peers -> peers.lines()
+        .map(l -> l.split("\\s+")).anyMatch(cells -> cells[0].equals(relayId) && cells[3].equals("yes")),
+        Duration.ofSeconds(30));
+    // a's peer relay strategy reads the relay list it asked for within the last 3 s (its path
+    // policy asks too, for the connection on the hub relay): a connect before the list it reads
+    // names the relay goes by the hub relay.
+    Await.value("a connects to b through the relay", () -> a.ok("nat:connect", bId),
+        connect -> connect.contains("connected to " + bId + " by peerrelay"), Duration.ofSeconds(15));
+    String overRelay = a.ok("nat:send", bId, "5");
+    assertTrue(overRelay, overRelay.contains("peer-relay path via relay") && overRelay.contains("matches"));
+    for (String s : List.of("direct", "holepunch", "turn")) {
+      a.ok("nat:enable", s);
+    }
+    connects(a, bId, "direct");
 
     // The leader dies: the other two elect another, and the hubs go on writing.
     int leader = -1;
@@ -139,6 +172,12 @@ public class ManyHubsIT {
     a.ok("nat:disable", "direct");
     connects(a, bId, "holepunch");
     a.ok("nat:enable", "direct");
+  }
+
+  /** The bytes of the flow from one node to another in hub:relay's table (ids shown short); 0 if none. */
+  private static long relayedBytes(String relay, String from, String to) {
+    return relay.lines().filter(l -> l.startsWith(from.substring(0, 10)) && l.contains(" " + to.substring(0, 10) + " "))
+        .map(l -> Long.parseLong(l.strip().split("\\s+")[3])).findFirst().orElse(0L);
   }
 
   private static long bytesSent(NodeProcess node, String peer) {

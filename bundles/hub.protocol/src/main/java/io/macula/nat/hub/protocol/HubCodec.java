@@ -54,6 +54,7 @@ public final class HubCodec {
   private static final int FORWARD = 14;
   private static final int UNFORWARDED = 15;
   private static final int HUBS = 16;
+  private static final int LINK_KEY = 17;
 
   private HubCodec() {}
 
@@ -126,6 +127,9 @@ public final class HubCodec {
       d.write(u.to().toBytes());
       writeBytes(d, u.reason().getBytes(StandardCharsets.UTF_8));
       writeBytes(d, u.payload());
+    } else if (m instanceof HubMessage.LinkKey k) {
+      d.writeByte(LINK_KEY);
+      d.write(k.key());
     } else if (m instanceof HubMessage.Hubs h) {
       d.writeByte(HUBS);
       d.writeShort(h.hubs().size());
@@ -222,6 +226,7 @@ public final class HubCodec {
       case FORWARD -> new HubMessage.Forward(r.nodeId(), r.nodeId(), r.bytes());
       case UNFORWARDED -> new HubMessage.Unforwarded(r.nodeId(), r.nodeId(),
           new String(r.bytes(), StandardCharsets.UTF_8), r.bytes());
+      case LINK_KEY -> new HubMessage.LinkKey(r.fixed(HubMessage.LinkKey.LENGTH, "link key"));
       case HUBS -> {
         int n = r.u16();
         if (n > HubMessage.Hubs.MAX) {
@@ -365,6 +370,13 @@ public final class HubCodec {
     /** A code a newer node sends that this one does not know reads as unknown, not as an error. */
     NatBehavior nat() throws HubProtocolException {
       return NatBehavior.ofCode(u8());
+    }
+
+    byte[] fixed(int length, String what) throws HubProtocolException {
+      need(length, what);
+      byte[] out = java.util.Arrays.copyOfRange(b, at, at + length);
+      at += length;
+      return out;
     }
 
     NodeId nodeId() throws HubProtocolException {

@@ -121,6 +121,42 @@ public sealed interface HubMessage {
   record Unforwarded(NodeId from, NodeId to, String reason, byte[] payload) implements HubMessage {}
 
   /**
+   * Hub to hub, first on a hub link: the key of the MAC on the relay frames the sending hub passes
+   * the receiving one (packets from its nodes to nodes homed there), from the address its link
+   * comes from.
+   */
+  record LinkKey(byte[] key) implements HubMessage {
+    public static final int LENGTH = 32;
+
+    public LinkKey {
+      if (key.length != LENGTH) {
+        throw new IllegalArgumentException("a link key has " + LENGTH + " bytes, not " + key.length);
+      }
+      key = key.clone();
+    }
+
+    @Override
+    public byte[] key() {
+      return key.clone();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof LinkKey k && java.util.Arrays.equals(key, k.key);
+    }
+
+    @Override
+    public int hashCode() {
+      return java.util.Arrays.hashCode(key);
+    }
+
+    @Override
+    public String toString() {
+      return "LinkKey[(" + LENGTH + " bytes)]";
+    }
+  }
+
+  /**
    * Hub to node: the hubs of the mesh the node may home at when its own fails, each by id and by
    * address ({@code host:port}); sent after registration and whenever the mesh's hubs change.
    */

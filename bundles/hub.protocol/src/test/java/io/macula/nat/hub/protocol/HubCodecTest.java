@@ -42,6 +42,7 @@ class HubCodecTest {
         new HubMessage.Hubs(List.of(new HubMessage.HubRef(A, "hub-a.example:7400"),
             new HubMessage.HubRef(B, "[2001:db8::2]:7400"))),
         new HubMessage.Hubs(List.of()),
+        new HubMessage.LinkKey(java.util.Arrays.copyOf(new byte[] {9, 8, 7}, 32)),
         new HubMessage.Ping(-1),
         new HubMessage.Pong(42),
         new HubMessage.NatReport(NatBehavior.RESTRICTED_CONE),

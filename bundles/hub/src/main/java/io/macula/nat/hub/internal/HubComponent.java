@@ -11,6 +11,7 @@ import io.macula.nat.stun.api.StunServerRequest;
 import io.macula.nat.transport.api.ConnectionAcceptor;
 import io.macula.nat.transport.api.Endpoint;
 import io.macula.nat.transport.api.QuicConnection;
+import io.macula.nat.transport.api.RelayExchange;
 import io.macula.nat.transport.api.RelayHandler;
 import io.macula.nat.turn.api.TurnServerOffer;
 import io.macula.nat.turn.api.TurnService;
@@ -55,15 +56,15 @@ import org.osgi.service.metatype.annotations.Option;
  * node configured as a hub (PID {@value #PID}) runs one.
  */
 @Component(
-    service = {Hub.class, ConnectionAcceptor.class, RelayHandler.class, StunServerRequest.class,
+    service = {Hub.class, ConnectionAcceptor.class, RelayHandler.class, RelayExchange.class, StunServerRequest.class,
         PeerAdmission.class, RelayTraffic.class},
     configurationPid = HubComponent.PID,
     configurationPolicy = ConfigurationPolicy.REQUIRE,
     property = ConnectionAcceptor.PROTOCOL + "=" + Endpoint.HUB_PROTOCOL)
 @Designate(ocd = HubComponent.Config.class)
 public final class HubComponent
-    implements Hub, ConnectionAcceptor, RelayHandler, NodeSession.Hub, StunServerRequest, PeerAdmission,
-        RelayTraffic {
+    implements Hub, ConnectionAcceptor, RelayHandler, RelayExchange, NodeSession.Hub, StunServerRequest,
+        PeerAdmission, RelayTraffic {
   static final String PID = "io.macula.nat.hub";
 
   // A double underscore in a method name gives an underscore in the key (a single one, a dot).
@@ -433,6 +434,24 @@ public final class HubComponent
         .map(r -> new HubMessage.Entry(r.node(), clock.millis()));
   }
 
+  /** The most relays of other hubs a node list names: enough to pick from by round trip. */
+  static final int MAX_RELAYS_ELSEWHERE = 32;
+
+  @Override
+  public List<HubMessage.Entry> relaysElsewhere() {
+    MeshDirectory d = directory();
+    HubMesh m = mesh;
+    if (d == null || m == null) {
+      return List.of();
+    }
+    long now = clock.millis();
+    return d.relays().stream()
+        .filter(r -> !r.home().equals(m.self) && d.hub(r.home()).isPresent())
+        .limit(MAX_RELAYS_ELSEWHERE)
+        .map(r -> new HubMessage.Entry(r.node(), now))
+        .toList();
+  }
+
   /** How long the hub waits after a change of the mesh's hubs before it tells its nodes: more may follow. */
   static final long HUBS_CHANGED_DELAY_MS = 500;
   private final java.util.concurrent.atomic.AtomicBoolean hubsToTell = new java.util.concurrent.atomic.AtomicBoolean();
@@ -587,16 +606,70 @@ public final class HubComponent
       relay.drop(RelayAccounting.UNREGISTERED_SENDER);
       return;
     }
+    NodeId source = from.get().node().id();
+    Optional<Registry.Registration> to = registry.get(destination);
+    if (to.isEmpty()) {
+      passOn(source, destination, packet); // homed at another hub of the mesh, perhaps
+      return;
+    }
+    Optional<InetSocketAddress> address = to.flatMap(r -> r.node().observedAddress());
+    if (address.isEmpty()) {
+      relay.drop(RelayAccounting.UNKNOWN_DESTINATION);
+      return;
+    }
+    if (relay.admit(source, destination, packet.remaining(), System.nanoTime()) == null) {
+      out.forward(address.get(), to.get().relayKey(), source, packet);
+    }
+  }
+
+  /** A packet from a node here for one the directory homes at another hub: to that hub, one hop. */
+  private void passOn(NodeId source, NodeId destination, ByteBuffer packet) {
+    HubMesh m = mesh;
+    MeshDirectory d = m == null ? null : m.directory();
+    NodeId home = d == null ? null : d.node(destination).map(HomedNode::home).orElse(null);
+    InetSocketAddress hub = home == null || home.equals(m.self) ? null : d.hubAddress(home).orElse(null);
+    if (hub == null) {
+      relay.drop(RelayAccounting.UNKNOWN_DESTINATION);
+      return;
+    }
+    byte[] key = m.links.passKeyTo(home, hub);
+    if (key == null) {
+      relay.drop(RelayAccounting.HUB_LINK_OPENING);
+      return;
+    }
+    if (relay.admit(source, destination, packet.remaining(), System.nanoTime()) == null) {
+      m.endpoint.passToRelay(hub, key, source, destination, packet);
+    }
+  }
+
+  @Override
+  public byte[] passKey(InetSocketAddress sender) {
+    HubMesh m = mesh;
+    HubLinks.PassKey k = m == null ? null : m.links.passKeyFrom(sender);
+    return k == null ? null : k.key();
+  }
+
+  /**
+   * A packet another hub passed on, from a node homed there to one registered here: delivered if
+   * the directory homes its source at that hub (a hub relays for its own nodes only).
+   */
+  @Override
+  public void passed(InetSocketAddress sender, NodeId source, NodeId destination, ByteBuffer packet, Forwarder out) {
+    HubMesh m = mesh;
+    HubLinks.PassKey k = m == null ? null : m.links.passKeyFrom(sender);
+    MeshDirectory d = m == null ? null : m.directory();
+    if (k == null || d == null || d.node(source).filter(r -> r.home().equals(k.hub())).isEmpty()) {
+      relay.drop(RelayAccounting.NOT_THE_SOURCES_HUB);
+      return;
+    }
     Optional<Registry.Registration> to = registry.get(destination);
     Optional<InetSocketAddress> address = to.flatMap(r -> r.node().observedAddress());
     if (address.isEmpty()) {
       relay.drop(RelayAccounting.UNKNOWN_DESTINATION);
       return;
     }
-    NodeId source = from.get().node().id();
-    if (relay.admit(source, destination, packet.remaining(), System.nanoTime()) == null) {
-      out.forward(address.get(), to.get().relayKey(), source, packet);
-    }
+    relay.passed(source, destination, packet.remaining());
+    out.forward(address.get(), to.get().relayKey(), source, packet);
   }
 
   @Override

@@ -28,6 +28,8 @@ import java.util.concurrent.atomic.LongAdder;
  * links they opened. Only a hub the directory lists is admitted.
  */
 final class HubLinks implements ConnectionAcceptor {
+  private static final java.security.SecureRandom KEYS = new java.security.SecureRandom();
+
   /** Bytes that may wait for a link: to open, or for its peer to read. */
   static final int MAX_WAITING = 1 << 20;
 
@@ -56,7 +58,12 @@ final class HubLinks implements ConnectionAcceptor {
   /** The links' connections as the endpoint handed them over (other hubs', and this one's): closed with it. */
   private final java.util.Set<QuicConnection> inbound = ConcurrentHashMap.newKeySet();
   private final Map<NodeId, Link> links = new ConcurrentHashMap<>();
+  /** The keys other hubs pass this one relay frames under, by the address their links come from. */
+  private final Map<InetSocketAddress, PassKey> passKeys = new ConcurrentHashMap<>();
   private final LongAdder malformed = new LongAdder();
+
+  /** The key another hub passes relay frames under, and that hub. */
+  record PassKey(NodeId hub, byte[] key) {}
 
   HubLinks(Endpoint endpoint, Hub hub) {
     this.endpoint = endpoint;
@@ -71,6 +78,35 @@ final class HubLinks implements ConnectionAcceptor {
       link = links.computeIfAbsent(to, id -> open(id, address));
     }
     link.send(m);
+  }
+
+  /**
+   * The key this hub passes relay frames to {@code to} under: its link's, once the link is open
+   * and the key sent on it. Null until then: the link opens now (off the caller's thread, an event
+   * loop), and the packets meanwhile are dropped, as a path's first packets may be.
+   */
+  byte[] passKeyTo(NodeId to, InetSocketAddress address) {
+    Link link = links.get(to);
+    if (link != null && link.usable()) {
+      return link.keyIfOpen();
+    }
+    try {
+      setup.execute(() -> {
+        Link l = links.computeIfAbsent(to, id -> open(id, address));
+        if (!l.usable()) {
+          links.remove(to, l);
+          links.computeIfAbsent(to, id -> open(id, address));
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // the hub is stopping
+    }
+    return null;
+  }
+
+  /** The hub whose relay frames come from {@code sender}, with their key; null if none. */
+  PassKey passKeyFrom(InetSocketAddress sender) {
+    return passKeys.get(sender);
   }
 
   /** Hub links whose frames did not parse: each closed, and counted. */
@@ -119,7 +155,11 @@ final class HubLinks implements ConnectionAcceptor {
       public void received(ByteBuffer data) {
         try {
           for (HubMessage m : frames.read(data)) {
-            hub.received(from, m);
+            if (m instanceof HubMessage.LinkKey k) {
+              keyFrom(connection, from, k);
+            } else {
+              hub.received(from, m);
+            }
           }
         } catch (HubProtocolException e) {
           malformed.increment();
@@ -131,9 +171,21 @@ final class HubLinks implements ConnectionAcceptor {
       @Override
       public void ended(Optional<IOException> failure) {
         inbound.remove(connection);
+        if (connection.path() instanceof TransportPath.Direct d) {
+          passKeys.computeIfPresent(d.address(), (a, k) -> k.hub().equals(from) ? null : k);
+        }
         connection.close();
       }
     }));
+  }
+
+  /** Another hub's key for the relay frames it passes: frames from where its link comes from. */
+  private void keyFrom(QuicConnection connection, NodeId from, HubMessage.LinkKey k) {
+    if (connection.path() instanceof TransportPath.Direct d) {
+      passKeys.put(d.address(), new PassKey(from, k.key()));
+    } else {
+      hub.log("hub {} links over {}, not straight: no relay frames are taken from it", from, connection.path());
+    }
   }
 
   /** Closes every link, those this hub opened and those other hubs opened to it. */
@@ -143,11 +195,15 @@ final class HubLinks implements ConnectionAcceptor {
     links.clear();
     inbound.forEach(QuicConnection::close);
     inbound.clear();
+    passKeys.clear();
   }
 
   /** One link this hub opened: messages wait in order until it opens. */
   private final class Link {
     private final NodeId peer;
+    /** The key of the relay frames this hub passes the peer while the link lives: sent first on it. */
+    private final byte[] passKey = new byte[HubMessage.LinkKey.LENGTH];
+    private boolean keySent;
     private final List<HubMessage> waiting = new ArrayList<>();
     private int waitingBytes;
     private QuicConnection connection;
@@ -156,6 +212,11 @@ final class HubLinks implements ConnectionAcceptor {
 
     Link(NodeId peer) {
       this.peer = peer;
+      KEYS.nextBytes(passKey);
+    }
+
+    synchronized byte[] keyIfOpen() {
+      return keySent ? passKey : null;
     }
 
     synchronized boolean usable() {
@@ -198,6 +259,10 @@ final class HubLinks implements ConnectionAcceptor {
         backlog = new ArrayList<>(waiting);
         waiting.clear();
         waitingBytes = 0;
+      }
+      send(new HubMessage.LinkKey(passKey));
+      synchronized (this) {
+        keySent = !closed;
       }
       backlog.forEach(this::send);
     }

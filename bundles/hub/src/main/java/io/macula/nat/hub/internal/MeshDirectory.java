@@ -80,6 +80,8 @@ final class MeshDirectory implements Forwarding.Directory, AutoCloseable {
   private final Map<NodeId, Hub.MeshHub> hubs = new ConcurrentHashMap<>();
   private final Map<NodeId, Hub.HomedNode> nodes = new ConcurrentHashMap<>();
   private final Map<NodeId, Written> written = new ConcurrentHashMap<>();
+  /** The nodes whose records offer to relay: few, and asked for at every node list. */
+  private final java.util.Set<NodeId> relays = ConcurrentHashMap.newKeySet();
   /** Nodes another hub took from this one: none of their changes is written until they register here again. */
   private final java.util.Set<NodeId> lost = ConcurrentHashMap.newKeySet();
   private final java.util.Set<NodeId> allowed = ConcurrentHashMap.newKeySet();
@@ -162,6 +164,12 @@ final class MeshDirectory implements Forwarding.Directory, AutoCloseable {
 
   List<Hub.HomedNode> nodes() {
     return nodes.values().stream().sorted(Comparator.comparing(n -> n.node().id().toString())).toList();
+  }
+
+  /** The nodes of the mesh that offer to relay, as the mirror has them, by id. */
+  List<Hub.HomedNode> relays() {
+    return relays.stream().sorted(Comparator.comparing(NodeId::toString))
+        .flatMap(id -> Optional.ofNullable(nodes.get(id)).stream()).toList();
   }
 
   @Override
@@ -515,7 +523,13 @@ final class MeshDirectory implements Forwarding.Directory, AutoCloseable {
         }
       } else if (path.startsWith(NODES + "/")) {
         NodeId id = NodeId.parse(path.substring(NODES.length() + 1));
-        nodes.put(id, DirectoryRecords.node(id, data.getData()));
+        Hub.HomedNode n = DirectoryRecords.node(id, data.getData());
+        nodes.put(id, n);
+        if (n.node().offersRelay()) {
+          relays.add(id);
+        } else {
+          relays.remove(id);
+        }
       } else if (path.startsWith(ALLOWED + "/")) {
         allowed.add(NodeId.parse(path.substring(ALLOWED.length() + 1)));
       }
@@ -535,7 +549,9 @@ final class MeshDirectory implements Forwarding.Directory, AutoCloseable {
           owner.hubsChanged();
         }
       } else if (path.startsWith(NODES + "/")) {
-        nodes.remove(NodeId.parse(path.substring(NODES.length() + 1)));
+        NodeId id = NodeId.parse(path.substring(NODES.length() + 1));
+        nodes.remove(id);
+        relays.remove(id);
       } else if (path.startsWith(ALLOWED + "/")) {
         allowed.remove(NodeId.parse(path.substring(ALLOWED.length() + 1)));
       }

@@ -74,6 +74,9 @@ final class NodeSession implements StreamReceiver {
     /** A node registered with another hub of the mesh, as the directory has it. */
     Optional<HubMessage.Entry> elsewhere(NodeId node);
 
+    /** The nodes homed at other hubs of the mesh that offer to relay, as the directory has them. */
+    List<HubMessage.Entry> relaysElsewhere();
+
     /** The node left the hub (no later session of it registered meanwhile). */
     void left(NodeId node);
 
@@ -219,8 +222,9 @@ final class NodeSession implements StreamReceiver {
         return;
       }
       // In pages that each fit a frame, however many nodes the hub holds.
-      List<HubMessage.Entry> all = hub.registry().nodes().stream()
-          .map(n -> new HubMessage.Entry(n.node(), n.lastSeen().toEpochMilli()))
+      // The mesh's relays too: a node pairs through a relay homed at any hub.
+      List<HubMessage.Entry> all = java.util.stream.Stream.concat(hub.registry().nodes().stream()
+          .map(n -> new HubMessage.Entry(n.node(), n.lastSeen().toEpochMilli())), hub.relaysElsewhere().stream())
           .toList();
       int pages = Math.max(1, (all.size() + HubCodec.NODES_PER_PAGE - 1) / HubCodec.NODES_PER_PAGE);
       for (int p = 0; p < pages; p++) {

@@ -18,6 +18,10 @@ final class RelayAccounting {
   static final String UNKNOWN_DESTINATION = "unknown-destination";
   static final String OVER_PACKET_LIMIT = "over-packet-limit";
   static final String OVER_BYTE_LIMIT = "over-byte-limit";
+  /** A packet for a node of another hub while this hub's link to it opens. */
+  static final String HUB_LINK_OPENING = "hub-link-opening";
+  /** A packet another hub passed on from a node the directory does not home there. */
+  static final String NOT_THE_SOURCES_HUB = "not-the-sources-hub";
 
   private record Flow(NodeId from, NodeId to) {}
 
@@ -95,6 +99,16 @@ final class RelayAccounting {
     b.sent.packets.increment();
     b.sent.bytes.add(length);
     return null;
+  }
+
+  /**
+   * A packet another hub passed on, from its node {@code from} to {@code to}, a node here: counted
+   * in the flow. Its sender's hub holds it to its limits.
+   */
+  void passed(NodeId from, NodeId to, int length) {
+    Counters c = flows.computeIfAbsent(new Flow(from, to), f -> new Counters());
+    c.packets.increment();
+    c.bytes.add(length);
   }
 
   /**

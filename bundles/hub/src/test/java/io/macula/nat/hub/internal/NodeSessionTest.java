@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.macula.nat.api.NatBehavior;
+import io.macula.nat.api.NodeDescriptor;
 import io.macula.nat.api.NodeId;
 import io.macula.nat.api.PeerStream;
 import io.macula.nat.api.StreamReceiver;
@@ -47,6 +48,8 @@ class NodeSessionTest {
   private static final Duration TURN_CREDENTIALS = Duration.ofHours(24);
   /** What the sessions told the hub to write to its directory, in order. */
   private final List<String> directoryWrites = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /** The relays the directory homes at other hubs. */
+  private final List<HubMessage.Entry> relaysAtOtherHubs = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final NodeSession.Hub hub = new NodeSession.Hub() {
     @Override
     public Duration turnCredentialsLifetime() {
@@ -95,6 +98,11 @@ class NodeSessionTest {
     @Override
     public Optional<HubMessage.Entry> elsewhere(NodeId node) {
       return Optional.empty();
+    }
+
+    @Override
+    public List<HubMessage.Entry> relaysElsewhere() {
+      return relaysAtOtherHubs;
     }
 
     @Override
@@ -281,6 +289,20 @@ class NodeSessionTest {
     timer.advance(java.time.Duration.ofSeconds(1)); // the bucket fills again: 32 a second
     HubCodec.write(sender.toHub(), new HubMessage.Signal(node(2), new byte[] {1}));
     assertInstanceOf(HubMessage.Signal.class, receiver.read());
+  }
+
+  @Test
+  void aNodeListNamesTheRelaysOfOtherHubsAfterTheNodesHere() throws Exception {
+    Node n = connect(node(1), 40001, 1 << 20);
+    register(n, node(1), true);
+    NodeDescriptor relay = new NodeDescriptor(node(7), List.of(), Optional.of(new InetSocketAddress("192.0.2.7", 7)),
+        NatBehavior.NONE, true);
+    relaysAtOtherHubs.add(new HubMessage.Entry(relay, 5));
+
+    HubCodec.write(n.toHub(), new HubMessage.ListNodes());
+    HubMessage.Nodes listed = assertInstanceOf(HubMessage.Nodes.class, n.read());
+    assertEquals(List.of(node(1), node(7)), listed.nodes().stream().map(e -> e.node().id()).toList());
+    assertEquals(relay, listed.nodes().get(1).node());
   }
 
   @Test

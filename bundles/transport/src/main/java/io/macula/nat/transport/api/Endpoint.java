@@ -3,6 +3,7 @@ package io.macula.nat.transport.api;
 import io.macula.nat.api.NodeId;
 import io.macula.nat.api.SharedSocket;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -85,6 +86,14 @@ public interface Endpoint extends SharedSocket {
 
   /** Takes relayed packets from this address no longer: the node left that hub. */
   void distrustRelay(InetSocketAddress relay);
+
+  /**
+   * Passes a packet from node {@code source}, which this node relays for, to the relay at {@code
+   * relay}, which holds node {@code destination}: in a frame between relays, with a MAC under
+   * {@code key}, the key the two relays agreed (see {@link RelayExchange}). Over UDP; a key of the
+   * wrong length drops the packet, counted.
+   */
+  void passToRelay(InetSocketAddress relay, byte[] key, NodeId source, NodeId destination, ByteBuffer packet);
 
   /**
    * A packet that came through a carrier from {@code peer}: QUIC takes it as coming from the

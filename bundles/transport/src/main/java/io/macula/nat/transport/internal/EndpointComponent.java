@@ -9,6 +9,7 @@ import io.macula.nat.transport.api.ConnectionAcceptor;
 import io.macula.nat.transport.api.Endpoint;
 import io.macula.nat.transport.api.PacketCarrier;
 import io.macula.nat.transport.api.QuicConnection;
+import io.macula.nat.transport.api.RelayExchange;
 import io.macula.nat.transport.api.RelayHandler;
 import io.macula.nat.transport.api.TransportPath;
 import java.io.IOException;
@@ -88,6 +89,13 @@ public final class EndpointComponent implements Endpoint {
     relays.remove(handler);
   }
 
+  /** At most one: a node runs one hub. */
+  @Reference(
+      cardinality = ReferenceCardinality.OPTIONAL,
+      policy = ReferencePolicy.DYNAMIC,
+      policyOption = ReferencePolicyOption.GREEDY)
+  private volatile RelayExchange exchange;
+
   @Activate
   public EndpointComponent(
       Config config, BundleContext context, @Reference(service = LoggerFactory.class) Logger log)
@@ -110,6 +118,7 @@ public final class EndpointComponent implements Endpoint {
                 defaults.streamWindow(), defaults.consentLifetime()),
             p -> Optional.ofNullable(acceptors.get(p)),
             relays::orNull,
+            () -> exchange,
             () -> stun);
     endpoint.logErrorsTo(log::debug);
     if (config.tcp()) {
@@ -202,6 +211,12 @@ public final class EndpointComponent implements Endpoint {
   @Override
   public void distrustRelay(InetSocketAddress relayAddress) {
     endpoint.distrustRelay(relayAddress);
+  }
+
+  @Override
+  public void passToRelay(InetSocketAddress relay, byte[] key, NodeId source, NodeId destination,
+      java.nio.ByteBuffer packet) {
+    endpoint.passToRelay(relay, key, source, destination, packet);
   }
 
   @Override

@@ -6,6 +6,7 @@ import io.macula.nat.api.SharedSocket;
 import io.macula.nat.api.StunHandler;
 import io.macula.nat.transport.api.CarriedStunHandler;
 import io.macula.nat.transport.api.PacketCarrier;
+import io.macula.nat.transport.api.RelayExchange;
 import io.macula.nat.transport.api.RelayHandler;
 import io.macula.nat.transport.api.TransportPath;
 import io.netty.buffer.ByteBuf;
@@ -30,6 +31,8 @@ final class PathLayer extends ChannelDuplexHandler {
   private final Routes routes;
   private final DropCounters drops;
   private final Supplier<RelayHandler> relay;
+  /** The relays this one takes packets from for the nodes it holds (a hub's mesh), or null. */
+  private final Supplier<RelayExchange> exchange;
   private final RelayHandler.Forwarder forwarder;
   private final Supplier<StunHandler> stun;
   private final AddressToken tokens;
@@ -50,6 +53,7 @@ final class PathLayer extends ChannelDuplexHandler {
       Routes routes,
       DropCounters drops,
       Supplier<RelayHandler> relay,
+      Supplier<RelayExchange> exchange,
       RelayHandler.Forwarder forwarder,
       Supplier<StunHandler> stun,
       AddressToken tokens,
@@ -62,6 +66,7 @@ final class PathLayer extends ChannelDuplexHandler {
     this.stun = stun;
     this.drops = drops;
     this.relay = relay;
+    this.exchange = exchange;
     this.forwarder = forwarder;
   }
 
@@ -336,6 +341,10 @@ final class PathLayer extends ChannelDuplexHandler {
       drops.drop(DropCounters.TRUNCATED);
       return;
     }
+    if (type == RelayFrame.BETWEEN_RELAYS) {
+      passed(sender, content);
+      return;
+    }
     NodeId node = RelayFrame.node(content);
     int at = content.readerIndex() + RelayFrame.HEADER_LENGTH;
     int length = content.readableBytes() - RelayFrame.HEADER_LENGTH - RelayMac.LENGTH;
@@ -374,6 +383,26 @@ final class PathLayer extends ChannelDuplexHandler {
     // A slice, not skipBytes: Netty's QUIC header parser reads from index 0 of the buffer.
     ctx.fireChannelRead(new DatagramPacket(content.retainedSlice(at, length),
         (InetSocketAddress) ctx.channel().localAddress(), route.virtualAddress));
+  }
+
+  /** A frame another relay passed this one: on to its destination, if the sender's key signs it. */
+  private void passed(InetSocketAddress sender, ByteBuf content) {
+    if (content.readableBytes() <= RelayFrame.BETWEEN_HEADER_LENGTH + RelayMac.LENGTH) {
+      drops.drop(DropCounters.TRUNCATED);
+      return;
+    }
+    RelayExchange handler = exchange.get();
+    if (handler == null) {
+      drops.drop(DropCounters.NO_RELAY);
+      return;
+    }
+    if (!authentic(handler.passKey(sender), content)) {
+      return;
+    }
+    int at = content.readerIndex() + RelayFrame.BETWEEN_HEADER_LENGTH;
+    int length = content.readableBytes() - RelayFrame.BETWEEN_HEADER_LENGTH - RelayMac.LENGTH;
+    handler.passed(sender, RelayFrame.source(content), RelayFrame.node(content), content.nioBuffer(at, length),
+        forwarder);
   }
 
   /**

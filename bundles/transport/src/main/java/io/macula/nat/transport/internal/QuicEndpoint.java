@@ -185,6 +185,23 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
       Supplier<RelayHandler> relay,
       Supplier<StunHandler> stun)
       throws InterruptedException {
+    this(identity, settings, acceptors, relay, () -> null, stun);
+  }
+
+  /**
+   * Binds the socket.
+   *
+   * @param exchange the relays that pass this one packets for the nodes it holds, or null
+   * @param stun the handler of STUN datagrams, or null
+   */
+  QuicEndpoint(
+      NodeIdentity identity,
+      Settings settings,
+      Function<String, Optional<ConnectionAcceptor>> acceptors,
+      Supplier<RelayHandler> relay,
+      Supplier<io.macula.nat.transport.api.RelayExchange> exchange,
+      Supplier<StunHandler> stun)
+      throws InterruptedException {
     this.identity = identity;
     this.idleTimeout = settings.idleTimeout();
     this.acceptors = acceptors;
@@ -197,7 +214,7 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
     this.keys = new NodeKeyManager(identity.keys().getPrivate(), identity.certificate());
     AddressToken tokens = new AddressToken(routes::origin, java.time.Clock.systemUTC(), TOKEN_LIFETIME,
         () -> routes.unproven() > UNPROVEN_BEFORE_RETRY);
-    this.pathLayer = new PathLayer(routes, drops, relay, this::relayTo, stun, tokens, sequences, this::openStream);
+    this.pathLayer = new PathLayer(routes, drops, relay, exchange, this::relayTo, stun, tokens, sequences, this::openStream);
     QuicSslContext serverTls =
         QuicSslContextBuilder.forServer(keys, null)
             .trustManager(SelfSignedTrustManager.INSTANCE)
@@ -442,6 +459,25 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
       }
       return;
     }
+    send(frame, address);
+  }
+
+  @Override
+  public void passToRelay(InetSocketAddress relay, byte[] key, NodeId source, NodeId destination, ByteBuffer packet) {
+    if (key == null || key.length != RelayMac.KEY_LENGTH) {
+      drops.drop(DropCounters.NO_RELAY);
+      return;
+    }
+    ByteBuf frame = channel.alloc().ioBuffer(RelayFrame.BETWEEN_HEADER_LENGTH + packet.remaining() + RelayMac.LENGTH);
+    long sequence = sequences.of(key).next.getAndIncrement();
+    RelayFrame.writeBetweenHeader(frame, sequence, destination, source);
+    frame.writeBytes(packet);
+    RelayMac.append(key, sequence, frame);
+    send(frame, relay);
+  }
+
+  /** Sends a frame of the endpoint's own from its socket: with the read batch it answers, if it answers one. */
+  private void send(ByteBuf frame, InetSocketAddress address) {
     if (channel.eventLoop().inEventLoop() && pathLayer.reading()) {
       // Forwarded as the socket reads: the frames of a read batch leave together.
       channel.write(new DatagramPacket(frame, address), channel.voidPromise());

@@ -20,19 +20,25 @@ import io.netty.buffer.ByteBuf;
  * |                  QUIC packet, still encrypted ...             |
  * </pre>
  *
- * The type bytes lie in 4..15, which RFC 9443 leaves unassigned: no STUN (0-3), TURN ChannelData
+ * Between two relays (the hubs of a mesh), a frame names both nodes: the destination where the
+ * others name their node, then the source ({@link #BETWEEN_RELAYS}).
+ *
+ * <p>The type bytes lie in 4..15, which RFC 9443 leaves unassigned: no STUN (0-3), TURN ChannelData
  * (64-79) or QUIC packet (fixed bit 0x40 set) starts with them. A frame ends with a MAC (see {@link
  * RelayMac}) that covers the whole 64-bit sequence number; see {@link ReplayWindow}.
  */
 final class RelayFrame {
   static final int TO_RELAY = 0x08;
   static final int FROM_RELAY = 0x09;
+  static final int BETWEEN_RELAYS = 0x0A;
   static final int HEADER_LENGTH = 4 + NodeId.LENGTH;
+  /** A frame between relays names its source after its destination. */
+  static final int BETWEEN_HEADER_LENGTH = HEADER_LENGTH + NodeId.LENGTH;
 
   private RelayFrame() {}
 
   static boolean isRelayFrame(int firstByte) {
-    return firstByte == TO_RELAY || firstByte == FROM_RELAY;
+    return firstByte == TO_RELAY || firstByte == FROM_RELAY || firstByte == BETWEEN_RELAYS;
   }
 
   /** Writes the header of a frame of {@code type}, number {@code sequence}, naming {@code node}. */
@@ -40,6 +46,28 @@ final class RelayFrame {
     out.writeByte(type);
     out.writeMedium((int) (sequence & 0xFFFFFF));
     out.writeBytes(node.toBytes());
+  }
+
+  /** Writes the header of a frame between relays, number {@code sequence}, from {@code source} to {@code destination}. */
+  static void writeBetweenHeader(ByteBuf out, long sequence, NodeId destination, NodeId source) {
+    writeHeader(out, BETWEEN_RELAYS, sequence, destination);
+    out.writeBytes(source.toBytes());
+  }
+
+  /**
+   * The source a frame between relays names.
+   *
+   * @throws IllegalArgumentException when the frame is shorter than such a header; the receive
+   *     path checks the length first
+   */
+  static NodeId source(ByteBuf frame) {
+    if (frame.readableBytes() < BETWEEN_HEADER_LENGTH) {
+      throw new IllegalArgumentException("relay frame: " + frame.readableBytes()
+          + " bytes, shorter than the header of a frame between relays, " + BETWEEN_HEADER_LENGTH);
+    }
+    byte[] id = new byte[NodeId.LENGTH];
+    frame.getBytes(frame.readerIndex() + HEADER_LENGTH, id);
+    return NodeId.of(id);
   }
 
   /** The low 24 bits of a frame's sequence number. */

@@ -25,7 +25,7 @@ class PathLayerTest {
   @Test
   void whatIsWrittenDuringAReadBatchIsFlushedAtItsEnd() {
     Routes routes = new Routes(Clock.systemUTC());
-    PathLayer layer = new PathLayer(routes, new DropCounters(), () -> null, null, () -> null,
+    PathLayer layer = new PathLayer(routes, new DropCounters(), () -> null, () -> null, null, () -> null,
         new AddressToken(routes::origin, Clock.systemUTC(), Duration.ofSeconds(10), () -> true),
         new RelaySequences(), address -> null);
     EmbeddedChannel channel = new EmbeddedChannel(layer, new ChannelInboundHandlerAdapter() {

@@ -19,8 +19,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Coverage-guided fuzzing of the relay frame header (Jazzer): whatever the bytes, reading a frame
- * throws nothing but {@link IllegalArgumentException}, and only for fewer bytes than a header; the
- * node it reads is the one a header written for it names again.
+ * throws nothing but {@link IllegalArgumentException}, and only for fewer bytes than a header (or,
+ * for the source of a frame between relays, than that header); the nodes it reads are those a
+ * header written for them names again.
  *
  * <p>The first input byte's low two bits say how many bytes precede the frame in its buffer, as
  * when a frame is a slice of a larger one: reads must be relative to the reader index.
@@ -36,7 +37,9 @@ class RelayFrameFuzzTest {
         seed("TO_RELAY with a packet", "00" + "08000000" + NODE + "c0ffee"),
         seed("FROM_RELAY after two bytes", "02" + "abcd" + "09000000" + NODE + "40"),
         seed("a header and no packet", "00" + "09000000" + NODE),
-        seed("one byte short of a header", "01" + "ff" + "08000000" + NODE.substring(2)));
+        seed("one byte short of a header", "01" + "ff" + "08000000" + NODE.substring(2)),
+        seed("BETWEEN_RELAYS with a packet", "00" + "0a000000" + NODE + NODE + "c0ffee"),
+        seed("BETWEEN_RELAYS one byte short of its source", "00" + "0a000000" + NODE + NODE.substring(2)));
   }
 
   private static Arguments seed(String name, String hex) {
@@ -53,7 +56,7 @@ class RelayFrameFuzzTest {
     ByteBuf frame = Unpooled.wrappedBuffer(input, 1, input.length - 1).skipBytes(skip);
     if (frame.isReadable()) {
       int type = input[1 + skip];
-      assertEquals(type == RelayFrame.TO_RELAY || type == RelayFrame.FROM_RELAY,
+      assertEquals(type == RelayFrame.TO_RELAY || type == RelayFrame.FROM_RELAY || type == RelayFrame.BETWEEN_RELAYS,
           RelayFrame.isRelayFrame(frame.getUnsignedByte(frame.readerIndex())));
     }
 
@@ -67,6 +70,14 @@ class RelayFrameFuzzTest {
     assertFalse(frame.readableBytes() < RelayFrame.HEADER_LENGTH, "read a node from a short frame");
     int at = 1 + skip + 4;
     assertArrayEquals(Arrays.copyOfRange(input, at, at + NodeId.LENGTH), node.toBytes());
+    try {
+      NodeId source = RelayFrame.source(frame);
+      assertFalse(frame.readableBytes() < RelayFrame.BETWEEN_HEADER_LENGTH, "read a source from a short frame");
+      at += NodeId.LENGTH;
+      assertArrayEquals(Arrays.copyOfRange(input, at, at + NodeId.LENGTH), source.toBytes());
+    } catch (IllegalArgumentException e) {
+      assertTrue(frame.readableBytes() < RelayFrame.BETWEEN_HEADER_LENGTH, "refused a whole header: " + e.getMessage());
+    }
 
     ByteBuf header = Unpooled.buffer(RelayFrame.HEADER_LENGTH);
     RelayFrame.writeHeader(header, RelayFrame.FROM_RELAY, 0x123456789L, node);
@@ -75,5 +86,12 @@ class RelayFrameFuzzTest {
     assertEquals(0x456789, RelayFrame.sequence(header), "the sequence number's low 24 bits");
     assertEquals(node, RelayFrame.node(header));
     assertArrayEquals(node.toBytes(), ByteBufUtil.getBytes(header, 4, NodeId.LENGTH));
+
+    ByteBuf between = Unpooled.buffer(RelayFrame.BETWEEN_HEADER_LENGTH);
+    NodeId other = NodeId.of(Arrays.copyOf(new byte[] {7}, NodeId.LENGTH));
+    RelayFrame.writeBetweenHeader(between, 5, node, other);
+    assertEquals(RelayFrame.BETWEEN_HEADER_LENGTH, between.readableBytes());
+    assertEquals(node, RelayFrame.node(between), "the destination first");
+    assertEquals(other, RelayFrame.source(between));
   }
 }
