@@ -19,14 +19,16 @@ import java.util.stream.IntStream;
  * time until every one of its nodes registered with another hub: each notices its hub gone after
  * three pings unanswered, as a node does, and registers with the next.
  *
- * <p>{@code mvn -q -pl integration-tests exec:java@meshscale [-Dexec.args="NODES [PING_MS]"]}: 10,000
- * nodes by default, each pinging every 1000 ms.
+ * <p>{@code mvn -q -pl integration-tests exec:java@meshscale [-Dexec.args="NODES [PING_MS]"]
+ * [-Dbenchmark.hubjvm="OPTIONS"]}: 10,000 nodes by default, each pinging every 1000 ms; the hubs'
+ * JVMs take the options given too.
  */
 public final class MeshScaleBenchmark {
   private static final int HUBS = 3;
   private static final int SIGNALS = 5_000;
   private static final int MISSES = 3;
   private static final Duration REHOME_DEADLINE = Duration.ofSeconds(120);
+  private static final Duration IDLE = Duration.ofSeconds(20);
 
   private MeshScaleBenchmark() {}
 
@@ -42,7 +44,9 @@ public final class MeshScaleBenchmark {
       for (int h = 0; h < HUBS; h++) {
         int port = Mesh.freeUdpPort();
         String zookeeper = h == 0 ? "" : "zookeeper = " + hubs.get(0).embeddedZooKeeper() + "\n";
-        NodeProcess hub = NodeProcess.freshHome("meshscale-hub" + h).jvmOptions("-Xmx512m")
+        List<String> jvm = new ArrayList<>(List.of("-Xmx512m"));
+        jvm.addAll(StartupBenchmark.jvmOptions("benchmark.hubjvm")); // -XX:StartFlightRecording=..., say
+        NodeProcess hub = NodeProcess.freshHome("meshscale-hub" + h).jvmOptions(jvm.toArray(String[]::new))
             .config("io.macula.nat.endpoint", "bind = 127.0.0.1:" + port + "\n")
             .config("io.macula.nat.hub", "admission = open\n" + zookeeper)
             .start();
@@ -52,7 +56,8 @@ public final class MeshScaleBenchmark {
       }
       for (NodeProcess hub : hubs) {
         Await.until("each hub lists the three", () -> hub.ok("hub:hubs").lines()
-            .filter(l -> !l.startsWith("directory:") && !l.startsWith("HUB ")).count() == HUBS, Duration.ofSeconds(60));
+            .filter(l -> !l.startsWith("directory:") && !l.startsWith("counters:") && !l.startsWith("HUB ")).count() == HUBS,
+            Duration.ofSeconds(60));
       }
 
       List<LightNodes.Identity> identities =
@@ -77,10 +82,31 @@ public final class MeshScaleBenchmark {
           + " each p50 %.1f ms p99 %.1f ms%n", registered, count, HUBS, took, registered / took,
           percentile(latencies, 50), percentile(latencies, 99));
 
+      // Keep-alives only, as in the one-hub benchmark: the hubs' CPU, once registering is over.
+      long[] cpuFrom = new long[HUBS];
+      for (int h = 0; h < HUBS; h++) {
+        cpuFrom[h] = StartupBenchmark.cpuTicks(hubs.get(h).pid());
+      }
+      long idleFrom = System.nanoTime();
+      Thread.sleep(IDLE.toMillis()); // the span being measured
+      double idleSeconds = seconds(idleFrom);
+      double cores = 0;
+      for (int h = 0; h < HUBS; h++) {
+        cores += (StartupBenchmark.cpuTicks(hubs.get(h).pid()) - cpuFrom[h]) / StartupBenchmark.TICKS_PER_SECOND;
+      }
+      System.out.printf(Locale.ROOT, "keep-alive: the %d hubs use %.2f cores in all%n", HUBS, cores / idleSeconds);
+
       List<Double> rtts = crossHubSignals(at, echoes);
       System.out.printf(Locale.ROOT, "signalling between nodes of different hubs: %d round trips of %d;"
           + " p50 %.2f ms p99 %.2f ms max %.2f ms%n", rtts.size(), SIGNALS, percentile(rtts, 50),
           percentile(rtts, 99), percentile(rtts, 100));
+      for (int h = 0; h < HUBS; h++) {
+        int hub = h;
+        hubs.get(h).ok("hub:hubs").lines().filter(l -> l.startsWith("counters:"))
+            .forEach(l -> System.out.println("hub " + (hub + 1) + " " + l));
+        System.out.printf(Locale.ROOT, "hub %d: %d datagrams the kernel dropped at its socket (receive buffer full)%n",
+            hub + 1, socketDrops(addresses.get(h).getPort()));
+      }
 
       // The last hub dies: each of its nodes moves on once three pings went unanswered.
       List<LightNodes.Node> orphans = at.get(HUBS - 1);
@@ -125,6 +151,20 @@ public final class MeshScaleBenchmark {
     } finally {
       hubs.forEach(NodeProcess::close);
     }
+  }
+
+  /** The drops column of /proc/net/udp for the socket bound to the loopback port: datagrams its full buffer refused. */
+  static long socketDrops(int port) throws java.io.IOException {
+    String local = String.format(Locale.ROOT, ":%04X ", port);
+    for (String file : List.of("/proc/net/udp", "/proc/net/udp6")) {
+      for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of(file))) {
+        String[] cells = line.strip().split("\\s+");
+        if (cells.length > 12 && (cells[1] + " ").endsWith(local)) {
+          return Long.parseLong(cells[cells.length - 1]);
+        }
+      }
+    }
+    return -1;
   }
 
   private static LightNodes.Identity orphanIdentityOf(List<LightNodes.Identity> identities, LightNodes.Node node) {

@@ -81,6 +81,13 @@ public interface Hub {
   /** Where the directory is ({@code embedded} or a connect string), and whether the hub reaches it now. */
   String directoryState();
 
+  /**
+   * The hub's counters of its part in the mesh, by name: signals forwarded to other hubs and
+   * delivered from them, those refused, the directory's writes, those waiting, its reads past the
+   * mirror and those refused. None go down while the hub runs.
+   */
+  Map<String, Long> meshCounters();
+
   /** The relay directory: the registered nodes that offer to relay now, reachable or not. */
   List<RelayEntry> relays();
 

@@ -76,6 +76,34 @@ final class Forwarding {
     return send(d, record.get().home(), new HubMessage.Forward(from, to, payload));
   }
 
+  /**
+   * Where a node not registered here is homed, for a lookup: the mirror's record when it names a
+   * live hub other than this one; else the record read afresh, after a sync (the node may have
+   * registered, or re-homed, a moment ago), if it names one.
+   */
+  CompletionStage<Optional<Hub.HomedNode>> lookup(NodeId node) {
+    Directory d = directory.get();
+    if (d == null) {
+      return java.util.concurrent.CompletableFuture.completedFuture(Optional.empty());
+    }
+    java.util.function.Predicate<Hub.HomedNode> live = r -> !r.home().equals(self) && d.hub(r.home()).isPresent();
+    Optional<Hub.HomedNode> mirrored = d.node(node).filter(live);
+    if (mirrored.isPresent() || !lookupsReading.tryAcquire()) {
+      return java.util.concurrent.CompletableFuture.completedFuture(mirrored);
+    }
+    CompletionStage<Optional<Hub.HomedNode>> read = d.fresh(node);
+    read.whenComplete((r, e) -> lookupsReading.release());
+    return read.thenApply(record -> record.filter(live));
+  }
+
+  /**
+   * Lookups that may read past the mirror at once: fewer than the directory allows, so that
+   * nodes looking up ids nobody has leave room for the reads forwarded signals need.
+   */
+  static final int MAX_LOOKUPS_READING = 64;
+  private final java.util.concurrent.Semaphore lookupsReading =
+      new java.util.concurrent.Semaphore(MAX_LOOKUPS_READING);
+
   /** A message another hub sent on its link. */
   void received(NodeId hub, HubMessage m) {
     if (m instanceof HubMessage.Forward f) {

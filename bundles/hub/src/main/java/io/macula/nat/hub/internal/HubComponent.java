@@ -153,6 +153,13 @@ public final class HubComponent
       policyOption = ReferencePolicyOption.GREEDY)
   void bindEndpoint(Endpoint endpoint) {
     HubMesh old;
+    synchronized (this) {
+      old = mesh;
+      mesh = null;
+    }
+    if (old != null) {
+      old.close(); // first: the new one's directory opens the same data folder
+    }
     HubMesh now = new HubMesh(endpoint, context,
         self -> new DirectoryHolder(context.getDataFile("zookeeper").toPath(), self, directoryOwner,
             opened -> {
@@ -164,12 +171,8 @@ public final class HubComponent
                 DirectoryHolder.RETRY_MS / 1000)),
         this::tell, log::info);
     synchronized (this) {
-      old = mesh;
       mesh = now;
       openDirectory(now);
-    }
-    if (old != null) {
-      old.close();
     }
   }
 
@@ -302,6 +305,11 @@ public final class HubComponent
     }
 
     @Override
+    public java.util.Collection<io.macula.nat.api.NodeDescriptor> held() {
+      return registry.nodes().stream().map(RegisteredNode::node).toList();
+    }
+
+    @Override
     public void hubsChanged() {
       // Once for a burst of changes (the directory's first read lists every hub at once).
       if (hubsToTell.compareAndSet(false, true)) {
@@ -426,12 +434,12 @@ public final class HubComponent
 
   /** A node homed at another hub, as the directory has it: what a lookup answers when it is not here. */
   @Override
-  public Optional<HubMessage.Entry> elsewhere(NodeId node) {
-    MeshDirectory d = directory();
+  public CompletionStage<Optional<HubMessage.Entry>> elsewhere(NodeId node) {
     HubMesh m = mesh;
-    return (d == null || m == null ? Optional.<HomedNode>empty() : d.node(node))
-        .filter(r -> !r.home().equals(m.self) && d.hub(r.home()).isPresent())
-        .map(r -> new HubMessage.Entry(r.node(), clock.millis()));
+    if (m == null) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    return m.forwarding.lookup(node).thenApply(r -> r.map(n -> new HubMessage.Entry(n.node(), clock.millis())));
   }
 
   /** The most relays of other hubs a node list names: enough to pick from by round trip. */
@@ -446,7 +454,7 @@ public final class HubComponent
     }
     long now = clock.millis();
     return d.relays().stream()
-        .filter(r -> !r.home().equals(m.self) && d.hub(r.home()).isPresent())
+        .filter(r -> !r.home().equals(m.self) && d.hub(r.home()).isPresent() && registry.get(r.node().id()).isEmpty())
         .limit(MAX_RELAYS_ELSEWHERE)
         .map(r -> new HubMessage.Entry(r.node(), now))
         .toList();
@@ -495,6 +503,25 @@ public final class HubComponent
     } catch (java.io.IOException e) {
       return Forwarding.Delivery.NOT_READING;
     }
+  }
+
+  @Override
+  public Map<String, Long> meshCounters() {
+    HubMesh m = mesh;
+    if (m == null) {
+      return Map.of();
+    }
+    Map<String, Long> out = new java.util.LinkedHashMap<>();
+    out.put("forwarded", m.forwarding.forwarded());
+    out.put("delivered", m.forwarding.delivered());
+    out.put("refused-senders", m.forwarding.refusedSenders());
+    out.put("refused-returns", m.forwarding.refusedReturns());
+    out.put("malformed-links", m.links.malformed());
+    MeshDirectory d = m.directory();
+    if (d != null) {
+      out.putAll(d.counters());
+    }
+    return out;
   }
 
   @Override
@@ -632,14 +659,15 @@ public final class HubComponent
       relay.drop(RelayAccounting.UNKNOWN_DESTINATION);
       return;
     }
+    if (relay.admit(source, destination, packet.remaining(), System.nanoTime()) != null) {
+      return; // over the node's limits: counted
+    }
     byte[] key = m.links.passKeyTo(home, hub);
     if (key == null) {
       relay.drop(RelayAccounting.HUB_LINK_OPENING);
       return;
     }
-    if (relay.admit(source, destination, packet.remaining(), System.nanoTime()) == null) {
-      m.endpoint.passToRelay(hub, key, source, destination, packet);
-    }
+    m.endpoint.passToRelay(hub, key, source, destination, packet);
   }
 
   @Override

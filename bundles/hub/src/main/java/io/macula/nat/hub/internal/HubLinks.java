@@ -60,6 +60,8 @@ final class HubLinks implements ConnectionAcceptor {
   private final Map<NodeId, Link> links = new ConcurrentHashMap<>();
   /** The keys other hubs pass this one relay frames under, by the address their links come from. */
   private final Map<InetSocketAddress, PassKey> passKeys = new ConcurrentHashMap<>();
+  /** The hubs a link to which is asked to open, for the relay: each once until its task runs. */
+  private final java.util.Set<NodeId> opening = ConcurrentHashMap.newKeySet();
   private final LongAdder malformed = new LongAdder();
 
   /** The key another hub passes relay frames under, and that hub. */
@@ -90,8 +92,12 @@ final class HubLinks implements ConnectionAcceptor {
     if (link != null && link.usable()) {
       return link.keyIfOpen();
     }
+    if (!opening.add(to)) {
+      return null; // asked already: one open at a time, however many packets come meanwhile
+    }
     try {
       setup.execute(() -> {
+        opening.remove(to);
         Link l = links.computeIfAbsent(to, id -> open(id, address));
         if (!l.usable()) {
           links.remove(to, l);
@@ -99,7 +105,7 @@ final class HubLinks implements ConnectionAcceptor {
         }
       });
     } catch (java.util.concurrent.RejectedExecutionException e) {
-      // the hub is stopping
+      opening.remove(to); // the hub is stopping
     }
     return null;
   }
@@ -150,13 +156,23 @@ final class HubLinks implements ConnectionAcceptor {
     inbound.add(connection);
     connection.onStream(stream -> stream.receive(new StreamReceiver() {
       private final HubFrames frames = new HubFrames();
+      /** The key this link gave, and where: only that entry goes with the link (a newer link may have replaced it). */
+      private InetSocketAddress keyAt;
+      private PassKey key;
 
       @Override
       public void received(ByteBuffer data) {
         try {
           for (HubMessage m : frames.read(data)) {
             if (m instanceof HubMessage.LinkKey k) {
-              keyFrom(connection, from, k);
+              if (connection.path() instanceof TransportPath.Direct d) {
+                keyAt = d.address();
+                key = new PassKey(from, k.key());
+                passKeys.put(keyAt, key);
+              } else {
+                hub.log("hub {} links over {}, not straight: no relay frames are taken from it", from,
+                    connection.path());
+              }
             } else {
               hub.received(from, m);
             }
@@ -171,21 +187,12 @@ final class HubLinks implements ConnectionAcceptor {
       @Override
       public void ended(Optional<IOException> failure) {
         inbound.remove(connection);
-        if (connection.path() instanceof TransportPath.Direct d) {
-          passKeys.computeIfPresent(d.address(), (a, k) -> k.hub().equals(from) ? null : k);
+        if (key != null) {
+          passKeys.remove(keyAt, key);
         }
         connection.close();
       }
     }));
-  }
-
-  /** Another hub's key for the relay frames it passes: frames from where its link comes from. */
-  private void keyFrom(QuicConnection connection, NodeId from, HubMessage.LinkKey k) {
-    if (connection.path() instanceof TransportPath.Direct d) {
-      passKeys.put(d.address(), new PassKey(from, k.key()));
-    } else {
-      hub.log("hub {} links over {}, not straight: no relay frames are taken from it", from, connection.path());
-    }
   }
 
   /** Closes every link, those this hub opened and those other hubs opened to it. */
@@ -247,24 +254,41 @@ final class HubLinks implements ConnectionAcceptor {
       }
     }
 
+    /**
+     * The link opened: its key goes first, then what waits, in order; only then do other senders
+     * write to the stream themselves (until then they add to what waits).
+     */
     void opened(QuicConnection c, PeerStream s) {
-      List<HubMessage> backlog;
       synchronized (this) {
         if (closed) {
           c.close(); // closed before it opened
           return;
         }
         connection = c;
-        stream = s;
-        backlog = new ArrayList<>(waiting);
-        waiting.clear();
-        waitingBytes = 0;
       }
-      send(new HubMessage.LinkKey(passKey));
-      synchronized (this) {
-        keySent = !closed;
+      write(s, new HubMessage.LinkKey(passKey));
+      while (true) {
+        List<HubMessage> backlog;
+        synchronized (this) {
+          if (waiting.isEmpty()) {
+            stream = s;
+            keySent = !closed;
+            return;
+          }
+          backlog = new ArrayList<>(waiting);
+          waiting.clear();
+          waitingBytes = 0;
+        }
+        backlog.forEach(m -> write(s, m));
       }
-      backlog.forEach(this::send);
+    }
+
+    /** Writes one message on the stream; one the peer does not take ends the link. */
+    private void write(PeerStream s, HubMessage m) {
+      if (!s.tryWrite(HubCodec.encode(m), MAX_WAITING)) {
+        drop();
+        hub.undelivered(peer, m, "hub " + peer + " does not take what this hub sends it");
+      }
     }
 
     void failed(String why) {

@@ -60,12 +60,32 @@ final class MeshDirectory implements Forwarding.Directory, AutoCloseable {
 
     /** A hub entered the mesh or left it. */
     void hubsChanged();
+
+    /**
+     * How long a hub may be gone from the directory before the records of the nodes it held are
+     * deleted: its nodes register with other hubs within seconds, and their records with them.
+     */
+    default java.time.Duration orphansAfter() {
+      return ORPHANS_AFTER;
+    }
+
+    /** The nodes the hub holds now: their records are written again where they went missing. */
+    default java.util.Collection<NodeDescriptor> held() {
+      return List.of();
+    }
   }
+
+  static final java.time.Duration ORPHANS_AFTER = java.time.Duration.ofSeconds(30);
 
   /** What a hub writes of a node: the version it wrote last, and the epoch it wrote. */
   private record Written(int version, long epoch) {}
 
-  private enum Kind { HOME, UPDATE, LEAVE }
+  /**
+   * HOME takes the node's home (a Register); UPDATE writes a change to a record this hub wrote;
+   * RESTORE writes the record of a node this hub holds where it went missing (deleted while this
+   * hub's session was lost), and nothing if it is there; LEAVE deletes it.
+   */
+  private enum Kind { HOME, UPDATE, RESTORE, LEAVE }
 
   private record Op(Kind kind, NodeDescriptor node) {}
 
@@ -85,6 +105,8 @@ final class MeshDirectory implements Forwarding.Directory, AutoCloseable {
   /** Nodes another hub took from this one: none of their changes is written until they register here again. */
   private final java.util.Set<NodeId> lost = ConcurrentHashMap.newKeySet();
   private final java.util.Set<NodeId> allowed = ConcurrentHashMap.newKeySet();
+  /** The hubs records name as home that the directory does not list, and since when (nanos): the writer's only. */
+  private final Map<NodeId, Long> goneSince = new java.util.HashMap<>();
   private final Map<NodeId, java.net.InetSocketAddress> hubAddresses = new ConcurrentHashMap<>();
   /** Reads past the mirror that may wait at once: what other hubs send cannot queue more. */
   static final int MAX_FRESH_READS = 256;
@@ -97,8 +119,27 @@ final class MeshDirectory implements Forwarding.Directory, AutoCloseable {
   private final LinkedHashMap<NodeId, Op> pending = new LinkedHashMap<>();
   private final LongAdder writes = new LongAdder();
   private final LongAdder badRecords = new LongAdder();
-  private boolean draining;
+  private final LongAdder freshReadsMade = new LongAdder();
+  private final LongAdder freshReadsRefused = new LongAdder();
+  /** Nodes whose record a writer is writing now: never two writes of one node at once. Guarded by {@link #pending}. */
+  private final java.util.Set<NodeId> writing = new java.util.HashSet<>();
+  /** The connection is lost: writes wait until it is back. Guarded by {@link #pending}. */
+  private boolean stalled;
+  /**
+   * Records written at once: each write is a round trip (two for a home) the ensemble answers in
+   * order, so the writers keep a few in flight instead of one.
+   */
+  static final int WRITERS = 16;
+  private final java.util.concurrent.ExecutorService writers = Executors.newFixedThreadPool(WRITERS, r -> {
+    Thread t = new Thread(r, "nat-hub-directory-write");
+    t.setDaemon(true);
+    return t;
+  });
   private volatile boolean connected;
+  /** The mirror read the whole directory once: only then does a hub missing from it count as gone. */
+  private volatile boolean initialized;
+  /** The ZooKeeper session was lost (its ephemeral entry with it): the connection listener's only. */
+  private boolean sessionLost;
   private volatile int lastLoad = -1;
 
   MeshDirectory(CuratorFramework client, NodeId self, String address, Instant since, Owner owner) {
@@ -121,22 +162,39 @@ final class MeshDirectory implements Forwarding.Directory, AutoCloseable {
     client.getConnectionStateListenable().addListener((c, state) -> {
       connected = state.isConnected();
       if (state == ConnectionState.CONNECTED || state == ConnectionState.RECONNECTED) {
-        onWriter(this::drain);
+        synchronized (pending) {
+          stalled = false;
+        }
+        dispatch();
+      }
+      if (state == ConnectionState.LOST) {
+        sessionLost = true;
       }
       if (state == ConnectionState.RECONNECTED) {
         onWriter(this::sweepStale); // a leave lost with the connection left a record behind
+        if (sessionLost) {
+          // Other hubs may have deleted the records of this hub's nodes as orphans meanwhile.
+          sessionLost = false;
+          owner.held().forEach(n -> submit(new Op(Kind.RESTORE, n)));
+        }
       }
       owner.log("directory: {}", state.name().toLowerCase());
     });
     cache.listenable().addListener(CuratorCacheListener.builder()
         .forCreatesAndChanges((old, data) -> mirror(data))
         .forDeletes(this::forget)
-        .forInitialized(() -> onWriter(this::sweepStale))
+        .forInitialized(() -> {
+          initialized = true;
+          onWriter(this::sweepStale);
+        })
         .build());
     client.start();
     cache.start();
     entry.start();
-    writer.scheduleWithFixedDelay(this::reportLoad, LOAD_EVERY_MS, LOAD_EVERY_MS, TimeUnit.MILLISECONDS);
+    writer.scheduleWithFixedDelay(() -> {
+      reportLoad();
+      sweepOrphans();
+    }, LOAD_EVERY_MS, LOAD_EVERY_MS, TimeUnit.MILLISECONDS);
   }
 
   boolean connected() {
@@ -191,9 +249,11 @@ final class MeshDirectory implements Forwarding.Directory, AutoCloseable {
   public java.util.concurrent.CompletionStage<Optional<Hub.HomedNode>> fresh(NodeId id) {
     java.util.concurrent.CompletableFuture<Optional<Hub.HomedNode>> out = new java.util.concurrent.CompletableFuture<>();
     if (!freshReads.tryAcquire()) {
+      freshReadsRefused.increment();
       out.completeExceptionally(new IllegalStateException(MAX_FRESH_READS + " reads of the directory wait already"));
       return out;
     }
+    freshReadsMade.increment();
     out.whenComplete((r, e) -> freshReads.release());
     String path = NODES + "/" + id;
     try {
@@ -281,6 +341,21 @@ final class MeshDirectory implements Forwarding.Directory, AutoCloseable {
     return writes.sum();
   }
 
+  /** The directory's counters, by name: writes, those waiting, bad records, reads past the mirror and those refused. */
+  Map<String, Long> counters() {
+    Map<String, Long> out = new LinkedHashMap<>();
+    out.put("directory-writes", writes.sum());
+    synchronized (pending) {
+      out.put("directory-writes-waiting", (long) pending.size());
+      out.put("directory-writes-running", (long) writing.size());
+    }
+    out.put("directory-bad-records", badRecords.sum());
+    out.put("fresh-reads", freshReadsMade.sum());
+    out.put("fresh-reads-refused", freshReadsRefused.sum());
+    out.put("mirrored-nodes", (long) nodes.size());
+    return out;
+  }
+
   /** Records in the directory that did not parse: ignored, and counted. */
   long badRecords() {
     return badRecords.sum();
@@ -288,17 +363,22 @@ final class MeshDirectory implements Forwarding.Directory, AutoCloseable {
 
   private void submit(Op op) {
     synchronized (pending) {
-      Op before = pending.remove(op.node().id());
-      // A change to a node whose home is still to be written is part of that write.
-      Op merged = before != null && before.kind() == Kind.HOME && op.kind() == Kind.UPDATE
-          ? new Op(Kind.HOME, op.node()) : op;
-      pending.put(op.node().id(), merged);
-      if (draining) {
-        return;
+      if (op.kind() == Kind.RESTORE) {
+        pending.putIfAbsent(op.node().id(), op); // whatever else waits for the node writes its record too
+      } else {
+        merge(op);
       }
-      draining = true;
     }
-    onWriter(this::drain);
+    dispatch();
+  }
+
+  /** Puts an op in the queue, in place of what waits for its node (part of it, for a home still to be written). */
+  private void merge(Op op) {
+    Op before = pending.remove(op.node().id());
+    // A change to a node whose home is still to be written is part of that write.
+    Op merged = before != null && before.kind() == Kind.HOME && op.kind() == Kind.UPDATE
+        ? new Op(Kind.HOME, op.node()) : op;
+    pending.put(op.node().id(), merged);
   }
 
   /** Runs on the writer, unless the directory is closing. */
@@ -310,31 +390,56 @@ final class MeshDirectory implements Forwarding.Directory, AutoCloseable {
     }
   }
 
-  /** Writes what waits, one record at a time, the latest state of each node only. */
-  private void drain() {
-    while (true) {
-      Op op;
-      synchronized (pending) {
-        var first = pending.entrySet().iterator();
-        if (!first.hasNext()) {
-          draining = false;
-          return;
-        }
-        op = first.next().getValue();
-        first.remove();
+  /**
+   * Starts the writes that wait, oldest first, up to {@link #WRITERS} at once and one per node: the
+   * latest state of each node only.
+   */
+  private void dispatch() {
+    List<Op> starting = new java.util.ArrayList<>();
+    synchronized (pending) {
+      if (stalled) {
+        return;
       }
-      try {
-        apply(op);
-      } catch (KeeperException.ConnectionLossException | KeeperException.SessionExpiredException e) {
-        synchronized (pending) {
-          pending.putIfAbsent(op.node().id(), op); // unless a newer state waits already
-          draining = false;
+      var waiting = pending.values().iterator();
+      while (writing.size() < WRITERS && waiting.hasNext()) {
+        Op op = waiting.next();
+        if (writing.add(op.node().id())) {
+          waiting.remove();
+          starting.add(op);
         }
-        return; // written again once the directory is back (the connection listener drains)
-      } catch (Exception e) {
-        owner.log("directory: writing node {} failed: {}", op.node().id(), e.toString());
       }
     }
+    for (Op op : starting) {
+      try {
+        writers.execute(() -> write(op));
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        return; // closed: nothing more is written
+      }
+    }
+  }
+
+  /** Writes one node's record, then starts what waits. */
+  private void write(Op op) {
+    boolean lostConnection = false;
+    try {
+      apply(op);
+    } catch (KeeperException.ConnectionLossException | KeeperException.SessionExpiredException e) {
+      lostConnection = true;
+    } catch (Exception e) {
+      owner.log("directory: writing node {} failed: {}", op.node().id(), e.toString());
+    }
+    synchronized (pending) {
+      writing.remove(op.node().id());
+      if (lostConnection) {
+        pending.putIfAbsent(op.node().id(), op); // unless a newer state waits already
+        // Written again once the directory is back: the connection listener resumes, unless it did already.
+        stalled = !connected;
+        if (stalled) {
+          return;
+        }
+      }
+    }
+    dispatch();
   }
 
   private void apply(Op op) throws Exception {
@@ -362,7 +467,19 @@ final class MeshDirectory implements Forwarding.Directory, AutoCloseable {
           writes.increment();
           written.put(id, new Written(s.getVersion(), w.epoch()));
         } catch (KeeperException.BadVersionException | KeeperException.NoNodeException e) {
-          taken(id, path);
+          taken(id, path, op.node());
+        }
+      }
+      case RESTORE -> {
+        if (lost.contains(id) || !owner.holds(id)) {
+          return;
+        }
+        try {
+          client.create().creatingParentsIfNeeded().forPath(path, DirectoryRecords.node(new Hub.HomedNode(op.node(), self, 1)));
+          writes.increment();
+          written.put(id, new Written(0, 1));
+        } catch (KeeperException.NodeExistsException e) {
+          // there: this hub's still, or another's now (this hub's next write finds out which)
         }
       }
       case LEAVE -> {
@@ -455,16 +572,68 @@ final class MeshDirectory implements Forwarding.Directory, AutoCloseable {
   }
 
   /**
+   * Deletes the records of nodes homed at a hub that has been gone for {@link Owner#orphansAfter}:
+   * their nodes did not register anywhere since, or their new hub would have taken the record. One
+   * hub does it, the live one whose id sorts first; each delete is a compare-and-set on the version
+   * the mirror shows, so a node that re-homes meanwhile keeps its new record.
+   */
+  private void sweepOrphans() {
+    if (!initialized) {
+      return;
+    }
+    long now = System.nanoTime();
+    java.util.Set<NodeId> absent = new java.util.HashSet<>();
+    for (Hub.HomedNode n : nodes.values()) {
+      if (!n.home().equals(self) && !hubs.containsKey(n.home())) {
+        absent.add(n.home());
+      }
+    }
+    goneSince.keySet().retainAll(absent);
+    absent.forEach(h -> goneSince.putIfAbsent(h, now));
+    boolean sweeper = hubs.keySet().stream().min(Comparator.comparing(NodeId::toString)).filter(self::equals).isPresent();
+    if (!connected || !sweeper) {
+      return;
+    }
+    long after = owner.orphansAfter().toNanos();
+    int swept = 0;
+    for (Hub.HomedNode n : nodes.values()) {
+      Long since = goneSince.get(n.home());
+      if (since == null || now - since < after) {
+        continue;
+      }
+      Optional<ChildData> data = cache.get(NODES + "/" + n.node().id());
+      if (data.isEmpty()) {
+        continue;
+      }
+      try {
+        client.delete().withVersion(data.get().getStat().getVersion()).forPath(data.get().getPath());
+        writes.increment();
+        swept++;
+      } catch (KeeperException.BadVersionException | KeeperException.NoNodeException e) {
+        // re-homed or deleted meanwhile
+      } catch (Exception e) {
+        owner.log("directory: node {}'s orphaned record stays for now: {}", n.node().id(), e.toString());
+        return;
+      }
+    }
+    if (swept > 0) {
+      owner.log("directory: {} record(s) of nodes homed at hubs gone for {} s or more deleted", swept,
+          owner.orphansAfter().toSeconds());
+    }
+  }
+
+  /**
    * A write of this hub's met another version: the record as the ensemble has it now says whose
    * the node is. Another hub's: this hub writes no more of it, and its session here is stale.
    */
-  private void taken(NodeId id, String path) throws Exception {
+  private void taken(NodeId id, String path, NodeDescriptor node) throws Exception {
     Stat stat = new Stat();
     Hub.HomedNode now;
     try {
       now = DirectoryRecords.node(id, client.getData().storingStatIn(stat).forPath(path));
     } catch (KeeperException.NoNodeException e) {
-      written.remove(id); // gone (swept, or a leave raced it): the next change writes it anew
+      written.remove(id); // gone (swept while this hub was cut off, or a leave raced it): written anew
+      submit(new Op(Kind.RESTORE, node));
       return;
     } catch (IllegalArgumentException e) {
       badRecords.increment();
@@ -563,6 +732,7 @@ final class MeshDirectory implements Forwarding.Directory, AutoCloseable {
   @Override
   public void close() {
     writer.shutdownNow();
+    writers.shutdownNow();
     reads.shutdownNow();
     try {
       entry.close();

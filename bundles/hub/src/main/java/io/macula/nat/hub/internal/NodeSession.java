@@ -16,6 +16,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -71,8 +72,11 @@ final class NodeSession implements StreamReceiver {
     /** The hubs of the mesh, for the node's fallbacks; empty while the hub knows none. */
     Optional<HubMessage.Hubs> meshHubs();
 
-    /** A node registered with another hub of the mesh, as the directory has it. */
-    Optional<HubMessage.Entry> elsewhere(NodeId node);
+    /**
+     * A node registered with another hub of the mesh, as the directory has it: from the mirror, or,
+     * when the mirror has no live home for it, read afresh.
+     */
+    CompletionStage<Optional<HubMessage.Entry>> elsewhere(NodeId node);
 
     /** The nodes homed at other hubs of the mesh that offer to relay, as the directory has them. */
     List<HubMessage.Entry> relaysElsewhere();
@@ -239,7 +243,17 @@ final class NodeSession implements StreamReceiver {
       }
       Optional<HubMessage.Entry> here = hub.registry().get(q.node())
           .map(r -> new HubMessage.Entry(r.node(), r.lastSeen().toEpochMilli()));
-      send(new HubMessage.Found(q.node(), here.isPresent() ? here : hub.elsewhere(q.node())));
+      if (here.isPresent()) {
+        send(new HubMessage.Found(q.node(), here));
+      } else {
+        hub.elsewhere(q.node()).whenComplete((there, failure) -> {
+          try {
+            send(new HubMessage.Found(q.node(), failure == null ? there : Optional.empty()));
+          } catch (IOException e) {
+            // the session ended meanwhile
+          }
+        });
+      }
     } else if (m instanceof HubMessage.Unknown u) {
       send(new HubMessage.Refused("message type " + u.type() + " is not known to this hub"));
     } else if (m instanceof HubMessage.Signal s) {

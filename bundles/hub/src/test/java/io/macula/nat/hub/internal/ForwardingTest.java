@@ -174,17 +174,43 @@ class ForwardingTest {
   }
 
   private void homed(NodeId node, NodeId home, boolean mirrored) {
-    Hub.HomedNode r = new Hub.HomedNode(new NodeDescriptor(node, List.of(), Optional.of(
-        new InetSocketAddress("203.0.113.5", 4000)), io.macula.nat.api.NatBehavior.NONE, false), home, 2);
+    Hub.HomedNode r = record(node, home);
     ensemble.put(node, r);
     if (mirrored) {
       mirror.put(node, r);
     }
   }
 
+  private static Hub.HomedNode record(NodeId node, NodeId home) {
+    return new Hub.HomedNode(new NodeDescriptor(node, List.of(), Optional.of(
+        new InetSocketAddress("203.0.113.5", 4000)), io.macula.nat.api.NatBehavior.NONE, false), home, 2);
+  }
+
   private static NodeId id(int n) {
     byte[] b = new byte[NodeId.LENGTH];
     b[0] = (byte) n;
     return NodeId.of(b);
+  }
+
+  @Test
+  void aLookupTakesTheMirrorsLiveHomeAndReadsAfreshAHomeGoneOrMissing() {
+    Hub.HomedNode atOther = record(THERE, OTHER);
+    mirror.put(THERE, atOther);
+    ensemble.put(THERE, record(THERE, THIRD));
+    assertEquals(Optional.of(atOther), forwarding.lookup(THERE).toCompletableFuture().join(), "the mirror's, unread");
+
+    NodeId gone = id(9); // a hub the directory no longer lists
+    mirror.put(THERE, record(THERE, gone));
+    assertEquals(Optional.of(THIRD), forwarding.lookup(THERE).toCompletableFuture().join().map(Hub.HomedNode::home),
+        "its newer home, read afresh");
+
+    mirror.remove(THERE);
+    assertEquals(Optional.of(THIRD), forwarding.lookup(THERE).toCompletableFuture().join().map(Hub.HomedNode::home),
+        "registered a moment ago: not mirrored yet");
+
+    ensemble.put(THERE, record(THERE, gone));
+    assertEquals(Optional.empty(), forwarding.lookup(THERE).toCompletableFuture().join(), "homed at no live hub");
+    ensemble.put(THERE, record(THERE, SELF));
+    assertEquals(Optional.empty(), forwarding.lookup(THERE).toCompletableFuture().join(), "a record of this hub's past");
   }
 }

@@ -175,6 +175,28 @@ class MeshDirectoryTest {
         .equals(List.of(node(12).id())));
   }
 
+  @Test
+  void theRecordsOfAHubGoneLongerThanTheGraceAreDeletedByTheHubThatSortsFirstAndOnlyThose() throws Exception {
+    HubSide a = hub(1, "192.0.2.1:7400");
+    HubSide b = hub(2, "192.0.2.2:7400");
+    HubSide c = hub(3, "192.0.2.3:7400");
+    c.registers(node(10, NatBehavior.FULL_CONE));
+    c.registers(node(12, NatBehavior.FULL_CONE));
+    b.registers(node(14, NatBehavior.FULL_CONE));
+    Eventually.until("three homed", () -> a.directory().nodes().size() == 3);
+    long writtenByB = b.directory().writes();
+    c.connection().close(); // gone, its nodes not registered anywhere since
+    open.remove(c.connection());
+    Eventually.until("c left the list", () -> a.directory().hubs().size() == 2);
+    a.registers(node(12, NatBehavior.FULL_CONE)); // one of them came back, at a
+
+    Eventually.until("only node 10's record deleted", () -> b.directory().nodes().stream()
+        .map(n -> n.node().id()).toList().equals(List.of(node(12).id(), node(14).id())),
+        java.time.Duration.ofMillis(4 * MeshDirectory.LOAD_EVERY_MS));
+    assertEquals(a.id(), b.directory().node(node(12).id()).orElseThrow().home());
+    assertEquals(writtenByB, b.directory().writes(), "a sorts first: b deletes nothing");
+  }
+
   private HubSide hub(int n, String address, NodeId... holding) throws Exception {
     NodeId id = node(n).id();
     AtomicInteger load = new AtomicInteger();
@@ -203,6 +225,11 @@ class MeshDirectoryTest {
 
           @Override
           public void hubsChanged() {}
+
+          @Override
+          public java.time.Duration orphansAfter() {
+            return java.time.Duration.ZERO;
+          }
         });
     open.add(c);
     return new HubSide(id, c, load, taken, held);

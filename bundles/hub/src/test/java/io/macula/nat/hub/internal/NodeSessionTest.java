@@ -96,8 +96,8 @@ class NodeSessionTest {
     }
 
     @Override
-    public Optional<HubMessage.Entry> elsewhere(NodeId node) {
-      return Optional.empty();
+    public java.util.concurrent.CompletionStage<Optional<HubMessage.Entry>> elsewhere(NodeId node) {
+      return CompletableFuture.completedFuture(Optional.empty());
     }
 
     @Override

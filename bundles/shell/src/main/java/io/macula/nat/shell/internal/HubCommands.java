@@ -99,6 +99,12 @@ public final class HubCommands {
       all.forEach(x -> t.row(x.id(), x.address(), x.nodes(), TIME.format(x.since()), x.self() ? "yes" : "no"));
       out.append(t);
     }
+    var counters = h.meshCounters();
+    if (!counters.isEmpty()) {
+      out.append("counters:");
+      counters.forEach((k, v) -> out.append(' ').append(k).append('=').append(v));
+      out.append('\n');
+    }
     System.out.print(out);
   }
 

@@ -8,9 +8,10 @@ import org.osgi.annotation.versioning.ConsumerType;
 /**
  * Whiteboard: a relay that takes the packets other relays pass it for the nodes it holds (a hub
  * of a mesh, for the nodes homed at it, from the hubs of their peers). A frame between relays
- * names both nodes and carries a MAC under a key the two relays agreed on a channel of their own:
- * the endpoint asks each exchange for the sender's key and checks the MAC under the first it gets
- * before {@link #passed}. A relay passes a packet on with {@link Endpoint#passToRelay}.
+ * names both nodes and carries a MAC under a key the sending relay gave the other on a channel of
+ * their own: the endpoint asks the exchange (a node runs at most one hub) for the sender's key and
+ * checks the MAC under it before {@link #passed}. A relay passes a packet on with {@link
+ * Endpoint#passToRelay}.
  */
 @ConsumerType
 public interface RelayExchange {

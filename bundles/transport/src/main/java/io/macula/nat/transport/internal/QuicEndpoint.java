@@ -104,8 +104,11 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
   /** How long a Retry's token stays good: the client answers a Retry at once. */
   private static final Duration TOKEN_LIFETIME = Duration.ofSeconds(10);
 
-  /** Room for a relay header and MAC in a 1472-byte UDP payload (1500-byte MTU). */
-  static final int MAX_UDP_PAYLOAD = 1472 - RelayFrame.HEADER_LENGTH - RelayMac.LENGTH;
+  /**
+   * Room for a relay header and MAC in a 1472-byte UDP payload (1500-byte MTU): the longer header
+   * of a frame between relays, which hubs pass a packet in on its way across two hubs.
+   */
+  static final int MAX_UDP_PAYLOAD = 1472 - RelayFrame.BETWEEN_HEADER_LENGTH - RelayMac.LENGTH;
 
   /** The largest datagram read, as Netty reads by default: a longer one is cut (QUIC's are 1,472 at most). */
   static final int MAX_READ = 2048;

@@ -10,7 +10,8 @@ import javax.crypto.spec.SecretKeySpec;
  * The MAC that ends every relay frame: HMAC-SHA256, cut to {@value #LENGTH} bytes, of the frame
  * before it, under the key the hub gave the node at registration (over the hub session, which TLS
  * protects). Only the node and its hub know the key: nobody else can make the hub relay as the
- * node, or make the node take packets as relayed by its hub.
+ * node, or make the node take packets as relayed by its hub. Between two hubs, the key is one the
+ * sending hub gave the other on its hub link (QUIC, both hubs' ids proven), for that direction only.
  */
 final class RelayMac {
   static final int LENGTH = 16;
