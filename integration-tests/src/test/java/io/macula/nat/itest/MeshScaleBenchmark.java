@@ -82,6 +82,7 @@ public final class MeshScaleBenchmark {
           + " each p50 %.1f ms p99 %.1f ms%n", registered, count, HUBS, took, registered / took,
           percentile(latencies, 50), percentile(latencies, 99));
 
+      System.out.println("datagrams the kernel dropped at each hub's socket, after registering: " + drops(addresses));
       // Keep-alives only, as in the one-hub benchmark: the hubs' CPU, once registering is over.
       long[] cpuFrom = new long[HUBS];
       for (int h = 0; h < HUBS; h++) {
@@ -94,7 +95,8 @@ public final class MeshScaleBenchmark {
       for (int h = 0; h < HUBS; h++) {
         cores += (StartupBenchmark.cpuTicks(hubs.get(h).pid()) - cpuFrom[h]) / StartupBenchmark.TICKS_PER_SECOND;
       }
-      System.out.printf(Locale.ROOT, "keep-alive: the %d hubs use %.2f cores in all%n", HUBS, cores / idleSeconds);
+      System.out.printf(Locale.ROOT, "keep-alive: the %d hubs use %.2f cores in all; drops after it: %s%n", HUBS,
+          cores / idleSeconds, drops(addresses));
 
       List<Double> rtts = crossHubSignals(at, echoes);
       System.out.printf(Locale.ROOT, "signalling between nodes of different hubs: %d round trips of %d;"
@@ -151,6 +153,15 @@ public final class MeshScaleBenchmark {
     } finally {
       hubs.forEach(NodeProcess::close);
     }
+  }
+
+  /** Each hub's socket drops so far, in hub order. */
+  private static List<Long> drops(List<InetSocketAddress> hubs) throws java.io.IOException {
+    List<Long> out = new ArrayList<>();
+    for (InetSocketAddress a : hubs) {
+      out.add(socketDrops(a.getPort()));
+    }
+    return out;
   }
 
   /** The drops column of /proc/net/udp for the socket bound to the loopback port: datagrams its full buffer refused. */
