@@ -101,16 +101,40 @@ final class TurnServer implements AutoCloseable {
   private final BandwidthLimit bandwidth;
   private volatile boolean running = true;
 
+  /** Picks of a port free for both UDP and TCP, when the port to listen on is 0. */
+  static final int BIND_ATTEMPTS = 8;
+
   TurnServer(Settings settings) throws IOException {
     this.settings = settings;
     this.bandwidth = new BandwidthLimit(settings.bandwidthBytesPerSecond(), System.nanoTime());
     this.selector = Selector.open();
-    this.listen = DatagramChannel.open(family(settings.listen().getAddress()));
-    listen.bind(settings.listen());
+    DatagramChannel udp = null;
+    ServerSocketChannel stream = null;
+    // Port 0: the kernel picks a UDP port, which a TCP socket may hold already (a connection's
+    // own port, say): then another pick, a few times.
+    for (int attempt = 0; stream == null; attempt++) {
+      udp = DatagramChannel.open(family(settings.listen().getAddress()));
+      try {
+        udp.bind(settings.listen());
+        stream = ServerSocketChannel.open(family(settings.listen().getAddress()));
+        stream.bind(new InetSocketAddress(settings.listen().getAddress(),
+            ((InetSocketAddress) udp.getLocalAddress()).getPort()));
+      } catch (IOException e) {
+        udp.close();
+        if (stream != null) {
+          stream.close();
+          stream = null;
+        }
+        if (settings.listen().getPort() != 0 || attempt >= BIND_ATTEMPTS - 1) {
+          selector.close();
+          throw e;
+        }
+      }
+    }
+    this.listen = udp;
+    this.tcp = stream;
     listen.configureBlocking(false);
     listen.register(selector, SelectionKey.OP_READ);
-    this.tcp = ServerSocketChannel.open(family(settings.listen().getAddress()));
-    tcp.bind(new InetSocketAddress(settings.listen().getAddress(), localAddress().getPort()));
     tcp.configureBlocking(false);
     tcp.register(selector, SelectionKey.OP_ACCEPT, tcp);
     this.thread = new Thread(this::run, "nat-turn-server");
