@@ -36,7 +36,7 @@ public final class HubScaleBenchmark {
   private static final Duration REGISTER_WAIT = Duration.ofSeconds(30);
   private static final Duration IDLE = Duration.ofSeconds(20);
   private static final int SIGNALS = 5_000;
-  private static final int SIGNALS_PER_SECOND = 500;
+  static final int SIGNALS_PER_SECOND = 500;
   private static final int WARM_UP = 200;
 
   private HubScaleBenchmark() {}
@@ -158,14 +158,14 @@ public final class HubScaleBenchmark {
     return signal(random -> {
       int from = random.nextInt(nodes.size());
       return new LightNodes.Node[] {nodes.get(from), nodes.get((from + 1 + random.nextInt(nodes.size() - 1)) % nodes.size())};
-    }, echoes, signals);
+    }, echoes, signals, SIGNALS_PER_SECOND);
   }
 
   /** The same, each pair (sender, receiver) chosen by {@code pairs}. */
   static List<Double> signal(java.util.function.Function<ThreadLocalRandom, LightNodes.Node[]> pairs, Echoes echoes,
-      int signals) throws InterruptedException {
+      int signals, int perSecond) throws InterruptedException {
     long start = System.nanoTime();
-    long every = 1_000_000_000L / SIGNALS_PER_SECOND;
+    long every = 1_000_000_000L / perSecond;
     for (int i = 0; i < signals; i++) {
       long due = start + i * every;
       long wait = due - System.nanoTime();

@@ -97,7 +97,11 @@ public final class LightNodes implements AutoCloseable {
       BiConsumer<Node, HubMessage.Signal> signals) {
     Node node = new Node(identity.value, signals);
     node.connect(hub, hubId);
-    return node.registered;
+    return node.registered.whenComplete((n, failure) -> {
+      if (failure != null) {
+        node.close(); // its socket too: a node that never registered has no use for it
+      }
+    });
   }
 
   @Override
@@ -109,17 +113,44 @@ public final class LightNodes implements AutoCloseable {
   public final class Node {
     private final NodeIdentity identity;
     private final BiConsumer<Node, HubMessage.Signal> signals;
-    private final ProbeAnswers probes = new ProbeAnswers();
+    private final ProbeAnswers probes;
     private final CompletableFuture<Node> registered = new CompletableFuture<>();
     private Channel socket;
     private QuicChannel quic;
+    private java.util.concurrent.ScheduledFuture<?> pings;
     private volatile QuicStreamChannel session;
     /** When the hub last sent this node anything. */
     private volatile long heardNanos = System.nanoTime();
 
     private Node(NodeIdentity identity, BiConsumer<Node, HubMessage.Signal> signals) {
+      this(identity, signals, new ProbeAnswers());
+    }
+
+    private Node(NodeIdentity identity, BiConsumer<Node, HubMessage.Signal> signals, ProbeAnswers probes) {
       this.identity = identity;
       this.signals = signals;
+      this.probes = probes;
+    }
+
+    /**
+     * Registers with another hub from this node's socket, as a node re-homes: its connection to
+     * the old hub closes, its socket and QUIC codec stay (a node makes those once, at start).
+     * The node registered anew is the returned one.
+     */
+    public CompletableFuture<Node> rehome(InetSocketAddress hub, NodeId hubId) {
+      Node next = new Node(identity, signals, probes);
+      next.socket = socket;
+      socket.eventLoop().execute(() -> {
+        if (pings != null) {
+          pings.cancel(false);
+        }
+        if (quic != null) {
+          quic.close();
+        }
+        probes.key = null;
+        next.handshake(hub, hubId);
+      });
+      return next.registered;
     }
 
     public NodeId id() {
@@ -153,30 +184,35 @@ public final class LightNodes implements AutoCloseable {
               return;
             }
             socket = ((io.netty.channel.ChannelFuture) bound).channel();
-            QuicChannel.newBootstrap(socket)
-                .handler(new ChannelInboundHandlerAdapter())
-                .streamHandler(new ChannelInboundHandlerAdapter())
-                .remoteAddress(hub)
-                .localConnectionAddress(ConnectionIds.clientLocal())
-                .remoteConnectionAddress(ConnectionIds.clientRemote())
-                .connect()
-                .addListener(connected -> {
-                  if (!connected.isSuccess()) {
-                    registered.completeExceptionally(connected.cause());
-                    close();
-                    return;
-                  }
-                  quic = (QuicChannel) connected.getNow();
-                  byEngine.remove(quic.sslEngine());
-                  try {
-                    provenHub(hubId);
-                  } catch (Exception e) {
-                    registered.completeExceptionally(e);
-                    close();
-                    return;
-                  }
-                  openSession();
-                });
+            handshake(hub, hubId);
+          });
+    }
+
+    /** Connects to the hub over this node's socket, checks the id it proves, and registers. */
+    private void handshake(InetSocketAddress hub, NodeId hubId) {
+      QuicChannel.newBootstrap(socket)
+          .handler(new ChannelInboundHandlerAdapter())
+          .streamHandler(new ChannelInboundHandlerAdapter())
+          .remoteAddress(hub)
+          .localConnectionAddress(ConnectionIds.clientLocal())
+          .remoteConnectionAddress(ConnectionIds.clientRemote())
+          .connect()
+          .addListener(connected -> {
+            if (!connected.isSuccess()) {
+              registered.completeExceptionally(connected.cause());
+              leave();
+              return;
+            }
+            quic = (QuicChannel) connected.getNow();
+            byEngine.remove(quic.sslEngine());
+            try {
+              provenHub(hubId);
+            } catch (Exception e) {
+              registered.completeExceptionally(e);
+              leave();
+              return;
+            }
+            openSession();
           });
     }
 
@@ -200,7 +236,7 @@ public final class LightNodes implements AutoCloseable {
       }).addListener(opened -> {
         if (!opened.isSuccess()) {
           registered.completeExceptionally(opened.cause());
-          close();
+          leave();
           return;
         }
         session = (QuicStreamChannel) opened.getNow();
@@ -227,11 +263,18 @@ public final class LightNodes implements AutoCloseable {
     /** Pings the hub from a random phase, as a node's hub session does. */
     private void keepAlive() {
       long phase = ThreadLocalRandom.current().nextLong(pingEvery.toMillis());
-      socket.eventLoop().scheduleAtFixedRate(() -> {
+      pings = socket.eventLoop().scheduleAtFixedRate(() -> {
         if (session != null && session.isActive()) {
           send(new HubMessage.Ping(System.nanoTime()));
         }
       }, phase, pingEvery.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Ends the connection to the hub, not the socket: the node may try another hub from it. */
+    private void leave() {
+      if (quic != null) {
+        quic.close();
+      }
     }
 
     public void close() {

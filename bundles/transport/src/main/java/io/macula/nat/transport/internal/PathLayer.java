@@ -254,7 +254,8 @@ final class PathLayer extends ChannelDuplexHandler {
 
   /**
    * A path probe of the route's goes out over a path, under the route's consent key (none goes
-   * before a connection gave it one). On the event loop.
+   * before a connection gave it one); written, and sent at {@link #flushProbes}, so that one tick's
+   * probes leave in few system calls. On the event loop.
    */
   void sendProbe(Route route, TransportPath path, byte[] transaction) {
     ChannelHandlerContext ctx = context;
@@ -265,7 +266,6 @@ final class PathLayer extends ChannelDuplexHandler {
     ByteBuf probe = PathProbe.request(ctx.alloc(), transaction, key);
     if (path instanceof TransportPath.Relayed r) {
       sendThroughRelay(ctx, r, probe, ctx.voidPromise());
-      ctx.flush();
     } else if (path instanceof TransportPath.Carried c) {
       try {
         c.carrier().send(c.peer(), probe.nioBuffer());
@@ -273,7 +273,15 @@ final class PathLayer extends ChannelDuplexHandler {
         probe.release();
       }
     } else {
-      ctx.writeAndFlush(new DatagramPacket(probe, path.nextHop()));
+      ctx.write(new DatagramPacket(probe, path.nextHop()), ctx.voidPromise());
+    }
+  }
+
+  /** Sends the probes written since the last flush. On the event loop. */
+  void flushProbes() {
+    ChannelHandlerContext ctx = context;
+    if (ctx != null) {
+      ctx.flush();
     }
   }
 

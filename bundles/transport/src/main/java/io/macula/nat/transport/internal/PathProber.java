@@ -10,7 +10,10 @@ import java.util.random.RandomGenerator;
  * allocation, a TCP stream) still passes traffic, and whether the peer still consents to it, as
  * ICE does (RFC 7675): a probe every {@link #CONSENT_CHECK}, randomized 0.8 to 1.2 times, busy or
  * idle (which also keeps NAT mappings open), and one at once when nothing arrived for {@link
- * #QUIET} after this node sent; unanswered probes are sent again every {@link #RETRY}. A route
+ * #QUIET} (or three of the path's round trips, if longer, up to {@link #MAX_QUIET}) after this node sent; an unanswered
+ * probe is sent again after {@link #RETRY}, then after twice as long each time, up to {@link
+ * #MAX_RETRY}, as STUN retransmits. A tick sends at most {@link #budget} probes: a node with
+ * thousands of routes (a hub) whose peers answer late must not answer with a flood. A route
  * whose probe goes unanswered says since when, and the node's path policy moves it; a path whose
  * probes went unanswered for the consent lifetime ({@link #CONSENT_LIFETIME}) has lost consent,
  * and nothing but probes is sent on it until one is answered. The paths a route left are probed
@@ -19,7 +22,10 @@ import java.util.random.RandomGenerator;
  */
 final class PathProber {
   static final Duration QUIET = Duration.ofMillis(300);
+  static final Duration MAX_QUIET = Duration.ofSeconds(1);
   static final Duration RETRY = Duration.ofMillis(250);
+  /** The longest wait before an unanswered probe goes again (on a path that still has consent). */
+  static final Duration MAX_RETRY = Duration.ofSeconds(2);
   static final Duration CONSENT_CHECK = Duration.ofSeconds(5);
   static final Duration CONSENT_LIFETIME = Duration.ofSeconds(30);
   static final Duration INTERVAL = Duration.ofMillis(100);
@@ -68,9 +74,40 @@ final class PathProber {
     this.consentLifetime = consentLifetime.toNanos();
   }
 
-  /** One round over the routes at {@code nowNanos}. */
+  /** The routes of this tick, taken at its start. */
+  private final java.util.ArrayList<Route> round = new java.util.ArrayList<>();
+  /** Where the next tick starts in its round: the first route the last tick's budget turned down. */
+  private int resumeAt;
+  /** Where this tick is in its round, and whether its budget turned a route down yet. */
+  private int at;
+  private boolean ranOut;
+  /** Probes this tick may still send. */
+  private int left;
+
+  /**
+   * The probes one tick may send: 64, and twice what the routes' consent checks need a tick on
+   * average, so that checks never starve while quiet paths and retries get what is left, and a
+   * probe for every route every few ticks can never happen.
+   */
+  static int budget(int routes, long checkNanos) {
+    long ticksPerCheck = Math.max(1, checkNanos / INTERVAL.toNanos());
+    return (int) Math.min(Integer.MAX_VALUE, 64 + routes * 2L / ticksPerCheck);
+  }
+
+  /**
+   * One round over the routes at {@code nowNanos}, from where the last one's budget ran out, so
+   * that the probes it held back go before the ones of routes it reached.
+   */
   void tick(long nowNanos) {
-    for (Route r : routes) {
+    round.clear();
+    routes.forEach(round::add);
+    int n = round.size();
+    left = budget(n, checkNanos);
+    ranOut = false;
+    int from = n == 0 ? 0 : resumeAt % n;
+    for (int i = 0; i < n; i++) {
+      at = (from + i) % n;
+      Route r = round.get(at);
       TransportPath path = r.path();
       if (r.peer() == null) {
         continue;
@@ -85,6 +122,28 @@ final class PathProber {
         tickAlternative(r, alternative, nowNanos);
       }
     }
+    if (!ranOut) {
+      resumeAt = from;
+    }
+    round.clear();
+  }
+
+  /** Whether this tick may send one more probe; if so, it is counted. A probe it may not send stays due. */
+  private boolean mayProbe() {
+    if (left <= 0) {
+      if (!ranOut) {
+        ranOut = true;
+        resumeAt = at;
+      }
+      return false;
+    }
+    left--;
+    return true;
+  }
+
+  /** The wait before an unanswered probe goes again, after it went {@code retries} times already. */
+  static long retryNanos(int retries) {
+    return Math.min(MAX_RETRY.toNanos(), RETRY.toNanos() << Math.min(retries, 16));
   }
 
   /**
@@ -109,16 +168,26 @@ final class PathProber {
     if (p.nextCheck - now > checkNanos + checkNanos / 5) {
       p.nextCheck = nextCheck(now);
     }
-    if (p.transaction == null && now - p.nextCheck >= 0) {
+    if (p.transaction == null && now - p.nextCheck >= 0 && mayProbe()) {
       p.transaction = PathProbe.newTransaction();
       p.probeSent = now;
       p.nextCheck = nextCheck(now);
       send.send(r, p.path, p.transaction);
-    } else if (p.transaction != null && now - p.probeSent > alternativeRetryNanos(now - p.lastSend)) {
+    } else if (p.transaction != null && now - p.probeSent > alternativeRetryNanos(now - p.lastSend) && mayProbe()) {
       p.transaction = PathProbe.newTransaction();
       p.probeSent = now;
       send.send(r, p.path, p.transaction);
     }
+  }
+
+  /**
+   * How long the path may be quiet after this node sent before it is probed: {@link #QUIET}, or
+   * three round trips of its last answered probe where that is longer (a peer far away, or slow
+   * to answer under load, is not taken for gone the moment it is late), but never more than
+   * {@link #MAX_QUIET}, so that a path that dies is still noticed within about a second.
+   */
+  private static long quietNanos(Route.Probing p) {
+    return Math.max(QUIET.toNanos(), Math.min(MAX_QUIET.toNanos(), 3 * p.rttNanos));
   }
 
   /** When the next consent check is due: {@link #CONSENT_CHECK} times 0.8 to 1.2, so checks do not fall in step. */
@@ -148,16 +217,18 @@ final class PathProber {
       p.lastSend = now;
     }
     if (p.transaction == null) {
-      boolean quietAfterSending = p.lastSend > p.lastArrival && now - p.lastArrival > QUIET.toNanos();
-      if (quietAfterSending || now - p.nextCheck >= 0) {
+      boolean quietAfterSending = p.lastSend > p.lastArrival && now - p.lastArrival > quietNanos(p);
+      if ((quietAfterSending || now - p.nextCheck >= 0) && mayProbe()) {
         p.transaction = PathProbe.newTransaction();
         p.probeSent = now;
+        p.retries = 0;
         p.unansweredSince = now;
         p.nextCheck = nextCheck(now);
         send.send(r, path, p.transaction);
       }
-    } else if (now - p.probeSent > (p.consentLost ? checkNanos : RETRY.toNanos())) {
+    } else if (now - p.probeSent > (p.consentLost ? checkNanos : retryNanos(p.retries)) && mayProbe()) {
       p.probeSent = now;
+      p.retries++;
       send.send(r, path, p.transaction);
     }
     p.consentLost = now - p.consentedAt > consentLifetime;

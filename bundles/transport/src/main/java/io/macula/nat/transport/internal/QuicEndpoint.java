@@ -264,7 +264,10 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
     prober = new PathProber(routes.all(), pathLayer::sendProbe, new java.util.SplittableRandom(),
         settings.consentLifetime());
     long every = PathProber.INTERVAL.toMillis();
-    channel.eventLoop().scheduleAtFixedRate(() -> prober.tick(System.nanoTime()), every, every, TimeUnit.MILLISECONDS);
+    channel.eventLoop().scheduleAtFixedRate(() -> {
+      prober.tick(System.nanoTime());
+      pathLayer.flushProbes();
+    }, every, every, TimeUnit.MILLISECONDS);
   }
 
   static <B extends QuicCodecBuilder<B>> B configure(B builder, Settings s) {

@@ -42,6 +42,8 @@ final class Route {
     long lastArrival;
     long lastSend;
     long probeSent;
+    /** How often the outstanding probe went again: each retry waits twice as long as the last. */
+    int retries;
     /** The outstanding probe's transaction id, or null when none is. */
     volatile byte[] transaction;
     volatile long unansweredSince;

@@ -82,6 +82,79 @@ class PathProberTest {
     assertEquals(2, sent.size());
   }
 
+  /** An unanswered probe goes again after 250 ms, then twice as long each time, up to 2 s, as STUN retransmits. */
+  @Test
+  void retriesOfAnUnansweredProbeBackOff() {
+    tick(prober, 0);
+    route.bytesSent.add(1200);
+    for (long t = 100; t <= 10_000; t += 10) {
+      tick(prober, t * MS);
+    }
+    List<Long> gaps = new ArrayList<>();
+    for (int i = 1; i < sentAt.size(); i++) {
+      gaps.add((sentAt.get(i) - sentAt.get(i - 1)) / MS);
+    }
+    assertEquals(List.of(260L, 510L, 1010L, 2010L, 2010L, 2010L), gaps.subList(0, 6), "the first probe at "
+        + sentAt.get(0) / MS + " ms, then " + gaps);
+    assertArrayEquals(sent.get(0), sent.get(sent.size() - 1), "one probe, sent again");
+  }
+
+  /**
+   * A path whose probes take 300 ms to be answered is not probed the moment it is 300 ms quiet,
+   * but after 900 ms; one whose probes took 2 s, after a second, not six.
+   */
+  @Test
+  void aSlowPathMayBeQuietForThreeOfItsRoundTripsUpToASecond() {
+    tick(prober, 0);
+    route.bytesSent.add(1200);
+    tick(prober, 400 * MS);
+    assertEquals(1, sent.size());
+    PathProber.answered(route, answerTo(sent.get(0)), 700 * MS);
+    route.bytesSent.add(1200);
+    tick(prober, 800 * MS);
+    tick(prober, 1500 * MS);
+    assertEquals(1, sent.size(), "quiet for 0.8 s, under three round trips of 300 ms");
+    tick(prober, 1700 * MS);
+    assertEquals(2, sent.size(), "quiet for 1.0 s");
+
+    PathProber.answered(route, answerTo(sent.get(1)), 3700 * MS); // answered after 2 s
+    route.bytesSent.add(1200);
+    tick(prober, 3800 * MS);
+    tick(prober, 4600 * MS);
+    assertEquals(2, sent.size(), "quiet for 0.9 s");
+    tick(prober, 4800 * MS);
+    assertEquals(3, sent.size(), "quiet for 1.1 s: a second at most, whatever the round trip");
+  }
+
+  /**
+   * 5,000 routes whose peers all fall quiet at once (a hub whose nodes answer late): a tick sends
+   * no more than its budget, which the routes' consent checks alone need only half of, and the
+   * probes it holds back go in the ticks after.
+   */
+  @Test
+  void aTickSendsNoMoreThanItsBudget() {
+    List<Route> many = new ArrayList<>();
+    for (int i = 0; i < 5_000; i++) {
+      many.add(new Route(new InetSocketAddress("::1", 4433), NodeId.of(new byte[32]),
+          new TransportPath.Direct(new InetSocketAddress("198.51.100.7", 1024 + i))));
+    }
+    int[] sentThisTick = new int[1];
+    PathProber p = new PathProber(many, (r, path, tx) -> sentThisTick[0]++, MIDDLE, PathProber.CONSENT_LIFETIME);
+    p.tick(0); // each route's probing starts, and the tick counts them
+    many.forEach(r -> r.bytesSent.add(1200));
+    int budget = PathProber.budget(many.size(), PathProber.CONSENT_CHECK.toNanos());
+    assertEquals(64 + 200, budget, "twice the 100 checks a tick 5,000 routes need, and 64");
+    int total = 0;
+    for (long t = 400; t < 3_000; t += 100) {
+      sentThisTick[0] = 0;
+      p.tick(t * MS);
+      assertTrue(sentThisTick[0] <= budget, sentThisTick[0] + " probes in one tick");
+      total += sentThisTick[0];
+    }
+    assertEquals(26 * budget, total, "every tick sends its whole budget while probes are due");
+    assertTrue(many.stream().allMatch(r -> r.probing.transaction != null), "and every route was probed in time");
+  }
+
   @Test
   void arrivalsMeanNoProbe() {
     prober.tick(0);
