@@ -127,7 +127,7 @@ public final class MeshScaleBenchmark {
             moving[i] = true;
             firstNoticed = firstNoticed == 0 ? System.nanoTime() : firstNoticed;
             rehomed.add(rehome(orphans.get(i), i % (HUBS - 1), addresses.subList(0, HUBS - 1),
-                ids.subList(0, HUBS - 1), FIRST_BACKOFF, deadline));
+                ids.subList(0, HUBS - 1), deadline));
           }
         }
         TimeUnit.MILLISECONDS.sleep(20); // the nodes' own keep-alive check runs on a timer too
@@ -172,7 +172,12 @@ public final class MeshScaleBenchmark {
    * Re-homes a node as a node's hub session does: a hub that fails it, the next one at once; after
    * a round of the hubs in which none took it, a wait of 250 ms, doubling to 5 s; until the deadline.
    */
-  private static CompletableFuture<LightNodes.Node> rehome(LightNodes.Node node, int hub,
+  private static CompletableFuture<LightNodes.Node> rehome(LightNodes.Node node, int first,
+      List<InetSocketAddress> addresses, List<NodeId> ids, long deadlineNanos) {
+    return rehome(node, first, first, addresses, ids, FIRST_BACKOFF, deadlineNanos);
+  }
+
+  private static CompletableFuture<LightNodes.Node> rehome(LightNodes.Node node, int hub, int roundStart,
       List<InetSocketAddress> addresses, List<NodeId> ids, Duration backoff, long deadlineNanos) {
     return node.rehome(addresses.get(hub), ids.get(hub)).handle((next, failure) -> {
       if (failure == null) {
@@ -182,13 +187,13 @@ public final class MeshScaleBenchmark {
         return CompletableFuture.<LightNodes.Node>failedFuture(failure);
       }
       int other = (hub + 1) % addresses.size();
-      if (other != 0) {
-        return rehome(node, other, addresses, ids, backoff, deadlineNanos); // the round goes on
+      if (other != roundStart) {
+        return rehome(node, other, roundStart, addresses, ids, backoff, deadlineNanos); // the round goes on
       }
       Duration longer = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
       return CompletableFuture.supplyAsync(() -> null,
               CompletableFuture.delayedExecutor(backoff.toMillis(), TimeUnit.MILLISECONDS, RETRIES))
-          .thenCompose(x -> rehome(node, other, addresses, ids, longer, deadlineNanos));
+          .thenCompose(x -> rehome(node, other, roundStart, addresses, ids, longer, deadlineNanos));
     }).thenCompose(f -> f);
   }
 

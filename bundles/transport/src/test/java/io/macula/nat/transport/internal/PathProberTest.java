@@ -101,7 +101,7 @@ class PathProberTest {
 
   /**
    * A path whose probes take 300 ms to be answered is not probed the moment it is 300 ms quiet,
-   * but after 900 ms; one whose probes took 2 s, after a second, not six.
+   * but once quiet for 900 ms; one whose probes took 2 s, once quiet for a second, not six.
    */
   @Test
   void aSlowPathMayBeQuietForThreeOfItsRoundTripsUpToASecond() {
@@ -109,21 +109,25 @@ class PathProberTest {
     route.bytesSent.add(1200);
     tick(prober, 400 * MS);
     assertEquals(1, sent.size());
-    PathProber.answered(route, answerTo(sent.get(0)), 700 * MS);
-    route.bytesSent.add(1200);
-    tick(prober, 800 * MS);
-    tick(prober, 1500 * MS);
-    assertEquals(1, sent.size(), "quiet for 0.8 s, under three round trips of 300 ms");
-    tick(prober, 1700 * MS);
-    assertEquals(2, sent.size(), "quiet for 1.0 s");
+    assertEquals(1000, quietUntilProbed(700), "answered after 300 ms: probed at the first tick past 900 ms");
+    assertEquals(1100, quietUntilProbed(3700), "answered after 2 s: probed at the first tick past 1 s");
+  }
 
-    PathProber.answered(route, answerTo(sent.get(1)), 3700 * MS); // answered after 2 s
+  /**
+   * The latest probe is answered at {@code answeredMs}, this node sends, and nothing more
+   * arrives: how long (ms, ticks 100 ms apart) until the next probe goes.
+   */
+  private long quietUntilProbed(long answeredMs) {
+    int before = sent.size();
+    PathProber.answered(route, answerTo(sent.get(before - 1)), answeredMs * MS);
     route.bytesSent.add(1200);
-    tick(prober, 3800 * MS);
-    tick(prober, 4600 * MS);
-    assertEquals(2, sent.size(), "quiet for 0.9 s");
-    tick(prober, 4800 * MS);
-    assertEquals(3, sent.size(), "quiet for 1.1 s: a second at most, whatever the round trip");
+    for (long t = answeredMs + 100; t < answeredMs + 3000; t += 100) {
+      tick(prober, t * MS);
+      if (sent.size() > before) {
+        return t - answeredMs;
+      }
+    }
+    return -1;
   }
 
   /**
