@@ -146,6 +146,11 @@ public class ManyHubsIT {
       return bytesSent(a, bId) - sentBefore > 5_000_000 || bytesReceived(b, aId) - receivedBefore > 5_000_000;
     }, Duration.ofSeconds(30));
     assertTrue(b.ok("nat:id"), b.ok("nat:id").contains("home hub " + hub1.substring(0, 10)));
+    // b stands by at hub 2, its configured fallback: a connection up, to register on when hub 1 fails.
+    Await.until("b stands by at hub 2", () -> b.ok("nat:id").contains("standing by at " + hubs.get(2).id().substring(0, 10)),
+        Duration.ofSeconds(30));
+    String countersAt2 = hubs.get(2).ok("hub:hubs").lines().filter(l -> l.startsWith("counters:")).findFirst().orElse("");
+    assertTrue(countersAt2, countersAt2.contains("standing-by=2")); // a and b, homed elsewhere; c is homed here
     hubs.get(1).kill();
     long killed = System.nanoTime();
     Await.until("b registered with hub 0 or hub 2", () -> homedAt(hubs.get(0).ok("hub:nodes"), bId, "this hub")
@@ -164,6 +169,7 @@ public class ManyHubsIT {
     assertTrue("the hub was killed during the transfer: " + sent, transferStarted < killed && killed < ended);
     String idOfB = b.ok("nat:id");
     assertTrue(idOfB, idOfB.contains("hub up") && !idOfB.contains("home hub " + hub1.substring(0, 10)));
+    assertTrue(idOfB, idOfB.contains("home hub " + hubs.get(2).id().substring(0, 10)) && idOfB.contains("stood by"));
 
     // Its entry went with its ZooKeeper session; a reaches b at its new home by hole punching.
     Await.until("hub 0 lists two hubs", () -> rows(hubs.get(0).ok("hub:hubs")) == 2, Duration.ofSeconds(30));

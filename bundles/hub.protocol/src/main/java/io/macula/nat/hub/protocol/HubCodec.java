@@ -55,6 +55,8 @@ public final class HubCodec {
   private static final int UNFORWARDED = 15;
   private static final int HUBS = 16;
   private static final int LINK_KEY = 17;
+  private static final int STANDBY = 18;
+  private static final int HUB_GONE = 19;
 
   private HubCodec() {}
 
@@ -137,6 +139,11 @@ public final class HubCodec {
         d.write(r.id().toBytes());
         writeBytes(d, r.address().getBytes(StandardCharsets.UTF_8));
       }
+    } else if (m instanceof HubMessage.Standby) {
+      d.writeByte(STANDBY);
+    } else if (m instanceof HubMessage.HubGone g) {
+      d.writeByte(HUB_GONE);
+      d.write(g.hub().toBytes());
     } else if (m instanceof HubMessage.Ping p) {
       d.writeByte(PING);
       d.writeLong(p.nonce());
@@ -238,6 +245,8 @@ public final class HubCodec {
         }
         yield new HubMessage.Hubs(hubs);
       }
+      case STANDBY -> new HubMessage.Standby();
+      case HUB_GONE -> new HubMessage.HubGone(r.nodeId());
       case PING -> new HubMessage.Ping(r.u64());
       case PONG -> new HubMessage.Pong(r.u64());
       case NAT_REPORT -> new HubMessage.NatReport(r.nat());

@@ -227,6 +227,24 @@ public sealed interface HubMessage {
     }
   }
 
+  /**
+   * Node to hub, first on the session instead of {@link Register}: the node is homed at another hub
+   * and keeps this connection ready to register on, should that hub fail; until then the hub
+   * answers its pings and tells it of hubs that leave the mesh ({@link HubGone}), and nothing else.
+   */
+  record Standby() implements HubMessage {}
+
+  /**
+   * Hub to node, on a standby session: the mesh's directory no longer lists {@code hub}. A node
+   * homed there checks its own session before it moves: a hub may drop out of the directory and
+   * still serve.
+   */
+  record HubGone(NodeId hub) implements HubMessage {
+    public HubGone {
+      Objects.requireNonNull(hub, "hub");
+    }
+  }
+
   /** Either way: proves the session alive; answered by a {@link Pong} with the same nonce. */
   record Ping(long nonce) implements HubMessage {}
 

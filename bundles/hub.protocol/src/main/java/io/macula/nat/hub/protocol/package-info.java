@@ -4,5 +4,5 @@
  * link: signals forwarded to the hub a node is homed at.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("2.5.0")
+@org.osgi.annotation.versioning.Version("2.6.0")
 package io.macula.nat.hub.protocol;

@@ -43,6 +43,8 @@ class HubCodecTest {
             new HubMessage.HubRef(B, "[2001:db8::2]:7400"))),
         new HubMessage.Hubs(List.of()),
         new HubMessage.LinkKey(java.util.Arrays.copyOf(new byte[] {9, 8, 7}, 32)),
+        new HubMessage.Standby(),
+        new HubMessage.HubGone(B),
         new HubMessage.Ping(-1),
         new HubMessage.Pong(42),
         new HubMessage.NatReport(NatBehavior.RESTRICTED_CONE),

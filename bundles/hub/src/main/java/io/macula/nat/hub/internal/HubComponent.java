@@ -124,6 +124,8 @@ public final class HubComponent
   /** Sessions that may wait for their node's Register at once. */
   static final int MAX_UNREGISTERED = 1024;
   private final AtomicInteger unregistered = new AtomicInteger();
+  /** The sessions of nodes homed at other hubs that stand by here, one per node. */
+  private final Map<NodeId, NodeSession> standbys = new java.util.concurrent.ConcurrentHashMap<>();
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "nat-hub-timer");
@@ -317,6 +319,19 @@ public final class HubComponent
           timer.schedule(HubComponent.this::tellHubs, HUBS_CHANGED_DELAY_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException e) {
           // the hub is stopping
+        }
+      }
+    }
+
+    @Override
+    public void hubGone(NodeId hub) {
+      // Nodes homed there that stand by here learn it now, not only once their own pings fail.
+      HubMessage gone = new HubMessage.HubGone(hub);
+      for (NodeSession s : standbys.values()) {
+        try {
+          s.send(gone);
+        } catch (java.io.IOException e) {
+          // that session is ending
         }
       }
     }
@@ -517,6 +532,7 @@ public final class HubComponent
     out.put("refused-senders", m.forwarding.refusedSenders());
     out.put("refused-returns", m.forwarding.refusedReturns());
     out.put("malformed-links", m.links.malformed());
+    out.put("standing-by", (long) standbys.size());
     MeshDirectory d = m.directory();
     if (d != null) {
       out.putAll(d.counters());
@@ -601,6 +617,19 @@ public final class HubComponent
   @Override
   public void settled(NodeSession session) {
     unregistered.decrementAndGet();
+  }
+
+  @Override
+  public void standingBy(NodeSession session) {
+    NodeSession before = standbys.put(session.node(), session);
+    if (before != null && before != session) {
+      before.close(); // one session stands by for a node: the newest
+    }
+  }
+
+  @Override
+  public void noLongerStandingBy(NodeSession session) {
+    standbys.remove(session.node(), session);
   }
 
   @Override

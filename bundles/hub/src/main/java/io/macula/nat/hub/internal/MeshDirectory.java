@@ -61,6 +61,9 @@ final class MeshDirectory implements Forwarding.Directory, AutoCloseable {
     /** A hub entered the mesh or left it. */
     void hubsChanged();
 
+    /** A hub left the mesh: its entry is gone from the directory. */
+    void hubGone(NodeId hub);
+
     /**
      * How long a hub may be gone from the directory before the records of the nodes it held are
      * deleted: its nodes register with other hubs within seconds, and their records with them.
@@ -716,6 +719,7 @@ final class MeshDirectory implements Forwarding.Directory, AutoCloseable {
         hubAddresses.remove(gone);
         if (hubs.remove(gone) != null) {
           owner.hubsChanged();
+          owner.hubGone(gone);
         }
       } else if (path.startsWith(NODES + "/")) {
         NodeId id = NodeId.parse(path.substring(NODES.length() + 1));

@@ -25,6 +25,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * One node's session with the hub: the control stream of its hub connection. The first message
  * must register the node; then it asks for the node list, signals other nodes and keeps alive.
+ * Or the first message says the node stands by (it is homed at another hub): then the session only
+ * keeps alive, hears of hubs that leave the mesh, and waits for the node to register on it.
  * No thread waits on a session: the stream hands it each message on the transport's thread, and
  * what it sends is queued without waiting, so a hub holds as many sessions as it has memory for.
  */
@@ -93,6 +95,12 @@ final class NodeSession implements StreamReceiver {
     /** The session registered its node, or ended before it did: called once per session. */
     void settled(NodeSession session);
 
+    /** The node stands by on this session: it is told when a hub leaves the mesh. */
+    void standingBy(NodeSession session);
+
+    /** The session stands by no more: its node registered on it, or it ended. */
+    void noLongerStandingBy(NodeSession session);
+
     /** How long the TURN credentials it makes last: the session sends fresh ones at half that. */
     Duration turnCredentialsLifetime();
 
@@ -112,6 +120,7 @@ final class NodeSession implements StreamReceiver {
   // The stream's thread's only: whether the node registered, whether the session is over for
   // what the node sends, and whether it was told its signals are limited.
   private boolean registered;
+  private volatile boolean standingBy;
   private boolean over;
   private boolean signalsLimited;
   private volatile ScheduledFuture<?> deadline;
@@ -160,8 +169,15 @@ final class NodeSession implements StreamReceiver {
           handle(m);
         } else if (m instanceof HubMessage.Register register) {
           register(register);
+        } else if (m instanceof HubMessage.Standby && !standingBy) {
+          standBy();
+        } else if (standingBy && m instanceof HubMessage.Ping p) {
+          send(new HubMessage.Pong(p.nonce()));
+        } else if (standingBy && m instanceof HubMessage.Pong) {
+          // liveness only
         } else {
-          sendLast(new HubMessage.Refused("the first message must be Register"));
+          sendLast(new HubMessage.Refused(standingBy ? "a session that stands by takes pings and Register only"
+              : "the first message must be Register or Standby"));
           return;
         }
       }
@@ -174,8 +190,26 @@ final class NodeSession implements StreamReceiver {
     }
   }
 
+  /** The node keeps this session to register on when its hub fails: no deadline, no registration. */
+  private void standBy() {
+    deadline.cancel(false);
+    standingBy = true;
+    settle(); // a session that waits no more: it does not count among those that may wait to register
+    hub.standingBy(this);
+    hub.log("node {} stands by", id);
+  }
+
+  /** Whether the node stands by on this session. */
+  boolean standingBy() {
+    return standingBy;
+  }
+
   private void register(HubMessage.Register register) throws IOException {
     deadline.cancel(false);
+    if (standingBy) {
+      standingBy = false;
+      hub.noLongerStandingBy(this);
+    }
     registered = true;
     InetSocketAddress observed = connection.path().nextHop();
     NodeDescriptor node =
@@ -209,6 +243,10 @@ final class NodeSession implements StreamReceiver {
       turn.cancel(false);
     }
     settle();
+    if (standingBy) {
+      standingBy = false;
+      hub.noLongerStandingBy(this);
+    }
     if (registered && hub.registry().unregister(id, this)) {
       hub.left(id);
     }

@@ -33,7 +33,7 @@ class MeshDirectoryTest {
 
   /** One hub's side: its directory, and what the directory told it. */
   private record HubSide(NodeId id, DirectoryConnection connection, AtomicInteger load,
-      List<String> taken, java.util.Set<NodeId> held) {
+      List<String> taken, java.util.Set<NodeId> held, List<NodeId> gone) {
     MeshDirectory directory() {
       return connection.directory();
     }
@@ -115,6 +115,8 @@ class MeshDirectoryTest {
     b.connection().close();
     open.remove(b.connection());
     Eventually.until("b's entry went with its session", () -> a.directory().hubs().size() == 1);
+    Eventually.until("a is told b left", () -> !a.gone().isEmpty());
+    assertEquals(List.of(b.id()), a.gone(), "b, once");
   }
 
   @Test
@@ -203,6 +205,7 @@ class MeshDirectoryTest {
     List<String> taken = new CopyOnWriteArrayList<>();
     java.util.Set<NodeId> held = java.util.concurrent.ConcurrentHashMap.newKeySet();
     held.addAll(List.of(holding));
+    List<NodeId> gone = new CopyOnWriteArrayList<>();
     DirectoryConnection c = DirectoryConnection.open(server.connectString(), data.resolve("unused"), id, address,
         new MeshDirectory.Owner() {
           @Override
@@ -227,12 +230,17 @@ class MeshDirectoryTest {
           public void hubsChanged() {}
 
           @Override
+          public void hubGone(NodeId hub) {
+            gone.add(hub);
+          }
+
+          @Override
           public java.time.Duration orphansAfter() {
             return java.time.Duration.ZERO;
           }
         });
     open.add(c);
-    return new HubSide(id, c, load, taken, held);
+    return new HubSide(id, c, load, taken, held, gone);
   }
 
   private static NodeDescriptor node(int n) {

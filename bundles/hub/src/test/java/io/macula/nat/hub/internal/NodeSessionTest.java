@@ -2,6 +2,7 @@ package io.macula.nat.hub.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.macula.nat.api.NatBehavior;
@@ -124,7 +125,19 @@ class NodeSessionTest {
     public void settled(NodeSession session) {
       settled.incrementAndGet();
     }
+
+    @Override
+    public void standingBy(NodeSession session) {
+      standing.add(session.node());
+    }
+
+    @Override
+    public void noLongerStandingBy(NodeSession session) {
+      standing.remove(session.node());
+    }
   };
+  /** The nodes whose sessions stand by. */
+  private final java.util.Set<NodeId> standing = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   @AfterEach
   void stop() {
@@ -363,6 +376,35 @@ class NodeSessionTest {
     assertEquals("message type 99 is not known to this hub", r.reason());
     HubCodec.write(n.toHub(), new HubMessage.Ping(5));
     assertEquals(new HubMessage.Pong(5), n.read());
+  }
+
+  @Test
+  void aNodeThatStandsByHasNoDeadlineIsNotRegisteredKeepsAliveAndMayRegisterLater() throws Exception {
+    Node n = connect(node(4), 40004, 1 << 20);
+    HubCodec.write(n.toHub(), new HubMessage.Standby());
+    Eventually.until("the node stands by", () -> standing.contains(node(4)));
+    assertEquals(1, settled.get(), "it waits to register no more");
+    timer.advance(NodeSession.REGISTER_DEADLINE.multipliedBy(2));
+    HubCodec.write(n.toHub(), new HubMessage.Ping(9));
+    assertEquals(new HubMessage.Pong(9), n.read(), "past the deadline, the session answers");
+    assertTrue(registry.get(node(4)).isEmpty());
+    assertEquals(List.of(), directoryWrites, "standing by writes nothing to the directory");
+
+    register(n, node(4), true);
+    assertTrue(registry.get(node(4)).isPresent());
+    assertEquals(java.util.Set.of(), standing);
+    assertEquals(List.of("home " + node(4).shortForm()), directoryWrites);
+  }
+
+  @Test
+  void aSessionThatStandsByIsRefusedAnythingButPingsAndRegisterAndEnds() throws Exception {
+    Node n = connect(node(5), 40005, 1 << 20);
+    HubCodec.write(n.toHub(), new HubMessage.Standby());
+    HubCodec.write(n.toHub(), new HubMessage.Signal(node(1), new byte[] {1}));
+    HubMessage.Refused r = (HubMessage.Refused) n.read();
+    assertEquals("a session that stands by takes pings and Register only", r.reason());
+    assertThrows(java.util.NoSuchElementException.class, n::read, "then the hub closed it");
+    Eventually.until("it stands by no more", standing::isEmpty);
   }
 
   private void register(Node n, NodeId id, boolean read) throws IOException {

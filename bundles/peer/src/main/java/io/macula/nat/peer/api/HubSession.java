@@ -24,6 +24,12 @@ public interface HubSession extends Signalling, HubRelay {
    */
   java.util.List<NodeId> fallbackHubs();
 
+  /**
+   * The fallback hub this node stands by at (a connection up and ready to register on when its hub
+   * fails), if it does now.
+   */
+  Optional<NodeId> standbyHub();
+
   /** The hub's address: where the hub session and the hub relay go. */
   InetSocketAddress hubAddress();
 

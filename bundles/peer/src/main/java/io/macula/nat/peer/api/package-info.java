@@ -1,4 +1,4 @@
 /** A node's session with its hub, as commands use it; and stream services. */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("2.2.0")
+@org.osgi.annotation.versioning.Version("2.3.0")
 package io.macula.nat.peer.api;

@@ -57,6 +57,12 @@ final class HubCandidates {
     return current;
   }
 
+  /** The node moves to {@code hub} (the one it stood by at), wherever it is in the order. */
+  synchronized HubAddress moveTo(HubAddress hub) {
+    current = hub;
+    return current;
+  }
+
   /** How many hubs there are to try. */
   synchronized int size() {
     return all().size();

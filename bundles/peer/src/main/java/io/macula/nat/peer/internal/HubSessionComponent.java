@@ -125,6 +125,8 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
   private final ScheduledExecutorService timer;
   private final ExecutorService deliveries;
   private final Thread sessionThread;
+  /** A session that stands by at a fallback hub, to register on when this one fails. */
+  private final StandbyHub standby;
   private final AtomicLong nonces = new AtomicLong();
   private final Map<NodeId, NodeDescriptor> known = new ConcurrentHashMap<>();
   /** The pages of the node list the hub is sending; the session thread only. */
@@ -146,9 +148,22 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
   /** Nodes the hub forwarded a signal from lately: registered with it, so admitted. */
   private final RecentNodes signalled = new RecentNodes(1024);
 
-  /** The session while it is up. */
-  /** A session that is up: its connection and stream, and whether it runs over TCP (UDP got no answer). */
-  private record Live(QuicConnection connection, PeerStream stream, boolean overTcp) {}
+  /**
+   * A session that is up: its connection and stream, whether it runs over TCP (UDP got no answer),
+   * and when the hub was last heard on it.
+   */
+  private record Live(QuicConnection connection, PeerStream stream, boolean overTcp, Heard heard) {}
+
+  /** How a session reads the hub's messages: from its stream, or from a standby's inbox. */
+  private interface Messages {
+    /** The next message; empty at the end of the session. */
+    Optional<HubMessage> next() throws IOException;
+  }
+
+  /** How long a node told its hub left the mesh waits for the hub to answer a ping before it moves. */
+  static final Duration GONE_CHECK = Duration.ofSeconds(1);
+  /** How many of those checks ended. */
+  final java.util.concurrent.atomic.AtomicInteger goneChecks = new java.util.concurrent.atomic.AtomicInteger();
 
   /** How long UDP to the hub may stay unanswered before the session tries TCP. */
   static final Duration UDP_ANSWER = Duration.ofSeconds(3);
@@ -189,6 +204,7 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
     this.misses = Math.max(1, config.keepalive__misses());
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "nat-hub-keepalive"));
     this.deliveries = Executors.newSingleThreadExecutor(r -> daemon(r, "nat-hub-signals"));
+    this.standby = new StandbyHub(endpoint, this::hubGone, log, keepalive, misses);
     this.sessionThread = daemon(this::run, "nat-hub-session");
     sessionThread.start();
   }
@@ -201,6 +217,7 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
     if (l != null) {
       l.connection().close();
     }
+    standby.close();
     timer.shutdownNow();
     deliveries.shutdownNow();
     endpoint.distrustRelay(hub().address()); // a node that leaves this hub takes nothing more from it
@@ -230,16 +247,19 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
   private void run() {
     Duration backoff = FIRST_BACKOFF;
     int failedInRound = 0;
+    Optional<StandbyHub.Standing> ready = Optional.empty();
     while (running) {
       HubAddress hub = hubs.current();
       boolean wasUp = false;
       try {
-        session(hub);
+        session(hub, ready);
       } catch (InterruptedException e) {
         return;
       } catch (Exception e) {
         log.debug("hub {} unreachable: {}", hub.address(), e.toString());
       } finally {
+        ready.ifPresent(r -> r.connection().close()); // closed already, unless registering on it failed
+        ready = Optional.empty();
         Live l = live;
         live = null;
         pendingList.complete(List.copyOf(known.values())); // no answer comes on a lost session
@@ -260,8 +280,10 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
         continue; // ended on purpose, to reach the same hub another way
       }
       if (hubs.size() > 1) {
-        // Another hub takes over: the one that failed keeps none of this node's trust.
-        HubAddress next = hubs.next();
+        // Another hub takes over: the one that failed keeps none of this node's trust. The one
+        // the node stands by at first, on the connection that is up already.
+        ready = standby.take();
+        HubAddress next = ready.isPresent() ? hubs.moveTo(ready.get().hub()) : hubs.next();
         endpoint.distrustRelay(hub.address());
         failedInRound++;
         if (failedInRound < hubs.size()) {
@@ -315,14 +337,29 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
     return new HostPort(hub().address().getAddress().getHostAddress(), hub().address().getPort()).toString();
   }
 
-  /** One session, from connect to its end. */
-  private void session(HubAddress hub) throws Exception {
-    QuicConnection c = connect(hub);
+  /** One session, from connect (or the standby that is {@code ready}) to its end. */
+  private void session(HubAddress hub, Optional<StandbyHub.Standing> ready) throws Exception {
+    QuicConnection c;
+    PeerStream stream;
+    Messages messages;
+    if (ready.isPresent()) {
+      c = ready.get().connection();
+      stream = ready.get().stream();
+      messages = ready.get().inbox()::next;
+      transport = "udp (stood by at this hub)";
+    } else {
+      c = connect(hub);
+      stream = c.openStream();
+      java.io.InputStream in = stream.input();
+      messages = () -> HubCodec.read(in);
+    }
     boolean overTcp = c.path() instanceof TransportPath.Carried;
-    PeerStream stream = c.openStream();
     NatBehavior registeredNat = nat;
     HubCodec.write(stream.output(), new HubMessage.Register(reported, relayOffer != null, registeredNat));
-    Optional<HubMessage> answer = HubCodec.read(stream.input());
+    Optional<HubMessage> answer;
+    do { // a standby's pong or news may still be on its way
+      answer = messages.next();
+    } while (answer.isPresent() && (answer.get() instanceof HubMessage.Pong || answer.get() instanceof HubMessage.HubGone));
     if (answer.isEmpty() || !(answer.get() instanceof HubMessage.Registered registered)) {
       c.close();
       throw new IOException("the hub answered registration with " + answer.orElse(null));
@@ -330,8 +367,10 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
     observed = registered.observed();
     endpoint.trustRelay(hub.address(), registered.relayKey()); // over TCP too: the relay's frames go on the stream
     listing.clear(); // pages a lost session left half sent
-    Live l = new Live(c, stream, overTcp);
+    Heard lastHeard = new Heard(c);
+    Live l = new Live(c, stream, overTcp, lastHeard);
     live = l;
+    standby.keep(hubs.fallbacks());
     if (nat != registeredNat) {
       // Discovered while the registration was on its way: reportNat found no session to tell.
       send(l, new HubMessage.NatReport(nat));
@@ -341,13 +380,12 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
       send(l, offer);
     }
     log.info("registered with hub {} at {}; it sees this node at {}", hub.id().shortForm(), hub.address(), observed);
-    Heard lastHeard = new Heard(c);
     var pinger = timer.scheduleAtFixedRate(() -> keepAlive(l, lastHeard),
         keepalive.toMillis(), keepalive.toMillis(), TimeUnit.MILLISECONDS);
     var udpCheck = overTcp ? timer.scheduleWithFixedDelay(() -> retryUdp(l),
         UDP_RETRY.toMillis(), UDP_RETRY.toMillis(), TimeUnit.MILLISECONDS) : null;
     try {
-      for (Optional<HubMessage> m; (m = HubCodec.read(stream.input())).isPresent(); ) {
+      for (Optional<HubMessage> m; (m = messages.next()).isPresent(); ) {
         lastHeard.answered();
         handle(m.get());
       }
@@ -378,40 +416,29 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
   }
 
   /**
-   * When the hub was last heard: any packet of the hub connection counts (acknowledgements too),
-   * so a hub busy relaying is not taken for a lost one; and when it last answered, for a hub whose
-   * QUIC stack acknowledges while the hub itself answers nothing.
+   * The hub this node stands by at says {@code gone} left the mesh's directory. If that is this
+   * node's hub, it is asked for a pong: a hub that sends nothing within {@link #GONE_CHECK} is
+   * taken for lost now, not once the keep-alives notice (a hub out of the directory that still
+   * serves keeps its node).
    */
-  private static final class Heard {
-    private final QuicConnection connection;
-    private long bytes;
-    private long at = System.nanoTime();
-    private volatile long answeredAt = System.nanoTime();
-
-    /** A message of the hub arrived (a pong, a node list, a signal). */
-    void answered() {
-      answeredAt = System.nanoTime();
+  private void hubGone(NodeId gone) {
+    Live l = live;
+    if (l == null || !gone.equals(hub().id())) {
+      return;
     }
-
-    /** Nanoseconds since the hub last sent a message. */
-    long unanswered() {
-      return System.nanoTime() - answeredAt;
-    }
-
-    Heard(QuicConnection connection) {
-      this.connection = connection;
-      this.bytes = connection.bytesReceived();
-    }
-
-    /** Nanoseconds since the hub was last heard; called by one thread only. */
-    long silence() {
-      long now = System.nanoTime();
-      long b = connection.bytesReceived();
-      if (b != bytes) {
-        bytes = b;
-        at = now;
-      }
-      return now - at;
+    long heard = l.connection().bytesReceived();
+    send(l, new HubMessage.Ping(nonces.incrementAndGet()));
+    try {
+      timer.schedule(() -> {
+        if (live == l && l.connection().bytesReceived() == heard) {
+          log.info("hub {} left the mesh and sent nothing for {} ms", gone.shortForm(), GONE_CHECK.toMillis());
+          l.connection().close(); // ends the read loop: the session moves on
+          l.stream().close();
+        }
+        goneChecks.incrementAndGet();
+      }, GONE_CHECK.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // the session is stopping
     }
   }
 
@@ -476,6 +503,9 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
         }
       }
       hubs.learned(learned);
+      if (live != null) {
+        standby.keep(hubs.fallbacks());
+      }
     } else if (m instanceof HubMessage.TurnCredentials t) {
       turnServer = new TurnServerOffer(t.uri(), t.username(), t.password(),
           Instant.ofEpochSecond(t.expiresEpochSeconds()));
@@ -500,6 +530,11 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
   @Override
   public List<NodeId> fallbackHubs() {
     return hubs.fallbacks().stream().map(HubAddress::id).toList();
+  }
+
+  @Override
+  public Optional<NodeId> standbyHub() {
+    return standby.hub();
   }
 
   @Override

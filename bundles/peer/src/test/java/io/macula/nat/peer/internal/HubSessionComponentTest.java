@@ -48,8 +48,13 @@ class HubSessionComponentTest {
   private static final InetSocketAddress HUB_AT = new InetSocketAddress("203.0.113.10", 7400);
   private static final InetSocketAddress SEEN_AT = new InetSocketAddress("198.51.100.7", 40000);
 
-  /** One session's stream, as the hub sees it. */
-  private record HubSide(InputStream in, OutputStream out, AtomicLong bytesToNode) {
+  private static final NodeId HUB2 = node(8);
+  private static final InetSocketAddress HUB2_AT = new InetSocketAddress("203.0.113.11", 7400);
+  private static final String TWO_HUBS = HUB + "@" + HUB_AT.getHostString() + ":" + HUB_AT.getPort() + ","
+      + HUB2 + "@" + HUB2_AT.getHostString() + ":" + HUB2_AT.getPort();
+
+  /** One session's stream, as the hub sees it, and where the node connected to. */
+  private record HubSide(InputStream in, OutputStream out, AtomicLong bytesToNode, TransportPath path) {
     HubMessage read() throws IOException {
       return HubCodec.read(in).orElseThrow();
     }
@@ -277,6 +282,43 @@ class HubSessionComponentTest {
     }
   }
 
+  @Test
+  @org.junit.jupiter.api.Timeout(30)
+  void whenItsHubFailsTheNodeRegistersOnTheConnectionThatStoodByAndStandsByAtTheOldOne() throws Exception {
+    session = start(TWO_HUBS, 60_000, Map.of(), quietLogger());
+    HubSide home = registered();
+    HubSide standby = nextSession();
+    assertEquals(new HubMessage.Standby(), standby.read());
+    assertEquals(HUB2_AT, standby.path().nextHop(), "it stands by at its fallback");
+
+    home.out().close(); // the hub is gone
+    assertInstanceOf(HubMessage.Register.class, standby.read(), "registered on the standby, no handshake");
+    standby.write(new HubMessage.Registered(SEEN_AT, new byte[32]));
+    Eventually.until("registered with the second hub", () -> session.isConnected() && session.hubId().equals(HUB2));
+    HubSide next = nextSession();
+    assertEquals(HUB_AT, next.path().nextHop(), "the one connection made since stands by at the first hub");
+    assertEquals(new HubMessage.Standby(), next.read());
+  }
+
+  @Test
+  @org.junit.jupiter.api.Timeout(30)
+  void aHubTheStandbyHubSaysLeftTheMeshIsLeftOnlyIfItDoesNotAnswerAPing() throws Exception {
+    session = start(TWO_HUBS, 60_000, Map.of(), quietLogger()); // keep-alives would notice in 3 minutes
+    HubSide home = registered();
+    HubSide standby = nextSession();
+    assertEquals(new HubMessage.Standby(), standby.read());
+
+    standby.write(new HubMessage.HubGone(HUB));
+    HubMessage.Ping ping = assertInstanceOf(HubMessage.Ping.class, home.read());
+    home.write(new HubMessage.Pong(ping.nonce()));
+    Eventually.until("the check ended", () -> session.goneChecks.get() == 1);
+    assertTrue(session.isConnected() && session.hubId().equals(HUB), "a hub that answers keeps its node");
+
+    standby.write(new HubMessage.HubGone(HUB));
+    assertInstanceOf(HubMessage.Ping.class, home.read()); // unanswered
+    assertInstanceOf(HubMessage.Register.class, standby.read(), "then the node moves");
+  }
+
   // --- the session's surroundings
 
   private volatile boolean udpBlocked;
@@ -305,8 +347,12 @@ class HubSessionComponentTest {
   }
 
   private HubSessionComponent start(long keepaliveMs, Map<String, Object> properties, Logger log) {
+    return start(HUB + "@" + HUB_AT.getHostString() + ":" + HUB_AT.getPort(), keepaliveMs, properties, log);
+  }
+
+  private HubSessionComponent start(String hubs, long keepaliveMs, Map<String, Object> properties, Logger log) {
     Map<String, Object> config = Map.of(
-        "hub", HUB + "@" + HUB_AT.getHostString() + ":" + HUB_AT.getPort(),
+        "hub", hubs,
         "reported", new String[] {"10.0.0.2:4000"},
         "keepalive__ms", keepaliveMs,
         "keepalive__misses", 3);
@@ -372,7 +418,7 @@ class HubSessionComponentTest {
         }
       }
     };
-    sessions.add(new HubSide(hubIn, hubOut, received));
+    sessions.add(new HubSide(hubIn, hubOut, received, path));
     return (QuicConnection) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {QuicConnection.class},
         (p, m, a) -> switch (m.getName()) {
           case "openStream" -> stream;

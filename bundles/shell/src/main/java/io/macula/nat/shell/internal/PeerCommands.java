@@ -95,7 +95,8 @@ public final class PeerCommands {
         + (h == null ? "" : " hub " + (h.isConnected() ? "up" : "down") + " "
             + h.observedAddress().map(a -> "observed " + a + " ").orElse("") + "over " + h.transport()
             + "; home hub " + h.hubId().shortForm() + ", fallbacks "
-            + (h.fallbackHubs().isEmpty() ? "none" : String.join(",", h.fallbackHubs().stream().map(NodeId::shortForm).toList())))
+            + (h.fallbackHubs().isEmpty() ? "none" : String.join(",", h.fallbackHubs().stream().map(NodeId::shortForm).toList()))
+            + h.standbyHub().map(s -> ", standing by at " + s.shortForm()).orElse(""))
         + "\n");
   }
 
