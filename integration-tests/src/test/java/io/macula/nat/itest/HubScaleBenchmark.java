@@ -32,7 +32,7 @@ import java.util.stream.IntStream;
  * adds options to the hub's JVM.
  */
 public final class HubScaleBenchmark {
-  private static final int IN_FLIGHT = 64;
+  static final int IN_FLIGHT = 64;
   private static final Duration REGISTER_WAIT = Duration.ofSeconds(30);
   private static final Duration IDLE = Duration.ofSeconds(20);
   private static final int SIGNALS = 5_000;

@@ -16,8 +16,10 @@ import java.util.stream.IntStream;
  * hub's embedded ZooKeeper), and light nodes (see {@link HubScaleBenchmark}) spread over them.
  * Prints the registrations a second, the round trip of signals between nodes homed at different
  * hubs (forwarded from hub to hub) p50/p99, and, once the third hub is killed with SIGKILL, the
- * time until every one of its nodes registered with another hub: each notices its hub gone after
- * three pings unanswered, as a node does, and registers with the next.
+ * time until every one of its nodes registered with another hub. Each node stands by at one of the
+ * other hubs, as a node does at its first fallback; it notices its hub gone after three pings
+ * unanswered, or when the hub it stands by at says its hub left the mesh and its hub then answers
+ * no ping for a second, and registers on its standby (or else connects anew).
  *
  * <p>{@code mvn -q -pl integration-tests exec:java@meshscale [-Dexec.args="NODES [PING_MS [SIGNALS_PER_S]]"]
  * [-Dbenchmark.hubjvm="OPTIONS"]}: 10,000 nodes by default, each pinging every 1000 ms, 500 signals
@@ -29,6 +31,8 @@ public final class MeshScaleBenchmark {
   private static final int MISSES = 3;
   private static final Duration REHOME_DEADLINE = Duration.ofSeconds(120);
   private static final Duration IDLE = Duration.ofSeconds(20);
+  /** How long a node told its hub left waits for that hub to answer a ping, as a node does. */
+  private static final Duration GONE_CHECK = Duration.ofSeconds(1);
 
   private MeshScaleBenchmark() {}
 
@@ -84,6 +88,31 @@ public final class MeshScaleBenchmark {
           percentile(latencies, 50), percentile(latencies, 99));
 
       System.out.println("datagrams the kernel dropped at each hub's socket, after registering: " + drops(addresses));
+
+      // Each node stands by at one of the other hubs, as a node does at its first fallback.
+      long standbyFrom = System.nanoTime();
+      List<CompletableFuture<Void>> standbys = new ArrayList<>();
+      java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(HubScaleBenchmark.IN_FLIGHT);
+      for (int h = 0; h < HUBS; h++) {
+        List<LightNodes.Node> here = at.get(h);
+        for (int i = 0; i < here.size(); i++) {
+          int other = (h + 1 + i % (HUBS - 1)) % HUBS;
+          slots.acquire(); // as many at once as registering
+          standbys.add(here.get(i).standBy(addresses.get(other), ids.get(other)).whenComplete((x, e) -> slots.release()));
+        }
+      }
+      int standing = 0;
+      for (CompletableFuture<Void> f : standbys) {
+        try {
+          f.get(60, TimeUnit.SECONDS);
+          standing++;
+        } catch (Exception e) {
+          // counted as not standing by
+        }
+      }
+      double standbyTook = seconds(standbyFrom);
+      System.out.printf(Locale.ROOT, "%d of %d nodes stand by at another hub, in %.1f s: %.0f a second%n", standing,
+          registered, standbyTook, standing / standbyTook);
       // Keep-alives only, as in the one-hub benchmark: the hubs' CPU, once registering is over.
       long[] cpuFrom = new long[HUBS];
       for (int h = 0; h < HUBS; h++) {
@@ -111,23 +140,60 @@ public final class MeshScaleBenchmark {
             hub + 1, socketDrops(addresses.get(h).getPort()));
       }
 
-      // The last hub dies: each of its nodes moves on once three pings went unanswered, from its
-      // own socket, as a node does.
+      // The last hub dies. Each of its nodes moves on as a node does: once three pings went
+      // unanswered, or once the hub it stands by at said its hub left the mesh and its hub then
+      // answered no ping for a second; it registers on its standby, or else connects anew.
       List<LightNodes.Node> orphans = at.get(HUBS - 1);
+      NodeId killedId = ids.get(HUBS - 1);
       hubs.get(HUBS - 1).kill();
       long killed = System.nanoTime();
       List<CompletableFuture<LightNodes.Node>> rehomed = new ArrayList<>();
+      List<Double> sinceKill = java.util.Collections.synchronizedList(new ArrayList<>());
+      List<Double> sinceNoticed = java.util.Collections.synchronizedList(new ArrayList<>());
       boolean[] moving = new boolean[orphans.size()];
+      long[] checkedFrom = new long[orphans.size()];
       Duration lost = pingEvery.multipliedBy(MISSES);
       long deadline = killed + REHOME_DEADLINE.toNanos();
       long firstNoticed = 0;
+      long firstTold = 0;
+      int onStandby = 0;
+      int told = 0;
       while (rehomed.size() < orphans.size() && System.nanoTime() < deadline) {
         for (int i = 0; i < orphans.size(); i++) {
-          if (!moving[i] && orphans.get(i).silence().compareTo(lost) > 0) {
+          LightNodes.Node n = orphans.get(i);
+          if (moving[i]) {
+            continue;
+          }
+          long now = System.nanoTime();
+          boolean silent = n.silence().compareTo(lost) > 0;
+          if (!silent && checkedFrom[i] == 0 && n.goneHub().filter(killedId::equals).isPresent()) {
+            checkedFrom[i] = now;
+            firstTold = firstTold == 0 ? now : firstTold;
+            n.send(new io.macula.nat.hub.protocol.HubMessage.Ping(now));
+          }
+          boolean unanswered = checkedFrom[i] != 0 && now - checkedFrom[i] > GONE_CHECK.toNanos()
+              && n.silence().toNanos() > now - checkedFrom[i];
+          if (silent || unanswered) {
             moving[i] = true;
-            firstNoticed = firstNoticed == 0 ? System.nanoTime() : firstNoticed;
-            rehomed.add(rehome(orphans.get(i), i % (HUBS - 1), addresses.subList(0, HUBS - 1),
-                ids.subList(0, HUBS - 1), deadline));
+            told += unanswered && !silent ? 1 : 0;
+            firstNoticed = firstNoticed == 0 ? now : firstNoticed;
+            int first = i % (HUBS - 1);
+            CompletableFuture<LightNodes.Node> moved;
+            if (n.standingBy()) {
+              onStandby++;
+              moved = n.registerOnStandby().exceptionallyCompose(e -> rehome(n, first, addresses.subList(0, HUBS - 1),
+                  ids.subList(0, HUBS - 1), deadline));
+            } else {
+              moved = rehome(n, first, addresses.subList(0, HUBS - 1), ids.subList(0, HUBS - 1), deadline);
+            }
+            long noticed = now;
+            rehomed.add(moved.whenComplete((x, e) -> {
+              if (e == null) {
+                long done = System.nanoTime();
+                sinceKill.add((done - killed) / 1e6);
+                sinceNoticed.add((done - noticed) / 1e6);
+              }
+            }));
           }
         }
         TimeUnit.MILLISECONDS.sleep(20); // the nodes' own keep-alive check runs on a timer too
@@ -149,6 +215,15 @@ public final class MeshScaleBenchmark {
           + " of the kill (each notices after %d unanswered pings, %d ms), %.1f s after the first noticed%n", done,
           orphans.size(), (lastDone - killed) / 1e9, MISSES, lost.toMillis(), (lastDone - firstNoticed) / 1e9);
       failures.forEach((why, n) -> System.out.println("  not re-homed: " + n + " x " + why));
+      List<Double> kill = new ArrayList<>(sinceKill);
+      List<Double> own = new ArrayList<>(sinceNoticed);
+      System.out.printf(Locale.ROOT, "  registered again, ms after the kill: p50 %.0f p90 %.0f p99 %.0f max %.0f;"
+          + " after the node noticed: p50 %.0f p90 %.0f p99 %.0f max %.0f%n", percentile(kill, 50), percentile(kill, 90),
+          percentile(kill, 99), percentile(kill, 100), percentile(own, 50), percentile(own, 90), percentile(own, 99),
+          percentile(own, 100));
+      System.out.printf(Locale.ROOT, "  %d moved on their standby; %d when told their hub left the mesh (the first told"
+          + " %.1f s after the kill), the rest after their pings went unanswered%n", onStandby, told,
+          firstTold == 0 ? Double.NaN : (firstTold - killed) / 1e9);
       String rehoming = orphans.size() < 3000 ? "not measured (" + orphans.size() + " nodes on the killed hub)"
           : done == orphans.size() && lastDone - killed < 10_000_000_000L ? "met" : "NOT met";
       System.out.printf(Locale.ROOT, "goals: re-homing of 3,000 nodes within 10 s %s; cross-hub signalling p99 < 20 ms"

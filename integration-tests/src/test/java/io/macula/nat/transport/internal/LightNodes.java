@@ -67,6 +67,9 @@ public final class LightNodes implements AutoCloseable {
   /** Sessions that ended after they registered: the hub closed them, or their connection timed out. */
   public final LongAdder sessionsLost = new LongAdder();
 
+  /** A standby pings this many times less often than a home session, as a node's does. */
+  private static final int STANDBY_PING_FACTOR = 5;
+
   /** How often each session pings the hub: a node's hub session does so every keepalive_ms (1 s by default). */
   private final Duration pingEvery;
 
@@ -117,6 +120,15 @@ public final class LightNodes implements AutoCloseable {
     private final CompletableFuture<Node> registered = new CompletableFuture<>();
     private Channel socket;
     private QuicChannel quic;
+    /** The hub this node is homed at. */
+    private InetSocketAddress hubAt;
+    /** The connection that stands by at another hub, its session stream and keep-alives, once up. */
+    private volatile QuicChannel standbyQuic;
+    private volatile QuicStreamChannel standbyStream;
+    private InetSocketAddress standbyAt;
+    private java.util.concurrent.ScheduledFuture<?> standbyPings;
+    /** The hub the standby's hub said left the mesh, once it said so. */
+    private volatile NodeId goneHub;
     private java.util.concurrent.ScheduledFuture<?> pings;
     private volatile QuicStreamChannel session;
     /** When the hub last sent this node anything. */
@@ -141,16 +153,116 @@ public final class LightNodes implements AutoCloseable {
       Node next = new Node(identity, signals, probes);
       next.socket = socket;
       socket.eventLoop().execute(() -> {
-        if (pings != null) {
-          pings.cancel(false);
-        }
-        if (quic != null) {
-          quic.close();
-        }
-        probes.key = null;
+        leaveHome();
         next.handshake(hub, hubId);
       });
       return next.registered;
+    }
+
+    /**
+     * Stands by at another hub, from this node's socket, as a node does at its first fallback: a
+     * connection up, to register on when its hub fails. Done once the hub answered a ping on it.
+     */
+    public CompletableFuture<Void> standBy(InetSocketAddress hub, NodeId hubId) {
+      CompletableFuture<Void> standing = new CompletableFuture<>();
+      socket.eventLoop().execute(() -> QuicChannel.newBootstrap(socket)
+          .handler(new ChannelInboundHandlerAdapter())
+          .streamHandler(new ChannelInboundHandlerAdapter())
+          .remoteAddress(hub)
+          .localConnectionAddress(ConnectionIds.clientLocal())
+          .remoteConnectionAddress(ConnectionIds.clientRemote())
+          .connect()
+          .addListener(connected -> {
+            if (!connected.isSuccess()) {
+              standing.completeExceptionally(connected.cause());
+              return;
+            }
+            QuicChannel c = (QuicChannel) connected.getNow();
+            byEngine.remove(c.sslEngine());
+            try {
+              proven(c, hub, hubId);
+            } catch (Exception e) {
+              standing.completeExceptionally(e);
+              c.close();
+              return;
+            }
+            c.createStream(QuicStreamType.BIDIRECTIONAL, new ChannelInitializer<QuicStreamChannel>() {
+              @Override
+              protected void initChannel(QuicStreamChannel ch) {
+                ch.pipeline().addLast(new LengthFieldBasedFrameDecoder(HubCodec.MAX_FRAME + 4, 0, 4, 0, 0),
+                    new StandbyMessages(Node.this, standing));
+              }
+            }).addListener(opened -> {
+              if (!opened.isSuccess()) {
+                standing.completeExceptionally(opened.cause());
+                c.close();
+                return;
+              }
+              standbyQuic = c;
+              standbyAt = hub;
+              standbyStream = (QuicStreamChannel) opened.getNow();
+              write(standbyStream, new HubMessage.Standby());
+              write(standbyStream, new HubMessage.Ping(0));
+              long every = pingEvery.toMillis() * STANDBY_PING_FACTOR;
+              standbyPings = socket.eventLoop().scheduleAtFixedRate(() -> {
+                if (standbyStream != null && standbyStream.isActive()) {
+                  write(standbyStream, new HubMessage.Ping(System.nanoTime()));
+                }
+              }, ThreadLocalRandom.current().nextLong(every), every, TimeUnit.MILLISECONDS);
+            });
+          }));
+      return standing;
+    }
+
+    /** The hub the standby's hub said left the mesh, if it said so. */
+    public java.util.Optional<NodeId> goneHub() {
+      return java.util.Optional.ofNullable(goneHub);
+    }
+
+    /** Whether a standby is up to register on. */
+    public boolean standingBy() {
+      QuicStreamChannel s = standbyStream;
+      return s != null && s.isActive();
+    }
+
+    /**
+     * Registers on the connection that stood by, as a node whose hub failed does: no handshake.
+     * The node registered anew is the returned one.
+     */
+    public CompletableFuture<Node> registerOnStandby() {
+      Node next = new Node(identity, signals, probes);
+      next.socket = socket;
+      socket.eventLoop().execute(() -> {
+        QuicStreamChannel stream = standbyStream;
+        if (stream == null || !stream.isActive()) {
+          next.registered.completeExceptionally(new IllegalStateException("no standby"));
+          return;
+        }
+        leaveHome();
+        standbyPings.cancel(false);
+        next.quic = standbyQuic;
+        next.hubAt = standbyAt;
+        next.session = stream;
+        standbyStream = null;
+        standbyQuic = null;
+        stream.pipeline().replace(StandbyMessages.class, "messages", next.new Messages());
+        next.send(new HubMessage.Register(List.of((InetSocketAddress) socket.localAddress()), false,
+            NatBehavior.UNKNOWN));
+      });
+      return next.registered;
+    }
+
+    /** Ends the session with the hub this node is homed at; on the socket's event loop. */
+    private void leaveHome() {
+      if (pings != null) {
+        pings.cancel(false);
+      }
+      if (quic != null) {
+        quic.close();
+      }
+      if (hubAt != null) {
+        probes.keys.remove(hubAt);
+      }
     }
 
     public NodeId id() {
@@ -204,9 +316,10 @@ public final class LightNodes implements AutoCloseable {
               return;
             }
             quic = (QuicChannel) connected.getNow();
+            hubAt = hub;
             byEngine.remove(quic.sslEngine());
             try {
-              provenHub(hubId);
+              proven(quic, hub, hubId);
             } catch (Exception e) {
               registered.completeExceptionally(e);
               leave();
@@ -216,14 +329,14 @@ public final class LightNodes implements AutoCloseable {
           });
     }
 
-    /** The hub proved the id it was asked for; the probes' key comes from its key. */
-    private void provenHub(NodeId hubId) throws Exception {
-      PublicKey key = quic.sslEngine().getSession().getPeerCertificates()[0].getPublicKey();
+    /** The hub proved the id it was asked for; the probes from its address are answered under a key from its key. */
+    private void proven(QuicChannel connection, InetSocketAddress hub, NodeId hubId) throws Exception {
+      PublicKey key = connection.sslEngine().getSession().getPeerCertificates()[0].getPublicKey();
       NodeId proven = NodeId.ofPublicKey(key.getEncoded());
       if (!proven.equals(hubId)) {
         throw new IllegalStateException("the hub proved " + proven + ", not " + hubId);
       }
-      probes.key = ConsentKey.derive(identity.keys().getPrivate(), identity.id(), key, hubId);
+      probes.keys.put(hub, ConsentKey.derive(identity.keys().getPrivate(), identity.id(), key, hubId));
     }
 
     private void openSession() {
@@ -250,6 +363,10 @@ public final class LightNodes implements AutoCloseable {
       if (s == null) {
         throw new IllegalStateException("no session yet");
       }
+      write(s, message);
+    }
+
+    private void write(QuicStreamChannel s, HubMessage message) {
       ByteBuf frame = s.alloc().buffer();
       try (ByteBufOutputStream out = new ByteBufOutputStream(frame)) {
         HubCodec.write(out, message);
@@ -280,6 +397,10 @@ public final class LightNodes implements AutoCloseable {
     public void close() {
       if (quic != null) {
         quic.close();
+      }
+      QuicChannel standby = standbyQuic;
+      if (standby != null) {
+        standby.close();
       }
       if (socket != null) {
         socket.close();
@@ -312,14 +433,43 @@ public final class LightNodes implements AutoCloseable {
     }
   }
 
-  /** Answers the hub's path probes under the pair's key; everything else goes on to QUIC. */
+  /** What a session that stands by hears: pongs (the first says the hub took it) and hubs gone from the mesh. */
+  private final class StandbyMessages extends SimpleChannelInboundHandler<ByteBuf> {
+    private final CompletableFuture<Void> standing;
+    private final Node node;
+
+    StandbyMessages(Node node, CompletableFuture<Void> standing) {
+      this.node = node;
+      this.standing = standing;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) throws Exception {
+      HubMessage m = HubCodec.read(new ByteBufInputStream(frame)).orElseThrow();
+      if (m instanceof HubMessage.Pong) {
+        standing.complete(null);
+      } else if (m instanceof HubMessage.HubGone g) {
+        node.goneHub = g.hub();
+      } else if (m instanceof HubMessage.Refused r) {
+        standing.completeExceptionally(new IllegalStateException("refused: " + r.reason()));
+      }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      standing.completeExceptionally(new IllegalStateException("the hub closed the standby"));
+    }
+  }
+
+  /** Answers the hubs' path probes under each pair's key; everything else goes on to QUIC. */
   private final class ProbeAnswers extends ChannelInboundHandlerAdapter {
-    private volatile byte[] key;
+    /** By the address of the hub: the one the node is homed at, and the one it stands by at. */
+    private final Map<InetSocketAddress, byte[]> keys = new ConcurrentHashMap<>();
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       if (msg instanceof DatagramPacket p && (PathProbe.isRequest(p.content()) || PathProbe.isAnswer(p.content()))) {
-        byte[] k = key;
+        byte[] k = keys.get(p.sender());
         if (k != null && PathProbe.isRequest(p.content()) && PathProbe.authentic(p.content(), k)) {
           ctx.writeAndFlush(new DatagramPacket(PathProbe.answer(ctx.alloc(), p.content(), k), p.sender()));
           probesAnswered.increment();

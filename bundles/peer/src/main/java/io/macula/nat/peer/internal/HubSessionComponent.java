@@ -61,8 +61,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
  * The node's session with its hub: connects out, registers, keeps the session alive through NAT
- * idle timeouts, and when the hub goes away reconnects with backoff and registers again. It is
- * also the node directory the negotiator asks, and the way strategies signal other nodes.
+ * idle timeouts, and when the hub goes away registers with the hub it stands by at ({@link
+ * StandbyHub}), or reconnects with backoff and registers again. It is also the node directory the
+ * negotiator asks, and the way strategies signal other nodes.
  */
 @Component(
     service = {HubSession.class, Signalling.class, HubRelay.class, NodeDirectory.class, PeerAdmission.class,
@@ -76,6 +77,8 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
   private static final Duration FIRST_BACKOFF = Duration.ofMillis(250);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
   private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(3);
+  /** How long a hub may take to answer a registration: longer than it takes for a handshake, under load. */
+  static final Duration REGISTER_ANSWER = Duration.ofSeconds(10);
   static final Duration MIN_LIST_INTERVAL = Duration.ofMillis(500);
   /**
    * A hub whose connection passes packets but that answers no ping for this many times the silence
@@ -148,11 +151,8 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
   /** Nodes the hub forwarded a signal from lately: registered with it, so admitted. */
   private final RecentNodes signalled = new RecentNodes(1024);
 
-  /**
-   * A session that is up: its connection and stream, whether it runs over TCP (UDP got no answer),
-   * and when the hub was last heard on it.
-   */
-  private record Live(QuicConnection connection, PeerStream stream, boolean overTcp, Heard heard) {}
+  /** A session that is up: its connection and stream, and whether it runs over TCP (UDP got no answer). */
+  private record Live(QuicConnection connection, PeerStream stream, boolean overTcp) {}
 
   /** How a session reads the hub's messages: from its stream, or from a standby's inbox. */
   private interface Messages {
@@ -356,10 +356,23 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
     boolean overTcp = c.path() instanceof TransportPath.Carried;
     NatBehavior registeredNat = nat;
     HubCodec.write(stream.output(), new HubMessage.Register(reported, relayOffer != null, registeredNat));
+    // A hub that died since it answered (the one stood by at, say) must not hold the node for good.
+    java.util.concurrent.atomic.AtomicBoolean answered = new java.util.concurrent.atomic.AtomicBoolean();
+    var unanswered = timer.schedule(() -> {
+      if (!answered.get()) {
+        c.close();
+        stream.close();
+      }
+    }, REGISTER_ANSWER.toMillis(), TimeUnit.MILLISECONDS);
     Optional<HubMessage> answer;
-    do { // a standby's pong or news may still be on its way
-      answer = messages.next();
-    } while (answer.isPresent() && (answer.get() instanceof HubMessage.Pong || answer.get() instanceof HubMessage.HubGone));
+    try {
+      do { // a standby's pong or news may still be on its way
+        answer = messages.next();
+      } while (answer.isPresent() && (answer.get() instanceof HubMessage.Pong || answer.get() instanceof HubMessage.HubGone));
+    } finally {
+      answered.set(true);
+      unanswered.cancel(false);
+    }
     if (answer.isEmpty() || !(answer.get() instanceof HubMessage.Registered registered)) {
       c.close();
       throw new IOException("the hub answered registration with " + answer.orElse(null));
@@ -367,8 +380,7 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
     observed = registered.observed();
     endpoint.trustRelay(hub.address(), registered.relayKey()); // over TCP too: the relay's frames go on the stream
     listing.clear(); // pages a lost session left half sent
-    Heard lastHeard = new Heard(c);
-    Live l = new Live(c, stream, overTcp, lastHeard);
+    Live l = new Live(c, stream, overTcp);
     live = l;
     standby.keep(hubs.fallbacks());
     if (nat != registeredNat) {
@@ -380,6 +392,7 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
       send(l, offer);
     }
     log.info("registered with hub {} at {}; it sees this node at {}", hub.id().shortForm(), hub.address(), observed);
+    Heard lastHeard = new Heard(c);
     var pinger = timer.scheduleAtFixedRate(() -> keepAlive(l, lastHeard),
         keepalive.toMillis(), keepalive.toMillis(), TimeUnit.MILLISECONDS);
     var udpCheck = overTcp ? timer.scheduleWithFixedDelay(() -> retryUdp(l),

@@ -302,6 +302,23 @@ class HubSessionComponentTest {
 
   @Test
   @org.junit.jupiter.api.Timeout(30)
+  void aStandbyHubThatNeverAnswersTheRegistrationIsLeftForAFreshConnection() throws Exception {
+    session = start(TWO_HUBS, 60_000, Map.of(), quietLogger());
+    HubSide home = registered();
+    HubSide standby = nextSession();
+    assertEquals(new HubMessage.Standby(), standby.read());
+
+    home.out().close();
+    assertInstanceOf(HubMessage.Register.class, standby.read()); // and then nothing: that hub died too
+    long asked = System.nanoTime();
+    HubSide fresh = nextSession(HubSessionComponent.REGISTER_ANSWER.plusSeconds(5));
+    assertTrue(System.nanoTime() - asked >= HubSessionComponent.REGISTER_ANSWER.toNanos(), "not before the deadline");
+    assertEquals(HUB_AT, fresh.path().nextHop(), "the next hub round, connected anew");
+    assertInstanceOf(HubMessage.Register.class, fresh.read());
+  }
+
+  @Test
+  @org.junit.jupiter.api.Timeout(30)
   void aHubTheStandbyHubSaysLeftTheMeshIsLeftOnlyIfItDoesNotAnswerAPing() throws Exception {
     session = start(TWO_HUBS, 60_000, Map.of(), quietLogger()); // keep-alives would notice in 3 minutes
     HubSide home = registered();
@@ -332,7 +349,11 @@ class HubSessionComponentTest {
   }
 
   private HubSide nextSession() throws InterruptedException {
-    HubSide s = sessions.poll(10, TimeUnit.SECONDS);
+    return nextSession(java.time.Duration.ofSeconds(10));
+  }
+
+  private HubSide nextSession(java.time.Duration within) throws InterruptedException {
+    HubSide s = sessions.poll(within.toMillis(), TimeUnit.MILLISECONDS);
     assertTrue(s != null, "the session connects to the hub");
     return s;
   }
