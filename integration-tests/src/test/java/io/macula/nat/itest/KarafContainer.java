@@ -56,6 +56,7 @@ final class KarafContainer implements AutoCloseable {
     replaceLine("org.apache.karaf.management.cfg", "rmiRegistryPort", "rmiRegistryPort = " + freeTcpPort());
     replaceLine("org.apache.karaf.management.cfg", "rmiServerPort", "rmiServerPort = " + freeTcpPort());
     Path reactor = Path.of(System.getProperty("karaf.repository")).toAbsolutePath();
+    requireReactorBundles(reactor);
     Files.writeString(etc("org.ops4j.pax.url.mvn.cfg"), String.join("\n",
         "org.ops4j.pax.url.mvn.useFallbackRepositories = false",
         "org.ops4j.pax.url.mvn.localRepository = " + System.getProperty("org.ops4j.pax.url.mvn.localRepository"),
@@ -63,6 +64,30 @@ final class KarafContainer implements AutoCloseable {
             + "${karaf.home.uri}${karaf.default.repository}@id=system.repository@snapshots",
         "org.ops4j.pax.url.mvn.repositories = https://repo1.maven.org/maven2@id=central",
         ""));
+  }
+
+  /**
+   * Every bundle of ours the features name is in the reactor's copy: one missing there would come
+   * from the local repository, stale or absent on a fresh machine.
+   */
+  private static void requireReactorBundles(Path reactor) throws IOException {
+    List<Path> features;
+    try (var files = Files.walk(reactor.resolve("io/macula/nat/features"))) {
+      features = files.filter(f -> f.toString().endsWith("-features.xml")).toList();
+    }
+    if (features.isEmpty()) {
+      throw new IllegalStateException("no features in " + reactor);
+    }
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("mvn:io\\.macula\\.nat/([^/<]+)/([^/<]+)<")
+        .matcher(Files.readString(features.get(0)));
+    while (m.find()) {
+      Path jar = reactor.resolve("io/macula/nat/" + m.group(1) + "/" + m.group(2) + "/" + m.group(1) + "-" + m.group(2)
+          + ".jar");
+      if (!Files.exists(jar)) {
+        throw new IllegalStateException("the features name " + m.group(1) + ", which is not in " + reactor
+            + ": add it to integration-tests' dependencies");
+      }
+    }
   }
 
   /** Starts the container as a server (no local console) and waits until its shell answers. */

@@ -117,10 +117,10 @@ final class NodeSession implements StreamReceiver {
   private final TokenBucket lists;
   private final TokenBucket lookups;
   private final AtomicBoolean settled = new AtomicBoolean();
-  // The stream's thread's only: whether the node registered, whether the session is over for
-  // what the node sends, and whether it was told its signals are limited.
+  // The stream's thread's only: whether the node registered or stands by, whether the session is
+  // over for what the node sends, and whether it was told its signals are limited.
   private boolean registered;
-  private volatile boolean standingBy;
+  private boolean standingBy;
   private boolean over;
   private boolean signalsLimited;
   private volatile ScheduledFuture<?> deadline;
@@ -197,11 +197,6 @@ final class NodeSession implements StreamReceiver {
     settle(); // a session that waits no more: it does not count among those that may wait to register
     hub.standingBy(this);
     hub.log("node {} stands by", id);
-  }
-
-  /** Whether the node stands by on this session. */
-  boolean standingBy() {
-    return standingBy;
   }
 
   private void register(HubMessage.Register register) throws IOException {

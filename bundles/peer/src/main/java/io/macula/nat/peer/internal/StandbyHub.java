@@ -15,6 +15,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.osgi.service.log.Logger;
@@ -137,8 +138,14 @@ final class StandbyHub implements AutoCloseable {
     }
     Standing s = null;
     try {
-      QuicConnection c = endpoint.connect(target.id(), new TransportPath.Direct(target.address()), Endpoint.HUB_PROTOCOL)
-          .get(CONNECT_WITHIN.toMillis(), TimeUnit.MILLISECONDS);
+      var pending = endpoint.connect(target.id(), new TransportPath.Direct(target.address()), Endpoint.HUB_PROTOCOL);
+      QuicConnection c;
+      try {
+        c = pending.get(CONNECT_WITHIN.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        pending.cancel(true); // a connection that comes up later is not left open
+        throw e;
+      }
       PeerStream stream = c.openStream();
       Standing[] self = new Standing[1];
       HubInbox inbox = new HubInbox(m -> standbyMessage(self[0], m), () -> lost(self[0], "its stream ended"));
@@ -157,7 +164,9 @@ final class StandbyHub implements AutoCloseable {
     }
     synchronized (this) {
       connecting = false;
-      if (s != null && !closed && candidates.stream().anyMatch(h -> h.id().equals(target.id()))) {
+      // Open still: a hub that refused at once ended it before it could count as lost.
+      if (s != null && !closed && s.connection().isOpen()
+          && candidates.stream().anyMatch(h -> h.id().equals(target.id()))) {
         standing = s;
         log.info("standing by at hub {} at {}", target.id().shortForm(), target.address());
         return;
@@ -217,9 +226,10 @@ final class StandbyHub implements AutoCloseable {
 
   /** Ends the standby there is, if any; guarded by this. */
   private void drop() {
-    if (standing != null) {
-      standing.connection().close();
-      standing = null;
+    Standing s = standing;
+    standing = null; // first: its end, heard as it closes, is not taken for a loss
+    if (s != null) {
+      s.connection().close();
     }
   }
 
