@@ -153,8 +153,15 @@ public class ManyHubsIT {
     Matcher standbyOfB = Pattern.compile("standing by at ([a-z2-7]{10})").matcher(b.ok("nat:id"));
     assertTrue(b.ok("nat:id"), standbyOfB.find());
     assertTrue("b stands by at a hub other than its home", !standbyOfB.group(1).equals(hub1.substring(0, 10)));
+    assertEquals("no hub went silent to another while all served", 0, counter(hubs.get(0), "silent-hubs")
+        + counter(hubs.get(1), "silent-hubs") + counter(hubs.get(2), "silent-hubs"));
     hubs.get(1).kill();
     long killed = System.nanoTime();
+    // The other two hubs hear nothing more on their links to it, before its ZooKeeper session expires.
+    Await.until("hubs 0 and 2 heard hub 1 go silent", () -> counter(hubs.get(0), "silent-hubs") == 1
+        && counter(hubs.get(2), "silent-hubs") == 1, Duration.ofSeconds(10));
+    long silentMs = Duration.ofNanos(System.nanoTime() - killed).toMillis();
+    System.out.println("hubs 0 and 2 heard hub 1 go silent " + silentMs + " ms after it was killed");
     Await.until("b registered with hub 0 or hub 2", () -> homedAt(hubs.get(0).ok("hub:nodes"), bId, "this hub")
         || homedAt(hubs.get(2).ok("hub:nodes"), bId, "this hub"), Duration.ofSeconds(30));
     long rehomedMs = Duration.ofNanos(System.nanoTime() - killed).toMillis();
@@ -180,6 +187,12 @@ public class ManyHubsIT {
     a.ok("nat:disable", "direct");
     connects(a, bId, "holepunch");
     a.ok("nat:enable", "direct");
+  }
+
+  /** A counter of a hub's mesh, as hub:hubs shows it; 0 if it shows none of that name. */
+  private static long counter(NodeProcess hub, String name) {
+    Matcher m = Pattern.compile(" " + name + "=([0-9]+)").matcher(hub.ok("hub:hubs"));
+    return m.find() ? Long.parseLong(m.group(1)) : 0;
   }
 
   /** The nodes standing by at the hubs, as their counters say. */

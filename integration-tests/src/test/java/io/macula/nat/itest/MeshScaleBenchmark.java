@@ -221,6 +221,22 @@ public final class MeshScaleBenchmark {
           + " after the node noticed: p50 %.0f p90 %.0f p99 %.0f max %.0f%n", percentile(kill, 50), percentile(kill, 90),
           percentile(kill, 99), percentile(kill, 100), percentile(own, 50), percentile(own, 90), percentile(own, 99),
           percentile(own, 100));
+      // Where the registrations on standbys waited: for the node's event loop, or for the hub's answer.
+      List<Double> loopWait = new ArrayList<>();
+      List<Double> answerWait = new ArrayList<>();
+      for (CompletableFuture<LightNodes.Node> f : rehomed) {
+        LightNodes.Node n = f.isDone() && !f.isCompletedExceptionally() ? f.join() : null;
+        if (n != null) {
+          n.registrationSpans().ifPresent(spans -> {
+            loopWait.add(spans[0]);
+            answerWait.add(spans[1]);
+          });
+        }
+      }
+      System.out.printf(Locale.ROOT, "  on standbys (%d): the node's loop took p50 %.0f p99 %.0f max %.0f ms to write"
+          + " the registration, the hub's answer came p50 %.0f p99 %.0f max %.0f ms after it%n", loopWait.size(),
+          percentile(loopWait, 50), percentile(loopWait, 99), percentile(loopWait, 100), percentile(answerWait, 50),
+          percentile(answerWait, 99), percentile(answerWait, 100));
       System.out.printf(Locale.ROOT, "  %d moved on their standby; %d when told their hub left the mesh (the first told"
           + " %.1f s after the kill), the rest after their pings went unanswered%n", onStandby, told,
           firstTold == 0 ? Double.NaN : (firstTold - killed) / 1e9);

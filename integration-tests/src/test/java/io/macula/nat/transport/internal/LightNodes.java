@@ -133,6 +133,10 @@ public final class LightNodes implements AutoCloseable {
     private volatile QuicStreamChannel session;
     /** When the hub last sent this node anything. */
     private volatile long heardNanos = System.nanoTime();
+    /** When a registration on the standby was asked, written on its stream, and answered (nanoTime; 0 until then). */
+    private volatile long registerAsked;
+    private volatile long registerWritten;
+    private volatile long registerAnswered;
 
     private Node(NodeIdentity identity, BiConsumer<Node, HubMessage.Signal> signals) {
       this(identity, signals, new ProbeAnswers());
@@ -165,14 +169,7 @@ public final class LightNodes implements AutoCloseable {
      */
     public CompletableFuture<Void> standBy(InetSocketAddress hub, NodeId hubId) {
       CompletableFuture<Void> standing = new CompletableFuture<>();
-      socket.eventLoop().execute(() -> QuicChannel.newBootstrap(socket)
-          .handler(new ChannelInboundHandlerAdapter())
-          .streamHandler(new ChannelInboundHandlerAdapter())
-          .remoteAddress(hub)
-          .localConnectionAddress(ConnectionIds.clientLocal())
-          .remoteConnectionAddress(ConnectionIds.clientRemote())
-          .connect()
-          .addListener(connected -> {
+      socket.eventLoop().execute(() -> dial(hub).addListener(connected -> {
             if (!connected.isSuccess()) {
               standing.completeExceptionally(connected.cause());
               return;
@@ -232,6 +229,7 @@ public final class LightNodes implements AutoCloseable {
     public CompletableFuture<Node> registerOnStandby() {
       Node next = new Node(identity, signals, probes);
       next.socket = socket;
+      next.registerAsked = System.nanoTime();
       socket.eventLoop().execute(() -> {
         QuicStreamChannel stream = standbyStream;
         if (stream == null || !stream.isActive()) {
@@ -248,8 +246,23 @@ public final class LightNodes implements AutoCloseable {
         stream.pipeline().replace(StandbyMessages.class, "messages", next.new Messages());
         next.send(new HubMessage.Register(List.of((InetSocketAddress) socket.localAddress()), false,
             NatBehavior.UNKNOWN));
+        next.registerWritten = System.nanoTime();
       });
       return next.registered;
+    }
+
+    /**
+     * Where a registration on the standby spent its time, in milliseconds: waiting for the
+     * node's event loop, and from the write until the hub's answer arrived; empty if it was none.
+     */
+    public java.util.Optional<double[]> registrationSpans() {
+      long asked = registerAsked;
+      long written = registerWritten;
+      long answered = registerAnswered;
+      if (asked == 0 || written == 0 || answered == 0) {
+        return java.util.Optional.empty();
+      }
+      return java.util.Optional.of(new double[] {(written - asked) / 1e6, (answered - written) / 1e6});
     }
 
     /** Ends the session with the hub this node is homed at; on the socket's event loop. */
@@ -300,16 +313,20 @@ public final class LightNodes implements AutoCloseable {
           });
     }
 
-    /** Connects to the hub over this node's socket, checks the id it proves, and registers. */
-    private void handshake(InetSocketAddress hub, NodeId hubId) {
-      QuicChannel.newBootstrap(socket)
+    /** A QUIC connection to a hub from this node's socket. */
+    private io.netty.util.concurrent.Future<QuicChannel> dial(InetSocketAddress hub) {
+      return QuicChannel.newBootstrap(socket)
           .handler(new ChannelInboundHandlerAdapter())
           .streamHandler(new ChannelInboundHandlerAdapter())
           .remoteAddress(hub)
           .localConnectionAddress(ConnectionIds.clientLocal())
           .remoteConnectionAddress(ConnectionIds.clientRemote())
-          .connect()
-          .addListener(connected -> {
+          .connect();
+    }
+
+    /** Connects to the hub over this node's socket, checks the id it proves, and registers. */
+    private void handshake(InetSocketAddress hub, NodeId hubId) {
+      dial(hub).addListener(connected -> {
             if (!connected.isSuccess()) {
               registered.completeExceptionally(connected.cause());
               leave();
@@ -413,6 +430,7 @@ public final class LightNodes implements AutoCloseable {
         HubMessage m = HubCodec.read(new ByteBufInputStream(frame)).orElseThrow();
         heardNanos = System.nanoTime();
         if (m instanceof HubMessage.Registered) {
+          registerAnswered = heardNanos;
           keepAlive();
           registered.complete(Node.this);
         } else if (m instanceof HubMessage.Refused r) {

@@ -235,9 +235,9 @@ public sealed interface HubMessage {
   record Standby() implements HubMessage {}
 
   /**
-   * Hub to node, on a standby session: the mesh's directory no longer lists {@code hub}. A node
-   * homed there checks its own session before it moves: a hub may drop out of the directory and
-   * still serve.
+   * Hub to node, on a standby session: the mesh's directory no longer lists {@code hub}, or this
+   * hub's link to it went silent. A node homed there checks its own session before it moves: a
+   * hub may drop out of the directory, or out of another hub's reach, and still serve its nodes.
    */
   record HubGone(NodeId hub) implements HubMessage {
     public HubGone {

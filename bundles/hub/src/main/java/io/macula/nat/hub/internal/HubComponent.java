@@ -126,6 +126,8 @@ public final class HubComponent
   private final AtomicInteger unregistered = new AtomicInteger();
   /** The sessions of nodes homed at other hubs that stand by here, one per node. */
   private final Map<NodeId, NodeSession> standbys = new java.util.concurrent.ConcurrentHashMap<>();
+  /** Times another hub's link went silent. */
+  private final LongAdder silentHubs = new LongAdder();
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "nat-hub-timer");
@@ -171,7 +173,7 @@ public final class HubComponent
             },
             (where, e) -> log.error("hub directory: cannot open {}: {}; trying again in {} s", where, e.toString(),
                 DirectoryHolder.RETRY_MS / 1000)),
-        this::tell, log::info);
+        this::tell, timer, this::silentHub, log::info);
     synchronized (this) {
       mesh = now;
       openDirectory(now);
@@ -325,15 +327,7 @@ public final class HubComponent
 
     @Override
     public void hubGone(NodeId hub) {
-      // Nodes homed there that stand by here learn it now, not only once their own pings fail.
-      HubMessage gone = new HubMessage.HubGone(hub);
-      for (NodeSession s : standbys.values()) {
-        try {
-          s.send(gone);
-        } catch (java.io.IOException e) {
-          // that session is ending
-        }
-      }
+      tellStandbys(hub);
     }
 
     @Override
@@ -342,6 +336,29 @@ public final class HubComponent
       registry.get(node).ifPresent(r -> r.session().close());
     }
   };
+
+  /** A hub this one's link heard nothing from for a while: it may have died before the directory can say. */
+  private void silentHub(NodeId hub) {
+    silentHubs.increment();
+    log.info("hub {} sent nothing for {} s: the nodes standing by here are told", hub.shortForm(),
+        HubWatch.SILENT_AFTER.toSeconds());
+    tellStandbys(hub);
+  }
+
+  /**
+   * Tells the nodes that stand by here that a hub left or went silent: those homed there learn it
+   * now, not only once their own pings fail, and each checks its own session before it moves.
+   */
+  private void tellStandbys(NodeId hub) {
+    HubMessage gone = new HubMessage.HubGone(hub);
+    for (NodeSession s : standbys.values()) {
+      try {
+        s.send(gone);
+      } catch (java.io.IOException e) {
+        // that session is ending
+      }
+    }
+  }
 
   @Deactivate
   void deactivate() {
@@ -533,6 +550,7 @@ public final class HubComponent
     out.put("refused-returns", m.forwarding.refusedReturns());
     out.put("malformed-links", m.links.malformed());
     out.put("standing-by", (long) standbys.size());
+    out.put("silent-hubs", silentHubs.sum());
     MeshDirectory d = m.directory();
     if (d != null) {
       out.putAll(d.counters());

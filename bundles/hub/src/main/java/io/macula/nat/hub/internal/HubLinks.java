@@ -115,6 +115,12 @@ final class HubLinks implements ConnectionAcceptor {
     return passKeys.get(sender);
   }
 
+  /** The bytes received so far from a hub on the link this hub opened to it; empty while none is open. */
+  java.util.OptionalLong bytesFrom(NodeId hub) {
+    Link link = links.get(hub);
+    return link == null ? java.util.OptionalLong.empty() : link.bytesReceived();
+  }
+
   /** Hub links whose frames did not parse: each closed, and counted. */
   long malformed() {
     return malformed.sum();
@@ -224,6 +230,11 @@ final class HubLinks implements ConnectionAcceptor {
 
     synchronized byte[] keyIfOpen() {
       return keySent ? passKey : null;
+    }
+
+    synchronized java.util.OptionalLong bytesReceived() {
+      return closed || connection == null ? java.util.OptionalLong.empty()
+          : java.util.OptionalLong.of(connection.bytesReceived());
     }
 
     synchronized boolean usable() {

@@ -5,14 +5,19 @@ import io.macula.nat.hub.protocol.HubMessage;
 import io.macula.nat.transport.api.ConnectionAcceptor;
 import io.macula.nat.transport.api.Endpoint;
 import java.util.Hashtable;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 
 /**
  * The hub's part in the mesh, once its node's endpoint is there (the hub takes the endpoint when
  * it comes, so that neither waits for the other): its id and address, its directory, its links to
- * the other hubs and the signals it forwards over them.
+ * the other hubs, the signals it forwards over them, and its watch over those hubs.
  */
 final class HubMesh implements AutoCloseable {
   final Endpoint endpoint;
@@ -25,9 +30,10 @@ final class HubMesh implements AutoCloseable {
   final HubLinks links;
   final Forwarding forwarding;
   private final ServiceRegistration<ConnectionAcceptor> linkAcceptor;
+  private final ScheduledFuture<?> watching;
 
   HubMesh(Endpoint endpoint, BundleContext context, DirectoryHolder.Factory directories, Forwarding.Sessions sessions,
-      Logging log) {
+      ScheduledExecutorService timer, Consumer<NodeId> silentHub, Logging log) {
     this.endpoint = endpoint;
     this.self = endpoint.localId();
     this.boundAddress = DirectoryRecords.address(endpoint.localAddress());
@@ -60,6 +66,36 @@ final class HubMesh implements AutoCloseable {
     forwards[0] = forwarding;
     this.linkAcceptor = context.registerService(ConnectionAcceptor.class, links,
         new Hashtable<>(Map.of(ConnectionAcceptor.PROTOCOL, Endpoint.HUB_LINK_PROTOCOL)));
+    HubWatch watch = new HubWatch(new HubWatch.Links() {
+      @Override
+      public void send(NodeId hub, java.net.InetSocketAddress address, HubMessage m) {
+        links.send(hub, address, m);
+      }
+
+      @Override
+      public java.util.OptionalLong bytesFrom(NodeId hub) {
+        return links.bytesFrom(hub);
+      }
+    }, silentHub);
+    long every = HubWatch.PING_EVERY.toMillis();
+    this.watching = timer.scheduleAtFixedRate(() -> {
+      try {
+        watch.tick(otherHubs(), System.nanoTime());
+      } catch (RuntimeException e) {
+        log.info("hub watch: {}", e.toString()); // and it goes on: a failed tick must not end the timer's task
+      }
+    }, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  /** The other hubs the directory lists now, those whose address resolves. */
+  private List<HubWatch.Watched> otherHubs() {
+    MeshDirectory d = directory.current();
+    if (d == null) {
+      return List.of();
+    }
+    return d.hubs().stream().filter(h -> !h.self())
+        .flatMap(h -> d.hubAddress(h.id()).map(a -> new HubWatch.Watched(h.id(), a)).stream())
+        .toList();
   }
 
   /** The directory, or null while it is not open. */
@@ -69,6 +105,7 @@ final class HubMesh implements AutoCloseable {
 
   @Override
   public void close() {
+    watching.cancel(false);
     try {
       linkAcceptor.unregister();
     } catch (IllegalStateException e) {

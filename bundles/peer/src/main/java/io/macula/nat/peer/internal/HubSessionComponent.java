@@ -429,10 +429,10 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
   }
 
   /**
-   * The hub this node stands by at says {@code gone} left the mesh's directory. If that is this
-   * node's hub, it is asked for a pong: a hub that sends nothing within {@link #GONE_CHECK} is
-   * taken for lost now, not once the keep-alives notice (a hub out of the directory that still
-   * serves keeps its node).
+   * The hub this node stands by at says {@code gone} left the mesh's directory, or went silent to
+   * it. If that is this node's hub, it is asked for a pong: a hub that sends nothing within {@link
+   * #GONE_CHECK} is taken for lost now, not once the keep-alives notice (a hub out of the directory,
+   * or out of the other hub's reach, that still serves keeps its node).
    */
   private void hubGone(NodeId gone) {
     Live l = live;
@@ -444,7 +444,7 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
     try {
       timer.schedule(() -> {
         if (live == l && l.connection().bytesReceived() == heard) {
-          log.info("hub {} left the mesh and sent nothing for {} ms", gone.shortForm(), GONE_CHECK.toMillis());
+          log.info("hub {} left the mesh or went silent, and sent nothing for {} ms", gone.shortForm(), GONE_CHECK.toMillis());
           l.connection().close(); // ends the read loop: the session moves on
           l.stream().close();
         }
