@@ -31,6 +31,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.util.concurrent.ImmediateEventExecutor;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.quic.QuicChannel;
@@ -100,8 +101,6 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
    * Initials fills the table of 256 at once.
    */
   static final int UNPROVEN_BEFORE_RETRY = 16;
-  /** Threads that check handshakes' certificates: one fewer than the cores, 1 to 4, so the event loop keeps a core. */
-  static final int HANDSHAKE_CHECKERS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() - 1));
 
   /** How long a Retry's token stays good: the client answers a Retry at once. */
   private static final Duration TOKEN_LIFETIME = Duration.ofSeconds(10);
@@ -151,13 +150,6 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
   private final Function<String, Optional<ConnectionAcceptor>> acceptors;
   private final Supplier<RelayHandler> relay;
   private final ExecutorService callbacks;
-  /**
-   * Where a handshake's certificate check runs (an ECDSA verification in Java, a millisecond or
-   * two): off the event loop, which meanwhile reads the socket for every other connection. A hub
-   * that a dead hub's nodes all reach at once would otherwise stop reading, and its own nodes'
-   * keep-alives would be dropped with the handshakes.
-   */
-  private final ExecutorService handshakeChecks;
   private final Map<String, QuicSslContext> clientContexts = new ConcurrentHashMap<>();
   private final Set<QuicPeerConnection> connections = ConcurrentHashMap.newKeySet();
   private final Set<java.util.function.Consumer<QuicConnection>> connectionListeners = ConcurrentHashMap.newKeySet();
@@ -223,11 +215,6 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    this.handshakeChecks = Executors.newFixedThreadPool(HANDSHAKE_CHECKERS, r -> {
-      Thread t = new Thread(r, "nat-endpoint-handshakes");
-      t.setDaemon(true);
-      return t;
-    });
     this.keys = new NodeKeyManager(identity.keys().getPrivate(), identity.certificate());
     AddressToken tokens = new AddressToken(routes::origin, java.time.Clock.systemUTC(), TOKEN_LIFETIME,
         () -> routes.unproven() > UNPROVEN_BEFORE_RETRY);
@@ -241,7 +228,10 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
     ChannelHandler serverCodec =
         configure(new QuicServerCodecBuilder(), settings)
             .sslContext(serverTls)
-            .sslTaskExecutor(handshakeChecks)
+            // A handshake's tasks (the certificate check) run on the event loop: on threads of
+            // their own they raced the connection's teardown and crashed the JVM in native code
+            // (SIGSEGV in BoringSSL.SSL_getTask, a hub under thousands of handshakes).
+            .sslTaskExecutor(ImmediateEventExecutor.INSTANCE)
             .tokenHandler(tokens)
             .connectionIdAddressGenerator(ConnectionIds.serverGenerator())
             .handler(new ConnectionInitializer(true))
@@ -251,7 +241,7 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
     ChannelHandler clientCodec =
         configure(new QuicClientCodecBuilder(), settings)
             .sslEngineProvider(ch -> clientContext(ch.attr(PROTOCOL).get()).newEngine(ch.alloc()))
-            .sslTaskExecutor(handshakeChecks)
+            .sslTaskExecutor(ImmediateEventExecutor.INSTANCE)
             .build();
     boolean epoll = Epoll.isAvailable();
     this.group =
@@ -642,7 +632,6 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
     channel.close().syncUninterruptibly();
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     callbacks.shutdownNow();
-    handshakeChecks.shutdownNow();
   }
 
   /** Sets up each QUIC connection's pipeline, in either role. */
