@@ -124,8 +124,7 @@ public final class HubComponent
   /** Sessions that may wait for their node's Register at once. */
   static final int MAX_UNREGISTERED = 1024;
   private final AtomicInteger unregistered = new AtomicInteger();
-  /** The sessions of nodes homed at other hubs that stand by here, one per node. */
-  private final Map<NodeId, NodeSession> standbys = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Standbys standbys = new Standbys();
   /** Times another hub's link went silent. */
   private final LongAdder silentHubs = new LongAdder();
   private final ScheduledExecutorService timer =
@@ -350,14 +349,8 @@ public final class HubComponent
    * now, not only once their own pings fail, and each checks its own session before it moves.
    */
   private void tellStandbys(NodeId hub) {
-    HubMessage gone = new HubMessage.HubGone(hub);
-    for (NodeSession s : standbys.values()) {
-      try {
-        s.send(gone);
-      } catch (java.io.IOException e) {
-        // that session is ending
-      }
-    }
+    MeshDirectory d = directory();
+    standbys.tellGone(hub, node -> d == null ? Optional.empty() : d.node(node).map(Hub.HomedNode::home));
   }
 
   @Deactivate
@@ -639,15 +632,12 @@ public final class HubComponent
 
   @Override
   public void standingBy(NodeSession session) {
-    NodeSession before = standbys.put(session.node(), session);
-    if (before != null && before != session) {
-      before.close(); // one session stands by for a node: the newest
-    }
+    standbys.add(session);
   }
 
   @Override
   public void noLongerStandingBy(NodeSession session) {
-    standbys.remove(session.node(), session);
+    standbys.remove(session);
   }
 
   @Override

@@ -30,7 +30,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * No thread waits on a session: the stream hands it each message on the transport's thread, and
  * what it sends is queued without waiting, so a hub holds as many sessions as it has memory for.
  */
-final class NodeSession implements StreamReceiver {
+final class NodeSession implements StreamReceiver, Standbys.Session {
   private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
   /**
@@ -142,7 +142,8 @@ final class NodeSession implements StreamReceiver {
     }
   }
 
-  NodeId node() {
+  @Override
+  public NodeId node() {
     return id;
   }
 
@@ -358,7 +359,8 @@ final class NodeSession implements StreamReceiver {
    *
    * @throws IOException when the node is not reading
    */
-  void send(HubMessage m) throws IOException {
+  @Override
+  public void send(HubMessage m) throws IOException {
     if (!stream.tryWrite(HubCodec.encode(m), MAX_WAITING)) {
       if (connection.isOpen()) {
         hub.log("node {} does not read: {} bytes wait for it; its session ends", id, MAX_WAITING);
@@ -379,7 +381,8 @@ final class NodeSession implements StreamReceiver {
     close();
   }
 
-  void close() {
+  @Override
+  public void close() {
     connection.close();
   }
 }

@@ -1,0 +1,85 @@
+package io.macula.nat.hub.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.macula.nat.api.NodeId;
+import io.macula.nat.hub.protocol.HubMessage;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** The sessions standing by: one a node, and a hub gone told to the nodes homed there only. */
+class StandbysTest {
+  private static final NodeId GONE_HUB = id(1);
+  private static final NodeId LIVE_HUB = id(2);
+  private static final NodeId HOMED_AT_GONE = id(10);
+  private static final NodeId HOMED_AT_LIVE = id(11);
+  private static final NodeId NOT_MIRRORED = id(12);
+
+  private final Standbys standbys = new Standbys();
+
+  @Test
+  void aHubGoneIsToldToTheNodesHomedThereAndToThoseTheMirrorLacks() {
+    FakeSession atGone = new FakeSession(HOMED_AT_GONE);
+    FakeSession atLive = new FakeSession(HOMED_AT_LIVE);
+    FakeSession unknown = new FakeSession(NOT_MIRRORED);
+    standbys.add(atGone);
+    standbys.add(atLive);
+    standbys.add(unknown);
+    Map<NodeId, NodeId> homes = Map.of(HOMED_AT_GONE, GONE_HUB, HOMED_AT_LIVE, LIVE_HUB);
+
+    assertEquals(2, standbys.tellGone(GONE_HUB, n -> Optional.ofNullable(homes.get(n))));
+    assertEquals(List.of(new HubMessage.HubGone(GONE_HUB)), atGone.sent);
+    assertEquals(List.of(), atLive.sent, "homed at a live hub: nothing to check");
+    assertEquals(List.of(new HubMessage.HubGone(GONE_HUB)), unknown.sent, "not mirrored yet: told, to be safe");
+  }
+
+  @Test
+  void aNodeStandsByOnItsNewestSessionOnly() {
+    FakeSession first = new FakeSession(HOMED_AT_GONE);
+    FakeSession second = new FakeSession(HOMED_AT_GONE);
+    standbys.add(first);
+    standbys.add(second);
+    assertTrue(first.closed, "the older one closes");
+    standbys.remove(first); // its end, heard later, leaves the newer one
+    assertEquals(1, standbys.size());
+    standbys.tellGone(GONE_HUB, n -> Optional.empty());
+    assertEquals(1, second.sent.size());
+    standbys.remove(second);
+    assertEquals(0, standbys.size());
+  }
+
+  private static final class FakeSession implements Standbys.Session {
+    private final NodeId node;
+    final List<HubMessage> sent = new ArrayList<>();
+    boolean closed;
+
+    FakeSession(NodeId node) {
+      this.node = node;
+    }
+
+    @Override
+    public NodeId node() {
+      return node;
+    }
+
+    @Override
+    public void send(HubMessage m) {
+      sent.add(m);
+    }
+
+    @Override
+    public void close() {
+      closed = true;
+    }
+  }
+
+  private static NodeId id(int n) {
+    byte[] b = new byte[NodeId.LENGTH];
+    b[0] = (byte) n;
+    return NodeId.of(b);
+  }
+}
