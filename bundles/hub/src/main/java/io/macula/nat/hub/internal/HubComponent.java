@@ -489,6 +489,22 @@ public final class HubComponent
   static final long HUBS_CHANGED_DELAY_MS = 500;
   private final java.util.concurrent.atomic.AtomicBoolean hubsToTell = new java.util.concurrent.atomic.AtomicBoolean();
 
+  /** The mesh's hubs as last told to every node registered here, a batch at a time; null before. */
+  private volatile HubMessage.Hubs hubsTold;
+  private final PacedBroadcast<NodeSession> hubsBroadcast = new PacedBroadcast<>((task, after) -> {
+    try {
+      timer.schedule(task, after.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // the hub is stopping
+    }
+  }, s -> {
+    try {
+      s.send(hubsTold);
+    } catch (java.io.IOException e) {
+      // that session is ending
+    }
+  });
+
   /** Tells every node registered here the mesh's hubs now: its fallbacks. */
   private void tellHubs() {
     hubsToTell.set(false);
@@ -496,13 +512,8 @@ public final class HubComponent
     if (hubs.isEmpty()) {
       return;
     }
-    for (NodeSession s : registry.sessions()) {
-      try {
-        s.send(hubs.get());
-      } catch (java.io.IOException e) {
-        // that session is ending
-      }
-    }
+    hubsTold = hubs.get();
+    hubsBroadcast.start(registry.sessions());
   }
 
   @Override

@@ -1,0 +1,48 @@
+package io.macula.nat.hub.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+/** A broadcast a batch at a time, each after the gap; a newer one ends the older. */
+class PacedBroadcastTest {
+  private final Queue<Runnable> scheduled = new ArrayDeque<>();
+  private final List<Duration> gaps = new ArrayList<>();
+  private final List<Integer> sent = new ArrayList<>();
+  private final PacedBroadcast<Integer> broadcast = new PacedBroadcast<>((task, after) -> {
+    scheduled.add(task);
+    gaps.add(after);
+  }, sent::add);
+
+  @Test
+  void everyReceiverIsSentToOnceABatchAtATime() {
+    int n = 2 * PacedBroadcast.BATCH + 50;
+    broadcast.start(IntStream.range(0, n).boxed().toList());
+    assertEquals(PacedBroadcast.BATCH, sent.size(), "the first batch at once");
+    runScheduled();
+    assertEquals(IntStream.range(0, n).boxed().toList(), sent, "all, once each, in order");
+    assertEquals(List.of(PacedBroadcast.GAP, PacedBroadcast.GAP), gaps, "two more batches, each after the gap");
+  }
+
+  @Test
+  void aNewerBroadcastEndsTheOneUnderWay() {
+    broadcast.start(IntStream.range(0, 3 * PacedBroadcast.BATCH).boxed().toList());
+    broadcast.start(List.of(-1, -2));
+    runScheduled();
+    List<Integer> expected = new ArrayList<>(IntStream.range(0, PacedBroadcast.BATCH).boxed().toList());
+    expected.addAll(List.of(-1, -2));
+    assertEquals(expected, sent, "the older one's first batch only, then the newer one");
+  }
+
+  private void runScheduled() {
+    while (!scheduled.isEmpty()) {
+      scheduled.poll().run();
+    }
+  }
+}
