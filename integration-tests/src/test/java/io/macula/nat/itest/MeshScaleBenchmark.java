@@ -18,8 +18,10 @@ import java.util.stream.IntStream;
  * hubs (forwarded from hub to hub) p50/p99, and, once the third hub is killed with SIGKILL, the
  * time until every one of its nodes registered with another hub. Each node stands by at one of the
  * other hubs, as a node does at its first fallback; it notices its hub gone after three pings
- * unanswered, or when the hub it stands by at says its hub left the mesh and its hub then answers
- * no ping for a second, and registers on its standby (or else connects anew).
+ * unanswered, or when the hub it stands by at says its hub left the mesh (or went silent to it) and
+ * its hub then answers no ping for a second, and registers on its standby (or else connects anew).
+ * Each registration on a standby is split in two: the wait for the light node's event loop to
+ * write it, and the wait for the hub's answer.
  *
  * <p>{@code mvn -q -pl integration-tests exec:java@meshscale [-Dexec.args="NODES [PING_MS [SIGNALS_PER_S]]"]
  * [-Dbenchmark.hubjvm="OPTIONS"]}: 10,000 nodes by default, each pinging every 1000 ms, 500 signals
