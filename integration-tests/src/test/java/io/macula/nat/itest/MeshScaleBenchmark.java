@@ -147,6 +147,7 @@ public final class MeshScaleBenchmark {
       // answered no ping for a second; it registers on its standby, or else connects anew.
       List<LightNodes.Node> orphans = at.get(HUBS - 1);
       NodeId killedId = ids.get(HUBS - 1);
+      List<Long> dropsBeforeKill = drops(addresses.subList(0, HUBS - 1));
       hubs.get(HUBS - 1).kill();
       long killed = System.nanoTime();
       List<CompletableFuture<LightNodes.Node>> rehomed = new ArrayList<>();
@@ -242,6 +243,8 @@ public final class MeshScaleBenchmark {
       System.out.printf(Locale.ROOT, "  %d moved on their standby; %d when told their hub left the mesh (the first told"
           + " %.1f s after the kill), the rest after their pings went unanswered%n", onStandby, told,
           firstTold == 0 ? Double.NaN : (firstTold - killed) / 1e9);
+      System.out.println("  datagrams the kernel dropped at the live hubs' sockets in all: "
+          + drops(addresses.subList(0, HUBS - 1)) + " (before the kill: " + dropsBeforeKill + ")");
       String rehoming = orphans.size() < 3000 ? "not measured (" + orphans.size() + " nodes on the killed hub)"
           : done == orphans.size() && lastDone - killed < 10_000_000_000L ? "met" : "NOT met";
       System.out.printf(Locale.ROOT, "goals: re-homing of 3,000 nodes within 10 s %s; cross-hub signalling p99 < 20 ms"

@@ -1,5 +1,6 @@
 package io.macula.nat.hub.internal;
 
+import static io.macula.nat.hub.internal.TestIds.id;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -184,12 +185,6 @@ class ForwardingTest {
   private static Hub.HomedNode record(NodeId node, NodeId home) {
     return new Hub.HomedNode(new NodeDescriptor(node, List.of(), Optional.of(
         new InetSocketAddress("203.0.113.5", 4000)), io.macula.nat.api.NatBehavior.NONE, false), home, 2);
-  }
-
-  private static NodeId id(int n) {
-    byte[] b = new byte[NodeId.LENGTH];
-    b[0] = (byte) n;
-    return NodeId.of(b);
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.macula.nat.hub.internal;
 
+import static io.macula.nat.hub.internal.TestIds.id;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
@@ -80,11 +81,5 @@ class HubWatchTest {
     assertEquals(List.of(), reported, "its silence counts from when it was listed again");
     watch.tick(List.of(QUIET_AT), 2 * TICK + HubWatch.SILENT_AFTER.toNanos());
     assertEquals(List.of(QUIET), reported);
-  }
-
-  private static NodeId id(int n) {
-    byte[] b = new byte[NodeId.LENGTH];
-    b[0] = (byte) n;
-    return NodeId.of(b);
   }
 }

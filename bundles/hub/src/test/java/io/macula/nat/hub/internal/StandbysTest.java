@@ -1,5 +1,6 @@
 package io.macula.nat.hub.internal;
 
+import static io.macula.nat.hub.internal.TestIds.id;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -75,11 +76,5 @@ class StandbysTest {
     public void close() {
       closed = true;
     }
-  }
-
-  private static NodeId id(int n) {
-    byte[] b = new byte[NodeId.LENGTH];
-    b[0] = (byte) n;
-    return NodeId.of(b);
   }
 }
