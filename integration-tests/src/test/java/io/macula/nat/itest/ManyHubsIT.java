@@ -153,8 +153,8 @@ public class ManyHubsIT {
     Matcher standbyOfB = Pattern.compile("standing by at ([a-z2-7]{10})").matcher(b.ok("nat:id"));
     assertTrue(b.ok("nat:id"), standbyOfB.find());
     assertTrue("b stands by at a hub other than its home", !standbyOfB.group(1).equals(hub1.substring(0, 10)));
-    assertEquals("no hub went silent to another while all served", 0, counter(hubs.get(0), "silent-hubs")
-        + counter(hubs.get(1), "silent-hubs") + counter(hubs.get(2), "silent-hubs"));
+    assertEquals("no hub went silent to another while all served", 0,
+        hubs.stream().mapToLong(h -> counter(h, "silent-hubs")).sum());
     hubs.get(1).kill();
     long killed = System.nanoTime();
     // The other two hubs hear nothing more on their links to it, before its ZooKeeper session expires.
@@ -196,13 +196,8 @@ public class ManyHubsIT {
   }
 
   /** The nodes standing by at the hubs, as their counters say. */
-  private static int standingBy(List<NodeProcess> hubs) {
-    int n = 0;
-    for (NodeProcess hub : hubs) {
-      Matcher m = Pattern.compile("standing-by=([0-9]+)").matcher(hub.ok("hub:hubs"));
-      n += m.find() ? Integer.parseInt(m.group(1)) : 0;
-    }
-    return n;
+  private static long standingBy(List<NodeProcess> hubs) {
+    return hubs.stream().mapToLong(h -> counter(h, "standing-by")).sum();
   }
 
   /** The bytes of the flow from one node to another in hub:relay's table (ids shown short); 0 if none. */

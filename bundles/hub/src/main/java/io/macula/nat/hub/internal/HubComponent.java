@@ -489,19 +489,12 @@ public final class HubComponent
   static final long HUBS_CHANGED_DELAY_MS = 500;
   private final java.util.concurrent.atomic.AtomicBoolean hubsToTell = new java.util.concurrent.atomic.AtomicBoolean();
 
-  /** The mesh's hubs as last told to every node registered here, a batch at a time; null before. */
-  private volatile HubMessage.Hubs hubsTold;
+  /** Tells the nodes registered here the mesh's hubs a batch at a time. */
   private final PacedBroadcast<NodeSession> hubsBroadcast = new PacedBroadcast<>((task, after) -> {
     try {
       timer.schedule(task, after.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     } catch (java.util.concurrent.RejectedExecutionException e) {
       // the hub is stopping
-    }
-  }, s -> {
-    try {
-      s.send(hubsTold);
-    } catch (java.io.IOException e) {
-      // that session is ending
     }
   });
 
@@ -512,8 +505,13 @@ public final class HubComponent
     if (hubs.isEmpty()) {
       return;
     }
-    hubsTold = hubs.get();
-    hubsBroadcast.start(registry.sessions());
+    hubsBroadcast.start(registry.sessions(), s -> {
+      try {
+        s.send(hubs.get());
+      } catch (java.io.IOException e) {
+        // that session is ending
+      }
+    });
   }
 
   @Override

@@ -20,25 +20,23 @@ final class PacedBroadcast<S> {
   }
 
   private final Later later;
-  private final Consumer<S> send;
   /** The broadcast under way; a batch of an older one sends nothing. Guarded by this. */
   private long generation;
 
-  PacedBroadcast(Later later, Consumer<S> send) {
+  PacedBroadcast(Later later) {
     this.later = later;
-    this.send = send;
   }
 
-  /** Starts a broadcast to these receivers: the first batch now, on the caller's thread. */
-  void start(List<S> receivers) {
+  /** Starts a broadcast to these receivers, each given to {@code send}: the first batch now, on the caller's thread. */
+  void start(List<S> receivers, Consumer<S> send) {
     long g;
     synchronized (this) {
       g = ++generation;
     }
-    batch(g, receivers, 0);
+    batch(g, receivers, send, 0);
   }
 
-  private void batch(long g, List<S> receivers, int from) {
+  private void batch(long g, List<S> receivers, Consumer<S> send, int from) {
     synchronized (this) {
       if (g != generation) {
         return;
@@ -47,7 +45,7 @@ final class PacedBroadcast<S> {
     int to = Math.min(receivers.size(), from + BATCH);
     receivers.subList(from, to).forEach(send);
     if (to < receivers.size()) {
-      later.run(() -> batch(g, receivers, to), GAP);
+      later.run(() -> batch(g, receivers, send, to), GAP);
     }
   }
 }

@@ -18,12 +18,12 @@ class PacedBroadcastTest {
   private final PacedBroadcast<Integer> broadcast = new PacedBroadcast<>((task, after) -> {
     scheduled.add(task);
     gaps.add(after);
-  }, sent::add);
+  });
 
   @Test
   void everyReceiverIsSentToOnceABatchAtATime() {
     int n = 2 * PacedBroadcast.BATCH + 50;
-    broadcast.start(IntStream.range(0, n).boxed().toList());
+    broadcast.start(IntStream.range(0, n).boxed().toList(), sent::add);
     assertEquals(PacedBroadcast.BATCH, sent.size(), "the first batch at once");
     runScheduled();
     assertEquals(IntStream.range(0, n).boxed().toList(), sent, "all, once each, in order");
@@ -32,8 +32,8 @@ class PacedBroadcastTest {
 
   @Test
   void aNewerBroadcastEndsTheOneUnderWay() {
-    broadcast.start(IntStream.range(0, 3 * PacedBroadcast.BATCH).boxed().toList());
-    broadcast.start(List.of(-1, -2));
+    broadcast.start(IntStream.range(0, 3 * PacedBroadcast.BATCH).boxed().toList(), sent::add);
+    broadcast.start(List.of(-1, -2), sent::add);
     runScheduled();
     List<Integer> expected = new ArrayList<>(IntStream.range(0, PacedBroadcast.BATCH).boxed().toList());
     expected.addAll(List.of(-1, -2));
