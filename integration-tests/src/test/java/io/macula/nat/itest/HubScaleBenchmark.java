@@ -158,12 +158,16 @@ public final class HubScaleBenchmark {
     return signal(random -> {
       int from = random.nextInt(nodes.size());
       return new LightNodes.Node[] {nodes.get(from), nodes.get((from + 1 + random.nextInt(nodes.size() - 1)) % nodes.size())};
-    }, echoes, signals, SIGNALS_PER_SECOND);
+    }, echoes, 0, signals, SIGNALS_PER_SECOND);
   }
 
-  /** The same, each pair (sender, receiver) chosen by {@code pairs}. */
+  /**
+   * The same, each pair (sender, receiver) chosen by {@code pairs}, the signals numbered from
+   * {@code first}: the round trips of signals numbered before it (an earlier round's) are not counted.
+   */
   static List<Double> signal(java.util.function.Function<ThreadLocalRandom, LightNodes.Node[]> pairs, Echoes echoes,
-      int signals, int perSecond) throws InterruptedException {
+      int first, int signals, int perSecond) throws InterruptedException {
+    echoes.countFrom(first);
     long start = System.nanoTime();
     long every = 1_000_000_000L / perSecond;
     for (int i = 0; i < signals; i++) {
@@ -173,7 +177,7 @@ public final class HubScaleBenchmark {
         TimeUnit.NANOSECONDS.sleep(wait); // pacing the senders, not waiting for a condition
       }
       LightNodes.Node[] pair = pairs.apply(ThreadLocalRandom.current());
-      pair[0].send(new HubMessage.Signal(pair[1].id(), Echoes.request(i, due)));
+      pair[0].send(new HubMessage.Signal(pair[1].id(), Echoes.request(first + i, due)));
     }
     return echoes.await(Duration.ofSeconds(10), signals);
   }
@@ -181,6 +185,14 @@ public final class HubScaleBenchmark {
   /** The receiving end of the signals: echoes a request, and times an echo. */
   static final class Echoes {
     private final ConcurrentHashMap<Integer, Double> rtts = new ConcurrentHashMap<>();
+    /** The first signal of the round counted: echoes of signals numbered before it come too late. */
+    private volatile int first;
+
+    /** Counts from signal {@code first} on, nothing before it. */
+    void countFrom(int first) {
+      this.first = first;
+      rtts.keySet().removeIf(sequence -> sequence < first);
+    }
 
     static byte[] request(int sequence, long sentNanos) {
       return ByteBuffer.allocate(13).put((byte) 0).putInt(sequence).putLong(sentNanos).array();
@@ -194,8 +206,15 @@ public final class HubScaleBenchmark {
         node.send(new HubMessage.Signal(s.peer(), echo));
       } else {
         int sequence = b.getInt();
-        rtts.put(sequence, (System.nanoTime() - b.getLong()) / 1e6);
+        if (sequence >= first) {
+          rtts.put(sequence, (System.nanoTime() - b.getLong()) / 1e6);
+        }
       }
+    }
+
+    /** Each round trip measured so far, by the signal's sequence number. */
+    java.util.SortedMap<Integer, Double> bySequence() {
+      return new java.util.TreeMap<>(rtts);
     }
 
     /** The round trips measured, once every signal came back or the deadline passed. */

@@ -24,12 +24,15 @@ import java.util.stream.IntStream;
  * write it, and the wait for the hub's answer.
  *
  * <p>{@code mvn -q -pl integration-tests exec:java@meshscale [-Dexec.args="NODES [PING_MS [SIGNALS_PER_S]]"]
- * [-Dbenchmark.hubjvm="OPTIONS"]}: 10,000 nodes by default, each pinging every 1000 ms, 500 signals
- * a second; the hubs' JVMs take the options given too.
+ * [-Dbenchmark.hubjvm="OPTIONS"] [-Dbenchmark.rtts=FILE]}: 10,000 nodes by default, each pinging every
+ * 1000 ms, 500 signals a second; the hubs' JVMs take the options given too, and FILE gets each
+ * signal's due time and round trip.
  */
 public final class MeshScaleBenchmark {
   private static final int HUBS = 3;
   private static final int SIGNALS = 5_000;
+  /** Signals sent first and measured apart: the forwarding's first seconds, compiled meanwhile. */
+  private static final int WARM_UP_SIGNALS = 1_000;
   private static final int MISSES = 3;
   private static final Duration REHOME_DEADLINE = Duration.ofSeconds(120);
   private static final Duration IDLE = Duration.ofSeconds(20);
@@ -130,7 +133,20 @@ public final class MeshScaleBenchmark {
       System.out.printf(Locale.ROOT, "keep-alive: the %d hubs use %.2f cores in all; drops after it: %s%n", HUBS,
           cores / idleSeconds, drops(addresses));
 
-      List<Double> rtts = crossHubSignals(at, echoes, signalsPerSecond);
+      // The forwarding between hubs runs for the first time here: its first seconds, while the JITs
+      // compile it on the loaded cores, are a round of their own.
+      List<Double> warmUp = crossHubSignals(at, echoes, 0, WARM_UP_SIGNALS, signalsPerSecond);
+      System.out.printf(Locale.ROOT, "signalling warm-up: %d round trips of %d; p50 %.2f ms p99 %.2f ms max %.2f ms%n",
+          warmUp.size(), WARM_UP_SIGNALS, percentile(warmUp, 50), percentile(warmUp, 99), percentile(warmUp, 100));
+      long signalsFrom = System.currentTimeMillis();
+      List<Double> rtts = crossHubSignals(at, echoes, WARM_UP_SIGNALS, SIGNALS, signalsPerSecond);
+      String rttFile = System.getProperty("benchmark.rtts");
+      if (rttFile != null) { // to lay beside the processes' GC logs: when each signal was due, and its round trip
+        List<String> lines = new ArrayList<>();
+        echoes.bySequence().forEach((sequence, rtt) -> lines.add(String.format(Locale.ROOT, "%tT.%<tL %.2f",
+            signalsFrom + (sequence - WARM_UP_SIGNALS) * 1000L / signalsPerSecond, rtt)));
+        java.nio.file.Files.write(java.nio.file.Path.of(rttFile), lines);
+      }
       System.out.printf(Locale.ROOT, "signalling between nodes of different hubs: %d round trips of %d at %d a second;"
           + " p50 %.2f ms p99 %.2f ms max %.2f ms%n", rtts.size(), SIGNALS, signalsPerSecond, percentile(rtts, 50),
           percentile(rtts, 99), percentile(rtts, 100));
@@ -318,13 +334,13 @@ public final class MeshScaleBenchmark {
 
   /** Random pairs of nodes homed at different hubs, at a steady rate: the signal and its echo both cross. */
   private static List<Double> crossHubSignals(List<List<LightNodes.Node>> at, HubScaleBenchmark.Echoes echoes,
-      int perSecond) throws InterruptedException {
+      int first, int signals, int perSecond) throws InterruptedException {
     return HubScaleBenchmark.signal(random -> {
       int from = random.nextInt(HUBS);
       int to = (from + 1 + random.nextInt(HUBS - 1)) % HUBS;
       return new LightNodes.Node[] {at.get(from).get(random.nextInt(at.get(from).size())),
           at.get(to).get(random.nextInt(at.get(to).size()))};
-    }, echoes, SIGNALS, perSecond);
+    }, echoes, first, signals, perSecond);
   }
 
   private static double percentile(List<Double> values, int p) {

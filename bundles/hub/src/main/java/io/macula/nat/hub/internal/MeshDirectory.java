@@ -204,6 +204,11 @@ final class MeshDirectory implements Forwarding.Directory, AutoCloseable {
     return connected;
   }
 
+  /** The directory's ZooKeeper client: for a test that ends its session. */
+  CuratorFramework client() {
+    return client;
+  }
+
   /** The node registered here now: the hub takes its home. */
   void registered(NodeDescriptor node) {
     submit(new Op(Kind.HOME, node));

@@ -33,14 +33,14 @@ class MeshDirectoryTest {
 
   /** One hub's side: its directory, and what the directory told it. */
   private record HubSide(NodeId id, DirectoryConnection connection, AtomicInteger load,
-      List<String> taken, java.util.Set<NodeId> held, List<NodeId> gone) {
+      List<String> taken, java.util.Map<NodeId, NodeDescriptor> held, List<NodeId> gone) {
     MeshDirectory directory() {
       return connection.directory();
     }
 
     /** A node registers with this hub: it holds it, and takes its home. */
     void registers(NodeDescriptor node) {
-      held.add(node.id());
+      held.put(node.id(), node);
       directory().registered(node);
     }
   }
@@ -123,8 +123,7 @@ class MeshDirectoryTest {
   void aRecordNoHubCanReadIsIgnoredAndCountedAndARegisterReplacesIt() throws Exception {
     HubSide a = hub(1, "192.0.2.1:7400");
     NodeId id = node(10).id();
-    try (CuratorFramework raw = CuratorFrameworkFactory.newClient(server.connectString(), new RetryOneTime(100))) {
-      raw.start();
+    try (CuratorFramework raw = client()) {
       raw.create().creatingParentsIfNeeded().forPath(MeshDirectory.NODES + "/" + id,
           "home=nonsense\n".getBytes(StandardCharsets.UTF_8));
     }
@@ -199,12 +198,48 @@ class MeshDirectoryTest {
     assertEquals(writtenByB, b.directory().writes(), "a sorts first: b deletes nothing");
   }
 
+  @Test
+  void aHubWhoseSessionWasLostWritesAgainTheRecordsOfItsNodesDeletedMeanwhile() throws Exception {
+    HubSide a = hub(1, "192.0.2.1:7400");
+    HubSide b = hub(2, "192.0.2.2:7400");
+    a.registers(node(10, NatBehavior.FULL_CONE));
+    a.registers(node(12, NatBehavior.SYMMETRIC));
+    Eventually.until("both homed at a, seen at b", () -> b.directory().nodes().size() == 2);
+
+    // The hub sweeping orphans deletes node 10's record, as it does for the nodes of a hub gone
+    // from the directory; then a learns its session ended (a pause longer than its timeout). A
+    // record deleted while a is connected is not written again: only a lost session makes a look.
+    try (CuratorFramework sweeper = client()) {
+      sweeper.delete().forPath(MeshDirectory.NODES + "/" + node(10).id());
+    }
+    Eventually.until("the delete mirrored at a", () -> a.directory().node(node(10).id()).isEmpty());
+    a.directory().client().getZookeeperClient().getZooKeeper().getTestable().injectSessionExpiration();
+
+    Eventually.until("a wrote node 10's record again, as it was", () -> b.directory().node(node(10).id())
+        .filter(n -> n.home().equals(a.id()) && n.node().equals(node(10, NatBehavior.FULL_CONE))).isPresent());
+    assertEquals(a.id(), b.directory().node(node(12).id()).orElseThrow().home(), "node 12's record, still there, stays");
+    a.directory().changed(node(10, NatBehavior.NONE)); // and a goes on writing it
+    Eventually.until("a's next change is mirrored at b", () -> b.directory().node(node(10).id())
+        .filter(n -> n.node().nat() == NatBehavior.NONE).isPresent());
+    assertEquals(List.of(), a.taken(), "a restored the record: nobody else took the node");
+  }
+
+  /** A client of the test's server of its own: another hub's writes, made by hand. */
+  private CuratorFramework client() throws InterruptedException {
+    CuratorFramework c = CuratorFrameworkFactory.newClient(server.connectString(), new RetryOneTime(100));
+    c.start();
+    c.blockUntilConnected();
+    return c;
+  }
+
   private HubSide hub(int n, String address, NodeId... holding) throws Exception {
     NodeId id = node(n).id();
     AtomicInteger load = new AtomicInteger();
     List<String> taken = new CopyOnWriteArrayList<>();
-    java.util.Set<NodeId> held = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    held.addAll(List.of(holding));
+    java.util.Map<NodeId, NodeDescriptor> held = new java.util.concurrent.ConcurrentHashMap<>();
+    for (NodeId h : holding) {
+      held.put(h, NodeDescriptor.unknown(h));
+    }
     List<NodeId> gone = new CopyOnWriteArrayList<>();
     DirectoryConnection c = DirectoryConnection.open(server.connectString(), data.resolve("unused"), id, address,
         new MeshDirectory.Owner() {
@@ -223,7 +258,12 @@ class MeshDirectoryTest {
 
           @Override
           public boolean holds(NodeId node) {
-            return held.contains(node);
+            return held.containsKey(node);
+          }
+
+          @Override
+          public java.util.Collection<NodeDescriptor> held() {
+            return held.values();
           }
 
           @Override

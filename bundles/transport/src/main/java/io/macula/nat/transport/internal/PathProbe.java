@@ -2,11 +2,8 @@ package io.macula.nat.transport.internal;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * A path probe: a STUN Binding request whose transaction id begins with {@link #MARK} and whose one
@@ -27,6 +24,8 @@ final class PathProbe {
   /** "PATH": what tells a probe from a STUN client's Binding request (a NAT discovery's). */
   private static final int MARK = 0x50415448;
   private static final SecureRandom RANDOM = new SecureRandom();
+  /** The header signed, copied out of the buffer: a NIO view of it is an allocation each time. */
+  private static final ThreadLocal<byte[]> SIGNED = ThreadLocal.withInitial(() -> new byte[HEADER]);
 
   private PathProbe() {}
 
@@ -96,13 +95,8 @@ final class PathProbe {
   }
 
   private static byte[] hmac(ByteBuf b, int at, byte[] key) {
-    try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(key, "HmacSHA256"));
-      mac.update(b.nioBuffer(at, HEADER));
-      return mac.doFinal();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("every Java platform has HmacSHA256", e);
-    }
+    byte[] header = SIGNED.get();
+    b.getBytes(at, header);
+    return HmacSha256.keyed(key).doFinal(header);
   }
 }

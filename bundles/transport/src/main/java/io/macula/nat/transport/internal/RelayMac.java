@@ -1,10 +1,8 @@
 package io.macula.nat.transport.internal;
 
 import io.netty.buffer.ByteBuf;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The MAC that ends every relay frame: HMAC-SHA256, cut to {@value #LENGTH} bytes, of the frame
@@ -16,14 +14,6 @@ import javax.crypto.spec.SecretKeySpec;
 final class RelayMac {
   static final int LENGTH = 16;
   static final int KEY_LENGTH = 32;
-
-  private static final ThreadLocal<Mac> MACS = ThreadLocal.withInitial(() -> {
-    try {
-      return Mac.getInstance("HmacSHA256");
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("every Java platform has HmacSHA256", e);
-    }
-  });
 
   private RelayMac() {}
 
@@ -51,12 +41,7 @@ final class RelayMac {
    * then of the frame's whole 64-bit sequence number (its header carries only the low 24 bits).
    */
   static byte[] of(byte[] key, long sequence, ByteBuf... parts) {
-    Mac m = MACS.get();
-    try {
-      m.init(new SecretKeySpec(key, "HmacSHA256"));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalArgumentException("a relay key of " + key.length + " bytes", e);
-    }
+    Mac m = HmacSha256.keyed(key);
     for (ByteBuf part : parts) {
       for (java.nio.ByteBuffer b : part.nioBuffers()) {
         m.update(b);
