@@ -24,9 +24,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;
-import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.net.StandardProtocolFamily;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedSelectorException;
@@ -101,38 +99,19 @@ final class TurnServer implements AutoCloseable {
   private final BandwidthLimit bandwidth;
   private volatile boolean running = true;
 
-  /** Picks of a port free for both UDP and TCP, when the port to listen on is 0. */
-  static final int BIND_ATTEMPTS = 8;
-
   TurnServer(Settings settings) throws IOException {
     this.settings = settings;
     this.bandwidth = new BandwidthLimit(settings.bandwidthBytesPerSecond(), System.nanoTime());
     this.selector = Selector.open();
-    DatagramChannel udp = null;
-    ServerSocketChannel stream = null;
-    // Port 0: the kernel picks a UDP port, which a TCP socket may hold already (a connection's
-    // own port, say): then another pick, a few times.
-    for (int attempt = 0; stream == null; attempt++) {
-      udp = DatagramChannel.open(family(settings.listen().getAddress()));
-      try {
-        udp.bind(settings.listen());
-        stream = ServerSocketChannel.open(family(settings.listen().getAddress()));
-        stream.bind(new InetSocketAddress(settings.listen().getAddress(),
-            ((InetSocketAddress) udp.getLocalAddress()).getPort()));
-      } catch (IOException e) {
-        udp.close();
-        if (stream != null) {
-          stream.close();
-          stream = null;
-        }
-        if (settings.listen().getPort() != 0 || attempt >= BIND_ATTEMPTS - 1) {
-          selector.close();
-          throw e;
-        }
-      }
+    ListeningPort port;
+    try {
+      port = ListeningPort.open(settings.listen());
+    } catch (IOException e) {
+      selector.close();
+      throw e;
     }
-    this.listen = udp;
-    this.tcp = stream;
+    this.listen = port.udp();
+    this.tcp = port.tcp();
     listen.configureBlocking(false);
     listen.register(selector, SelectionKey.OP_READ);
     tcp.configureBlocking(false);
@@ -140,14 +119,6 @@ final class TurnServer implements AutoCloseable {
     this.thread = new Thread(this::run, "nat-turn-server");
     thread.setDaemon(true);
     thread.start();
-  }
-
-  /**
-   * A socket of the address's own family: an IPv4 server on an IPv6 socket pays for the mapped
-   * address on every packet in the kernel (udpv6_sendmsg before udp_sendmsg).
-   */
-  private static StandardProtocolFamily family(InetAddress address) {
-    return address instanceof Inet4Address ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6;
   }
 
   InetSocketAddress localAddress() throws IOException {
@@ -405,7 +376,7 @@ final class TurnServer implements AutoCloseable {
    */
   private DatagramChannel relaySocket(boolean even) throws IOException {
     for (int attempt = 0; attempt < 16; attempt++) {
-      DatagramChannel relay = DatagramChannel.open(family(settings.relayIp()));
+      DatagramChannel relay = DatagramChannel.open(ListeningPort.family(settings.relayIp()));
       relay.bind(new InetSocketAddress(settings.relayIp(), 0));
       if (!even || ((InetSocketAddress) relay.getLocalAddress()).getPort() % 2 == 0) {
         relay.configureBlocking(false);
