@@ -4,7 +4,6 @@ import io.macula.nat.api.NodeDescriptor;
 import io.macula.nat.api.NodeId;
 import io.macula.nat.hub.api.Hub;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -100,30 +99,15 @@ final class MeshDirectory implements Forwarding.Directory, AutoCloseable {
   private final PersistentNode entry;
   private final CuratorCache cache;
   private final ScheduledExecutorService writer;
-  private final Map<NodeId, Hub.MeshHub> hubs = new ConcurrentHashMap<>();
-  private final Map<NodeId, Hub.HomedNode> nodes = new ConcurrentHashMap<>();
+  private final DirectoryMirror mirror;
+  private final FreshReads freshReads;
   private final Map<NodeId, Written> written = new ConcurrentHashMap<>();
-  /** The nodes whose records offer to relay: few, and asked for at every node list. */
-  private final java.util.Set<NodeId> relays = ConcurrentHashMap.newKeySet();
   /** Nodes another hub took from this one: none of their changes is written until they register here again. */
   private final java.util.Set<NodeId> lost = ConcurrentHashMap.newKeySet();
-  private final java.util.Set<NodeId> allowed = ConcurrentHashMap.newKeySet();
   /** The hubs records name as home that the directory does not list, and since when (nanos): the writer's only. */
   private final Map<NodeId, Long> goneSince = new java.util.HashMap<>();
-  private final Map<NodeId, java.net.InetSocketAddress> hubAddresses = new ConcurrentHashMap<>();
-  /** Reads past the mirror that may wait at once: what other hubs send cannot queue more. */
-  static final int MAX_FRESH_READS = 256;
-  private final java.util.concurrent.Semaphore freshReads = new java.util.concurrent.Semaphore(MAX_FRESH_READS);
-  private final java.util.concurrent.ExecutorService reads = Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "nat-hub-directory-reads");
-    t.setDaemon(true);
-    return t;
-  });
   private final LinkedHashMap<NodeId, Op> pending = new LinkedHashMap<>();
   private final LongAdder writes = new LongAdder();
-  private final LongAdder badRecords = new LongAdder();
-  private final LongAdder freshReadsMade = new LongAdder();
-  private final LongAdder freshReadsRefused = new LongAdder();
   /** Nodes whose record a writer is writing now: never two writes of one node at once. Guarded by {@link #pending}. */
   private final java.util.Set<NodeId> writing = new java.util.HashSet<>();
   /** The connection is lost: writes wait until it is back. Guarded by {@link #pending}. */
@@ -151,6 +135,8 @@ final class MeshDirectory implements Forwarding.Directory, AutoCloseable {
     this.address = address;
     this.since = since;
     this.owner = owner;
+    this.mirror = new DirectoryMirror(self, owner);
+    this.freshReads = new FreshReads(client, mirror);
     this.writer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "nat-hub-directory");
       t.setDaemon(true);
@@ -184,8 +170,8 @@ final class MeshDirectory implements Forwarding.Directory, AutoCloseable {
       owner.log("directory: {}", state.name().toLowerCase());
     });
     cache.listenable().addListener(CuratorCacheListener.builder()
-        .forCreatesAndChanges((old, data) -> mirror(data))
-        .forDeletes(this::forget)
+        .forCreatesAndChanges((old, data) -> mirror.mirror(data))
+        .forDeletes(mirror::forget)
         .forInitialized(() -> {
           initialized = true;
           onWriter(this::sweepStale);
@@ -225,28 +211,27 @@ final class MeshDirectory implements Forwarding.Directory, AutoCloseable {
   }
 
   List<Hub.MeshHub> hubs() {
-    return hubs.values().stream().sorted(Comparator.comparing(h -> h.id().toString())).toList();
+    return mirror.hubs();
   }
 
   List<Hub.HomedNode> nodes() {
-    return nodes.values().stream().sorted(Comparator.comparing(n -> n.node().id().toString())).toList();
+    return mirror.nodes();
   }
 
   /** The nodes of the mesh that offer to relay, as the mirror has them, by id. */
   List<Hub.HomedNode> relays() {
-    return relays.stream().sorted(Comparator.comparing(NodeId::toString))
-        .flatMap(id -> Optional.ofNullable(nodes.get(id)).stream()).toList();
+    return mirror.relays();
   }
 
   @Override
   public Optional<Hub.HomedNode> node(NodeId id) {
-    return Optional.ofNullable(nodes.get(id));
+    return mirror.node(id);
   }
 
   /** A hub of the mesh, as the mirror has it: one whose entry is there is alive. */
   @Override
   public Optional<Hub.MeshHub> hub(NodeId id) {
-    return Optional.ofNullable(hubs.get(id));
+    return mirror.hub(id);
   }
 
   /**
@@ -255,63 +240,23 @@ final class MeshDirectory implements Forwarding.Directory, AutoCloseable {
    */
   @Override
   public java.util.concurrent.CompletionStage<Optional<Hub.HomedNode>> fresh(NodeId id) {
-    java.util.concurrent.CompletableFuture<Optional<Hub.HomedNode>> out = new java.util.concurrent.CompletableFuture<>();
-    if (!freshReads.tryAcquire()) {
-      freshReadsRefused.increment();
-      out.completeExceptionally(new IllegalStateException(MAX_FRESH_READS + " reads of the directory wait already"));
-      return out;
-    }
-    freshReadsMade.increment();
-    out.whenComplete((r, e) -> freshReads.release());
-    String path = NODES + "/" + id;
-    try {
-      // Issued off the caller's thread (an event loop): Curator may reconnect on the thread that asks.
-      reads.execute(() -> {
-        try {
-          client.sync().inBackground((c, synced) -> {
-            try {
-              client.getData().inBackground((c2, read) -> {
-                if (read.getResultCode() == KeeperException.Code.OK.intValue()) {
-                  try {
-                    out.complete(Optional.of(DirectoryRecords.node(id, read.getData())));
-                  } catch (IllegalArgumentException e) {
-                    badRecords.increment();
-                    out.completeExceptionally(e);
-                  }
-                } else if (read.getResultCode() == KeeperException.Code.NONODE.intValue()) {
-                  out.complete(Optional.empty());
-                } else {
-                  out.completeExceptionally(KeeperException.create(KeeperException.Code.get(read.getResultCode()), path));
-                }
-              }).forPath(path);
-            } catch (Exception e) {
-              out.completeExceptionally(e);
-            }
-          }).forPath(path);
-        } catch (Exception e) {
-          out.completeExceptionally(e);
-        }
-      });
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      out.completeExceptionally(e);
-    }
-    return out;
+    return freshReads.read(id);
   }
 
   /** Where a hub of the mesh is reached, resolved when its entry was read; empty if it does not resolve. */
   @Override
   public Optional<java.net.InetSocketAddress> hubAddress(NodeId id) {
-    return Optional.ofNullable(hubAddresses.get(id));
+    return mirror.hubAddress(id);
   }
 
   /** Whether the mesh's allowlist admits the node. */
   boolean allows(NodeId node) {
-    return allowed.contains(node);
+    return mirror.allows(node);
   }
 
   /** The mesh's allowlist, as the mirror has it. */
   java.util.SortedSet<NodeId> allowed() {
-    return new java.util.TreeSet<>(allowed);
+    return mirror.allowed();
   }
 
   /**
@@ -322,7 +267,7 @@ final class MeshDirectory implements Forwarding.Directory, AutoCloseable {
   boolean allow(NodeId node) throws Exception {
     try {
       client.create().creatingParentsIfNeeded().forPath(ALLOWED + "/" + node, new byte[0]);
-      allowed.add(node); // the mirror hears of it soon; the operator's next command must see it now
+      mirror.allowedNow(node, true);
       return true;
     } catch (KeeperException.NodeExistsException e) {
       return false;
@@ -337,7 +282,7 @@ final class MeshDirectory implements Forwarding.Directory, AutoCloseable {
   boolean disallow(NodeId node) throws Exception {
     try {
       client.delete().forPath(ALLOWED + "/" + node);
-      allowed.remove(node);
+      mirror.allowedNow(node, false);
       return true;
     } catch (KeeperException.NoNodeException e) {
       return false;
@@ -357,16 +302,16 @@ final class MeshDirectory implements Forwarding.Directory, AutoCloseable {
       out.put("directory-writes-waiting", (long) pending.size());
       out.put("directory-writes-running", (long) writing.size());
     }
-    out.put("directory-bad-records", badRecords.sum());
-    out.put("fresh-reads", freshReadsMade.sum());
-    out.put("fresh-reads-refused", freshReadsRefused.sum());
-    out.put("mirrored-nodes", (long) nodes.size());
+    out.put("directory-bad-records", mirror.badRecords());
+    out.put("fresh-reads", freshReads.made());
+    out.put("fresh-reads-refused", freshReads.refused());
+    out.put("mirrored-nodes", (long) mirror.nodeCount());
     return out;
   }
 
   /** Records in the directory that did not parse: ignored, and counted. */
   long badRecords() {
-    return badRecords.sum();
+    return mirror.badRecords();
   }
 
   private void submit(Op op) {
@@ -543,7 +488,7 @@ final class MeshDirectory implements Forwarding.Directory, AutoCloseable {
     try {
       return DirectoryRecords.node(id, data).epoch();
     } catch (IllegalArgumentException e) {
-      badRecords.increment();
+      mirror.badRecord();
       return 0; // a record nobody can read: this write replaces it
     }
   }
@@ -554,7 +499,7 @@ final class MeshDirectory implements Forwarding.Directory, AutoCloseable {
    */
   private void sweepStale() {
     int swept = 0;
-    for (Hub.HomedNode n : nodes.values()) {
+    for (Hub.HomedNode n : mirror.records()) {
       NodeId id = n.node().id();
       if (!n.home().equals(self) || owner.holds(id) || written.containsKey(id)) {
         continue;
@@ -591,20 +536,19 @@ final class MeshDirectory implements Forwarding.Directory, AutoCloseable {
     }
     long now = System.nanoTime();
     java.util.Set<NodeId> absent = new java.util.HashSet<>();
-    for (Hub.HomedNode n : nodes.values()) {
-      if (!n.home().equals(self) && !hubs.containsKey(n.home())) {
+    for (Hub.HomedNode n : mirror.records()) {
+      if (!n.home().equals(self) && !mirror.lists(n.home())) {
         absent.add(n.home());
       }
     }
     goneSince.keySet().retainAll(absent);
     absent.forEach(h -> goneSince.putIfAbsent(h, now));
-    boolean sweeper = hubs.keySet().stream().min(Comparator.comparing(NodeId::toString)).filter(self::equals).isPresent();
-    if (!connected || !sweeper) {
+    if (!connected || !mirror.sortsFirst()) {
       return;
     }
     long after = owner.orphansAfter().toNanos();
     int swept = 0;
-    for (Hub.HomedNode n : nodes.values()) {
+    for (Hub.HomedNode n : mirror.records()) {
       Long since = goneSince.get(n.home());
       if (since == null || now - since < after) {
         continue;
@@ -644,7 +588,7 @@ final class MeshDirectory implements Forwarding.Directory, AutoCloseable {
       submit(new Op(Kind.RESTORE, node));
       return;
     } catch (IllegalArgumentException e) {
-      badRecords.increment();
+      mirror.badRecord();
       written.remove(id);
       return;
     }
@@ -681,68 +625,11 @@ final class MeshDirectory implements Forwarding.Directory, AutoCloseable {
     return DirectoryRecords.hub(new DirectoryRecords.HubRecord(address, load, since));
   }
 
-  private void mirror(ChildData data) {
-    String path = data.getPath();
-    try {
-      if (path.startsWith(HUBS + "/")) {
-        NodeId id = NodeId.parse(path.substring(HUBS.length() + 1));
-        DirectoryRecords.HubRecord h = DirectoryRecords.hub(data.getData());
-        java.net.InetSocketAddress at = io.macula.nat.api.HostPort.parseRemote(h.address()).resolve();
-        if (at.isUnresolved()) {
-          hubAddresses.remove(id);
-          owner.log("directory: hub {}'s address {} does not resolve here", id, h.address());
-        } else {
-          hubAddresses.put(id, at);
-        }
-        boolean joined = hubs.put(id, new Hub.MeshHub(id, h.address(), h.nodes(), h.since(), id.equals(self))) == null;
-        if (joined) {
-          owner.hubsChanged();
-        }
-      } else if (path.startsWith(NODES + "/")) {
-        NodeId id = NodeId.parse(path.substring(NODES.length() + 1));
-        Hub.HomedNode n = DirectoryRecords.node(id, data.getData());
-        nodes.put(id, n);
-        if (n.node().offersRelay()) {
-          relays.add(id);
-        } else {
-          relays.remove(id);
-        }
-      } else if (path.startsWith(ALLOWED + "/")) {
-        allowed.add(NodeId.parse(path.substring(ALLOWED.length() + 1)));
-      }
-    } catch (IllegalArgumentException e) {
-      badRecords.increment();
-      owner.log("directory: record {} is ignored: {}", path, e.getMessage());
-    }
-  }
-
-  private void forget(ChildData data) {
-    String path = data.getPath();
-    try {
-      if (path.startsWith(HUBS + "/")) {
-        NodeId gone = NodeId.parse(path.substring(HUBS.length() + 1));
-        hubAddresses.remove(gone);
-        if (hubs.remove(gone) != null) {
-          owner.hubsChanged();
-          owner.hubGone(gone);
-        }
-      } else if (path.startsWith(NODES + "/")) {
-        NodeId id = NodeId.parse(path.substring(NODES.length() + 1));
-        nodes.remove(id);
-        relays.remove(id);
-      } else if (path.startsWith(ALLOWED + "/")) {
-        allowed.remove(NodeId.parse(path.substring(ALLOWED.length() + 1)));
-      }
-    } catch (IllegalArgumentException e) {
-      // a path no hub wrote: it was never mirrored
-    }
-  }
-
   @Override
   public void close() {
     writer.shutdownNow();
     writers.shutdownNow();
-    reads.shutdownNow();
+    freshReads.close();
     try {
       entry.close();
     } catch (Exception e) {
