@@ -12,8 +12,9 @@ import java.util.random.RandomGenerator;
  * idle (which also keeps NAT mappings open), and one at once when nothing arrived for {@link
  * #QUIET} (or three of the path's round trips, if longer, up to {@link #MAX_QUIET}) after this node sent; an unanswered
  * probe is sent again after {@link #RETRY}, then after twice as long each time, up to {@link
- * #MAX_RETRY}, as STUN retransmits. A tick sends at most {@link #budget} probes: a node with
- * thousands of routes (a hub) whose peers answer late must not answer with a flood. A route
+ * #MAX_RETRY}, as STUN retransmits. A tick sends at most {@link #budget} probes, of which at most
+ * {@link #URGENT_PER_TICK} of quiet paths and retries: a node with thousands of routes (a hub)
+ * whose peers answer late must not answer with a flood. A route
  * whose probe goes unanswered says since when, and the node's path policy moves it; a path whose
  * probes went unanswered for the consent lifetime ({@link #CONSENT_LIFETIME}) has lost consent,
  * and nothing but probes is sent on it until one is answered. The paths a route left are probed
@@ -83,6 +84,17 @@ final class PathProber {
   private boolean ranOut;
   /** Probes this tick may still send. */
   private int left;
+  /** Of those, probes of quiet paths and retries this tick may still send. */
+  private int urgentLeft;
+
+  /**
+   * The probes of quiet paths and the retries one tick may send, within its {@link #budget}: a
+   * node's few routes never reach it, but a hub's thousands fall quiet together when its own
+   * event loop falls behind (a crowd of nodes re-homing at once), and probing them all then only
+   * loads that loop more. Consent checks go on meanwhile, and reach every route within the
+   * consent interval.
+   */
+  static final int URGENT_PER_TICK = 32;
 
   /**
    * The probes one tick may send: 64, and twice what the routes' consent checks need a tick on
@@ -103,6 +115,7 @@ final class PathProber {
     routes.forEach(round::add);
     int n = round.size();
     left = budget(n, checkNanos);
+    urgentLeft = URGENT_PER_TICK;
     ranOut = false;
     int from = n == 0 ? 0 : resumeAt % n;
     for (int i = 0; i < n; i++) {
@@ -128,9 +141,12 @@ final class PathProber {
     round.clear();
   }
 
-  /** Whether this tick may send one more probe; if so, it is counted. A probe it may not send stays due. */
-  private boolean mayProbe() {
-    if (left <= 0) {
+  /**
+   * Whether this tick may send one more probe, an urgent one (a quiet path's, a retry) or a consent
+   * check; if so, it is counted. A probe it may not send stays due, and the next tick starts there.
+   */
+  private boolean mayProbe(boolean urgent) {
+    if (left <= 0 || urgent && urgentLeft <= 0) {
       if (!ranOut) {
         ranOut = true;
         resumeAt = at;
@@ -138,6 +154,7 @@ final class PathProber {
       return false;
     }
     left--;
+    urgentLeft -= urgent ? 1 : 0;
     return true;
   }
 
@@ -168,12 +185,12 @@ final class PathProber {
     if (p.nextCheck - now > checkNanos + checkNanos / 5) {
       p.nextCheck = nextCheck(now);
     }
-    if (p.transaction == null && now - p.nextCheck >= 0 && mayProbe()) {
+    if (p.transaction == null && now - p.nextCheck >= 0 && mayProbe(false)) {
       p.transaction = PathProbe.newTransaction();
       p.probeSent = now;
       p.nextCheck = nextCheck(now);
       send.send(r, p.path, p.transaction);
-    } else if (p.transaction != null && now - p.probeSent > alternativeRetryNanos(now - p.lastSend) && mayProbe()) {
+    } else if (p.transaction != null && now - p.probeSent > alternativeRetryNanos(now - p.lastSend) && mayProbe(true)) {
       p.transaction = PathProbe.newTransaction();
       p.probeSent = now;
       send.send(r, p.path, p.transaction);
@@ -218,7 +235,8 @@ final class PathProber {
     }
     if (p.transaction == null) {
       boolean quietAfterSending = p.lastSend > p.lastArrival && now - p.lastArrival > quietNanos(p);
-      if ((quietAfterSending || now - p.nextCheck >= 0) && mayProbe()) {
+      boolean checkDue = now - p.nextCheck >= 0;
+      if ((quietAfterSending || checkDue) && mayProbe(!checkDue)) {
         p.transaction = PathProbe.newTransaction();
         p.probeSent = now;
         p.retries = 0;
@@ -226,7 +244,7 @@ final class PathProber {
         p.nextCheck = nextCheck(now);
         send.send(r, path, p.transaction);
       }
-    } else if (now - p.probeSent > (p.consentLost ? checkNanos : retryNanos(p.retries)) && mayProbe()) {
+    } else if (now - p.probeSent > (p.consentLost ? checkNanos : retryNanos(p.retries)) && mayProbe(!p.consentLost)) {
       p.probeSent = now;
       p.retries++;
       send.send(r, path, p.transaction);
