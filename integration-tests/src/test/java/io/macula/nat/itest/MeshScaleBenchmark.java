@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
 /**
- * Many hubs (issue 17): three hubs, each a node process in -Xmx512m, on one directory (the first
+ * Many hubs: three hubs, each a node process in -Xms512m -Xmx512m, on one directory (the first
  * hub's embedded ZooKeeper), and light nodes (see {@link HubScaleBenchmark}) spread over them.
  * Prints the registrations a second, the round trip of signals between nodes homed at different
  * hubs (forwarded from hub to hub) p50/p99, and, once the third hub is killed with SIGKILL, the
@@ -54,7 +54,8 @@ public final class MeshScaleBenchmark {
       for (int h = 0; h < HUBS; h++) {
         int port = Mesh.freeUdpPort();
         String zookeeper = h == 0 ? "" : "zookeeper = " + hubs.get(0).embeddedZooKeeper() + "\n";
-        List<String> jvm = new ArrayList<>(List.of("-Xmx512m"));
+        // A hub's heap fixed, as a deployment's should be: left to size itself, G1 collected every few seconds.
+        List<String> jvm = new ArrayList<>(List.of("-Xms512m", "-Xmx512m"));
         jvm.addAll(StartupBenchmark.jvmOptions("benchmark.hubjvm")); // -XX:StartFlightRecording=..., say
         NodeProcess hub = NodeProcess.freshHome("meshscale-hub" + h).jvmOptions(jvm.toArray(String[]::new))
             .config("io.macula.nat.endpoint", "bind = 127.0.0.1:" + port + "\n")
