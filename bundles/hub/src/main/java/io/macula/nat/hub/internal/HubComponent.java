@@ -316,11 +316,7 @@ public final class HubComponent
     public void hubsChanged() {
       // Once for a burst of changes (the directory's first read lists every hub at once).
       if (hubsToTell.compareAndSet(false, true)) {
-        try {
-          timer.schedule(HubComponent.this::tellHubs, HUBS_CHANGED_DELAY_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-          // the hub is stopping
-        }
+        later(HubComponent.this::tellHubs, java.time.Duration.ofMillis(HUBS_CHANGED_DELAY_MS));
       }
     }
 
@@ -490,13 +486,16 @@ public final class HubComponent
   private final java.util.concurrent.atomic.AtomicBoolean hubsToTell = new java.util.concurrent.atomic.AtomicBoolean();
 
   /** Tells the nodes registered here the mesh's hubs a batch at a time. */
-  private final PacedBroadcast<NodeSession> hubsBroadcast = new PacedBroadcast<>((task, after) -> {
+  private final PacedBroadcast<NodeSession> hubsBroadcast = new PacedBroadcast<>(this::later);
+
+  /** Runs the task on the hub's timer after a while; nothing once the hub is stopping. */
+  private void later(Runnable task, java.time.Duration after) {
     try {
       timer.schedule(task, after.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     } catch (java.util.concurrent.RejectedExecutionException e) {
       // the hub is stopping
     }
-  });
+  }
 
   /** Tells every node registered here the mesh's hubs now: its fallbacks. */
   private void tellHubs() {

@@ -98,8 +98,8 @@ final class PathProber {
 
   /**
    * The probes one tick may send: 64, and twice what the routes' consent checks need a tick on
-   * average, so that checks never starve while quiet paths and retries get what is left, and a
-   * probe for every route every few ticks can never happen.
+   * average, so that checks never starve while quiet paths and retries get what is left (up to
+   * {@link #URGENT_PER_TICK}), and a probe for every route every few ticks can never happen.
    */
   static int budget(int routes, long checkNanos) {
     long ticksPerCheck = Math.max(1, checkNanos / INTERVAL.toNanos());

@@ -47,7 +47,9 @@ final class RelayMac {
         m.update(b);
       }
     }
-    m.update(java.nio.ByteBuffer.allocate(Long.BYTES).putLong(0, sequence));
+    for (int shift = Long.SIZE - Byte.SIZE; shift >= 0; shift -= Byte.SIZE) {
+      m.update((byte) (sequence >>> shift)); // big-endian, as a ByteBuffer would put it: no buffer a frame
+    }
     return java.util.Arrays.copyOf(m.doFinal(), LENGTH);
   }
 }
