@@ -186,7 +186,7 @@ public final class MeshScaleBenchmark {
           }
           long now = System.nanoTime();
           boolean silent = n.silence().compareTo(lost) > 0;
-          if (!silent && checkedFrom[i] == 0 && n.goneHub().filter(killedId::equals).isPresent()) {
+          if (!silent && checkedFrom[i] == 0 && n.goneHub(killed).filter(killedId::equals).isPresent()) {
             checkedFrom[i] = now;
             firstTold = firstTold == 0 ? now : firstTold;
             n.send(new io.macula.nat.hub.protocol.HubMessage.Ping(now));

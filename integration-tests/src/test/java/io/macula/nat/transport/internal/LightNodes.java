@@ -127,8 +127,9 @@ public final class LightNodes implements AutoCloseable {
     private volatile QuicStreamChannel standbyStream;
     private InetSocketAddress standbyAt;
     private java.util.concurrent.ScheduledFuture<?> standbyPings;
-    /** The hub the standby's hub said left the mesh, once it said so. */
+    /** The hub the standby's hub last said left the mesh (or went silent), and when (nanoTime). */
     private volatile NodeId goneHub;
+    private volatile long goneHeard;
     private java.util.concurrent.ScheduledFuture<?> pings;
     private volatile QuicStreamChannel session;
     /** When the hub last sent this node anything. */
@@ -211,9 +212,13 @@ public final class LightNodes implements AutoCloseable {
       return standing;
     }
 
-    /** The hub the standby's hub said left the mesh, if it said so. */
-    public java.util.Optional<NodeId> goneHub() {
-      return java.util.Optional.ofNullable(goneHub);
+    /**
+     * The hub the standby's hub said left the mesh, if it said so at or after {@code sinceNanos}: a
+     * node checks its hub when told, so a telling before then was checked then (and the hub answered).
+     */
+    public java.util.Optional<NodeId> goneHub(long sinceNanos) {
+      NodeId gone = goneHub;
+      return gone != null && goneHeard - sinceNanos >= 0 ? java.util.Optional.of(gone) : java.util.Optional.empty();
     }
 
     /** Whether a standby is up to register on. */
@@ -467,6 +472,7 @@ public final class LightNodes implements AutoCloseable {
       if (m instanceof HubMessage.Pong) {
         standing.complete(null);
       } else if (m instanceof HubMessage.HubGone g) {
+        node.goneHeard = System.nanoTime();
         node.goneHub = g.hub();
       } else if (m instanceof HubMessage.Refused r) {
         standing.completeExceptionally(new IllegalStateException("refused: " + r.reason()));

@@ -124,7 +124,7 @@ public final class HubComponent
   /** Sessions that may wait for their node's Register at once. */
   static final int MAX_UNREGISTERED = 1024;
   private final AtomicInteger unregistered = new AtomicInteger();
-  private final Standbys standbys = new Standbys();
+  private final Standbys standbys = new Standbys(this::later);
   /** Times another hub's link went silent. */
   private final LongAdder silentHubs = new LongAdder();
   private final ScheduledExecutorService timer =
@@ -793,6 +793,11 @@ public final class HubComponent
   @Override
   public void log(String message, Object... args) {
     log.info(message, args);
+  }
+
+  @Override
+  public void logNode(String message, Object... args) {
+    log.debug(message, args);
   }
 
   /** Nodes take their hub for their STUN server: a hub answers STUN on its own port. */

@@ -58,6 +58,13 @@ final class NodeSession implements StreamReceiver, Standbys.Session {
 
     void log(String message, Object... args);
 
+    /**
+     * Logs what each node does in its session's ordinary course (registers, stands by, leaves,
+     * reports its NAT or relay offer) at debug: a hub's thousands of nodes would fill its log, and
+     * the log service walks the calling thread's stack for each line it keeps.
+     */
+    void logNode(String message, Object... args);
+
     /** The node registered: this hub is its home now. */
     void homed(NodeDescriptor node);
 
@@ -197,7 +204,7 @@ final class NodeSession implements StreamReceiver, Standbys.Session {
     standingBy = true;
     settle(); // a session that waits no more: it does not count among those that may wait to register
     hub.standingBy(this);
-    hub.log("node {} stands by", id);
+    hub.logNode("node {} stands by", id);
   }
 
   private void register(HubMessage.Register register) throws IOException {
@@ -222,7 +229,7 @@ final class NodeSession implements StreamReceiver, Standbys.Session {
     if (hubs.isPresent()) {
       send(hubs.get());
     }
-    hub.log("node {} registered from {}", id, observed);
+    hub.logNode("node {} registered from {}", id, observed);
     turnCredentials = hub.timer().scheduleAtFixedRate(() -> offerTurn(id), 0,
         hub.turnCredentialsLifetime().dividedBy(2).toMillis(), TimeUnit.MILLISECONDS);
   }
@@ -249,7 +256,7 @@ final class NodeSession implements StreamReceiver, Standbys.Session {
     hub.relayDirectory().ended(id, this);
     connection.close();
     if (registered) {
-      hub.log("node {} left", id);
+      hub.logNode("node {} left", id);
     }
   }
 
@@ -326,7 +333,7 @@ final class NodeSession implements StreamReceiver, Standbys.Session {
         if (hub.registry().offersRelay(id, o.maxPairs() > 0)) {
           hub.changed(id);
         }
-        hub.log(o.maxPairs() == 0 ? "node {} withdraws its relay offer" : "node {} offers to relay {}",
+        hub.logNode(o.maxPairs() == 0 ? "node {} withdraws its relay offer" : "node {} offers to relay {}",
             id, o); // only a change is told: a node repeating its offer fills no log
       }
     } else if (m instanceof HubMessage.NatReport n) {
@@ -335,7 +342,7 @@ final class NodeSession implements StreamReceiver, Standbys.Session {
       }
       if (hub.registry().natDiscovered(id, n.nat())) {
         hub.changed(id);
-        hub.log("node {} reports NAT behaviour {}", id, n.nat());
+        hub.logNode("node {} reports NAT behaviour {}", id, n.nat());
       }
     } else {
       send(new HubMessage.Refused(m.getClass().getSimpleName() + " is not for the hub"));

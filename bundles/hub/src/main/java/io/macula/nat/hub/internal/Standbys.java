@@ -3,6 +3,7 @@ package io.macula.nat.hub.internal;
 import io.macula.nat.api.NodeId;
 import io.macula.nat.hub.protocol.HubMessage;
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,7 +13,10 @@ import java.util.function.Function;
  * The sessions of nodes homed at other hubs that stand by here, one per node (the newest), and
  * what they are told: that their own hub left the mesh or went silent. Only the nodes homed at
  * that hub are told (those the directory's mirror homes elsewhere would only have to read it):
- * when a hub dies, its nodes register while every other node's session stays quiet.
+ * when a hub dies, its nodes register while every other node's session stays quiet. They are told
+ * a batch at a time ({@link PacedBroadcast}): each told node checks its hub and registers here a
+ * second later, and thousands told at once registered within a few milliseconds, more than the
+ * hub's loop reads before its socket's buffer overflows.
  */
 final class Standbys {
   /** A session that stands by, as the table uses it. */
@@ -25,6 +29,13 @@ final class Standbys {
   }
 
   private final Map<NodeId, Session> byNode = new ConcurrentHashMap<>();
+  private final PacedBroadcast.Later later;
+  /** A telling under way per hub gone: news of one hub ends no telling of another's. */
+  private final Map<NodeId, PacedBroadcast<Session>> tellings = new ConcurrentHashMap<>();
+
+  Standbys(PacedBroadcast.Later later) {
+    this.later = later;
+  }
 
   /** The node stands by on this session: an older one of the same node closes. */
   void add(Session s) {
@@ -44,25 +55,24 @@ final class Standbys {
   }
 
   /**
-   * Tells the nodes homed at {@code hub} that it left or went silent; a node whose home the
-   * mirror does not know is told too.
+   * Tells the nodes homed at {@code hub} that it left or went silent, the first batch now and the
+   * rest paced; a node whose home the mirror does not know is told too. A telling of the same hub
+   * again ends the one under way (it starts over, with the nodes standing by now).
    *
    * @param homeOf a node's home as the directory's mirror has it
-   * @return how many were told
+   * @return how many are told
    */
   int tellGone(NodeId hub, Function<NodeId, Optional<NodeId>> homeOf) {
     HubMessage gone = new HubMessage.HubGone(hub);
-    int told = 0;
-    for (Session s : byNode.values()) {
-      if (homeOf.apply(s.node()).map(hub::equals).orElse(true)) {
-        try {
-          s.send(gone);
-          told++;
-        } catch (IOException e) {
-          // that session is ending
-        }
+    List<Session> homedThere =
+        byNode.values().stream().filter(s -> homeOf.apply(s.node()).map(hub::equals).orElse(true)).toList();
+    tellings.computeIfAbsent(hub, h -> new PacedBroadcast<>(later)).start(homedThere, s -> {
+      try {
+        s.send(gone);
+      } catch (IOException e) {
+        // that session is ending
       }
-    }
-    return told;
+    });
+    return homedThere.size();
   }
 }

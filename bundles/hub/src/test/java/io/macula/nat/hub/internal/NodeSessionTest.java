@@ -77,6 +77,9 @@ class NodeSessionTest {
     public void log(String message, Object... args) {}
 
     @Override
+    public void logNode(String message, Object... args) {}
+
+    @Override
     public void homed(io.macula.nat.api.NodeDescriptor node) {
       directoryWrites.add("home " + node.id().shortForm());
     }

@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** The sessions standing by: one a node, and a hub gone told to the nodes homed there only. */
+/** The sessions standing by: one a node, and a hub gone told to the nodes homed there only, paced. */
 class StandbysTest {
   private static final NodeId GONE_HUB = id(1);
   private static final NodeId LIVE_HUB = id(2);
@@ -20,7 +20,8 @@ class StandbysTest {
   private static final NodeId HOMED_AT_LIVE = id(11);
   private static final NodeId NOT_MIRRORED = id(12);
 
-  private final Standbys standbys = new Standbys();
+  private final java.util.Queue<Runnable> later = new java.util.ArrayDeque<>();
+  private final Standbys standbys = new Standbys((task, after) -> later.add(task));
 
   @Test
   void aHubGoneIsToldToTheNodesHomedThereAndToThoseTheMirrorLacks() {
@@ -36,6 +37,41 @@ class StandbysTest {
     assertEquals(List.of(new HubMessage.HubGone(GONE_HUB)), atGone.sent);
     assertEquals(List.of(), atLive.sent, "homed at a live hub: nothing to check");
     assertEquals(List.of(new HubMessage.HubGone(GONE_HUB)), unknown.sent, "not mirrored yet: told, to be safe");
+  }
+
+  @Test
+  void thousandsStandingByAreToldABatchAtATimeAndAnotherHubGoneEndsNoTelling() {
+    NodeId otherGone = id(3);
+    List<FakeSession> atGone = standing(PacedBroadcast.BATCH * 2 + 1, 1_000);
+    List<FakeSession> atOther = standing(PacedBroadcast.BATCH + 1, 5_000);
+    Map<NodeId, NodeId> homes = new java.util.HashMap<>();
+    atGone.forEach(s -> homes.put(s.node(), GONE_HUB));
+    atOther.forEach(s -> homes.put(s.node(), otherGone));
+
+    assertEquals(atGone.size(), standbys.tellGone(GONE_HUB, n -> Optional.ofNullable(homes.get(n))));
+    assertEquals(PacedBroadcast.BATCH, told(atGone), "a batch now, the rest later");
+    standbys.tellGone(otherGone, n -> Optional.ofNullable(homes.get(n)));
+    assertEquals(PacedBroadcast.BATCH, told(atOther));
+    while (!later.isEmpty()) {
+      later.poll().run();
+    }
+    assertEquals(atGone.size(), told(atGone), "every node homed at the first hub, though another hub went meanwhile");
+    assertTrue(atGone.stream().allMatch(s -> s.sent.equals(List.of(new HubMessage.HubGone(GONE_HUB)))), "once each");
+    assertEquals(atOther.size(), told(atOther));
+  }
+
+  private List<FakeSession> standing(int count, int firstId) {
+    List<FakeSession> out = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      FakeSession s = new FakeSession(id(firstId + i));
+      standbys.add(s);
+      out.add(s);
+    }
+    return out;
+  }
+
+  private static int told(List<FakeSession> sessions) {
+    return (int) sessions.stream().filter(s -> !s.sent.isEmpty()).count();
   }
 
   @Test
