@@ -30,7 +30,10 @@ final class Standbys {
 
   private final Map<NodeId, Session> byNode = new ConcurrentHashMap<>();
   private final PacedBroadcast.Later later;
-  /** A telling under way per hub gone: news of one hub ends no telling of another's. */
+  /**
+   * A telling per hub gone (news of one hub ends no telling of another's); kept, one entry for each
+   * hub of the directory that ever went: a mesh has a few.
+   */
   private final Map<NodeId, PacedBroadcast<Session>> tellings = new ConcurrentHashMap<>();
 
   Standbys(PacedBroadcast.Later later) {
