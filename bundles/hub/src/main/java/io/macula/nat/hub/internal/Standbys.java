@@ -59,7 +59,8 @@ final class Standbys {
 
   /**
    * Tells the nodes homed at {@code hub} that it left or went silent, the first batch now and the
-   * rest paced; a node whose home the mirror does not know is told too. A telling of the same hub
+   * rest paced, each session only if it still stands by when its batch goes; a node whose home the
+   * mirror does not know is told too. A telling of the same hub
    * again ends the one under way (it starts over, with the nodes standing by now).
    *
    * @param homeOf a node's home as the directory's mirror has it
@@ -70,6 +71,9 @@ final class Standbys {
     List<Session> homedThere =
         byNode.values().stream().filter(s -> homeOf.apply(s.node()).map(hub::equals).orElse(true)).toList();
     tellings.computeIfAbsent(hub, h -> new PacedBroadcast<>(later)).start(homedThere, s -> {
+      if (byNode.get(s.node()) != s) {
+        return; // registered here meanwhile (this is its home now), or ended
+      }
       try {
         s.send(gone);
       } catch (IOException e) {
