@@ -67,7 +67,7 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  * The endpoint: one UDP socket whose pipeline carries QUIC in both roles beneath the path layer.
  *
  * <pre>
- *   socket -> PathLayer -> RoleDemux -> server codec -> bridge -> client codec
+ *   socket -> PathLayer -> FlushBatching -> RoleDemux -> server codec -> bridge -> client codec
  * </pre>
  *
  * The client codec sits nearest the tail (the server codec refuses client connects); packets for
@@ -257,6 +257,7 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
                   protected void initChannel(Channel ch) {
                     ch.pipeline()
                         .addLast("path", pathLayer)
+                        .addLast("flushes", new FlushBatching())
                         .addLast("demux", new RoleDemux(drops))
                         .addLast("server", serverCodec)
                         .addLast(BRIDGE, new ChannelDuplexHandler())
