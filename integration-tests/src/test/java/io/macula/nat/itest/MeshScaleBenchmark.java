@@ -54,8 +54,10 @@ public final class MeshScaleBenchmark {
       for (int h = 0; h < HUBS; h++) {
         int port = Mesh.freeUdpPort();
         String zookeeper = h == 0 ? "" : "zookeeper = " + hubs.get(0).embeddedZooKeeper() + "\n";
-        // A hub's heap fixed, as a deployment's should be: left to size itself, G1 collected every few seconds.
-        List<String> jvm = new ArrayList<>(List.of("-Xms512m", "-Xmx512m"));
+        // A hub's heap fixed and touched at start, as a deployment's should be: left to size itself,
+        // G1 collected every few seconds; left untouched, a collection paid the page faults of the
+        // regions it first copied into (pauses up to 188 ms, most of it system time).
+        List<String> jvm = new ArrayList<>(List.of("-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch"));
         jvm.addAll(StartupBenchmark.jvmOptions("benchmark.hubjvm")); // -XX:StartFlightRecording=..., say
         NodeProcess hub = NodeProcess.freshHome("meshscale-hub" + h).jvmOptions(jvm.toArray(String[]::new))
             .config("io.macula.nat.endpoint", "bind = 127.0.0.1:" + port + "\n")
