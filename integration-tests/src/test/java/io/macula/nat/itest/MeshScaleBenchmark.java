@@ -56,7 +56,7 @@ public final class MeshScaleBenchmark {
         String zookeeper = h == 0 ? "" : "zookeeper = " + hubs.get(0).embeddedZooKeeper() + "\n";
         // A hub's heap fixed and touched at start, as a deployment's should be: left to size itself,
         // G1 collected every few seconds; left untouched, a collection paid the page faults of the
-        // regions it first copied into (pauses up to 188 ms, most of it system time).
+        // regions it first copied into (pauses up to 188 ms, up to 0.10 s of it in the kernel).
         List<String> jvm = new ArrayList<>(List.of("-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch"));
         jvm.addAll(StartupBenchmark.jvmOptions("benchmark.hubjvm")); // -XX:StartFlightRecording=..., say
         NodeProcess hub = NodeProcess.freshHome("meshscale-hub" + h).jvmOptions(jvm.toArray(String[]::new))

@@ -8,8 +8,8 @@ import java.util.concurrent.RejectedExecutionException;
 /**
  * Sends what the QUIC codecs flush in one pass of the event loop with one flush of the socket (one
  * sendmmsg): each connection's timer, and each write handed over from another thread, flushes the
- * socket for its own datagram or two, and a hub with thousands of connections spent a third of its
- * loop on those system calls while its nodes re-homed. What is flushed during a read batch leaves
+ * socket for its own datagram or two: a third of the loop of a hub with thousands of connections,
+ * while its nodes re-homed, went to those timers' sends. What is flushed during a read batch leaves
  * at the batch's end, after the codecs' own end of it; anything else after the tasks queued before
  * it, and at once after {@link #MOST_HELD} flushes, when the socket stops taking writes, or when it
  * closes. Between the path layer and the codecs; the event loop's only.
