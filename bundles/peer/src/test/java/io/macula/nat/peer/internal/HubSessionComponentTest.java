@@ -16,6 +16,7 @@ import io.macula.nat.transport.api.Endpoint;
 import io.macula.nat.transport.api.PacketCarrier;
 import io.macula.nat.transport.api.QuicConnection;
 import io.macula.nat.transport.api.TransportPath;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -424,7 +425,7 @@ class HubSessionComponentTest {
     PipedOutputStream hubOut = new PipedOutputStream(nodeIn);
     PipedInputStream hubIn = new PipedInputStream(1 << 16);
     AtomicLong nodeWrote = new AtomicLong();
-    OutputStream nodeOut = new java.io.FilterOutputStream(new PipedOutputStream(hubIn)) {
+    OutputStream nodeOut = new FilterOutputStream(new PipedOutputStream(hubIn)) {
       @Override
       public void write(byte[] b, int off, int len) throws IOException {
         nodeWrote.set(System.nanoTime());

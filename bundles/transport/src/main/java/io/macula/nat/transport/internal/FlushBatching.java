@@ -59,8 +59,8 @@ final class FlushBatching extends ChannelDuplexHandler {
       flushNow(ctx);
       return;
     }
-    // Queued in a read batch too: a packet a stream carried may come with no end of batch after it.
-    if (!queued) {
+    // A read batch always ends (a carried packet comes with its own end outside one): its end flushes.
+    if (!inBatch && !queued) {
       queued = true;
       try {
         ctx.executor().execute(queuedFlush);

@@ -7,6 +7,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,10 +18,12 @@ import org.junit.jupiter.api.Test;
 class FlushBatchingTest {
   /** Flushes that reached the socket. */
   private final AtomicInteger socketFlushes = new AtomicInteger();
+  private EmbeddedChannel channel;
 
   /** A socket, the batching, and a codec that flushes once for each packet it reads and at the batch's end. */
-  private EmbeddedChannel channel() {
-    return new EmbeddedChannel(
+  @BeforeEach
+  void socket() {
+    channel = new EmbeddedChannel(
         new ChannelOutboundHandlerAdapter() {
           @Override
           public void flush(ChannelHandlerContext ctx) {
@@ -39,13 +43,16 @@ class FlushBatchingTest {
             ctx.flush();
           }
         });
+    socketFlushes.set(0);
+  }
+
+  @AfterEach
+  void close() {
+    channel.finishAndReleaseAll();
   }
 
   @Test
   void flushesOutsideAReadBatchGoAsOneWhenTheQueuedTasksRan() {
-    EmbeddedChannel channel = channel();
-    socketFlushes.set(0);
-
     for (int timer = 0; timer < 10; timer++) {
       channel.pipeline().flush();
     }
@@ -54,14 +61,10 @@ class FlushBatchingTest {
     assertEquals(1, socketFlushes.get(), "then one flush for all ten");
     channel.runPendingTasks();
     assertEquals(1, socketFlushes.get(), "and nothing more");
-    channel.finishAndReleaseAll();
   }
 
   @Test
   void aReadBatchsFlushesGoAtItsEndAfterTheCodecsEndOfIt() {
-    EmbeddedChannel channel = channel();
-    socketFlushes.set(0);
-
     for (int packet = 0; packet < 5; packet++) {
       channel.pipeline().fireChannelRead("a datagram");
     }
@@ -69,30 +72,21 @@ class FlushBatchingTest {
     channel.pipeline().fireChannelReadComplete();
     assertEquals(1, socketFlushes.get(), "one flush at the batch's end, with the codec's own");
     channel.runPendingTasks();
-    assertEquals(1, socketFlushes.get(), "the queued task finds nothing held");
-    channel.finishAndReleaseAll();
+    assertEquals(1, socketFlushes.get(), "and nothing more");
   }
 
   @Test
   void aLongRunOfFlushesIsNotHeldPastTheMost() {
-    EmbeddedChannel channel = channel();
-    socketFlushes.set(0);
-
     for (int timer = 0; timer < FlushBatching.MOST_HELD; timer++) {
       channel.pipeline().flush();
     }
     assertEquals(1, socketFlushes.get(), "the last of the most held goes at once");
-    channel.finishAndReleaseAll();
   }
 
   @Test
   void whatIsHeldLeavesBeforeTheSocketCloses() {
-    EmbeddedChannel channel = channel();
-    socketFlushes.set(0);
-
     channel.pipeline().flush();
     channel.close();
     assertEquals(1, socketFlushes.get(), "flushed on close, not left for a task that finds it closed");
-    channel.finishAndReleaseAll();
   }
 }
