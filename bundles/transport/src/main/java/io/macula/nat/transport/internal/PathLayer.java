@@ -479,7 +479,7 @@ final class PathLayer extends ChannelDuplexHandler {
       promise.trySuccess();
       return;
     }
-    route.bytesSent.add(content.readableBytes());
+    route.sent(content.readableBytes());
     if (path instanceof TransportPath.Relayed r) {
       sendThroughRelay(ctx, r, content, promise);
     } else if (path instanceof TransportPath.Carried c) {

@@ -268,7 +268,7 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
             .bind(settings.bind())
             .sync()
             .channel();
-    prober = new PathProber(routes.all(), pathLayer::sendProbe, new java.util.SplittableRandom(),
+    prober = new PathProber(routes.all(), routes::changes, pathLayer::sendProbe, new java.util.SplittableRandom(),
         settings.consentLifetime());
     long every = PathProber.INTERVAL.toMillis();
     channel.eventLoop().scheduleAtFixedRate(() -> {

@@ -34,6 +34,16 @@ final class Route {
   /** The path prober's watch over the current path (written on the socket's event loop). */
   volatile Probing probing;
 
+  /**
+   * Whether anything the path prober watches changed since it last looked at the route: a packet
+   * came or went on it, a probe was answered, it moved or learnt its peer. The prober looks at a
+   * route that changed at its next tick, and at one that did not only once {@link #probeDue}: a
+   * hub holds thousands of routes, most of them idle at any tick.
+   */
+  volatile boolean probeStale = true;
+  /** When the prober must look at the route again though nothing changed (nanoTime); the prober's own. */
+  long probeDue;
+
   /** What the prober knows of one path of the route: when packets last came, and its probe. */
   static final class Probing {
     final TransportPath path;
@@ -111,6 +121,7 @@ final class Route {
 
   void peer(NodeId id) {
     this.peer = id;
+    touched();
   }
 
   TransportPath path() {
@@ -132,6 +143,7 @@ final class Route {
       // The new path's probing starts afresh: what the old one had outstanding (it may be the same
       // path, come back) says nothing about it now.
       probing = null;
+      touched();
       synchronized (moves) {
         PathMove move = new PathMove(at, from.kind(), path.kind(), path.nextHop(), reason);
         moves.addLast(move);
@@ -175,6 +187,20 @@ final class Route {
   /** One packet arrived over the current path. */
   void arrivedOnPath() {
     packetsOnPath++; // the event loop's alone: no lost update
+    touched();
+  }
+
+  /** A packet of {@code bytes} goes to the peer over the route's path. */
+  void sent(int bytes) {
+    bytesSent.add(bytes);
+    touched();
+  }
+
+  /** Something the path prober watches changed: it looks at the route at its next tick. */
+  void touched() {
+    if (!probeStale) { // most packets find it set: a read costs less than a write
+      probeStale = true;
+    }
   }
 
   @Override

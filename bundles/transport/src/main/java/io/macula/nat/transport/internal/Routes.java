@@ -37,6 +37,8 @@ final class Routes {
   private final SecureRandom random = new SecureRandom();
   private final Clock clock;
   private final Map<InetSocketAddress, Route> byVirtual = new ConcurrentHashMap<>();
+  /** Written under this lock, read by the prober without it. */
+  private volatile int changes;
   private final Map<NodeId, Route> byPeer = new ConcurrentHashMap<>();
   private final Map<InetSocketAddress, Route> byDirect = new ConcurrentHashMap<>();
   private final Map<TransportPath.Carried, Route> byCarried = new ConcurrentHashMap<>();
@@ -156,6 +158,11 @@ final class Routes {
   /** Every route, live: what the path prober goes over. */
   Iterable<Route> all() {
     return byVirtual.values();
+  }
+
+  /** How many times a route was added or removed: the prober copies {@link #all} again only after one was. */
+  int changes() {
+    return changes;
   }
 
   Route byVirtual(InetSocketAddress virtualAddress) {
@@ -284,6 +291,7 @@ final class Routes {
 
   private Route registerLocked(Route r) {
     byVirtual.put(r.virtualAddress, r);
+    changes++;
     if (r.path() instanceof TransportPath.Direct d && byDirect.putIfAbsent(d.address(), r) == null) {
       r.directAddresses.add(d.address());
     }
@@ -294,7 +302,9 @@ final class Routes {
   }
 
   private void removeLocked(Route r) {
-    byVirtual.remove(r.virtualAddress, r);
+    if (byVirtual.remove(r.virtualAddress, r)) {
+      changes++;
+    }
     if (r.peer() != null) {
       byPeer.remove(r.peer(), r);
     }

@@ -60,7 +60,7 @@ class PathProberTest {
   @Test
   void aPathQuietAfterThisNodeSentIsProbedAndProbedAgainUntilAnswered() {
     prober.tick(0);
-    route.bytesSent.add(1200);
+    route.sent(1200);
     prober.tick(100 * MS);
     prober.tick(250 * MS);
     assertTrue(sent.isEmpty(), "not quiet for long enough yet");
@@ -86,7 +86,7 @@ class PathProberTest {
   @Test
   void retriesOfAnUnansweredProbeBackOff() {
     tick(prober, 0);
-    route.bytesSent.add(1200);
+    route.sent(1200);
     for (long t = 100; t <= 10_000; t += 10) {
       tick(prober, t * MS);
     }
@@ -106,7 +106,7 @@ class PathProberTest {
   @Test
   void aSlowPathMayBeQuietForThreeOfItsRoundTripsUpToASecond() {
     tick(prober, 0);
-    route.bytesSent.add(1200);
+    route.sent(1200);
     tick(prober, 400 * MS);
     assertEquals(1, sent.size());
     assertEquals(1000, quietUntilProbed(700), "answered after 300 ms: probed at the first tick past 900 ms");
@@ -120,7 +120,7 @@ class PathProberTest {
   private long quietUntilProbed(long answeredMs) {
     int before = sent.size();
     PathProber.answered(route, answerTo(sent.get(before - 1)), answeredMs * MS);
-    route.bytesSent.add(1200);
+    route.sent(1200);
     for (long t = answeredMs + 100; t < answeredMs + 3000; t += 100) {
       tick(prober, t * MS);
       if (sent.size() > before) {
@@ -146,7 +146,7 @@ class PathProberTest {
     int[] sentThisTick = new int[1];
     PathProber p = new PathProber(many, (r, path, tx) -> sentThisTick[0]++, MIDDLE, PathProber.CONSENT_LIFETIME);
     p.tick(0); // each route's probing starts, and the tick counts them
-    many.forEach(r -> r.bytesSent.add(1200));
+    many.forEach(r -> r.sent(1200));
     int budget = PathProber.budget(many.size(), PathProber.CONSENT_CHECK.toNanos());
     assertEquals(64 + 200, budget, "twice the 100 checks a tick 5,000 routes need, and 64");
     int quiet = 0;
@@ -167,11 +167,53 @@ class PathProberTest {
     assertTrue(many.stream().allMatch(r -> r.probing.transaction != null), "and every route was probed in time");
   }
 
+  /**
+   * A tick looks only at the routes something happened on (a packet came or went, a probe was
+   * answered, the route moved) and at those whose probing is due; idle ones cost it nothing more.
+   */
+  @Test
+  void aTickLooksAtIdleRoutesOnlyWhenTheirProbingIsDue() {
+    List<Route> many = new ArrayList<>();
+    for (int i = 0; i < 1_000; i++) {
+      many.add(new Route(new InetSocketAddress("::1", 4433), NodeId.of(new byte[32]),
+          new TransportPath.Direct(new InetSocketAddress("198.51.100.7", 1024 + i))));
+    }
+    List<Route> probed = new ArrayList<>();
+    PathProber p = new PathProber(many, () -> 0, (r, path, tx) -> probed.add(r), MIDDLE, PathProber.CONSENT_LIFETIME);
+    p.tick(0);
+    assertEquals(1_000, p.visits(), "each route once, to start its probing");
+    for (long t = 100; t < 1_000; t += 100) {
+      p.tick(t * MS);
+    }
+    assertEquals(1_000, p.visits(), "nothing happened and no check was due: none looked at again");
+
+    Route busy = many.get(7);
+    busy.sent(1200);
+    p.tick(1_000 * MS);
+    assertEquals(1_001, p.visits(), "a route that sent is looked at in the next tick");
+    assertEquals(List.of(busy), probed, "and probed: nothing came from its peer since the start");
+    ByteBuf answer = PathProbe.answer(ByteBufAllocator.DEFAULT,
+        PathProbe.request(ByteBufAllocator.DEFAULT, busy.probing.transaction, KEY), KEY);
+    PathProber.answered(busy, answer, 1_050 * MS);
+    p.tick(1_100 * MS);
+    assertEquals(1_002, p.visits(), "an answered probe: that route, once");
+    busy.path(new TransportPath.Direct(PEER), "a move", java.time.Instant.EPOCH);
+    p.tick(1_200 * MS);
+    assertEquals(1_003, p.visits(), "a move: that route, once");
+
+    for (long t = 1_300; t < 5_000; t += 100) {
+      p.tick(t * MS);
+    }
+    assertEquals(1_003 + 37, p.visits(), "the moved route alone, each tick: it probes the path it left");
+    p.tick(5_000 * MS);
+    assertEquals(1_040 + 1 + 999, p.visits(), "and the others' consent checks, due 5 s after they started");
+  }
+
   @Test
   void arrivalsMeanNoProbe() {
     prober.tick(0);
     for (long t = 100; t <= 3000; t += 100) {
-      route.bytesSent.add(1200);
+      route.sent(1200);
       route.arrivedOnPath();
       prober.tick(t * MS);
     }
@@ -211,7 +253,7 @@ class PathProberTest {
   void aConsentCheckGoesEveryFourToSixSecondsEvenUnderTraffic() {
     PathProber randomized = prober(new java.util.SplittableRandom(7));
     for (long t = 0; t <= 120_000; t += 100) {
-      route.bytesSent.add(1200);
+      route.sent(1200);
       route.arrivedOnPath();
       tick(randomized, t * MS);
       if (route.probing.transaction != null) {
@@ -318,7 +360,7 @@ class PathProberTest {
   @Test
   void aNewPathStartsAgain() {
     prober.tick(0);
-    route.bytesSent.add(1200);
+    route.sent(1200);
     prober.tick(100 * MS);
     prober.tick(450 * MS);
     assertEquals(1, sent.size());

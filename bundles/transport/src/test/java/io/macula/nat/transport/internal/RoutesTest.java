@@ -22,6 +22,22 @@ class RoutesTest {
   private final ManualScheduler clock = new ManualScheduler();
   private final Routes routes = new Routes(clock.clock());
 
+  /** The prober keeps its copy of the routes between ticks: a route that comes or goes makes it copy them again. */
+  @Test
+  void theProberLooksAtARouteAddedSinceItsLastTick() {
+    PathProber prober = new PathProber(routes.all(), routes::changes, (r, path, tx) -> { },
+        new java.util.SplittableRandom(1), PathProber.CONSENT_LIFETIME);
+    Route first = routes.forNewSender(address(4000));
+    routes.established(first, node(1));
+    prober.tick(0);
+    assertEquals(1, prober.visits());
+    Route second = routes.forNewSender(address(4001));
+    routes.established(second, node(2));
+    prober.tick(100_000_000L);
+    assertEquals(2, prober.visits(), "the new route, once");
+    assertNotNull(second.probing);
+  }
+
   @Test
   void spoofedSendersNeverHoldMoreThanTheTable() {
     for (int i = 0; i < 100_000; i++) {
