@@ -167,10 +167,13 @@ public final class MeshScaleBenchmark {
       List<LightNodes.Node> orphans = at.get(HUBS - 1);
       NodeId killedId = ids.get(HUBS - 1);
       List<Long> dropsBeforeKill = drops(addresses.subList(0, HUBS - 1));
+      List<Double> sinceKill = java.util.Collections.synchronizedList(new ArrayList<>());
+      SocketTimeline timeline = new SocketTimeline(addresses.subList(0, HUBS - 1), sinceKill::size);
+      long[] cpuAtKill = cpuTicks(hubs.subList(0, HUBS - 1));
       hubs.get(HUBS - 1).kill();
       long killed = System.nanoTime();
+      timeline.start(killed);
       List<CompletableFuture<LightNodes.Node>> rehomed = new ArrayList<>();
-      List<Double> sinceKill = java.util.Collections.synchronizedList(new ArrayList<>());
       List<Double> sinceNoticed = java.util.Collections.synchronizedList(new ArrayList<>());
       boolean[] moving = new boolean[orphans.size()];
       long[] checkedFrom = new long[orphans.size()];
@@ -233,6 +236,8 @@ public final class MeshScaleBenchmark {
         }
       }
       lastDone = System.nanoTime();
+      timeline.stop();
+      long[] cpuAtEnd = cpuTicks(hubs.subList(0, HUBS - 1));
       System.out.printf(Locale.ROOT, "hub 3 killed: %d of its %d nodes registered with another hub within %.1f s"
           + " of the kill (each notices after %d unanswered pings, %d ms), %.1f s after the first noticed%n", done,
           orphans.size(), (lastDone - killed) / 1e9, MISSES, lost.toMillis(), (lastDone - firstNoticed) / 1e9);
@@ -246,12 +251,19 @@ public final class MeshScaleBenchmark {
       // Where the registrations on standbys waited: for the node's event loop, or for the hub's answer.
       List<Double> loopWait = new ArrayList<>();
       List<Double> answerWait = new ArrayList<>();
+      // The answers of registrations whose connection lost packets meanwhile (QUIC resent them), and of the rest.
+      List<Double> answerAfterLoss = new ArrayList<>();
+      List<Double> answerWithoutLoss = new ArrayList<>();
+      int nudgedNodes = 0;
       for (CompletableFuture<LightNodes.Node> f : rehomed) {
         LightNodes.Node n = f.isDone() && !f.isCompletedExceptionally() ? f.join() : null;
         if (n != null) {
+          nudgedNodes += n.nudged() > 0 ? 1 : 0;
           n.registrationSpans().ifPresent(spans -> {
             loopWait.add(spans[0]);
             answerWait.add(spans[1]);
+            n.lostWhileRegistering().ifPresent(lostPackets ->
+                (lostPackets > 0 ? answerAfterLoss : answerWithoutLoss).add(spans[1]));
           });
         }
       }
@@ -259,9 +271,24 @@ public final class MeshScaleBenchmark {
           + " the registration, the hub's answer came p50 %.0f p99 %.0f max %.0f ms after it%n", loopWait.size(),
           percentile(loopWait, 50), percentile(loopWait, 99), percentile(loopWait, 100), percentile(answerWait, 50),
           percentile(answerWait, 99), percentile(answerWait, 100));
+      System.out.printf(Locale.ROOT, "  answers where QUIC lost packets on the way (%d): p50 %.0f max %.0f ms; where it"
+          + " lost none (%d): p50 %.0f max %.0f ms; registrations nudged with a ping: %d (%d pings, since the start)%n",
+          answerAfterLoss.size(), percentile(answerAfterLoss, 50), percentile(answerAfterLoss, 100),
+          answerWithoutLoss.size(), percentile(answerWithoutLoss, 50), percentile(answerWithoutLoss, 100), nudgedNodes,
+          nodes.registrationNudges.sum());
       System.out.printf(Locale.ROOT, "  %d moved on their standby; %d when told their hub left the mesh (the first told"
           + " %.1f s after the kill), the rest after their pings went unanswered%n", onStandby, told,
           firstTold == 0 ? Double.NaN : (firstTold - killed) / 1e9);
+      timeline.print();
+      double rehomingSeconds = (lastDone - killed) / 1e9;
+      StringBuilder cpu = new StringBuilder("  cores used from the kill until the last re-homed:");
+      for (int h = 0; h < HUBS - 1; h++) {
+        cpu.append(String.format(Locale.ROOT, " hub %d%s %.2f,", h + 1, h == 0 ? " (with the ZooKeeper server)" : "",
+            (cpuAtEnd[h] - cpuAtKill[h]) / StartupBenchmark.TICKS_PER_SECOND / rehomingSeconds));
+      }
+      System.out.println(cpu.append(String.format(Locale.ROOT, " the light nodes %.2f (%d cores in all)",
+          (cpuAtEnd[HUBS - 1] - cpuAtKill[HUBS - 1]) / StartupBenchmark.TICKS_PER_SECOND / rehomingSeconds,
+          Runtime.getRuntime().availableProcessors())));
       System.out.println("  datagrams the kernel dropped at the live hubs' sockets in all: "
           + drops(addresses.subList(0, HUBS - 1)) + " (before the kill: " + dropsBeforeKill + ")");
       String rehoming = orphans.size() < 3000 ? "not measured (" + orphans.size() + " nodes on the killed hub)"
@@ -313,6 +340,16 @@ public final class MeshScaleBenchmark {
   }
 
   /** Each hub's socket drops so far, in hub order. */
+  /** The CPU ticks each of these hubs used so far, and last, those of this process (the light nodes). */
+  private static long[] cpuTicks(List<NodeProcess> hubs) throws java.io.IOException {
+    long[] ticks = new long[hubs.size() + 1];
+    for (int h = 0; h < hubs.size(); h++) {
+      ticks[h] = StartupBenchmark.cpuTicks(hubs.get(h).pid());
+    }
+    ticks[hubs.size()] = StartupBenchmark.cpuTicks(ProcessHandle.current().pid());
+    return ticks;
+  }
+
   private static List<Long> drops(List<InetSocketAddress> hubs) throws java.io.IOException {
     List<Long> out = new ArrayList<>();
     for (InetSocketAddress a : hubs) {
@@ -333,6 +370,72 @@ public final class MeshScaleBenchmark {
       }
     }
     return -1;
+  }
+
+  /**
+   * The live hubs' sockets while nodes re-home, from {@code ss} every {@link #EVERY} (a filter the
+   * kernel applies: /proc/net/udp lists every light node's socket, and reading it took a core):
+   * the bytes waiting in each one's receive queue (its loop behind) and the datagrams it dropped
+   * (queue full), beside how many nodes re-homed by then.
+   */
+  private static final class SocketTimeline {
+    private static final Duration EVERY = Duration.ofMillis(250);
+    private static final java.util.regex.Pattern SKMEM = java.util.regex.Pattern.compile("skmem:\\(r(\\d+),.*,d(\\d+)\\)");
+    private final List<InetSocketAddress> hubs;
+    private final java.util.function.IntSupplier rehomed;
+    private final List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final java.util.concurrent.ScheduledExecutorService sampler =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+    private long[] lastDrops;
+
+    SocketTimeline(List<InetSocketAddress> hubs, java.util.function.IntSupplier rehomed) {
+      this.hubs = hubs;
+      this.rehomed = rehomed;
+    }
+
+    void start(long fromNanos) {
+      sampler.scheduleAtFixedRate(() -> sample(fromNanos), 0, EVERY.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void sample(long fromNanos) {
+      try {
+        String filter = String.join(" or ", hubs.stream().map(h -> "sport = :" + h.getPort()).toList());
+        Process ss = new ProcessBuilder("ss", "-uamnH", filter).redirectErrorStream(true).start();
+        List<String> out = new String(ss.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+            .lines().toList();
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %5.2f s:", seconds(fromNanos)));
+        long[] drops = new long[hubs.size()];
+        for (int h = 0; h < hubs.size(); h++) {
+          long queued = -1;
+          drops[h] = -1;
+          for (int i = 0; i + 1 < out.size(); i++) {
+            java.util.regex.Matcher m = SKMEM.matcher(out.get(i + 1));
+            if (out.get(i).contains(":" + hubs.get(h).getPort() + " ") && m.find()) {
+              queued = Long.parseLong(m.group(1));
+              drops[h] = Long.parseLong(m.group(2));
+            }
+          }
+          line.append(String.format(Locale.ROOT, " hub %d queued %4d KB dropped %6d;", h + 1, queued / 1024,
+              lastDrops == null ? 0 : drops[h] - lastDrops[h]));
+        }
+        lastDrops = drops;
+        lines.add(line.append(" re-homed ").append(rehomed.getAsInt()).toString());
+      } catch (java.io.IOException e) {
+        lines.add("  " + e);
+      }
+    }
+
+    void stop() {
+      sampler.shutdownNow();
+    }
+
+    /** The samples where a queue held anything or a socket dropped. */
+    void print() {
+      System.out.println("  the live hubs' receive queues and drops, each " + EVERY.toMillis() + " ms after the kill:");
+      synchronized (lines) {
+        lines.stream().filter(l -> !l.matches(".*(queued +0 KB dropped +0;.*){2}.*")).forEach(System.out::println);
+      }
+    }
   }
 
   /** Random pairs of nodes homed at different hubs, at a steady rate: the signal and its echo both cross. */
