@@ -254,11 +254,9 @@ public final class MeshScaleBenchmark {
       // The answers of registrations whose connection lost packets meanwhile (QUIC resent them), and of the rest.
       List<Double> answerAfterLoss = new ArrayList<>();
       List<Double> answerWithoutLoss = new ArrayList<>();
-      int nudgedNodes = 0;
       for (CompletableFuture<LightNodes.Node> f : rehomed) {
         LightNodes.Node n = f.isDone() && !f.isCompletedExceptionally() ? f.join() : null;
         if (n != null) {
-          nudgedNodes += n.nudged() > 0 ? 1 : 0;
           n.registrationSpans().ifPresent(spans -> {
             loopWait.add(spans[0]);
             answerWait.add(spans[1]);
@@ -272,10 +270,9 @@ public final class MeshScaleBenchmark {
           percentile(loopWait, 50), percentile(loopWait, 99), percentile(loopWait, 100), percentile(answerWait, 50),
           percentile(answerWait, 99), percentile(answerWait, 100));
       System.out.printf(Locale.ROOT, "  answers where QUIC lost packets on the way (%d): p50 %.0f max %.0f ms; where it"
-          + " lost none (%d): p50 %.0f max %.0f ms; registrations nudged with a ping: %d (%d pings, since the start)%n",
-          answerAfterLoss.size(), percentile(answerAfterLoss, 50), percentile(answerAfterLoss, 100),
-          answerWithoutLoss.size(), percentile(answerWithoutLoss, 50), percentile(answerWithoutLoss, 100), nudgedNodes,
-          nodes.registrationNudges.sum());
+          + " lost none (%d): p50 %.0f max %.0f ms%n", answerAfterLoss.size(), percentile(answerAfterLoss, 50),
+          percentile(answerAfterLoss, 100), answerWithoutLoss.size(), percentile(answerWithoutLoss, 50),
+          percentile(answerWithoutLoss, 100));
       System.out.printf(Locale.ROOT, "  %d moved on their standby; %d when told their hub left the mesh (the first told"
           + " %.1f s after the kill), the rest after their pings went unanswered%n", onStandby, told,
           firstTold == 0 ? Double.NaN : (firstTold - killed) / 1e9);

@@ -66,11 +66,6 @@ public final class LightNodes implements AutoCloseable {
   public final LongAdder probesAnswered = new LongAdder();
   /** Sessions that ended after they registered: the hub closed them, or their connection timed out. */
   public final LongAdder sessionsLost = new LongAdder();
-  /** Pings that nudged a registration waiting for its answer, as a node's do (one a second). */
-  public final LongAdder registrationNudges = new LongAdder();
-
-  /** How often a node nudges a registration that waits for its answer: as a node's hub session does. */
-  private static final Duration ANSWER_NUDGE = Duration.ofSeconds(1);
 
   /** A standby pings this many times less often than a home session, as a node's does. */
   private static final int STANDBY_PING_FACTOR = 5;
@@ -143,9 +138,6 @@ public final class LightNodes implements AutoCloseable {
     private volatile long registerAsked;
     private volatile long registerWritten;
     private volatile long registerAnswered;
-    /** The nudges of a registration waiting for its answer, and how many went. */
-    private java.util.concurrent.ScheduledFuture<?> nudges;
-    private volatile int nudged;
     /** The packets QUIC took for lost on the connection, when a registration was written and when answered (-1 until known). */
     private volatile long lostWhenWritten = -1;
     private volatile long lostWhenAnswered = -1;
@@ -285,11 +277,6 @@ public final class LightNodes implements AutoCloseable {
       return java.util.Optional.of(new double[] {(written - asked) / 1e6, (answered - written) / 1e6});
     }
 
-    /** How many pings nudged this node's registration before its answer came. */
-    public int nudged() {
-      return nudged;
-    }
-
     /** How many packets QUIC took for lost on the connection while a registration on the standby waited; empty if unknown. */
     public java.util.OptionalLong lostWhileRegistering() {
       long before = lostWhenWritten;
@@ -406,18 +393,8 @@ public final class LightNodes implements AutoCloseable {
       });
     }
 
-    /** Registers on the session, nudging with a ping each {@link #ANSWER_NUDGE} until answered, as a node does; on the socket's loop. */
     private void register() {
       send(new HubMessage.Register(List.of((InetSocketAddress) socket.localAddress()), false, NatBehavior.UNKNOWN));
-      nudges = socket.eventLoop().scheduleAtFixedRate(() -> {
-        QuicStreamChannel s = session;
-        if (!registered.isDone() && s != null && s.isActive()) {
-          send(new HubMessage.Ping(System.nanoTime()));
-          nudged++;
-          registrationNudges.increment();
-        }
-      }, ANSWER_NUDGE.toMillis(), ANSWER_NUDGE.toMillis(), TimeUnit.MILLISECONDS);
-      registered.whenComplete((n, e) -> nudges.cancel(false));
     }
 
     /** Sends one message on the session; from any thread. */

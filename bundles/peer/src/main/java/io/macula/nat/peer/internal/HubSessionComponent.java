@@ -79,13 +79,6 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
   private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(3);
   /** How long a hub may take to answer a registration: longer than it takes for a handshake, under load. */
   static final Duration REGISTER_ANSWER = Duration.ofSeconds(10);
-  /**
-   * While a registration waits for its answer, a ping goes this often. A hub that fell behind drops
-   * packets, and QUIC resends a lost one only when its probe timeout fires, doubled each time it
-   * fires unanswered: seconds, after a few. A ping is new data, sent at once; its acknowledgement
-   * tells either side at once what was lost before it, which then goes again.
-   */
-  static final Duration ANSWER_NUDGE = Duration.ofSeconds(1);
   static final Duration MIN_LIST_INTERVAL = Duration.ofMillis(500);
   /**
    * A hub whose connection passes packets but that answers no ping for this many times the silence
@@ -171,8 +164,6 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
   static final Duration GONE_CHECK = Duration.ofSeconds(1);
   /** How many of those checks ended. */
   final java.util.concurrent.atomic.AtomicInteger goneChecks = new java.util.concurrent.atomic.AtomicInteger();
-  /** How many pings nudged a registration that waited for its answer ({@link #ANSWER_NUDGE}). */
-  final java.util.concurrent.atomic.AtomicInteger answerNudges = new java.util.concurrent.atomic.AtomicInteger();
 
   /** How long UDP to the hub may stay unanswered before the session tries TCP. */
   static final Duration UDP_ANSWER = Duration.ofSeconds(3);
@@ -363,11 +354,8 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
       messages = () -> HubCodec.read(in);
     }
     boolean overTcp = c.path() instanceof TransportPath.Carried;
-    Live l = new Live(c, stream, overTcp);
     NatBehavior registeredNat = nat;
-    synchronized (l) {
-      HubCodec.write(stream.output(), new HubMessage.Register(reported, relayOffer != null, registeredNat));
-    }
+    HubCodec.write(stream.output(), new HubMessage.Register(reported, relayOffer != null, registeredNat));
     // A hub that died since it answered (the one stood by at, say) must not hold the node for good.
     java.util.concurrent.atomic.AtomicBoolean answered = new java.util.concurrent.atomic.AtomicBoolean();
     var unanswered = timer.schedule(() -> {
@@ -376,25 +364,14 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
         stream.close();
       }
     }, REGISTER_ANSWER.toMillis(), TimeUnit.MILLISECONDS);
-    var nudges = timer.scheduleAtFixedRate(() -> {
-      synchronized (l) { // every nudge goes before what the node sends once answered
-        if (!answered.get()) {
-          send(l, new HubMessage.Ping(nonces.incrementAndGet()));
-          answerNudges.incrementAndGet();
-        }
-      }
-    }, ANSWER_NUDGE.toMillis(), ANSWER_NUDGE.toMillis(), TimeUnit.MILLISECONDS);
     Optional<HubMessage> answer;
     try {
       do { // a standby's pong or news may still be on its way
         answer = messages.next();
       } while (answer.isPresent() && (answer.get() instanceof HubMessage.Pong || answer.get() instanceof HubMessage.HubGone));
     } finally {
-      synchronized (l) {
-        answered.set(true);
-      }
+      answered.set(true);
       unanswered.cancel(false);
-      nudges.cancel(false);
     }
     if (answer.isEmpty() || !(answer.get() instanceof HubMessage.Registered registered)) {
       c.close();
@@ -403,6 +380,7 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
     observed = registered.observed();
     endpoint.trustRelay(hub.address(), registered.relayKey()); // over TCP too: the relay's frames go on the stream
     listing.clear(); // pages a lost session left half sent
+    Live l = new Live(c, stream, overTcp);
     live = l;
     standby.keep(hubs.fallbacks());
     if (nat != registeredNat) {
