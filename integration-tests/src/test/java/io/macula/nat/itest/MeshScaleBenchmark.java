@@ -382,7 +382,11 @@ public final class MeshScaleBenchmark {
     private final java.util.function.IntSupplier rehomed;
     private final List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
     private final java.util.concurrent.ScheduledExecutorService sampler =
-        java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+          Thread t = new Thread(r, "socket-timeline");
+          t.setDaemon(true); // a run that fails does not wait for it
+          return t;
+        });
     private long[] lastDrops;
 
     SocketTimeline(List<InetSocketAddress> hubs, java.util.function.IntSupplier rehomed) {
