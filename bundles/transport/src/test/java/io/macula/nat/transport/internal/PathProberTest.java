@@ -130,6 +130,16 @@ class PathProberTest {
     return -1;
   }
 
+  /** Routes to as many peers, each straight to a port of its own. */
+  private static List<Route> directRoutes(int count) {
+    List<Route> routes = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      routes.add(new Route(new InetSocketAddress("::1", 4433), NodeId.of(new byte[32]),
+          new TransportPath.Direct(new InetSocketAddress("198.51.100.7", 1024 + i))));
+    }
+    return routes;
+  }
+
   /**
    * 5,000 routes whose peers all fall quiet at once (a hub whose nodes answer late, or whose own
    * loop fell behind): the quiet paths' probes go at most {@link PathProber#URGENT_PER_TICK} a
@@ -138,11 +148,7 @@ class PathProberTest {
    */
   @Test
   void aTickSendsNoMoreThanItsBudget() {
-    List<Route> many = new ArrayList<>();
-    for (int i = 0; i < 5_000; i++) {
-      many.add(new Route(new InetSocketAddress("::1", 4433), NodeId.of(new byte[32]),
-          new TransportPath.Direct(new InetSocketAddress("198.51.100.7", 1024 + i))));
-    }
+    List<Route> many = directRoutes(5_000);
     int[] sentThisTick = new int[1];
     PathProber p = new PathProber(many, (r, path, tx) -> sentThisTick[0]++, MIDDLE, PathProber.CONSENT_LIFETIME);
     p.tick(0); // each route's probing starts, and the tick counts them
@@ -173,11 +179,7 @@ class PathProberTest {
    */
   @Test
   void aTickLooksAtIdleRoutesOnlyWhenTheirProbingIsDue() {
-    List<Route> many = new ArrayList<>();
-    for (int i = 0; i < 1_000; i++) {
-      many.add(new Route(new InetSocketAddress("::1", 4433), NodeId.of(new byte[32]),
-          new TransportPath.Direct(new InetSocketAddress("198.51.100.7", 1024 + i))));
-    }
+    List<Route> many = directRoutes(1_000);
     List<Route> probed = new ArrayList<>();
     PathProber p = new PathProber(many, () -> 0, (r, path, tx) -> probed.add(r), MIDDLE, PathProber.CONSENT_LIFETIME);
     p.tick(0);
