@@ -336,7 +336,6 @@ public final class MeshScaleBenchmark {
     }).thenCompose(f -> f);
   }
 
-  /** Each hub's socket drops so far, in hub order. */
   /** The CPU ticks each of these hubs used so far, and last, those of this process (the light nodes). */
   private static long[] cpuTicks(List<NodeProcess> hubs) throws java.io.IOException {
     long[] ticks = new long[hubs.size() + 1];
@@ -347,6 +346,7 @@ public final class MeshScaleBenchmark {
     return ticks;
   }
 
+  /** Each hub's socket drops so far, in hub order. */
   private static List<Long> drops(List<InetSocketAddress> hubs) throws java.io.IOException {
     List<Long> out = new ArrayList<>();
     for (InetSocketAddress a : hubs) {
