@@ -75,11 +75,6 @@ final class PathProber {
   private final RandomGenerator random;
   private final long consentLifetime;
 
-  /** A prober of routes that may change at any time: it copies them each tick. */
-  PathProber(Iterable<Route> routes, Sender send, RandomGenerator random, Duration consentLifetime) {
-    this(routes, new java.util.concurrent.atomic.AtomicInteger()::incrementAndGet, send, random, consentLifetime);
-  }
-
   PathProber(Iterable<Route> routes, java.util.function.IntSupplier routesChanged, Sender send,
       RandomGenerator random, Duration consentLifetime) {
     this.routes = routes;
@@ -100,10 +95,6 @@ final class PathProber {
   private boolean refused;
   /** How many times a tick looked at a route (not counting those it passed over): the socket's event loop's alone. */
   private long visits;
-
-  long visits() {
-    return visits;
-  }
   /** Where the next tick starts in its round: the first route the last tick's budget turned down. */
   private int resumeAt;
   /** Where this tick is in its round, and whether its budget turned a route down yet. */
@@ -184,6 +175,10 @@ final class PathProber {
     if (!ranOut) {
       resumeAt = from;
     }
+  }
+
+  long visits() {
+    return visits;
   }
 
   /**

@@ -45,7 +45,7 @@ class PathProberTest {
   private final List<TransportPath> sentOver = new ArrayList<>();
 
   private PathProber prober(RandomGenerator random) {
-    return new PathProber(List.of(route), (r, path, tx) -> {
+    return new PathProber(List.of(route), () -> 0, (r, path, tx) -> {
       sentOver.add(path);
       sent.add(tx);
       sentAt.add(now);
@@ -150,7 +150,7 @@ class PathProberTest {
   void aTickSendsNoMoreThanItsBudget() {
     List<Route> many = directRoutes(5_000);
     int[] sentThisTick = new int[1];
-    PathProber p = new PathProber(many, (r, path, tx) -> sentThisTick[0]++, MIDDLE, PathProber.CONSENT_LIFETIME);
+    PathProber p = new PathProber(many, () -> 0, (r, path, tx) -> sentThisTick[0]++, MIDDLE, PathProber.CONSENT_LIFETIME);
     p.tick(0); // each route's probing starts, and the tick counts them
     many.forEach(r -> r.sent(1200));
     int budget = PathProber.budget(many.size(), PathProber.CONSENT_CHECK.toNanos());
