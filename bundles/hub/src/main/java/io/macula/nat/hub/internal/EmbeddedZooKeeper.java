@@ -26,6 +26,11 @@ final class EmbeddedZooKeeper implements AutoCloseable {
   }
 
   static EmbeddedZooKeeper start(Path dataDir) throws IOException, InterruptedException {
+    return start(dataDir, 0);
+  }
+
+  /** On a given port: a server restarted where its clients look for it. */
+  static EmbeddedZooKeeper start(Path dataDir, int port) throws IOException, InterruptedException {
     Files.createDirectories(dataDir);
     // ZooKeeper loads classes by name (its metrics provider, its connection factory) through
     // the thread's context class loader: in OSGi, it must be ZooKeeper's own.
@@ -35,7 +40,7 @@ final class EmbeddedZooKeeper implements AutoCloseable {
     try {
       ZooKeeperServer server = new ZooKeeperServer(dataDir.toFile(), dataDir.toFile(), TICK_MS);
       ServerCnxnFactory factory = ServerCnxnFactory.createFactory(
-          new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), MAX_CLIENTS);
+          new InetSocketAddress(InetAddress.getLoopbackAddress(), port), MAX_CLIENTS);
       factory.startup(server);
       return new EmbeddedZooKeeper(factory, server);
     } finally {
@@ -45,7 +50,11 @@ final class EmbeddedZooKeeper implements AutoCloseable {
 
   /** The connect string of this server. */
   String connectString() {
-    return "127.0.0.1:" + factory.getLocalPort();
+    return "127.0.0.1:" + port();
+  }
+
+  int port() {
+    return factory.getLocalPort();
   }
 
   @Override

@@ -190,6 +190,15 @@ final class MeshDirectory implements Forwarding.Directory, AutoCloseable {
     return connected;
   }
 
+  /**
+   * Whether the directory is connected, waiting up to {@code wait} for it: after an ensemble
+   * member dies the client takes a moment to reach another, and a change asked for meanwhile
+   * should wait for it rather than fail.
+   */
+  boolean awaitConnected(java.time.Duration wait) throws InterruptedException {
+    return connected || client.blockUntilConnected((int) wait.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
   /** The directory's ZooKeeper client: for a test that ends its session. */
   CuratorFramework client() {
     return client;

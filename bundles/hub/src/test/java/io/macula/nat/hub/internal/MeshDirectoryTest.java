@@ -1,6 +1,7 @@
 package io.macula.nat.hub.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.macula.nat.api.NatBehavior;
@@ -11,6 +12,7 @@ import io.macula.nat.testing.Eventually;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -222,6 +224,21 @@ class MeshDirectoryTest {
     Eventually.until("a's next change is mirrored at b", () -> b.directory().node(node(10).id())
         .filter(n -> n.node().nat() == NatBehavior.NONE).isPresent());
     assertEquals(List.of(), a.taken(), "a restored the record: nobody else took the node");
+  }
+
+  @Test
+  void aChangeToTheAllowlistWaitsForTheConnectionToComeBackAndIsRefusedIfItDoesNot() throws Exception {
+    HubSide a = hub(1, "192.0.2.1:7400");
+    Eventually.until("a connected", () -> a.directory().connected());
+    int port = server.port();
+    server.close();
+    Eventually.until("a saw the server go", () -> !a.directory().connected());
+    assertFalse(a.directory().awaitConnected(Duration.ofMillis(300)), "no server: not connected, after the wait");
+
+    // Back where a looks for it (as another member is, when one dies): a waits for its client to find it.
+    server = EmbeddedZooKeeper.start(data.resolve("zookeeper"), port);
+    assertTrue(a.directory().awaitConnected(Duration.ofSeconds(10)), "connected again within the wait");
+    assertTrue(a.directory().allow(node(30).id()), "and the change is taken");
   }
 
   /** A client of the test's server of its own: another hub's writes, made by hand. */
