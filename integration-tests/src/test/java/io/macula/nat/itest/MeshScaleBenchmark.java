@@ -158,7 +158,7 @@ public final class MeshScaleBenchmark {
         hubs.get(h).ok("hub:hubs").lines().filter(l -> l.startsWith("counters:"))
             .forEach(l -> System.out.println("hub " + (hub + 1) + " " + l));
         System.out.printf(Locale.ROOT, "hub %d: %d datagrams the kernel dropped at its socket (receive buffer full)%n",
-            hub + 1, socketDrops(addresses.get(h).getPort()));
+            hub + 1, drops(List.of(addresses.get(h))).get(0));
       }
 
       // The last hub dies. Each of its nodes moves on as a node does: once three pings went
@@ -168,8 +168,14 @@ public final class MeshScaleBenchmark {
       NodeId killedId = ids.get(HUBS - 1);
       List<Long> dropsBeforeKill = drops(addresses.subList(0, HUBS - 1));
       List<Double> sinceKill = java.util.Collections.synchronizedList(new ArrayList<>());
-      SocketTimeline timeline = new SocketTimeline(addresses.subList(0, HUBS - 1), sinceKill::size);
+      SocketTimeline timeline = new SocketTimeline(addresses.subList(0, HUBS - 1),
+          hubs.subList(0, HUBS - 1).stream().map(NodeProcess::pid).toList(), sinceKill::size);
       long[] cpuAtKill = cpuTicks(hubs.subList(0, HUBS - 1));
+      long[] machineAtKill = machineTicks();
+      List<java.util.Map<String, Long>> threadsAtKill = new ArrayList<>();
+      for (NodeProcess hub : hubs.subList(0, HUBS - 1)) {
+        threadsAtKill.add(threadTicks(hub.pid()));
+      }
       hubs.get(HUBS - 1).kill();
       long killed = System.nanoTime();
       timeline.start(killed);
@@ -238,6 +244,11 @@ public final class MeshScaleBenchmark {
       lastDone = System.nanoTime();
       timeline.stop();
       long[] cpuAtEnd = cpuTicks(hubs.subList(0, HUBS - 1));
+      long[] machineAtEnd = machineTicks();
+      List<java.util.Map<String, Long>> threadsAtEnd = new ArrayList<>();
+      for (NodeProcess hub : hubs.subList(0, HUBS - 1)) {
+        threadsAtEnd.add(threadTicks(hub.pid()));
+      }
       System.out.printf(Locale.ROOT, "hub 3 killed: %d of its %d nodes registered with another hub within %.1f s"
           + " of the kill (each notices after %d unanswered pings, %d ms), %.1f s after the first noticed%n", done,
           orphans.size(), (lastDone - killed) / 1e9, MISSES, lost.toMillis(), (lastDone - firstNoticed) / 1e9);
@@ -286,6 +297,24 @@ public final class MeshScaleBenchmark {
       System.out.println(cpu.append(String.format(Locale.ROOT, " the light nodes %.2f (%d cores in all)",
           (cpuAtEnd[HUBS - 1] - cpuAtKill[HUBS - 1]) / StartupBenchmark.TICKS_PER_SECOND / rehomingSeconds,
           Runtime.getRuntime().availableProcessors())));
+      double[] machine = new double[machineAtEnd.length];
+      for (int i = 0; i < machine.length; i++) {
+        machine[i] = (machineAtEnd[i] - machineAtKill[i]) / StartupBenchmark.TICKS_PER_SECOND / rehomingSeconds;
+      }
+      for (int h = 0; h < HUBS - 1; h++) {
+        java.util.Map<String, Long> before = threadsAtKill.get(h);
+        StringBuilder top = new StringBuilder(String.format(Locale.ROOT, "  hub %d's threads, cores:", h + 1));
+        threadsAtEnd.get(h).entrySet().stream()
+            .map(e -> java.util.Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
+            .sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed()).limit(8)
+            .forEach(e -> top.append(String.format(Locale.ROOT, " %s %.2f,", e.getKey(),
+                e.getValue() / StartupBenchmark.TICKS_PER_SECOND / rehomingSeconds)));
+        System.out.println(top);
+      }
+      // /proc/stat's columns: user nice system idle iowait irq softirq steal ...
+      System.out.printf(Locale.ROOT, "  the machine meanwhile: user %.2f, system %.2f, softirq %.2f (the loopback's"
+          + " packets, charged to no process), idle %.2f cores%n", machine[0] + machine[1], machine[2], machine[6],
+          machine[3] + machine[4]);
       System.out.println("  datagrams the kernel dropped at the live hubs' sockets in all: "
           + drops(addresses.subList(0, HUBS - 1)) + " (before the kill: " + dropsBeforeKill + ")");
       String rehoming = orphans.size() < 3000 ? "not measured (" + orphans.size() + " nodes on the killed hub)"
@@ -346,40 +375,82 @@ public final class MeshScaleBenchmark {
     return ticks;
   }
 
-  /** Each hub's socket drops so far, in hub order. */
-  private static List<Long> drops(List<InetSocketAddress> hubs) throws java.io.IOException {
-    List<Long> out = new ArrayList<>();
-    for (InetSocketAddress a : hubs) {
-      out.add(socketDrops(a.getPort()));
+  /** A process's CPU ticks so far by thread name (numbers in names taken out: a pool's threads add up). */
+  private static java.util.Map<String, Long> threadTicks(long pid) throws java.io.IOException {
+    java.util.Map<String, Long> out = new java.util.TreeMap<>();
+    try (java.util.stream.Stream<java.nio.file.Path> tasks =
+        java.nio.file.Files.list(java.nio.file.Path.of("/proc", Long.toString(pid), "task"))) {
+      for (java.nio.file.Path task : tasks.toList()) {
+        try {
+          String stat = java.nio.file.Files.readString(task.resolve("stat"));
+          // pid (comm) state ...: utime and stime are the 14th and 15th fields, counted past the name
+          String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+", "#");
+          String[] cells = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          out.merge(name, Long.parseLong(cells[11]) + Long.parseLong(cells[12]), Long::sum);
+        } catch (java.nio.file.NoSuchFileException e) {
+          // the thread ended
+        }
+      }
     }
     return out;
   }
 
-  /** The drops column of /proc/net/udp for the socket bound to the loopback port: datagrams its full buffer refused. */
-  static long socketDrops(int port) throws java.io.IOException {
-    String local = String.format(Locale.ROOT, ":%04X ", port);
-    for (String file : List.of("/proc/net/udp", "/proc/net/udp6")) {
-      for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of(file))) {
-        String[] cells = line.strip().split("\\s+");
-        if (cells.length > 12 && (cells[1] + " ").endsWith(local)) {
-          return Long.parseLong(cells[cells.length - 1]);
+  /** The machine's CPU ticks so far by kind, as /proc/stat's first line counts them. */
+  private static long[] machineTicks() throws java.io.IOException {
+    String[] cells = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/stat")).get(0).strip().split("\\s+");
+    long[] ticks = new long[cells.length - 1];
+    for (int i = 1; i < cells.length; i++) {
+      ticks[i - 1] = Long.parseLong(cells[i]);
+    }
+    return ticks;
+  }
+
+  /** Each hub's socket drops so far, in hub order. */
+  private static List<Long> drops(List<InetSocketAddress> hubs) throws java.io.IOException {
+    return socketStats(hubs).stream().map(queuedAndDropped -> queuedAndDropped[1]).toList();
+  }
+
+  private static final java.util.regex.Pattern SKMEM = java.util.regex.Pattern.compile("skmem:\\(r(\\d+),.*,d(\\d+)\\)");
+
+  /**
+   * Each hub's socket, in hub order: the bytes in its receive queue, and the datagrams it dropped so
+   * far (queue full); -1 each for a socket not found. From {@code ss}, with a filter the kernel
+   * applies: /proc/net/udp lists every light node's socket, and reading it took a core.
+   */
+  private static List<long[]> socketStats(List<InetSocketAddress> hubs) throws java.io.IOException {
+    String filter = String.join(" or ", hubs.stream().map(h -> "sport = :" + h.getPort()).toList());
+    Process ss = new ProcessBuilder("ss", "-uamnH", filter).redirectErrorStream(true).start();
+    List<String> out = new String(ss.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+        .lines().toList();
+    List<long[]> stats = new ArrayList<>();
+    for (InetSocketAddress hub : hubs) {
+      long[] queuedAndDropped = {-1, -1};
+      for (int i = 0; i + 1 < out.size(); i++) {
+        java.util.regex.Matcher m = SKMEM.matcher(out.get(i + 1));
+        if (out.get(i).contains(":" + hub.getPort() + " ") && m.find()) {
+          queuedAndDropped = new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))};
         }
       }
+      stats.add(queuedAndDropped);
     }
-    return -1;
+    return stats;
   }
 
   /**
-   * The live hubs' sockets while nodes re-home, from {@code ss} every {@link #EVERY} (a filter the
-   * kernel applies: /proc/net/udp lists every light node's socket, and reading it took a core):
+   * The live hubs' sockets while nodes re-home, every {@link #EVERY} ({@link #socketStats}):
    * the bytes waiting in each one's receive queue (its loop behind) and the datagrams it dropped
-   * (queue full), beside how many nodes re-homed by then.
+   * (queue full), beside how many nodes re-homed by then; and whether a hub's loop was behind
+   * for want of a core: its busiest event loop thread's time on a core and waiting for one in the
+   * kernel's run queue ({@code /proc/PID/task/TID/schedstat}), and the machine's idle share.
    */
   private static final class SocketTimeline {
     private static final Duration EVERY = Duration.ofMillis(250);
-    private static final java.util.regex.Pattern SKMEM = java.util.regex.Pattern.compile("skmem:\\(r(\\d+),.*,d(\\d+)\\)");
     private final List<InetSocketAddress> hubs;
+    private final List<Long> pids;
     private final java.util.function.IntSupplier rehomed;
+    /** Per hub, each event loop thread's on-core and run-queue nanoseconds at the last sample. */
+    private final List<java.util.Map<String, long[]>> lastSched = new ArrayList<>();
+    private long[] lastCpu;
     private final List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
     private final java.util.concurrent.ScheduledExecutorService sampler =
         java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -389,9 +460,11 @@ public final class MeshScaleBenchmark {
         });
     private long[] lastDrops;
 
-    SocketTimeline(List<InetSocketAddress> hubs, java.util.function.IntSupplier rehomed) {
+    SocketTimeline(List<InetSocketAddress> hubs, List<Long> pids, java.util.function.IntSupplier rehomed) {
       this.hubs = hubs;
+      this.pids = pids;
       this.rehomed = rehomed;
+      pids.forEach(p -> lastSched.add(new java.util.HashMap<>()));
     }
 
     void start(long fromNanos) {
@@ -400,27 +473,19 @@ public final class MeshScaleBenchmark {
 
     private void sample(long fromNanos) {
       try {
-        String filter = String.join(" or ", hubs.stream().map(h -> "sport = :" + h.getPort()).toList());
-        Process ss = new ProcessBuilder("ss", "-uamnH", filter).redirectErrorStream(true).start();
-        List<String> out = new String(ss.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
-            .lines().toList();
+        List<long[]> stats = socketStats(hubs);
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %5.2f s:", seconds(fromNanos)));
         long[] drops = new long[hubs.size()];
         for (int h = 0; h < hubs.size(); h++) {
-          long queued = -1;
-          drops[h] = -1;
-          for (int i = 0; i + 1 < out.size(); i++) {
-            java.util.regex.Matcher m = SKMEM.matcher(out.get(i + 1));
-            if (out.get(i).contains(":" + hubs.get(h).getPort() + " ") && m.find()) {
-              queued = Long.parseLong(m.group(1));
-              drops[h] = Long.parseLong(m.group(2));
-            }
-          }
-          line.append(String.format(Locale.ROOT, " hub %d queued %4d KB dropped %6d;", h + 1, queued / 1024,
-              lastDrops == null ? 0 : drops[h] - lastDrops[h]));
+          long queued = stats.get(h)[0];
+          drops[h] = stats.get(h)[1];
+          long[] loop = busiestLoop(h);
+          line.append(String.format(Locale.ROOT, " hub %d queued %4d KB dropped %6d loop %3d/%3d ms;", h + 1,
+              queued / 1024, lastDrops == null ? 0 : drops[h] - lastDrops[h], loop[0] / 1_000_000, loop[1] / 1_000_000));
         }
         lastDrops = drops;
-        lines.add(line.append(" re-homed ").append(rehomed.getAsInt()).toString());
+        lines.add(line.append(String.format(Locale.ROOT, " idle %3.0f%%; re-homed %d", idleShare() * 100,
+            rehomed.getAsInt())).toString());
       } catch (java.io.IOException e) {
         lines.add("  " + e);
       }
@@ -430,11 +495,51 @@ public final class MeshScaleBenchmark {
       sampler.shutdownNow();
     }
 
+    /** The on-core and run-queue nanoseconds since the last sample of the hub's busiest event loop thread. */
+    private long[] busiestLoop(int hub) throws java.io.IOException {
+      long[] busiest = {0, 0};
+      java.util.Map<String, long[]> last = lastSched.get(hub);
+      try (java.util.stream.Stream<java.nio.file.Path> tasks =
+          java.nio.file.Files.list(java.nio.file.Path.of("/proc", pids.get(hub).toString(), "task"))) {
+        for (java.nio.file.Path task : tasks.toList()) {
+          try {
+            if (!java.nio.file.Files.readString(task.resolve("comm")).startsWith("multiThreadIoEv")) {
+              continue;
+            }
+            String[] cells = java.nio.file.Files.readString(task.resolve("schedstat")).strip().split(" ");
+            long[] now = {Long.parseLong(cells[0]), Long.parseLong(cells[1])};
+            long[] before = last.put(task.getFileName().toString(), now);
+            if (before != null && now[0] - before[0] > busiest[0]) {
+              busiest = new long[] {now[0] - before[0], now[1] - before[1]};
+            }
+          } catch (java.nio.file.NoSuchFileException e) {
+            // the thread ended
+          }
+        }
+      }
+      return busiest;
+    }
+
+    /** The machine's idle share since the last sample, from /proc/stat's first line. */
+    private double idleShare() throws java.io.IOException {
+      long[] now = machineTicks();
+      long[] before = lastCpu;
+      lastCpu = now;
+      if (before == null) {
+        return Double.NaN;
+      }
+      long total = 0;
+      for (int i = 0; i < now.length; i++) {
+        total += now[i] - before[i];
+      }
+      return total == 0 ? Double.NaN : (double) (now[3] - before[3]) / total; // the fourth column: idle
+    }
+
     /** The samples where a queue held anything or a socket dropped. */
     void print() {
       System.out.println("  the live hubs' receive queues and drops, each " + EVERY.toMillis() + " ms after the kill:");
       synchronized (lines) {
-        lines.stream().filter(l -> !l.matches(".*(queued +0 KB dropped +0;.*){2}.*")).forEach(System.out::println);
+        lines.stream().filter(l -> !l.matches(".*(queued +0 KB dropped +0 .*){2}.*")).forEach(System.out::println);
       }
     }
   }
