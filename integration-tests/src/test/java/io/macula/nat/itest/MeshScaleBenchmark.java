@@ -375,7 +375,7 @@ public final class MeshScaleBenchmark {
     return ticks;
   }
 
-  /** A process's CPU ticks so far by thread name (numbers in names taken out: a pool's threads add up). */
+  /** A process's CPU ticks so far by thread name (a pool's number taken off the end: its threads add up). */
   private static java.util.Map<String, Long> threadTicks(long pid) throws java.io.IOException {
     java.util.Map<String, Long> out = new java.util.TreeMap<>();
     try (java.util.stream.Stream<java.nio.file.Path> tasks =
@@ -384,7 +384,7 @@ public final class MeshScaleBenchmark {
         try {
           String stat = java.nio.file.Files.readString(task.resolve("stat"));
           // pid (comm) state ...: utime and stime are the 14th and 15th fields, counted past the name
-          String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+", "#");
+          String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[-#:]?[0-9]+$", "");
           String[] cells = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
           out.merge(name, Long.parseLong(cells[11]) + Long.parseLong(cells[12]), Long::sum);
         } catch (java.nio.file.NoSuchFileException e) {
