@@ -227,7 +227,7 @@ class MeshDirectoryTest {
   }
 
   @Test
-  void aChangeToTheAllowlistWaitsForTheConnectionToComeBackAndIsRefusedIfItDoesNot() throws Exception {
+  void awaitingTheConnectionEndsOnceTheServerIsBackAndIsFalseWhileItIsNot() throws Exception {
     HubSide a = hub(1, "192.0.2.1:7400");
     Eventually.until("a connected", () -> a.directory().connected());
     int port = server.port();
