@@ -153,12 +153,13 @@ public final class MeshScaleBenchmark {
       System.out.printf(Locale.ROOT, "signalling between nodes of different hubs: %d round trips of %d at %d a second;"
           + " p50 %.2f ms p99 %.2f ms max %.2f ms%n", rtts.size(), SIGNALS, signalsPerSecond, percentile(rtts, 50),
           percentile(rtts, 99), percentile(rtts, 100));
+      List<Long> dropsAfterSignalling = drops(addresses);
       for (int h = 0; h < HUBS; h++) {
         int hub = h;
         hubs.get(h).ok("hub:hubs").lines().filter(l -> l.startsWith("counters:"))
             .forEach(l -> System.out.println("hub " + (hub + 1) + " " + l));
         System.out.printf(Locale.ROOT, "hub %d: %d datagrams the kernel dropped at its socket (receive buffer full)%n",
-            hub + 1, drops(List.of(addresses.get(h))).get(0));
+            hub + 1, dropsAfterSignalling.get(h));
       }
 
       // The last hub dies. Each of its nodes moves on as a node does: once three pings went
@@ -378,21 +379,23 @@ public final class MeshScaleBenchmark {
   /** A process's CPU ticks so far by thread name (a pool's number taken off the end: its threads add up). */
   private static java.util.Map<String, Long> threadTicks(long pid) throws java.io.IOException {
     java.util.Map<String, Long> out = new java.util.TreeMap<>();
-    try (java.util.stream.Stream<java.nio.file.Path> tasks =
-        java.nio.file.Files.list(java.nio.file.Path.of("/proc", Long.toString(pid), "task"))) {
-      for (java.nio.file.Path task : tasks.toList()) {
-        try {
-          String stat = java.nio.file.Files.readString(task.resolve("stat"));
-          // pid (comm) state ...: utime and stime are the 14th and 15th fields, counted past the name
-          String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[-#:]?[0-9]+$", "");
-          String[] cells = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-          out.merge(name, Long.parseLong(cells[11]) + Long.parseLong(cells[12]), Long::sum);
-        } catch (java.nio.file.NoSuchFileException e) {
-          // the thread ended
-        }
+    for (java.nio.file.Path task : tasks(pid)) {
+      try {
+        String name = java.nio.file.Files.readString(task.resolve("comm")).strip().replaceAll("[-#:]?[0-9]+$", "");
+        out.merge(name, StartupBenchmark.cpuTicks(task.resolve("stat")), Long::sum);
+      } catch (java.nio.file.NoSuchFileException e) {
+        // the thread ended
       }
     }
     return out;
+  }
+
+  /** The folders of a process's threads, /proc/PID/task/TID. */
+  private static List<java.nio.file.Path> tasks(long pid) throws java.io.IOException {
+    try (java.util.stream.Stream<java.nio.file.Path> tasks =
+        java.nio.file.Files.list(java.nio.file.Path.of("/proc", Long.toString(pid), "task"))) {
+      return tasks.toList();
+    }
   }
 
   /** The machine's CPU ticks so far by kind, as /proc/stat's first line counts them. */
@@ -499,22 +502,19 @@ public final class MeshScaleBenchmark {
     private long[] busiestLoop(int hub) throws java.io.IOException {
       long[] busiest = {0, 0};
       java.util.Map<String, long[]> last = lastSched.get(hub);
-      try (java.util.stream.Stream<java.nio.file.Path> tasks =
-          java.nio.file.Files.list(java.nio.file.Path.of("/proc", pids.get(hub).toString(), "task"))) {
-        for (java.nio.file.Path task : tasks.toList()) {
-          try {
-            if (!java.nio.file.Files.readString(task.resolve("comm")).startsWith("multiThreadIoEv")) {
-              continue;
-            }
-            String[] cells = java.nio.file.Files.readString(task.resolve("schedstat")).strip().split(" ");
-            long[] now = {Long.parseLong(cells[0]), Long.parseLong(cells[1])};
-            long[] before = last.put(task.getFileName().toString(), now);
-            if (before != null && now[0] - before[0] > busiest[0]) {
-              busiest = new long[] {now[0] - before[0], now[1] - before[1]};
-            }
-          } catch (java.nio.file.NoSuchFileException e) {
-            // the thread ended
+      for (java.nio.file.Path task : tasks(pids.get(hub))) {
+        try {
+          if (!java.nio.file.Files.readString(task.resolve("comm")).startsWith("multiThreadIoEv")) {
+            continue;
           }
+          String[] cells = java.nio.file.Files.readString(task.resolve("schedstat")).strip().split(" ");
+          long[] now = {Long.parseLong(cells[0]), Long.parseLong(cells[1])};
+          long[] before = last.put(task.getFileName().toString(), now);
+          if (before != null && now[0] - before[0] > busiest[0]) {
+            busiest = new long[] {now[0] - before[0], now[1] - before[1]};
+          }
+        } catch (java.nio.file.NoSuchFileException e) {
+          // the thread ended
         }
       }
       return busiest;

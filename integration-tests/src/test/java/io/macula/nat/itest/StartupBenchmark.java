@@ -151,8 +151,14 @@ public final class StartupBenchmark {
 
   /** User and system CPU time of a process so far, in clock ticks (/proc/PID/stat, fields 14 and 15). */
   static long cpuTicks(long pid) throws IOException {
-    String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
-    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return cpuTicks(Path.of("/proc", String.valueOf(pid), "stat"));
+  }
+
+  /** The user and system ticks of a process's or a thread's stat file (/proc/PID[/task/TID]/stat). */
+  static long cpuTicks(Path stat) throws IOException {
+    String line = Files.readString(stat);
+    // pid (name) state ...: utime and stime are the 14th and 15th fields, counted past the name
+    String[] f = line.substring(line.lastIndexOf(')') + 2).split(" ");
     return Long.parseLong(f[11]) + Long.parseLong(f[12]);
   }
 

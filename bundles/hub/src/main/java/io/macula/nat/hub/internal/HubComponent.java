@@ -409,7 +409,8 @@ public final class HubComponent
 
   private boolean changeAllowlist(AllowlistChange change) {
     MeshDirectory d = directory();
-    if (d == null || !awaitConnected(d)) {
+    // Past the session's timeout the client has lost more than a member: no use waiting longer.
+    if (d == null || !d.awaitConnected(Duration.ofMillis(DirectoryConnection.SESSION_MS))) {
       throw new IllegalStateException("the directory is not reachable (" + directoryState() + "): the allowlist is"
           + " unchanged");
     }
@@ -417,16 +418,6 @@ public final class HubComponent
       return change.apply(d);
     } catch (Exception e) {
       throw new IllegalStateException("the directory did not take the change: " + e.getMessage(), e);
-    }
-  }
-
-  /** Waits for the directory's connection, at most its session's timeout: past that it lost more than a member. */
-  private static boolean awaitConnected(MeshDirectory d) {
-    try {
-      return d.awaitConnected(Duration.ofMillis(DirectoryConnection.SESSION_MS));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
     }
   }
 

@@ -195,8 +195,13 @@ final class MeshDirectory implements Forwarding.Directory, AutoCloseable {
    * member dies the client takes a moment to reach another, and a change asked for meanwhile
    * should wait for it rather than fail.
    */
-  boolean awaitConnected(java.time.Duration wait) throws InterruptedException {
-    return connected || client.blockUntilConnected((int) wait.toMillis(), TimeUnit.MILLISECONDS);
+  boolean awaitConnected(java.time.Duration wait) {
+    try {
+      return connected || client.blockUntilConnected((int) wait.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return connected;
+    }
   }
 
   /** The directory's ZooKeeper client: for a test that ends its session. */
