@@ -177,6 +177,7 @@ public final class MeshScaleBenchmark {
       for (NodeProcess hub : hubs.subList(0, HUBS - 1)) {
         threadsAtKill.add(threadTicks(hub.pid()));
       }
+      timeline.prime();
       hubs.get(HUBS - 1).kill();
       long killed = System.nanoTime();
       timeline.start(killed);
@@ -470,6 +471,15 @@ public final class MeshScaleBenchmark {
       pids.forEach(p -> lastSched.add(new java.util.HashMap<>()));
     }
 
+    /** Takes the loops' and the machine's counters now (before the kill), so that the first sample has a span too. */
+    void prime() throws java.io.IOException {
+      for (int h = 0; h < hubs.size(); h++) {
+        busiestLoop(h);
+      }
+      idleShare();
+      lastDrops = socketStats(hubs).stream().mapToLong(queuedAndDropped -> queuedAndDropped[1]).toArray();
+    }
+
     void start(long fromNanos) {
       sampler.scheduleAtFixedRate(() -> sample(fromNanos), 0, EVERY.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -484,7 +494,7 @@ public final class MeshScaleBenchmark {
           drops[h] = stats.get(h)[1];
           long[] loop = busiestLoop(h);
           line.append(String.format(Locale.ROOT, " hub %d queued %4d KB dropped %6d loop %3d/%3d ms;", h + 1,
-              queued / 1024, lastDrops == null ? 0 : drops[h] - lastDrops[h], loop[0] / 1_000_000, loop[1] / 1_000_000));
+              queued / 1024, drops[h] - lastDrops[h], loop[0] / 1_000_000, loop[1] / 1_000_000));
         }
         lastDrops = drops;
         lines.add(line.append(String.format(Locale.ROOT, " idle %3.0f%%; re-homed %d", idleShare() * 100,

@@ -40,6 +40,25 @@ class PacedBroadcastTest {
     assertEquals(expected, sent, "the older one's first batch only, then the newer one");
   }
 
+  @Test
+  void aBatchSendsNoMoreThanTheRoomAndTheReceiversSkippedTakeNone() {
+    int[] room = {3};
+    broadcast.start(IntStream.range(0, 10).boxed().toList(), i -> {
+      if (i % 2 == 1) {
+        return false; // skipped: nothing sent
+      }
+      sent.add(i);
+      room[0]--;
+      return true;
+    }, () -> room[0]);
+    assertEquals(List.of(0, 2, 4), sent, "three sent, the odd ones skipped between them");
+    scheduled.poll().run();
+    assertEquals(List.of(0, 2, 4), sent, "no room: nothing, and the next batch waits");
+    room[0] = 5;
+    runScheduled();
+    assertEquals(List.of(0, 2, 4, 6, 8), sent);
+  }
+
   private void runScheduled() {
     while (!scheduled.isEmpty()) {
       scheduled.poll().run();

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /** The sessions standing by: one a node, and a hub gone told to the nodes homed there only, paced. */
@@ -24,7 +25,8 @@ class StandbysTest {
   private static final NodeId NOT_MIRRORED = id(12);
 
   private final Queue<Runnable> later = new ArrayDeque<>();
-  private final Standbys standbys = new Standbys((task, after) -> later.add(task));
+  private final AtomicLong nanos = new AtomicLong();
+  private final Standbys standbys = new Standbys((task, after) -> later.add(task), nanos::get);
 
   @Test
   void aHubGoneIsToldToTheNodesHomedThereAndToThoseTheMirrorLacks() {
@@ -65,6 +67,47 @@ class StandbysTest {
     assertTrue(atGone.stream().filter(s -> s != registeredMeanwhile)
         .allMatch(s -> s.sent.equals(List.of(new HubMessage.HubGone(GONE_HUB)))), "once each");
     assertEquals(atOther.size(), told(atOther));
+  }
+
+  @Test
+  void noMoreToldNodesAreAwaitedAtOnceThanTheWindowHolds() {
+    List<FakeSession> atGone = standing(Standbys.AWAITED + 150, 1_000);
+    Map<NodeId, NodeId> homes = new HashMap<>();
+    atGone.forEach(s -> homes.put(s.node(), GONE_HUB));
+
+    standbys.tellGone(GONE_HUB, n -> Optional.ofNullable(homes.get(n)));
+    runLater(Standbys.AWAITED / PacedBroadcast.BATCH + 3);
+    assertEquals(Standbys.AWAITED, told(atGone), "a window's worth, however many batches are due");
+
+    atGone.stream().filter(s -> !s.sent.isEmpty()).limit(30).toList().forEach(standbys::remove); // registered here
+    runLater(1);
+    assertEquals(Standbys.AWAITED + 30, told(atGone), "as many more as registered");
+    runLater(3);
+    assertEquals(Standbys.AWAITED + 30, told(atGone), "none while the rest are awaited");
+
+    nanos.addAndGet(Standbys.AWAIT.toNanos() + 1); // those told stay: their hub answered them, say
+    runLater(3);
+    assertEquals(atGone.size(), told(atGone), "once the awaited ones' time is up, the rest");
+    assertTrue(later.isEmpty(), "and the telling is over");
+    assertTrue(atGone.stream().allMatch(s -> s.sent.size() == 1), "once each");
+  }
+
+  @Test
+  void aSecondTellingOfTheSameHubSkipsTheNodesItsFirstAwaits() {
+    FakeSession atGone = new FakeSession(HOMED_AT_GONE);
+    standbys.add(atGone);
+    standbys.tellGone(GONE_HUB, n -> Optional.of(GONE_HUB)); // the hub went silent
+    standbys.tellGone(GONE_HUB, n -> Optional.of(GONE_HUB)); // then the directory dropped it
+    assertEquals(1, atGone.sent.size(), "told once while awaited");
+    nanos.addAndGet(Standbys.AWAIT.toNanos() + 1);
+    standbys.tellGone(GONE_HUB, n -> Optional.of(GONE_HUB));
+    assertEquals(2, atGone.sent.size(), "and again once it is awaited no more");
+  }
+
+  private void runLater(int tasks) {
+    for (int i = 0; i < tasks && !later.isEmpty(); i++) {
+      later.poll().run();
+    }
   }
 
   private List<FakeSession> standing(int count, int firstId) {

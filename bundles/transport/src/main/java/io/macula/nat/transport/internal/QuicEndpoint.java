@@ -115,6 +115,12 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
   static final int MAX_READ = 2048;
   /** Datagrams read by one system call, at most. */
   static final int BATCH = 16;
+  /**
+   * Datagrams read a wakeup of the event loop, at most (recvmmsg again while the socket has more):
+   * the loop runs its due timers only between wakeups, and a loop behind that read one call's
+   * worth a wakeup fired QUIC's probe timers for the acknowledgements still waiting in its socket.
+   */
+  static final int READ_PER_WAKEUP = 4 * BATCH;
 
   /** The options of an endpoint's UDP socket. */
   static Bootstrap socketOptions(Bootstrap bootstrap, boolean epoll) {
@@ -122,9 +128,10 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
     if (epoll) {
       // Netty reads up to 16 datagrams a wakeup, a system call each; recvmmsg reads as many in one
       // (each in a slot of MAX_READ bytes): about a fifth less CPU a MB at the receiving end. The
-      // allocator's one read a wakeup is the one recvmmsg.
+      // allocator counts datagrams: it calls recvmmsg until READ_PER_WAKEUP came or the socket is empty.
       bootstrap.option(io.netty.channel.epoll.EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_READ)
-          .option(ChannelOption.RCVBUF_ALLOCATOR, new io.netty.channel.FixedRecvByteBufAllocator(MAX_READ * BATCH));
+          .option(ChannelOption.RCVBUF_ALLOCATOR,
+              new io.netty.channel.FixedRecvByteBufAllocator(MAX_READ * BATCH).maxMessagesPerRead(READ_PER_WAKEUP));
     }
     return bootstrap;
   }
