@@ -177,7 +177,7 @@ public final class MeshScaleBenchmark {
       for (NodeProcess hub : hubs.subList(0, HUBS - 1)) {
         threadsAtKill.add(threadTicks(hub.pid()));
       }
-      timeline.prime();
+      timeline.prime(dropsBeforeKill);
       hubs.get(HUBS - 1).kill();
       long killed = System.nanoTime();
       timeline.start(killed);
@@ -471,13 +471,16 @@ public final class MeshScaleBenchmark {
       pids.forEach(p -> lastSched.add(new java.util.HashMap<>()));
     }
 
-    /** Takes the loops' and the machine's counters now (before the kill), so that the first sample has a span too. */
-    void prime() throws java.io.IOException {
+    /**
+     * Takes the loops' and the machine's counters now (before the kill), so that the first sample
+     * has a span too; {@code drops} are the sockets' drops read just now.
+     */
+    void prime(List<Long> drops) throws java.io.IOException {
       for (int h = 0; h < hubs.size(); h++) {
         busiestLoop(h);
       }
       idleShare();
-      lastDrops = socketStats(hubs).stream().mapToLong(queuedAndDropped -> queuedAndDropped[1]).toArray();
+      lastDrops = drops.stream().mapToLong(Long::longValue).toArray();
     }
 
     void start(long fromNanos) {

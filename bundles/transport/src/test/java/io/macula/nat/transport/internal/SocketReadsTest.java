@@ -70,7 +70,6 @@ class SocketReadsTest {
       queued.countDown();
       assertTrue(all.await(10, TimeUnit.SECONDS), "every datagram read: " + perWakeup);
       assertEquals(QuicEndpoint.READ_PER_WAKEUP, perWakeup.get(0), "the first wakeup: " + perWakeup);
-      assertEquals(backlog, perWakeup.stream().mapToInt(Integer::intValue).sum());
       channel.close().sync();
     } finally {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
