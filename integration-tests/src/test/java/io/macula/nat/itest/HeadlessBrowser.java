@@ -58,17 +58,26 @@ final class HeadlessBrowser {
   }
 
   private static void run(Path out, Path err, String... args) throws IOException, InterruptedException {
+    Path profile = Files.createTempDirectory("chromium-profile");
     List<String> command = new ArrayList<>(List.of(CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
         "--disable-dev-shm-usage", "--no-first-run", "--virtual-time-budget=3000",
-        "--user-data-dir=" + Files.createTempDirectory("chromium-profile")));
+        "--user-data-dir=" + profile));
     command.addAll(List.of(args));
     Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new IOException("chromium did not finish within 60 s: " + command);
-    }
-    if (p.exitValue() != 0) {
-      throw new IOException("chromium exited " + p.exitValue() + ": " + Files.readString(err));
+    try {
+      if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        throw new IOException("chromium did not finish within 60 s: " + command);
+      }
+      if (p.exitValue() != 0) {
+        throw new IOException("chromium exited " + p.exitValue() + ": " + Files.readString(err));
+      }
+    } finally {
+      try {
+        Trees.delete(profile);
+      } catch (IOException e) {
+        // a helper chromium left behind may still write there; a profile left in /tmp harms no test
+      }
     }
   }
 }

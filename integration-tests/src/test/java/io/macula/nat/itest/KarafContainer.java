@@ -8,11 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * A stock Apache Karaf, unpacked from its distribution as an operator would, that takes Maven
@@ -34,7 +32,7 @@ final class KarafContainer implements AutoCloseable {
   /** Unpacks a fresh container under target/karaf/NAME and points it at the reactor's artifacts. */
   static KarafContainer unpack(String name) throws IOException, InterruptedException {
     Path parent = Path.of("target", "karaf", name).toAbsolutePath();
-    delete(parent);
+    Trees.delete(parent);
     Files.createDirectories(parent);
     Path tarball = Path.of(System.getProperty("karaf.distribution"));
     Process tar = new ProcessBuilder("tar", "xzf", tarball.toString(), "--strip-components=1")
@@ -246,13 +244,4 @@ final class KarafContainer implements AutoCloseable {
     }
   }
 
-  private static void delete(Path dir) throws IOException {
-    if (Files.exists(dir)) {
-      try (Stream<Path> s = Files.walk(dir)) {
-        for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-          Files.delete(p);
-        }
-      }
-    }
-  }
 }
