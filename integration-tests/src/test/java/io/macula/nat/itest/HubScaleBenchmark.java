@@ -100,8 +100,9 @@ public final class HubScaleBenchmark {
       System.out.printf(Locale.ROOT, "signalling: %d round trips of %d through the hub at %d a second;"
           + " p50 %.2f ms p99 %.2f ms max %.2f ms%n", rtts.size(), SIGNALS, SIGNALS_PER_SECOND,
           percentile(rtts, 50), percentile(rtts, 99), percentile(rtts, 100));
-      System.out.printf(Locale.ROOT, "sessions lost after registering: %d; probes answered %d; the hub ran out of"
-          + " memory: %s%n", nodes.sessionsLost.sum(), nodes.probesAnswered.sum(), hub.log().contains("OutOfMemoryError"));
+      System.out.printf(Locale.ROOT, "sessions lost after registering: %d; the light nodes' probes the hub answered %d;"
+          + " the hub ran out of memory: %s%n", nodes.sessionsLost.sum(), nodes.hubsAnswered.sum(),
+          hub.log().contains("OutOfMemoryError"));
       System.out.printf(Locale.ROOT, "goals: %d nodes in -Xmx512m %s; signalling p99 < 10 ms %s;"
           + " keep-alive under one core %s%n", count,
           registered.size() == count && nodes.sessionsLost.sum() == 0 ? "met" : "NOT met",

@@ -39,7 +39,7 @@ public class HubScaleSmokeIT {
         assertTrue("the hub lists " + i.id() + ":\n" + listed, listed.contains(i.id().toString()));
       }
       Await.until("the hub answers the light nodes' pings", () -> nodes.pongs.sum() >= NODES, SETTLE);
-      Await.until("the light nodes answer the hub's path probes", () -> nodes.probesAnswered.sum() >= NODES, SETTLE);
+      Await.until("the hub answers the light nodes' path probes", () -> nodes.hubsAnswered.sum() >= NODES, SETTLE);
 
       List<Double> rtts = HubScaleBenchmark.signal(registered, echoes, SIGNALS);
       assertEquals("every signal came back through the hub", SIGNALS, rtts.size());

@@ -53,7 +53,8 @@ import javax.net.ssl.X509ExtendedKeyManager;
  * Many light nodes in one process, for the hub scale benchmark: each with its own identity and UDP
  * socket (a hub takes one node per address), all on a few shared event loops and one TLS context that
  * presents each node's own certificate. A light node registers, keeps its session alive with pings,
- * answers the hub's path probes (or the hub stops sending after the consent lifetime), and signals:
+ * checks its paths to its hubs with path probes (a node's consent checks: every 4 to 6 s; its
+ * retries and the probes of quiet paths are left out), answers any probe a hub sends, and signals:
  * the real hub protocol over real QUIC, without a node's threads, tables and strategies.
  */
 public final class LightNodes implements AutoCloseable {
@@ -63,7 +64,10 @@ public final class LightNodes implements AutoCloseable {
   private final Map<SSLEngine, NodeIdentity> byEngine = new ConcurrentHashMap<>();
   private final QuicEndpoint.Settings settings = QuicEndpoint.Settings.defaults(new InetSocketAddress("127.0.0.1", 0));
   public final LongAdder pongs = new LongAdder();
+  /** The hubs' path probes the light nodes answered: a hub probes only the paths of the sessions it opened. */
   public final LongAdder probesAnswered = new LongAdder();
+  /** The light nodes' own path probes the hubs answered. */
+  public final LongAdder hubsAnswered = new LongAdder();
   /** Sessions that ended after they registered: the hub closed them, or their connection timed out. */
   public final LongAdder sessionsLost = new LongAdder();
 
@@ -328,6 +332,7 @@ public final class LightNodes implements AutoCloseable {
               return;
             }
             socket = ((io.netty.channel.ChannelFuture) bound).channel();
+            probes.checkConsent(socket);
             handshake(hub, hubId);
           });
     }
@@ -510,18 +515,48 @@ public final class LightNodes implements AutoCloseable {
     }
   }
 
-  /** Answers the hubs' path probes under each pair's key; everything else goes on to QUIC. */
+  /**
+   * A node's path probes toward its hubs, under each pair's key, and its answers to theirs;
+   * everything else goes on to QUIC. On the socket's event loop.
+   */
   private final class ProbeAnswers extends ChannelInboundHandlerAdapter {
     /** By the address of the hub: the one the node is homed at, and the one it stands by at. */
     private final Map<InetSocketAddress, byte[]> keys = new ConcurrentHashMap<>();
+    /** The transaction of the probe outstanding at each hub. */
+    private final Map<InetSocketAddress, byte[]> outstanding = new java.util.HashMap<>();
+
+    /** Checks the paths to the hubs every 4 to 6 s (as a node's prober does), from a random phase, while the socket lives. */
+    void checkConsent(Channel socket) {
+      long check = PathProber.CONSENT_CHECK.toMillis();
+      socket.eventLoop().schedule(() -> {
+        if (!socket.isActive()) {
+          return;
+        }
+        keys.forEach((hub, key) -> {
+          byte[] transaction = PathProbe.newTransaction();
+          outstanding.put(hub, transaction);
+          socket.write(new DatagramPacket(PathProbe.request(socket.alloc(), transaction, key), hub));
+        });
+        socket.flush();
+        checkConsent(socket);
+      }, check * 4 / 5 + ThreadLocalRandom.current().nextLong(check * 2 / 5), TimeUnit.MILLISECONDS);
+    }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       if (msg instanceof DatagramPacket p && (PathProbe.isRequest(p.content()) || PathProbe.isAnswer(p.content()))) {
         byte[] k = keys.get(p.sender());
-        if (k != null && PathProbe.isRequest(p.content()) && PathProbe.authentic(p.content(), k)) {
-          ctx.writeAndFlush(new DatagramPacket(PathProbe.answer(ctx.alloc(), p.content(), k), p.sender()));
-          probesAnswered.increment();
+        if (k != null && PathProbe.authentic(p.content(), k)) {
+          if (PathProbe.isRequest(p.content())) {
+            ctx.writeAndFlush(new DatagramPacket(PathProbe.answer(ctx.alloc(), p.content(), k), p.sender()));
+            probesAnswered.increment();
+          } else {
+            byte[] transaction = outstanding.get(p.sender());
+            if (transaction != null && PathProbe.answers(p.content(), transaction)) {
+              outstanding.remove(p.sender());
+              hubsAnswered.increment();
+            }
+          }
         }
         p.release();
         return;

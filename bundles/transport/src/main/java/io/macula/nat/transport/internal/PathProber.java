@@ -160,7 +160,9 @@ final class PathProber {
       long due = nowNanos + IDLE_HORIZON; // a path nothing probes: only what happens on the route matters
       // A node that relays is probed as a direct path is (it may go at any time); the hub relay,
       // the floor beneath every connection, is not.
-      if (path instanceof TransportPath.Direct || path instanceof TransportPath.Carried
+      if (path instanceof TransportPath.Direct && r.probedByPeerAlone()) {
+        r.probing = null; // nothing held from before: no consent this side no longer asks for runs out
+      } else if (path instanceof TransportPath.Direct || path instanceof TransportPath.Carried
           || path.kind() == io.macula.nat.api.PathKind.PEER_RELAY) {
         due = tick(r, path, nowNanos);
       }

@@ -159,6 +159,8 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
   private final ExecutorService callbacks;
   private final Map<String, QuicSslContext> clientContexts = new ConcurrentHashMap<>();
   private final Set<QuicPeerConnection> connections = ConcurrentHashMap.newKeySet();
+  /** Of those, the sessions peers opened with this node as their hub. */
+  private final Set<QuicPeerConnection> hubSessions = ConcurrentHashMap.newKeySet();
   private final Set<java.util.function.Consumer<QuicConnection>> connectionListeners = ConcurrentHashMap.newKeySet();
   private final EventLoopGroup group;
   private final Channel channel;
@@ -381,7 +383,7 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
                           "the peer at " + path.nextHop() + " is " + proven + ", not " + peer));
                   return;
                 }
-                QuicPeerConnection c = established(ch, peer, route, protocol);
+                QuicPeerConnection c = established(ch, peer, route, protocol, false);
                 acceptors.apply(protocol).ifPresent(a -> callbacks.execute(() -> a.accepted(c)));
                 result.complete(c);
               } catch (SSLPeerUnverifiedException e) {
@@ -392,7 +394,9 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
     return result;
   }
 
-  private QuicPeerConnection established(QuicChannel ch, NodeId peer, Route route, String protocol) {
+  /** A connection whose peer proved its id; {@code accepted} if the peer dialled this node. */
+  private QuicPeerConnection established(QuicChannel ch, NodeId peer, Route route, String protocol,
+      boolean accepted) {
     if (route.consentKey == null) {
       route.consentKey = consentKey(ch, peer); // before the route is held: a failure leaves nothing
     }
@@ -400,6 +404,10 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
     QuicPeerConnection c = new QuicPeerConnection(ch, peer, route, routes, protocol, callbacks, idleTimeout, drops, this::closed);
     ch.attr(CONNECTION).set(c);
     connections.add(c);
+    if (accepted && HUB_PROTOCOL.equals(protocol)) {
+      hubSessions.add(c);
+      routes.hubSessionOpened(route);
+    }
     connectionListeners.forEach(l -> callbacks.execute(() -> l.accept(c)));
     ch.pipeline().addLast(c);
     if (!ch.isActive()) {
@@ -416,6 +424,9 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
   }
 
   private void closed(QuicPeerConnection c) {
+    if (hubSessions.remove(c)) {
+      routes.hubSessionClosed(c.route()); // first: the route is never left counted as only sessions
+    }
     if (connections.remove(c)) {
       routes.release(c.route());
     }
@@ -787,7 +798,7 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
         }
         return;
       }
-      QuicPeerConnection c = established(ch, peer, route, protocol);
+      QuicPeerConnection c = established(ch, peer, route, protocol, true);
       for (QuicStreamChannel stream : waiting) {
         c.accepted(stream);
         stream.config().setAutoRead(true);

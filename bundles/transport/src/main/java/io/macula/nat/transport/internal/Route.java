@@ -14,8 +14,13 @@ final class Route {
   final InetSocketAddress virtualAddress;
   final LongAdder bytesSent = new LongAdder();
   final LongAdder bytesReceived = new LongAdder();
-  /** Guarded by the Routes: connects and connections using the route. */
-  int uses;
+  /** Written under the Routes' lock: connects and connections using the route. */
+  volatile int uses;
+  /**
+   * Written under the Routes' lock: of those, the sessions its peer opened with this node as its
+   * hub. A route that carries nothing else is probed by the peer alone ({@link #probedByPeerAlone}).
+   */
+  volatile int hubSessions;
   /** Guarded by the Routes: the real addresses whose packets belong to this route. */
   final java.util.Set<InetSocketAddress> directAddresses = new java.util.HashSet<>();
   /** Guarded by the Routes: the carriers and peer addresses whose packets belong to this route. */
@@ -194,6 +199,19 @@ final class Route {
   void sent(int bytes) {
     bytesSent.add(bytes);
     touched();
+  }
+
+  /**
+   * Whether this side leaves the route's path to the peer's probes: every connection on it is a
+   * session the peer opened with this node as its hub. The peer dialled, its handshake proved its
+   * address, and its own probes check the path (they keep its NAT's mapping open, and it is the
+   * one that can move); the hub has no other path to it. A hub that probed each of its thousands of
+   * nodes as well doubled the probes it handles, and those it sent when its own event loop fell
+   * behind (every path looks quiet then) only loaded that loop more.
+   */
+  boolean probedByPeerAlone() {
+    int sessions = hubSessions;
+    return sessions > 0 && sessions == uses;
   }
 
   /** Something the path prober watches changed: it looks at the route at its next tick. */

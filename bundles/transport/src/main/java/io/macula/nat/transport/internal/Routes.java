@@ -192,6 +192,18 @@ final class Routes {
     holdLocked(route);
   }
 
+  /** A connection on the route is a session its peer opened with this node as its hub. */
+  synchronized void hubSessionOpened(Route route) {
+    route.hubSessions++;
+    route.touched();
+  }
+
+  /** Such a session ended; before its connection releases the route. */
+  synchronized void hubSessionClosed(Route route) {
+    route.hubSessions--;
+    route.touched();
+  }
+
   /** A connect or connection on the route is over: the route goes when nothing uses it. */
   synchronized void release(Route route) {
     route.uses--;

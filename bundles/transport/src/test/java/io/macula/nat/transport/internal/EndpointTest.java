@@ -63,6 +63,11 @@ class EndpointTest {
 
   private QuicEndpoint endpoint(BlockingQueue<QuicConnection> accepted, Duration idleTimeout, Duration consent)
       throws Exception {
+    return endpoint(accepted, idleTimeout, consent, Endpoint.PEER_PROTOCOL);
+  }
+
+  private QuicEndpoint endpoint(BlockingQueue<QuicConnection> accepted, Duration idleTimeout, Duration consent,
+      String protocol) throws Exception {
     ConnectionAcceptor acceptor = c -> {
       c.onStream(EndpointTest::echoDigest);
       c.onDatagram(d -> c.sendDatagram(d));
@@ -71,7 +76,7 @@ class EndpointTest {
     return new QuicEndpoint(
         NodeIdentity.ephemeral(),
         new QuicEndpoint.Settings(ANY, idleTimeout, 16 << 20, 4 << 20, consent),
-        p -> p.equals(Endpoint.PEER_PROTOCOL) ? Optional.of(acceptor) : Optional.empty(),
+        p -> p.equals(protocol) ? Optional.of(acceptor) : Optional.empty(),
         () -> null);
   }
 
@@ -164,6 +169,34 @@ class EndpointTest {
       });
       assertTrue(c.isOpen(), "the connection lives on, for its path policy to move it");
       assertTrue(c.pathUnansweredFor().isPresent(), "still probing");
+    }
+  }
+
+  /**
+   * A hub leaves the path of a session a node opened with it to that node's probes: cut off, the
+   * node's side loses consent (here after 2 s), while the hub's, sending all along, never probed,
+   * so never finds the path unanswered and drops nothing for consent.
+   */
+  @Test
+  void aHubLeavesTheProbingOfASessionsPathToTheNodeThatOpenedIt() throws Exception {
+    a = endpoint(new ArrayBlockingQueue<>(10), Duration.ofSeconds(30), Duration.ofSeconds(2));
+    b = endpoint(acceptedByB, Duration.ofSeconds(30), Duration.ofSeconds(2), Endpoint.HUB_PROTOCOL);
+    try (UdpForwarder firewall = new UdpForwarder(loopback(b))) {
+      QuicConnection c = a.connect(b.localId(), new TransportPath.Direct(firewall.address()), Endpoint.HUB_PROTOCOL)
+          .get(10, TimeUnit.SECONDS);
+      QuicConnection atHub = acceptedByB.poll(10, TimeUnit.SECONDS);
+      assertNotNull(atHub);
+      waitFor(() -> c.maxDatagramSize() > 1000 && atHub.maxDatagramSize() > 1000);
+
+      firewall.cut();
+      waitFor(() -> {
+        c.sendDatagram("node".getBytes());
+        atHub.sendDatagram("hub".getBytes());
+        return a.drops().getOrDefault("no-consent", 0L) > 0;
+      });
+      assertTrue(c.pathUnansweredFor().isPresent(), "the node probes its path to the hub");
+      assertEquals(Optional.empty(), atHub.pathUnansweredFor(), "the hub sent no probe");
+      assertEquals(null, b.drops().get("no-consent"));
     }
   }
 
