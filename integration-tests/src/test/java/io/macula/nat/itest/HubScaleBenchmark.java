@@ -23,7 +23,7 @@ import java.util.stream.IntStream;
  * How many nodes one hub holds (issue 16, item 5): a real hub, a node process of its own in
  * -Xmx512m, and light nodes in this process (LightNodes: each its own identity and UDP socket,
  * speaking the hub protocol over QUIC on loopback) that register, keep their sessions alive with
- * a ping a second, answer the hub's path probes, and signal each other in random pairs. Prints the
+ * a ping a second, check their paths to the hub with path probes, and signal each other in random pairs. Prints the
  * registrations a second, the hub's live heap and resident memory per registered node, its threads,
  * its CPU while only keep-alives flow, and the signalling round trip p50/p99.
  *
