@@ -22,9 +22,9 @@ import java.util.stream.IntStream;
 /**
  * How many nodes one hub holds (issue 16, item 5): a real hub, a node process of its own in
  * -Xmx512m, and light nodes in this process (LightNodes: each its own identity and UDP socket,
- * speaking the hub protocol over QUIC on loopback) that register, keep their sessions alive with
- * a ping a second, check their paths to the hub with path probes, and signal each other in random pairs. Prints the
- * registrations a second, the hub's live heap and resident memory per registered node, its threads,
+ * speaking the hub protocol over QUIC on loopback) that register, keep their sessions alive as a
+ * node does (a QUIC keep-alive a second, every tenth a ping), check their paths to the hub with
+ * path probes, and signal each other in random pairs. Prints the registrations a second, the hub's live heap and resident memory per registered node, its threads,
  * its CPU while only keep-alives flow, and the signalling round trip p50/p99.
  *
  * <p>{@code mvn -q -pl integration-tests exec:java@hubscale [-Dexec.args="NODES [PING_MS]"]}: 10,000 nodes
@@ -87,13 +87,15 @@ public final class HubScaleBenchmark {
       long cpuFrom = StartupBenchmark.cpuTicks(hub.pid());
       long clientsFrom = StartupBenchmark.cpuTicks(self);
       long pongsFrom = nodes.pongs.sum();
+      long keepAlivesFrom = nodes.keepAlives.sum();
       long idleFrom = System.nanoTime();
       Thread.sleep(IDLE.toMillis()); // the span being measured: the hub's CPU while only keep-alives flow
       double idleSeconds = seconds(idleFrom);
       double cores = (StartupBenchmark.cpuTicks(hub.pid()) - cpuFrom) / StartupBenchmark.TICKS_PER_SECOND / idleSeconds;
       double clientCores = (StartupBenchmark.cpuTicks(self) - clientsFrom) / StartupBenchmark.TICKS_PER_SECOND / idleSeconds;
-      System.out.printf(Locale.ROOT, "keep-alive: %.0f pongs a second; the hub uses %.2f cores, the light nodes %.2f"
-          + " (%d cores in all)%n", (nodes.pongs.sum() - pongsFrom) / idleSeconds, cores, clientCores,
+      System.out.printf(Locale.ROOT, "keep-alive: %.0f pongs and %.0f QUIC keep-alives a second; the hub uses %.2f"
+          + " cores, the light nodes %.2f (%d cores in all)%n", (nodes.pongs.sum() - pongsFrom) / idleSeconds,
+          (nodes.keepAlives.sum() - keepAlivesFrom) / idleSeconds, cores, clientCores,
           Runtime.getRuntime().availableProcessors());
 
       List<Double> rtts = signal(registered, echoes, SIGNALS);

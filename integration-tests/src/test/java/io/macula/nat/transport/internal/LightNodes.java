@@ -52,8 +52,8 @@ import javax.net.ssl.X509ExtendedKeyManager;
 /**
  * Many light nodes in one process, for the hub scale benchmark: each with its own identity and UDP
  * socket (a hub takes one node per address), all on a few shared event loops and one TLS context that
- * presents each node's own certificate. A light node registers, keeps its session alive with pings,
- * checks its paths to its hubs with path probes (a node's consent checks: every 4 to 6 s; its
+ * presents each node's own certificate. A light node registers, keeps its sessions alive as a node
+ * does (QUIC keep-alives, and at home a ping every tenth time), checks its paths to its hubs with path probes (a node's consent checks: every 4 to 6 s; its
  * retries and the probes of quiet paths are left out), answers any probe a hub sends, and signals:
  * the real hub protocol over real QUIC, without a node's threads, tables and strategies.
  */
@@ -64,6 +64,8 @@ public final class LightNodes implements AutoCloseable {
   private final Map<SSLEngine, NodeIdentity> byEngine = new ConcurrentHashMap<>();
   private final QuicEndpoint.Settings settings = QuicEndpoint.Settings.defaults(new InetSocketAddress("127.0.0.1", 0));
   public final LongAdder pongs = new LongAdder();
+  /** QUIC keep-alives sent, home and standby: the hub's QUIC acknowledges each, its application sees none. */
+  public final LongAdder keepAlives = new LongAdder();
   /** The hubs' path probes the light nodes answered: a hub probes only the paths of the sessions it opened. */
   public final LongAdder probesAnswered = new LongAdder();
   /** The light nodes' own path probes the hubs answered. */
@@ -71,8 +73,10 @@ public final class LightNodes implements AutoCloseable {
   /** Sessions that ended after they registered: the hub closed them, or their connection timed out. */
   public final LongAdder sessionsLost = new LongAdder();
 
-  /** A standby pings this many times less often than a home session, as a node's does. */
+  /** A standby keeps alive this many times less often than a home session, as a node's does. */
   private static final int STANDBY_PING_FACTOR = 5;
+  /** A home session asks for a pong every this many keep-alives, as a node's does (three misses). */
+  private static final int PING_EVERY = 10;
 
   /** How often each session pings the hub: a node's hub session does so every keepalive_ms (1 s by default). */
   private final Duration pingEvery;
@@ -211,7 +215,7 @@ public final class LightNodes implements AutoCloseable {
               long every = pingEvery.toMillis() * STANDBY_PING_FACTOR;
               standbyPings = socket.eventLoop().scheduleAtFixedRate(() -> {
                 if (standbyStream != null && standbyStream.isActive()) {
-                  write(standbyStream, new HubMessage.Ping(System.nanoTime()));
+                  keepAlive(c);
                 }
               }, ThreadLocalRandom.current().nextLong(every), every, TimeUnit.MILLISECONDS);
             });
@@ -252,6 +256,7 @@ public final class LightNodes implements AutoCloseable {
         standbyPings.cancel(false);
         next.quic = standbyQuic;
         next.hubAt = standbyAt;
+        probes.home = standbyAt;
         next.session = stream;
         standbyStream = null;
         standbyQuic = null;
@@ -305,9 +310,13 @@ public final class LightNodes implements AutoCloseable {
       return identity.id();
     }
 
-    /** How long the hub has sent this node nothing: a node takes its hub for lost after a few pings' silence. */
+    /**
+     * How long the hub has sent this node nothing, not even a QUIC acknowledgement, as a node
+     * counts: a node takes its hub for lost after a few keep-alives' silence.
+     */
     public java.time.Duration silence() {
-      return java.time.Duration.ofNanos(System.nanoTime() - heardNanos);
+      long heard = hubAt != null && hubAt.equals(probes.home) ? Math.max(heardNanos, probes.heardFromHome) : heardNanos;
+      return java.time.Duration.ofNanos(System.nanoTime() - heard);
     }
 
     private void connect(InetSocketAddress hub, NodeId hubId) {
@@ -358,6 +367,7 @@ public final class LightNodes implements AutoCloseable {
             }
             quic = (QuicChannel) connected.getNow();
             hubAt = hub;
+            probes.home = hub;
             byEngine.remove(quic.sslEngine());
             try {
               proven(quic, hub, hubId);
@@ -422,14 +432,28 @@ public final class LightNodes implements AutoCloseable {
       s.writeAndFlush(frame);
     }
 
-    /** Pings the hub from a random phase, as a node's hub session does. */
+    /**
+     * Keeps the session alive from a random phase, as a node's hub session does: a QUIC keep-alive
+     * each time, and every {@link #PING_EVERY}th time (the first too) a ping the hub answers.
+     */
     private void keepAlive() {
       long phase = ThreadLocalRandom.current().nextLong(pingEvery.toMillis());
+      long[] ticks = {0};
       pings = socket.eventLoop().scheduleAtFixedRate(() -> {
         if (session != null && session.isActive()) {
-          send(new HubMessage.Ping(System.nanoTime()));
+          if (ticks[0]++ % PING_EVERY == 0) {
+            send(new HubMessage.Ping(System.nanoTime()));
+          } else {
+            keepAlive(quic);
+          }
         }
       }, phase, pingEvery.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** An ack-eliciting QUIC packet the hub's application never sees (a node's {@code QuicConnection.keepAlive}). */
+    private void keepAlive(QuicChannel connection) {
+      keepAlives.increment();
+      connection.writeAndFlush(PeerDatagram.keepAlive(), connection.voidPromise());
     }
 
     /** Ends the connection to the hub, not the socket: the node may try another hub from it. */
@@ -522,6 +546,9 @@ public final class LightNodes implements AutoCloseable {
   private final class ProbeAnswers extends ChannelInboundHandlerAdapter {
     /** By the address of the hub: the one the node is homed at, and the one it stands by at. */
     private final Map<InetSocketAddress, byte[]> keys = new ConcurrentHashMap<>();
+    /** The hub the node is homed at, and when it last sent the node any datagram (nanoTime), as a node's route counts. */
+    private volatile InetSocketAddress home;
+    private volatile long heardFromHome = System.nanoTime();
     /** The transaction of the probe outstanding at each hub. */
     private final Map<InetSocketAddress, byte[]> outstanding = new java.util.HashMap<>();
 
@@ -544,6 +571,9 @@ public final class LightNodes implements AutoCloseable {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (msg instanceof DatagramPacket d && d.sender().equals(home)) {
+        heardFromHome = System.nanoTime();
+      }
       if (msg instanceof DatagramPacket p && (PathProbe.isRequest(p.content()) || PathProbe.isAnswer(p.content()))) {
         byte[] k = keys.get(p.sender());
         if (k != null && PathProbe.authentic(p.content(), k)) {

@@ -502,6 +502,9 @@ class PathPolicyTest {
     }
 
     @Override
+    public void keepAlive() {}
+
+    @Override
     public void close() {}
 
     @Override

@@ -86,6 +86,11 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
    * traffic, never that long.
    */
   static final int UNANSWERED_FACTOR = 10;
+  /**
+   * How many pongs the hub is asked for within the time it may leave them unanswered: one lost or
+   * late is no loss of the hub. The keep-alive ticks between ask its QUIC alone.
+   */
+  static final int PINGS_PER_UNANSWERED = 3;
   /** The most nodes a node list holds here, however many pages the hub sends. */
   static final int MAX_LISTED = 65_536;
 
@@ -393,7 +398,8 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
     }
     log.info("registered with hub {} at {}; it sees this node at {}", hub.id().shortForm(), hub.address(), observed);
     Heard lastHeard = new Heard(c);
-    var pinger = timer.scheduleAtFixedRate(() -> keepAlive(l, lastHeard),
+    java.util.concurrent.atomic.AtomicLong ticks = new java.util.concurrent.atomic.AtomicLong();
+    var pinger = timer.scheduleAtFixedRate(() -> keepAlive(l, lastHeard, ticks.getAndIncrement()),
         keepalive.toMillis(), keepalive.toMillis(), TimeUnit.MILLISECONDS);
     var udpCheck = overTcp ? timer.scheduleWithFixedDelay(() -> retryUdp(l),
         UDP_RETRY.toMillis(), UDP_RETRY.toMillis(), TimeUnit.MILLISECONDS) : null;
@@ -455,7 +461,14 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
     }
   }
 
-  private void keepAlive(Live l, Heard lastHeard) {
+  /**
+   * One keep-alive tick: a session silent too long, or whose hub answered nothing for far longer,
+   * ends; else the hub's QUIC is asked for an acknowledgement (what arrives shows in the silence),
+   * and {@link #PINGS_PER_UNANSWERED} times within the unanswered time the hub itself for a pong
+   * (what it answers shows there). A pong each tick cost the hub a message to read and one to write, and its
+   * acknowledgement one more datagram to read, for each of its nodes every second.
+   */
+  private void keepAlive(Live l, Heard lastHeard, long tick) {
     long silentFor = lastHeard.silence();
     long unanswered = lastHeard.unanswered();
     if (silentFor > keepalive.toNanos() * misses
@@ -466,7 +479,11 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
       l.stream().close();
       return;
     }
-    send(l, new HubMessage.Ping(nonces.incrementAndGet()));
+    if (tick % Math.max(1, misses * UNANSWERED_FACTOR / PINGS_PER_UNANSWERED) == 0) {
+      send(l, new HubMessage.Ping(nonces.incrementAndGet()));
+    } else {
+      l.connection().keepAlive();
+    }
   }
 
   private void handle(HubMessage m) {

@@ -16,7 +16,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.osgi.service.log.Logger;
 
@@ -50,7 +49,6 @@ final class StandbyHub implements AutoCloseable {
         t.setDaemon(true);
         return t;
       });
-  private final AtomicLong nonces = new AtomicLong();
 
   // Guarded by this.
   private List<HubAddress> candidates = List.of();
@@ -221,7 +219,8 @@ final class StandbyHub implements AutoCloseable {
       lost(s, "silent for " + keepalive.multipliedBy(misses).toMillis() + " ms");
       return;
     }
-    s.stream().tryWrite(HubCodec.encode(new HubMessage.Ping(nonces.incrementAndGet())), MAX_WAITING);
+    // Its QUIC's acknowledgement is answer enough: a standby carries nothing the hub must answer.
+    s.connection().keepAlive();
   }
 
   /** Ends the standby there is, if any; guarded by this. */

@@ -33,6 +33,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -59,7 +60,7 @@ class HubSessionComponentTest {
    * connected and last began a write, by the node's own clock reads (the test's thread may wake late).
    */
   private record HubSide(InputStream in, OutputStream out, AtomicLong bytesToNode, TransportPath path,
-      long connectedNanos, AtomicLong nodeWroteNanos) {
+      long connectedNanos, AtomicLong nodeWroteNanos, AtomicLong keepAlives, AtomicBoolean acknowledges) {
     HubMessage read() throws IOException {
       return HubCodec.read(in).orElseThrow();
     }
@@ -271,6 +272,23 @@ class HubSessionComponentTest {
     assertInstanceOf(HubMessage.Register.class, second.read());
   }
 
+  /**
+   * Between the pings the hub answers, the session asks the hub's QUIC alone: a hub reads one
+   * message a keep-alive tick fewer, and writes none, for each of its nodes.
+   */
+  @Test
+  void betweenPingsTheSessionAsksOnlyTheHubsQuic() throws Exception {
+    session = start(100);
+    HubSide hub = registered();
+    hub.acknowledges().set(true);
+    HubMessage.Ping first = assertInstanceOf(HubMessage.Ping.class, hub.read(), "the first tick asks the hub");
+    hub.write(new HubMessage.Pong(first.nonce()));
+    long before = hub.keepAlives().get();
+    assertInstanceOf(HubMessage.Ping.class, hub.read(), "then again");
+    int between = 3 * HubSessionComponent.UNANSWERED_FACTOR / HubSessionComponent.PINGS_PER_UNANSWERED - 1;
+    assertEquals(between, hub.keepAlives().get() - before, "QUIC keep-alives in between");
+  }
+
   @Test
   void aHubThatAcknowledgesButNeverAnswersIsTakenForLost() throws Exception {
     session = start(100);
@@ -442,6 +460,8 @@ class HubSessionComponentTest {
       }
     };
     AtomicLong received = new AtomicLong();
+    AtomicLong keepAlives = new AtomicLong();
+    AtomicBoolean acknowledges = new AtomicBoolean(); // whether the hub's QUIC answers keep-alives
     AtomicReference<Boolean> open = new AtomicReference<>(true);
     PeerStream stream = new PeerStream() {
       @Override
@@ -465,12 +485,19 @@ class HubSessionComponentTest {
         }
       }
     };
-    sessions.add(new HubSide(hubIn, hubOut, received, path, System.nanoTime(), nodeWrote));
+    sessions.add(new HubSide(hubIn, hubOut, received, path, System.nanoTime(), nodeWrote, keepAlives, acknowledges));
     return (QuicConnection) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {QuicConnection.class},
         (p, m, a) -> switch (m.getName()) {
           case "openStream" -> stream;
           case "isOpen" -> open.get();
           case "bytesReceived" -> received.get();
+          case "keepAlive" -> {
+            keepAlives.incrementAndGet();
+            if (acknowledges.get()) {
+              received.addAndGet(40);
+            }
+            yield null;
+          }
           case "peer" -> HUB;
           case "path" -> path;
           case "close" -> {

@@ -65,6 +65,13 @@ public interface QuicConnection extends PeerChannel, AutoCloseable {
 
   long bytesReceived();
 
+  /**
+   * Asks the peer's QUIC for an acknowledgement: an ack-eliciting packet the peer's application
+   * never sees, acknowledged at once. What comes back counts in {@link #bytesReceived()}: a
+   * keep-alive that proves the peer there and costs it one packet in and one out.
+   */
+  void keepAlive();
+
   @Override
   void close();
 }

@@ -3,5 +3,5 @@
  * paths (direct or relayed) that can change beneath a live connection.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("2.9.0")
+@org.osgi.annotation.versioning.Version("2.10.0")
 package io.macula.nat.transport.api;

@@ -40,6 +40,14 @@ final class KeepAlive {
     return sent.get();
   }
 
+  /** Sends a keep-alive now; from any thread. */
+  void now() {
+    if (channel.isActive()) {
+      sent.incrementAndGet();
+      channel.writeAndFlush(PeerDatagram.keepAlive(), channel.voidPromise());
+    }
+  }
+
   /** On the channel's event loop. */
   private void tick() {
     if (!channel.isActive()) {
@@ -51,8 +59,7 @@ final class KeepAlive {
       }
       long received = ((QuicConnectionStats) f.getNow()).recv();
       if (received == receivedAtLastTick) {
-        sent.incrementAndGet();
-        channel.writeAndFlush(PeerDatagram.keepAlive(), channel.voidPromise());
+        now();
       }
       receivedAtLastTick = received;
     });

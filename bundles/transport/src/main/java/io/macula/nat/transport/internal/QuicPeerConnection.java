@@ -167,6 +167,11 @@ final class QuicPeerConnection extends ChannelInboundHandlerAdapter implements Q
   }
 
   @Override
+  public void keepAlive() {
+    keepAlive.now();
+  }
+
+  @Override
   public PeerStream openStream() throws IOException {
     try {
       QuicStreamChannel stream =

@@ -173,6 +173,31 @@ class EndpointTest {
   }
 
   /**
+   * A keep-alive asks the peer's QUIC alone: its acknowledgement counts in what this side
+   * received, and the peer's application gets no datagram.
+   */
+  @Test
+  void aKeepAliveIsAcknowledgedByThePeersQuicAndReachesNoApplication() throws Exception {
+    BlockingQueue<byte[]> datagramsAtB = new ArrayBlockingQueue<>(10);
+    a = endpoint(new ArrayBlockingQueue<>(10));
+    b = endpoint(acceptedByB);
+    QuicConnection c = a.connect(b.localId(), new TransportPath.Direct(loopback(b)), Endpoint.PEER_PROTOCOL)
+        .get(10, TimeUnit.SECONDS);
+    QuicConnection atB = acceptedByB.poll(10, TimeUnit.SECONDS);
+    assertNotNull(atB);
+    atB.onDatagram(datagramsAtB::add);
+    waitFor(() -> c.maxDatagramSize() > 1000);
+    // Nothing else comes back this often: the connection's own keep-alives go a third of its idle timeout apart.
+    for (int i = 0; i < 5; i++) {
+      long received = c.bytesReceived();
+      c.keepAlive();
+      waitFor(() -> c.bytesReceived() > received, Duration.ofSeconds(2));
+    }
+    assertTrue(c.sendDatagram("after".getBytes()));
+    assertEquals("after", new String(datagramsAtB.poll(10, TimeUnit.SECONDS)), "the first datagram B's application gets");
+  }
+
+  /**
    * A hub leaves the path of a session a node opened with it to that node's probes: cut off, the
    * node's side loses consent (here after 2 s), while the hub's, sending all along, never probed,
    * so never finds the path unanswered and drops nothing for consent.
@@ -552,10 +577,14 @@ class EndpointTest {
   }
 
   private static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    waitFor(condition, Duration.ofSeconds(20));
+  }
+
+  private static void waitFor(java.util.function.BooleanSupplier condition, Duration within) throws InterruptedException {
+    long deadline = System.nanoTime() + within.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not met within 20 s");
+        throw new AssertionError("condition not met within " + within);
       }
       Thread.sleep(5);
     }
