@@ -465,8 +465,8 @@ public final class HubSessionComponent implements HubSession, NodeDirectory, Pee
    * One keep-alive tick: a session silent too long, or whose hub answered nothing for far longer,
    * ends; else the hub's QUIC is asked for an acknowledgement (what arrives shows in the silence),
    * and {@link #PINGS_PER_UNANSWERED} times within the unanswered time the hub itself for a pong
-   * (what it answers shows there). A pong each tick cost the hub a message to read and one to write, and its
-   * acknowledgement one more datagram to read, for each of its nodes every second.
+   * (what it answers shows there). A pong each tick cost the hub a message to read and one to
+   * write, and its acknowledgement one more datagram to read, for each of its nodes every second.
    */
   private void keepAlive(Live l, Heard lastHeard, long tick) {
     long silentFor = lastHeard.silence();
