@@ -24,7 +24,8 @@ import java.util.stream.IntStream;
  * -Xmx512m, and light nodes in this process (LightNodes: each its own identity and UDP socket,
  * speaking the hub protocol over QUIC on loopback) that register, keep their sessions alive as a
  * node does (a QUIC keep-alive a second, every tenth a ping), check their paths to the hub with
- * path probes, and signal each other in random pairs. Prints the registrations a second, the hub's live heap and resident memory per registered node, its threads,
+ * path probes, and signal each other in random pairs. Prints the registrations a second, the
+ * hub's live heap and resident memory per registered node, its threads,
  * its CPU while only keep-alives flow, and the signalling round trip p50/p99.
  *
  * <p>{@code mvn -q -pl integration-tests exec:java@hubscale [-Dexec.args="NODES [PING_MS]"]}: 10,000 nodes

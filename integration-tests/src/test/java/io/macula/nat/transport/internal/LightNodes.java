@@ -53,8 +53,9 @@ import javax.net.ssl.X509ExtendedKeyManager;
  * Many light nodes in one process, for the hub scale benchmark: each with its own identity and UDP
  * socket (a hub takes one node per address), all on a few shared event loops and one TLS context that
  * presents each node's own certificate. A light node registers, keeps its sessions alive as a node
- * does (QUIC keep-alives, and at home a ping every tenth time), checks its paths to its hubs with path probes (a node's consent checks: every 4 to 6 s; its
- * retries and the probes of quiet paths are left out), answers any probe a hub sends, and signals:
+ * does (QUIC keep-alives, and at home a ping every tenth time), checks its paths to its hubs with
+ * path probes (a node's consent checks, every 4 to 6 s; its retries and the probes of quiet paths
+ * are left out), answers any probe a hub sends, and signals:
  * the real hub protocol over real QUIC, without a node's threads, tables and strategies.
  */
 public final class LightNodes implements AutoCloseable {
@@ -66,7 +67,7 @@ public final class LightNodes implements AutoCloseable {
   public final LongAdder pongs = new LongAdder();
   /** QUIC keep-alives sent, home and standby: the hub's QUIC acknowledges each, its application sees none. */
   public final LongAdder keepAlives = new LongAdder();
-  /** The hubs' path probes the light nodes answered: a hub probes only the paths of the sessions it opened. */
+  /** The hubs' path probes the light nodes answered: none, as a hub leaves its nodes' sessions to their probes. */
   public final LongAdder probesAnswered = new LongAdder();
   /** The light nodes' own path probes the hubs answered. */
   public final LongAdder hubsAnswered = new LongAdder();
@@ -78,7 +79,7 @@ public final class LightNodes implements AutoCloseable {
   /** A home session asks for a pong every this many keep-alives, as a node's does (three misses). */
   private static final int PING_EVERY = 10;
 
-  /** How often each session pings the hub: a node's hub session does so every keepalive_ms (1 s by default). */
+  /** How often each session keeps alive: a node's hub session does so every keepalive_ms (1 s by default). */
   private final Duration pingEvery;
 
   public LightNodes(int threads, Duration pingEvery) {
