@@ -125,7 +125,7 @@ public final class LightNodes implements AutoCloseable {
   public final class Node {
     private final NodeIdentity identity;
     private final BiConsumer<Node, HubMessage.Signal> signals;
-    private final ProbeAnswers probes;
+    private final HubDatagrams probes;
     private final CompletableFuture<Node> registered = new CompletableFuture<>();
     private Channel socket;
     private QuicChannel quic;
@@ -152,10 +152,10 @@ public final class LightNodes implements AutoCloseable {
     private volatile long lostWhenAnswered = -1;
 
     private Node(NodeIdentity identity, BiConsumer<Node, HubMessage.Signal> signals) {
-      this(identity, signals, new ProbeAnswers());
+      this(identity, signals, new HubDatagrams());
     }
 
-    private Node(NodeIdentity identity, BiConsumer<Node, HubMessage.Signal> signals, ProbeAnswers probes) {
+    private Node(NodeIdentity identity, BiConsumer<Node, HubMessage.Signal> signals, HubDatagrams probes) {
       this.identity = identity;
       this.signals = signals;
       this.probes = probes;
@@ -541,10 +541,11 @@ public final class LightNodes implements AutoCloseable {
   }
 
   /**
-   * A node's path probes toward its hubs, under each pair's key, and its answers to theirs;
-   * everything else goes on to QUIC. On the socket's event loop.
+   * What a node's socket does beside QUIC with its hubs: its path probes toward them, under each
+   * pair's key, its answers to theirs, and when its home hub last sent it anything; everything
+   * else goes on to QUIC. On the socket's event loop.
    */
-  private final class ProbeAnswers extends ChannelInboundHandlerAdapter {
+  private final class HubDatagrams extends ChannelInboundHandlerAdapter {
     /** By the address of the hub: the one the node is homed at, and the one it stands by at. */
     private final Map<InetSocketAddress, byte[]> keys = new ConcurrentHashMap<>();
     /** The hub the node is homed at, and when it last sent the node any datagram (nanoTime), as a node's route counts. */

@@ -159,8 +159,6 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
   private final ExecutorService callbacks;
   private final Map<String, QuicSslContext> clientContexts = new ConcurrentHashMap<>();
   private final Set<QuicPeerConnection> connections = ConcurrentHashMap.newKeySet();
-  /** Of those, the sessions peers opened with this node as their hub. */
-  private final Set<QuicPeerConnection> hubSessions = ConcurrentHashMap.newKeySet();
   private final Set<java.util.function.Consumer<QuicConnection>> connectionListeners = ConcurrentHashMap.newKeySet();
   private final EventLoopGroup group;
   private final Channel channel;
@@ -403,11 +401,11 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
     routes.established(route, peer);
     QuicPeerConnection c = new QuicPeerConnection(ch, peer, route, routes, protocol, callbacks, idleTimeout, drops, this::closed);
     ch.attr(CONNECTION).set(c);
-    connections.add(c);
     if (accepted && HUB_PROTOCOL.equals(protocol)) {
-      hubSessions.add(c);
+      c.hubSession = true; // before it is listed: its end, once listed, counts it off
       routes.hubSessionOpened(route);
     }
+    connections.add(c);
     connectionListeners.forEach(l -> callbacks.execute(() -> l.accept(c)));
     ch.pipeline().addLast(c);
     if (!ch.isActive()) {
@@ -424,10 +422,10 @@ public final class QuicEndpoint implements Endpoint, AutoCloseable {
   }
 
   private void closed(QuicPeerConnection c) {
-    if (hubSessions.remove(c)) {
-      routes.hubSessionClosed(c.route()); // first: the route is never left counted as only sessions
-    }
     if (connections.remove(c)) {
+      if (c.hubSession) {
+        routes.hubSessionClosed(c.route()); // first: the route is never left counted as only sessions
+      }
       routes.release(c.route());
     }
   }

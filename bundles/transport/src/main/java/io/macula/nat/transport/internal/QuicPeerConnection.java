@@ -53,6 +53,8 @@ final class QuicPeerConnection extends ChannelInboundHandlerAdapter implements Q
   private volatile Consumer<byte[]> datagramHandler;
   private volatile Duration lastRtt;
   private final KeepAlive keepAlive;
+  /** Whether the peer opened this connection as a session with this node as its hub; set once, before it is listed. */
+  volatile boolean hubSession;
   /** How long a first question for the round trip waits for QUIC's statistics. */
   private static final Duration FIRST_RTT_WAIT = Duration.ofMillis(200);
   private final DropCounters drops;
