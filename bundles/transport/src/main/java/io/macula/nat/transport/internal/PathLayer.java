@@ -137,6 +137,9 @@ final class PathLayer extends ChannelDuplexHandler {
         drops.drop(DropCounters.CARRIED_UNKNOWN_SENDER);
         return;
       }
+      if (isInitial(packet) && route.uses > 0 && Boolean.FALSE.equals(ConnectionIds.isForClient(packet))) {
+        routes.handshakeArrived(route); // a known peer dials again over the carrier
+      }
       route.bytesReceived.add(packet.readableBytes());
       if (path.equals(route.path())) {
         route.arrivedOnPath();
@@ -326,6 +329,8 @@ final class PathLayer extends ChannelDuplexHandler {
         return;
       }
       route = routes.forNewSender(sender);
+    } else if (isInitial(content) && route.uses > 0 && Boolean.FALSE.equals(ConnectionIds.isForClient(content))) {
+      routes.handshakeArrived(route); // a known sender dials again
     }
     // An Initial with a valid Retry token proves its sender's address: its route can no longer be
     // pushed out by forged senders while the handshake runs.

@@ -21,6 +21,12 @@ final class Route {
    * hub. A route that carries nothing else is probed by the peer alone ({@link #probedByPeerAlone}).
    */
   volatile int hubSessions;
+  /**
+   * Guarded by the Routes: when a remote client's Initial last came on the route while something
+   * used it already (its peer dialling a new connection beside an old one); null once a connection
+   * on the route was established since.
+   */
+  java.time.Instant handshakeArrived;
   /** Guarded by the Routes: the real addresses whose packets belong to this route. */
   final java.util.Set<InetSocketAddress> directAddresses = new java.util.HashSet<>();
   /** Guarded by the Routes: the carriers and peer addresses whose packets belong to this route. */

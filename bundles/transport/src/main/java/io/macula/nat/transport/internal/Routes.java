@@ -189,6 +189,7 @@ final class Routes {
     byPeer.putIfAbsent(peer, route);
     unconfirmed.remove(route);
     validated.remove(route);
+    route.handshakeArrived = null;
     holdLocked(route);
   }
 
@@ -204,11 +205,31 @@ final class Routes {
     route.touched();
   }
 
-  /** A connect or connection on the route is over: the route goes when nothing uses it. */
+  /**
+   * A connect or connection on the route is over: the route goes when nothing uses it, unless a
+   * handshake its peer began beside it may still be running ({@link #handshakeArrived}). That one
+   * would lose the route its packets come by: such a route waits among the unconfirmed instead,
+   * for the new connection to hold it, or to expire with that table's others.
+   */
   synchronized void release(Route route) {
     route.uses--;
     if (route.uses <= 0 && !unconfirmed.containsKey(route) && !validated.containsKey(route)) {
-      removeLocked(route);
+      Instant handshake = route.handshakeArrived;
+      if (handshake != null && handshake.isAfter(clock.instant().minus(UNCONFIRMED_LIFETIME))) {
+        admitLocked(unconfirmed, MAX_UNCONFIRMED, route);
+      } else {
+        removeLocked(route);
+      }
+    }
+  }
+
+  /**
+   * A remote client's Initial came on a route something uses: its peer dials a new connection
+   * beside one it has (it may be closing that one), so the route must outlive the old one's end.
+   */
+  synchronized void handshakeArrived(Route route) {
+    if (route.uses > 0) {
+      route.handshakeArrived = clock.instant();
     }
   }
 

@@ -226,6 +226,55 @@ class EndpointTest {
   }
 
   /**
+   * A node that closes its connection and dials again at once (as one does that moved to another
+   * hub and now stands by at the one it left): the old connection's end, heard while the new
+   * handshake waits for its admission, must not take away the route the new one's packets come by.
+   */
+  @Test
+  void aConnectionDialledWhileTheOldOneEndsKeepsItsRoute() throws Exception {
+    BlockingQueue<CompletableFuture<Boolean>> admissions = new ArrayBlockingQueue<>(10);
+    ConnectionAcceptor acceptor = new ConnectionAcceptor() {
+      @Override
+      public java.util.concurrent.CompletionStage<Boolean> admission(NodeId peer) {
+        CompletableFuture<Boolean> answer = new CompletableFuture<>();
+        admissions.add(answer);
+        return answer;
+      }
+
+      @Override
+      public void accepted(QuicConnection c) {
+        c.onDatagram(d -> c.sendDatagram(d));
+        acceptedByB.add(c);
+      }
+    };
+    b = new QuicEndpoint(NodeIdentity.ephemeral(), new QuicEndpoint.Settings(ANY, Duration.ofSeconds(30), 16 << 20,
+        4 << 20, PathProber.CONSENT_LIFETIME), p -> Optional.of(acceptor), () -> null);
+    a = endpoint(new ArrayBlockingQueue<>(10));
+    CompletableFuture<QuicConnection> first =
+        a.connect(b.localId(), new TransportPath.Direct(loopback(b)), Endpoint.PEER_PROTOCOL);
+    admissions.poll(10, TimeUnit.SECONDS).complete(true);
+    QuicConnection old = first.get(10, TimeUnit.SECONDS);
+    assertNotNull(acceptedByB.poll(10, TimeUnit.SECONDS));
+
+    CompletableFuture<QuicConnection> second =
+        a.connect(b.localId(), new TransportPath.Direct(loopback(b)), Endpoint.PEER_PROTOCOL);
+    CompletableFuture<Boolean> secondAdmission = admissions.poll(10, TimeUnit.SECONDS);
+    assertNotNull(secondAdmission, "the second handshake reached its admission");
+    old.close();
+    waitFor(() -> b.connections().isEmpty()); // the old one ended at B, the new one not admitted yet
+    secondAdmission.complete(true);
+
+    QuicConnection c = second.get(10, TimeUnit.SECONDS);
+    BlockingQueue<byte[]> echoes = new ArrayBlockingQueue<>(100);
+    c.onDatagram(echoes::add);
+    waitFor(() -> {
+      c.sendDatagram("again".getBytes());
+      return !echoes.isEmpty();
+    }, Duration.ofSeconds(5));
+    assertEquals("again", new String(echoes.poll()));
+  }
+
+  /**
    * A Retry costs the client a round trip: a new sender's Initial is answered at once (the server's
    * own Initial, padded to 1,200 bytes) while few handshakes go unproven; past {@link
    * QuicEndpoint#UNPROVEN_BEFORE_RETRY} (forged Initials from as many senders here) it gets a Retry

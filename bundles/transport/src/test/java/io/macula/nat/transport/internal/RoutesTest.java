@@ -117,6 +117,33 @@ class RoutesTest {
     assertNull(routes.byDirect(address(4000)));
   }
 
+  /**
+   * A handshake its peer began beside a connection outlives that connection's end among the
+   * unconfirmed: the new connection holds it, or it expires with them.
+   */
+  @Test
+  void aRouteWhosePeerDialsAgainWaitsForTheNewConnectionOrExpires() {
+    Route kept = routes.forNewSender(address(4000));
+    routes.established(kept, node(1));
+    routes.handshakeArrived(kept);
+    routes.release(kept);
+    assertSame(kept, routes.byDirect(address(4000)), "kept for the handshake under way");
+    routes.established(kept, node(1));
+    clock.advance(Routes.UNCONFIRMED_LIFETIME.plusSeconds(1));
+    routes.forNewSender(address(5000)); // trims the table
+    assertSame(kept, routes.byPeer(node(1)), "held by the new connection");
+
+    Route abandoned = routes.forNewSender(address(4001));
+    routes.established(abandoned, node(2));
+    routes.handshakeArrived(abandoned);
+    routes.release(abandoned);
+    assertSame(abandoned, routes.byDirect(address(4001)));
+    clock.advance(Routes.UNCONFIRMED_LIFETIME.plusSeconds(1));
+    routes.forNewSender(address(5001));
+    assertNull(routes.byDirect(address(4001)), "no connection came: it expired");
+    assertNull(routes.byPeer(node(2)));
+  }
+
   @Test
   void aConnectHoldsItsRouteAndAFailedOneLetsItGo() {
     Route r = routes.holdForPeer(node(2), new TransportPath.Direct(address(4000)));
