@@ -17,16 +17,19 @@ import java.util.stream.IntStream;
  * Prints the registrations a second, the round trip of signals between nodes homed at different
  * hubs (forwarded from hub to hub) p50/p99, and, once the third hub is killed with SIGKILL, the
  * time until every one of its nodes registered with another hub. Each node stands by at one of the
- * other hubs, as a node does at its first fallback; it notices its hub gone after three pings
- * unanswered, or when the hub it stands by at says its hub left the mesh (or went silent to it) and
- * its hub then answers no ping for a second, and registers on its standby (or else connects anew).
+ * other hubs, as a node does at its first fallback; before the kill, {@link #CHURN} nodes of each
+ * hub that outlives it move to the other (-Dbenchmark.churn=N, 0 for none), as nodes move now and
+ * then, so that those hubs ran their registrations on standbys before it, as hubs that served a
+ * while did. A killed hub's node notices its hub gone after three pings unanswered, or when the
+ * hub it stands by at says its hub left the mesh (or went silent to it) and its hub then answers no
+ * ping for a second, and registers on its standby (or else connects anew).
  * Each registration on a standby is split in two: the wait for the light node's event loop to
  * write it, and the wait for the hub's answer.
  *
  * <p>{@code mvn -q -pl integration-tests exec:java@meshscale [-Dexec.args="NODES [PING_MS [SIGNALS_PER_S]]"]
- * [-Dbenchmark.hubjvm="OPTIONS"] [-Dbenchmark.rtts=FILE]}: 10,000 nodes by default, each pinging every
- * 1000 ms, 500 signals a second; the hubs' JVMs take the options given too, and FILE gets each
- * signal's due time and round trip.
+ * [-Dbenchmark.hubjvm="OPTIONS"] [-Dbenchmark.rtts=FILE] [-Dbenchmark.churn=N]}: 10,000 nodes by
+ * default, each pinging every 1000 ms, 500 signals a second, 1,000 moving each way; the hubs' JVMs
+ * take the options given too, and FILE gets each signal's due time and round trip.
  */
 public final class MeshScaleBenchmark {
   private static final int HUBS = 3;
@@ -34,6 +37,8 @@ public final class MeshScaleBenchmark {
   /** Signals sent first and measured apart: the forwarding's first seconds, compiled meanwhile. */
   private static final int WARM_UP_SIGNALS = 1_000;
   private static final int MISSES = 3;
+  /** Nodes of each of the two hubs that outlive the kill that move to the other before it (-Dbenchmark.churn). */
+  private static final int CHURN = 1_000;
   private static final Duration REHOME_DEADLINE = Duration.ofSeconds(120);
   private static final Duration IDLE = Duration.ofSeconds(20);
   /** How long a node told its hub left waits for that hub to answer a ping, as a node does. */
@@ -121,6 +126,13 @@ public final class MeshScaleBenchmark {
       double standbyTook = seconds(standbyFrom);
       System.out.printf(Locale.ROOT, "%d of %d nodes stand by at another hub, in %.1f s: %.0f a second%n", standing,
           registered, standbyTook, standing / standbyTook);
+      // Nodes move between hubs now and then (a network change, a hub gone quiet to them), so the
+      // hubs that will outlive the kill have registered nodes on standbys and moved homes in the
+      // directory before it, as hubs that served a while have, and their JITs compiled that code.
+      long churnFrom = System.nanoTime();
+      int churned = churn(at, addresses, ids);
+      System.out.printf(Locale.ROOT, "churn: %d nodes of hubs 1 and 2 moved to their standby at the other, and stand"
+          + " by at the hub they left, in %.1f s%n", churned, seconds(churnFrom));
       // Keep-alives only, as in the one-hub benchmark: the hubs' CPU, once registering is over.
       long[] cpuFrom = new long[HUBS];
       for (int h = 0; h < HUBS; h++) {
@@ -239,8 +251,7 @@ public final class MeshScaleBenchmark {
           f.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
           done++;
         } catch (Exception e) {
-          failures.merge(String.valueOf(e.getCause() == null ? e : e.getCause()).replaceAll("[0-9a-f]{16,}", "…"), 1,
-              Integer::sum); // counted as not re-homed
+          failures.merge(why(e), 1, Integer::sum); // counted as not re-homed
         }
       }
       lastDone = System.nanoTime();
@@ -327,6 +338,67 @@ public final class MeshScaleBenchmark {
     } finally {
       hubs.forEach(NodeProcess::close);
     }
+  }
+
+  /**
+   * Moves {@link #CHURN} nodes of each of the first two hubs to the other one, where they stand by:
+   * each registers on its standby and then stands by at the hub it left, as a node does once it
+   * moved. The lists of nodes by hub follow. Returns how many moved and stand by again.
+   */
+  private static int churn(List<List<LightNodes.Node>> at, List<InetSocketAddress> addresses, List<NodeId> ids)
+      throws InterruptedException {
+    int churn = Integer.getInteger("benchmark.churn", CHURN);
+    java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(HubScaleBenchmark.IN_FLIGHT);
+    List<List<Integer>> leaving = new ArrayList<>();
+    List<List<CompletableFuture<LightNodes.Node>>> moves = new ArrayList<>();
+    for (int h = 0; h < 2; h++) {
+      int from = h;
+      int to = 1 - h;
+      List<LightNodes.Node> here = at.get(from);
+      // Those whose standby is at the other hub (standbys went round-robin over the other two).
+      List<Integer> picked = IntStream.range(0, here.size())
+          .filter(i -> (from + 1 + i % (HUBS - 1)) % HUBS == to).limit(churn).boxed().toList();
+      List<CompletableFuture<LightNodes.Node>> these = new ArrayList<>();
+      for (int i : picked) {
+        slots.acquire();
+        these.add(here.get(i).registerOnStandby().thenCompose(moved ->
+                moved.standBy(addresses.get(from), ids.get(from)).thenApply(x -> moved))
+            .whenComplete((x, e) -> slots.release()));
+      }
+      leaving.add(picked);
+      moves.add(these);
+    }
+    int done = 0;
+    List<List<LightNodes.Node>> arrived = List.of(new ArrayList<>(), new ArrayList<>());
+    java.util.Map<String, Integer> failures = new java.util.TreeMap<>();
+    for (int h = 0; h < 2; h++) {
+      java.util.Set<Integer> gone = new java.util.HashSet<>(leaving.get(h));
+      for (CompletableFuture<LightNodes.Node> f : moves.get(h)) {
+        try {
+          arrived.get(1 - h).add(f.get(60, TimeUnit.SECONDS));
+          done++;
+        } catch (Exception e) { // not moved, or not standing by: left out of the signalling
+          failures.merge(why(e), 1, Integer::sum);
+        }
+      }
+      List<LightNodes.Node> stay = new ArrayList<>();
+      for (int i = 0; i < at.get(h).size(); i++) {
+        if (!gone.contains(i)) {
+          stay.add(at.get(h).get(i));
+        }
+      }
+      at.set(h, stay);
+    }
+    for (int h = 0; h < 2; h++) {
+      at.get(h).addAll(arrived.get(h));
+    }
+    failures.forEach((why, n) -> System.out.println("  not moved: " + n + " x " + why));
+    return done;
+  }
+
+  /** Why a move failed, with ids left out so that failures of one kind count together. */
+  private static String why(Exception e) {
+    return String.valueOf(e.getCause() == null ? e : e.getCause()).replaceAll("[0-9a-f]{16,}", "…");
   }
 
   private static final Duration FIRST_BACKOFF = Duration.ofMillis(250);
