@@ -135,6 +135,18 @@ public class ManyHubsIT {
     // Hub 1 dies mid-transfer: b moves to another hub within 10 s (it learnt the mesh's hubs from
     // hub 1), and the transfer, on the direct path a's first connect made, completes intact.
     String hub1 = hubs.get(1).id();
+    // Before the transfer, which lasts a few seconds only: each node stands by at another hub (the
+    // first the directory names: none is configured here), a connection up, to register on when its
+    // hub fails; b is homed at hub 1.
+    Await.until("a, b, c and the relay stand by, as the hubs count them", () -> standingBy(hubs) == 4,
+        Duration.ofSeconds(30));
+    String before = b.ok("nat:id");
+    assertTrue(before, before.contains("home hub " + hub1.substring(0, 10)));
+    Matcher standbyOfB = Pattern.compile("standing by at ([a-z2-7]{10})").matcher(before);
+    assertTrue(before, standbyOfB.find());
+    assertTrue("b stands by at a hub other than its home", !standbyOfB.group(1).equals(hub1.substring(0, 10)));
+    assertEquals("no hub went silent to another while all served", 0,
+        hubs.stream().mapToLong(h -> counter(h, "silent-hubs")).sum());
     long sentBefore = bytesSent(a, bId);
     long receivedBefore = bytesReceived(b, aId);
     java.util.concurrent.CompletableFuture<NodeProcess.Result> transfer =
@@ -145,16 +157,6 @@ public class ManyHubsIT {
       }
       return bytesSent(a, bId) - sentBefore > 5_000_000 || bytesReceived(b, aId) - receivedBefore > 5_000_000;
     }, Duration.ofSeconds(30));
-    assertTrue(b.ok("nat:id"), b.ok("nat:id").contains("home hub " + hub1.substring(0, 10)));
-    // Each node stands by at another hub (the first the directory names: none is configured here),
-    // a connection up, to register on when its hub fails.
-    Await.until("a, b, c and the relay stand by, as the hubs count them", () -> standingBy(hubs) == 4,
-        Duration.ofSeconds(30));
-    Matcher standbyOfB = Pattern.compile("standing by at ([a-z2-7]{10})").matcher(b.ok("nat:id"));
-    assertTrue(b.ok("nat:id"), standbyOfB.find());
-    assertTrue("b stands by at a hub other than its home", !standbyOfB.group(1).equals(hub1.substring(0, 10)));
-    assertEquals("no hub went silent to another while all served", 0,
-        hubs.stream().mapToLong(h -> counter(h, "silent-hubs")).sum());
     hubs.get(1).kill();
     long killed = System.nanoTime();
     // The other two hubs hear nothing more on their links to it, before its ZooKeeper session expires.
