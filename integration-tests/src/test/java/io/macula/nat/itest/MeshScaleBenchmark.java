@@ -109,7 +109,7 @@ public final class MeshScaleBenchmark {
       for (int h = 0; h < HUBS; h++) {
         List<LightNodes.Node> here = at.get(h);
         for (int i = 0; i < here.size(); i++) {
-          int other = (h + 1 + i % (HUBS - 1)) % HUBS;
+          int other = standbyHub(h, i);
           slots.acquire(); // as many at once as registering
           standbys.add(here.get(i).standBy(addresses.get(other), ids.get(other)).whenComplete((x, e) -> slots.release()));
         }
@@ -355,9 +355,9 @@ public final class MeshScaleBenchmark {
       int from = h;
       int to = 1 - h;
       List<LightNodes.Node> here = at.get(from);
-      // Those whose standby is at the other hub (standbys went round-robin over the other two).
+      // Those whose standby is at the other hub.
       List<Integer> picked = IntStream.range(0, here.size())
-          .filter(i -> (from + 1 + i % (HUBS - 1)) % HUBS == to).limit(churn).boxed().toList();
+          .filter(i -> standbyHub(from, i) == to).limit(churn).boxed().toList();
       List<CompletableFuture<LightNodes.Node>> these = new ArrayList<>();
       for (int i : picked) {
         slots.acquire();
@@ -394,6 +394,11 @@ public final class MeshScaleBenchmark {
     }
     failures.forEach((why, n) -> System.out.println("  not moved: " + n + " x " + why));
     return done;
+  }
+
+  /** The hub the {@code i}th node homed at hub {@code home} stands by at: the other hubs in turn. */
+  private static int standbyHub(int home, int i) {
+    return (home + 1 + i % (HUBS - 1)) % HUBS;
   }
 
   /** Why a move failed, with ids left out so that failures of one kind count together. */

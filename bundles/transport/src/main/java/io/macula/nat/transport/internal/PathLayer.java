@@ -137,9 +137,7 @@ final class PathLayer extends ChannelDuplexHandler {
         drops.drop(DropCounters.CARRIED_UNKNOWN_SENDER);
         return;
       }
-      if (isInitial(packet) && route.uses > 0 && Boolean.FALSE.equals(ConnectionIds.isForClient(packet))) {
-        routes.handshakeArrived(route); // a known peer dials again over the carrier
-      }
+      dialledAgain(route, packet);
       route.bytesReceived.add(packet.readableBytes());
       if (path.equals(route.path())) {
         route.arrivedOnPath();
@@ -329,8 +327,8 @@ final class PathLayer extends ChannelDuplexHandler {
         return;
       }
       route = routes.forNewSender(sender);
-    } else if (isInitial(content) && route.uses > 0 && Boolean.FALSE.equals(ConnectionIds.isForClient(content))) {
-      routes.handshakeArrived(route); // a known sender dials again
+    } else {
+      dialledAgain(route, content);
     }
     // An Initial with a valid Retry token proves its sender's address: its route can no longer be
     // pushed out by forged senders while the handshake runs.
@@ -569,6 +567,13 @@ final class PathLayer extends ChannelDuplexHandler {
 
   private static boolean isLongHeader(ByteBuf b) {
     return (b.getUnsignedByte(b.readerIndex()) & 0x80) != 0;
+  }
+
+  /** A remote client's Initial on a route in use: its peer dials again, the route must outlive the old connection. */
+  private void dialledAgain(Route route, ByteBuf packet) {
+    if (route.uses > 0 && isInitial(packet) && Boolean.FALSE.equals(ConnectionIds.isForClient(packet))) {
+      routes.handshakeArrived(route);
+    }
   }
 
   /** RFC 9000 §17.2: the version follows the first byte of a long header. */
